@@ -1,0 +1,43 @@
+/**
+ * Engine worker entry. Runs as an Electron utilityProcess in the app (built to out/main/engine-worker.js) and as a
+ * Node child process (child_process.fork) in the CLI and tests — from the same built file or from this source via
+ * tsx. Later the native runtime's methods are registered here next to the built-in ones.
+ */
+import type { WorkerMessage } from './protocol';
+import { builtinMethods } from './builtin-methods';
+import { startWorkerRuntime, type WorkerChannel } from './worker-runtime';
+
+interface ParentPortLike {
+  on(event: 'message', listener: (event: { data: unknown }) => void): void;
+  postMessage(message: unknown): void;
+}
+
+function pickChannel(): WorkerChannel {
+  // Electron's utilityProcess gives the child `process.parentPort`; a Node fork gives `process.send`.
+  const parentPort = (process as { parentPort?: ParentPortLike }).parentPort;
+  if (parentPort) {
+    return {
+      send: (message: WorkerMessage) => parentPort.postMessage(message),
+      onMessage: (listener) => parentPort.on('message', (event) => listener(event.data)),
+    };
+  }
+  const send = process.send?.bind(process);
+  if (!send) {
+    process.stderr.write('engine worker: no parent channel (start it through the engine host)\n');
+    process.exit(2);
+  }
+  // The host is gone: nothing can read our answers any more.
+  process.on('disconnect', () => process.exit(0));
+  return {
+    send: (message: WorkerMessage) => {
+      if (process.connected) send(message);
+    },
+    onMessage: (listener) => process.on('message', listener),
+  };
+}
+
+const runtime = startWorkerRuntime(
+  pickChannel(),
+  builtinMethods(() => runtime.active()),
+  process.pid,
+);
