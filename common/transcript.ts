@@ -1,0 +1,71 @@
+/**
+ * Transcript data shared by the engine, the library, the exports and the UI. Pure types and helpers: the model gives
+ * no timestamps, so every time here comes from the window / VAD timing of the scheduler.
+ */
+
+/** Why a segment deserves a second look in the editor. */
+export type SegmentFlag =
+  /** The kept output still looked like a repetition loop after every retry. */
+  | 'loop'
+  /** The output hit the per-window token cap. */
+  | 'max_tokens'
+  /** The window needed more than one attempt. */
+  | 'retried'
+  /** The window was cut inside speech (no silence within the length bound); words at the seam were de-duplicated. */
+  | 'hard_cut';
+
+export interface Segment {
+  /** Stable within a transcript: `s` + window index. */
+  id: string;
+  startSec: number;
+  endSec: number;
+  text: string;
+  /** The scheduler window that produced the text (checkpoint key). */
+  windowId: string;
+  flags?: SegmentFlag[];
+  /** Detected or requested language (ISO 639-1), when known. */
+  language?: string;
+}
+
+export interface TranscriptSource {
+  /** File name without directories: transcripts are shareable, absolute paths are not put in them. */
+  name: string;
+  durationSec: number | null;
+}
+
+export interface TranscriptEngineInfo {
+  model?: string;
+  kvK?: string;
+  kvV?: string;
+}
+
+export interface TranscriptMeta {
+  title: string;
+  source: TranscriptSource;
+  language?: string;
+  engine?: TranscriptEngineInfo;
+}
+
+export interface Transcript {
+  version: 1;
+  meta: TranscriptMeta;
+  segments: Segment[];
+}
+
+/** Segments joined by single spaces: the plain text of a transcript. */
+export function transcriptText(transcript: Transcript): string {
+  return transcript.segments
+    .map((s) => s.text.trim())
+    .filter((t) => t.length > 0)
+    .join(' ');
+}
+
+export function transcriptDurationSec(transcript: Transcript): number {
+  const last = transcript.segments.at(-1);
+  return transcript.meta.source.durationSec ?? (last ? last.endSec : 0);
+}
+
+/** Words as a reader counts them (whitespace separated). */
+export function splitWords(text: string): string[] {
+  return text.split(/\s+/u).filter((w) => w.length > 0);
+}

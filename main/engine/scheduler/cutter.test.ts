@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import { SAMPLE_RATE, WindowCutter, type CutWindow, type CutterConfig } from './cutter.ts';
+import { buildScript, scriptRegions, ScriptedVad, seededRandom, synthPcm, type SpeechScript } from './testkit.ts';
+
+interface Run {
+  windows: CutWindow[];
+  maxHeld: number;
+}
+
+function runCutter(script: SpeechScript, chunkSizes: () => number, config: Partial<CutterConfig> = {}): Run {
+  const cutter = new WindowCutter(config);
+  const vad = new ScriptedVad(scriptRegions(script));
+  const total = Math.round(script.durationSec * SAMPLE_RATE);
+  const windows: CutWindow[] = [];
+  let maxHeld = 0;
+  for (let pos = 0; pos < total; ) {
+    const n = Math.min(total - pos, chunkSizes());
+    const pcm = synthPcm(script, pos, pos + n);
+    pos += n;
+    windows.push(...cutter.push(pcm, vad.push(n)));
+    maxHeld = Math.max(maxHeld, cutter.heldSamples);
+  }
+  windows.push(...cutter.finish(vad.flush()));
+  return { windows, maxHeld };
+}
+
+const fixed = (n: number) => () => n;
+const sec = (samples: number) => samples / SAMPLE_RATE;
+
+function insideWord(script: SpeechScript, sample: number): boolean {
+  const t = sec(sample);
+  return script.words.some((w) => t > w.startSec && t < w.endSec);
+}
+
+describe('WindowCutter', () => {
+  const script = buildScript({ seed: 7, minWords: 900, longSilenceProb: 0.15, monologueProb: 0.6 });
+  const run = runCutter(script, fixed(8000));
+
+  it('keeps every window within the length bound and below the mtmd chunk', () => {
+    expect(run.windows.length).toBeGreaterThan(10);
+    for (const w of run.windows) {
+      expect(sec(w.endSample - w.startSample)).toBeLessThanOrEqual(28 + 1e-9);
+      expect(w.pcm.length).toBe(w.endSample - w.startSample);
+      expect(w.speechStartSample).toBeGreaterThanOrEqual(w.startSample);
+      expect(w.speechEndSample).toBeLessThanOrEqual(w.endSample);
+    }
+  });
+
+  it('covers every word exactly once (midpoint rule) and sends no pure silence', () => {
+    for (const word of script.words) {
+      const mid = Math.round(((word.startSec + word.endSec) / 2) * SAMPLE_RATE);
+      const owners = run.windows.filter((w) => mid >= w.startSample && mid < w.endSample);
+      // Hard-cut overlaps may hold a word twice, but only consecutive windows joined by a hard cut.
+      expect(owners.length).toBeGreaterThanOrEqual(1);
+      if (owners.length > 1) {
+        expect(owners).toHaveLength(2);
+        expect(owners[0]!.hardEnd && owners[1]!.hardStart).toBe(true);
+      }
+    }
+    for (const w of run.windows) {
+      const words = script.words.filter((x) => x.endSec > sec(w.startSample) && x.startSec < sec(w.endSample));
+      expect(words.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('skips long silences', () => {
+    const covered = run.windows.reduce((s, w) => s + (w.endSample - w.startSample), 0);
+    const speech = scriptRegions(script).reduce((s, r) => s + (r.endSec - r.startSec), 0);
+    expect(sec(covered)).toBeLessThan(script.durationSec * 0.8);
+    expect(sec(covered)).toBeGreaterThan(speech);
+  });
+
+  it('cuts in silence, and cuts inside speech only for regions longer than the bound, between words', () => {
+    const hard = run.windows.filter((w) => w.hardEnd);
+    expect(hard.length).toBeGreaterThan(0);
+    for (let i = 0; i < run.windows.length; i++) {
+      const w = run.windows[i]!;
+      expect(insideWord(script, w.endSample)).toBe(false);
+      if (!w.hardStart) expect(insideWord(script, w.startSample)).toBe(false);
+      if (w.hardEnd) {
+        const next = run.windows[i + 1]!;
+        expect(next.hardStart).toBe(true);
+        expect(next.startSample).toBe(w.endSample - next.overlapSamples);
+        expect(sec(next.overlapSamples)).toBeCloseTo(1.5, 6);
+        expect(sec(w.endSample - w.startSample)).toBeGreaterThanOrEqual(8);
+      } else if (i + 1 < run.windows.length) {
+        expect(run.windows[i + 1]!.startSample).toBeGreaterThanOrEqual(w.endSample);
+      }
+    }
+  });
+
+  it('gives identical windows whatever the chunking', () => {
+    for (const seed of [1, 2, 3]) {
+      const rnd = seededRandom(seed);
+      const other = runCutter(script, () => 1 + Math.floor(rnd() * 24000));
+      expect(other.windows.map((w) => [w.id, w.startSample, w.endSample, w.hardEnd])).toEqual(
+        run.windows.map((w) => [w.id, w.startSample, w.endSample, w.hardEnd]),
+      );
+      for (let i = 0; i < run.windows.length; i++) expect(other.windows[i]!.pcm).toEqual(run.windows[i]!.pcm);
+    }
+  });
+
+  it('holds bounded PCM however long the stream', () => {
+    const long = buildScript({ seed: 11, minWords: 4000, longSilenceProb: 0.2, monologueProb: 0.2 });
+    const r = runCutter(long, fixed(8000));
+    expect(long.durationSec).toBeGreaterThan(1800);
+    expect(sec(r.maxHeld)).toBeLessThanOrEqual(28 + 1 + 0.5 + 1e-9);
+  });
+
+  it('emits nothing for silence and one short window for a lone word', () => {
+    const silent: SpeechScript = { words: [], durationSec: 120 };
+    expect(runCutter(silent, fixed(16000)).windows).toEqual([]);
+    const lone: SpeechScript = { words: [{ word: 'hello', startSec: 50, endSec: 50.4 }], durationSec: 120 };
+    const r = runCutter(lone, fixed(16000));
+    expect(r.windows).toHaveLength(1);
+    expect(sec(r.windows[0]!.startSample)).toBeCloseTo(49.75, 6);
+    expect(sec(r.windows[0]!.endSample)).toBeCloseTo(50.65, 6);
+  });
+
+  it('rejects windows that would not fit one mtmd chunk', () => {
+    expect(() => new WindowCutter({ maxWindowSec: 30 })).toThrow(RangeError);
+    expect(() => new WindowCutter({ maxWindowSec: 20, minWindowSec: 25 })).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,42 @@
+/**
+ * The seam between the scheduler and whatever turns a window of audio into text. The native runtime gets an adapter
+ * (main/engine/job/runtime-transcriber.ts); tests and the CLI's scripted mode use main/engine/scheduler/testkit.ts.
+ */
+
+export interface WindowRequest {
+  /** Checkpoint key; sub-windows of a split retry get `<id>.a` / `<id>.b`. */
+  windowId: string;
+  /** 16 kHz mono float PCM, at most one mtmd chunk (< 30 s). */
+  pcm: Float32Array;
+  /** Where the window starts in the source, in seconds (for logs and scripted transcribers). */
+  startSec: number;
+  /** ISO 639-1 code; undefined = let the model detect it. */
+  language?: string;
+  /** Hard cap on generated tokens for this window (runaway guard). */
+  maxTokens: number;
+  /** 1 for the first try, 2.. for retries. */
+  attempt: number;
+  /** Retry knob: > 1 penalises tokens already generated in this window. Undefined = engine default (off). */
+  repetitionPenalty?: number;
+}
+
+export type StopReason = 'eos' | 'max_tokens' | 'cancelled';
+
+export interface WindowResult {
+  text: string;
+  tokenCount: number;
+  stopReason: StopReason;
+}
+
+export interface TranscribeOptions {
+  signal?: AbortSignal;
+  /** Text as it is decoded (live preview); pieces concatenate to the window's text. */
+  onPiece?: (windowId: string, piece: string) => void;
+}
+
+export interface Transcriber {
+  /** How many windows one call may carry (parallel sequences of one context; the memory budget decides). */
+  readonly maxParallel: number;
+  /** Results in the order of `windows`. A cancelled call resolves with stopReason 'cancelled' (or rejects CANCELLED). */
+  transcribe(windows: WindowRequest[], opts?: TranscribeOptions): Promise<WindowResult[]>;
+}
