@@ -28,6 +28,10 @@ export const ERROR_CODES = {
   // storage
   DISK_FULL: 'The disk is full.',
   CHECKPOINT_CORRUPT: 'A saved checkpoint could not be read.',
+  CHECKPOINT_MISMATCH: 'The saved job belongs to a different file or different settings.',
+  OUTPUT_UNWRITABLE: 'The output folder cannot be written to.',
+  // command line
+  INVALID_ARGUMENT: 'A command-line option is missing or invalid.',
   // IPC
   IPC_FORBIDDEN_SENDER: 'The request did not come from a RotorScribe window.',
   IPC_INVALID_PAYLOAD: 'The request was malformed.',
