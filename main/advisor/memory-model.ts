@@ -1,0 +1,436 @@
+/**
+ * Memory model of Voxtral on llama.cpp + libmtmd: what a configuration allocates, by purpose and by memory pool.
+ * Pure arithmetic. Where llama.cpp's behaviour decides a number, the comment names the place in v0.5.0.
+ */
+import { RotorError } from '../../common/errors';
+import { tensorBytes as defaultTensorBytes } from './ggml-sizes';
+import { kvCacheTypeInfo, rowBytes, type KvCacheType } from '../../common/kv-cache-types';
+import type {
+  ContextPlan,
+  DecoderDims,
+  EncoderDims,
+  HardwareInfo,
+  MemoryBreakdown,
+  MemoryEstimate,
+  MemoryPool,
+  ModelDescription,
+  PoolUsage,
+  RunConfig,
+} from '../../common/advisor-types';
+
+export const MiB = 1024 * 1024;
+export const GiB = 1024 * MiB;
+
+/** The model card's usable context (the GGUF may claim 131072). */
+export const CONTEXT_LIMIT = 32768;
+/** mtmd feeds the encoder 30 s chunks of 3000 mel frames (100 frames/s, hop 160 at 16 kHz). */
+const SAMPLE_RATE = 16000;
+const HOP = 160;
+const FRAMES_PER_CHUNK = 3000;
+/** `<s>[INST][BEGIN_AUDIO] … [/INST]lang:xx[TRANSCRIBE]`: 8 tokens, kept generous for an understanding question. */
+export const PROMPT_TOKENS = 16;
+/**
+ * Output budget per second of audio. Voxtral's card gives ~30 min of transcription per 32k context at 12.5 audio
+ * tokens/s, which leaves ~5.7 tokens/s for text; fast speech in Tekken runs ~4 tokens/s.
+ */
+export const OUTPUT_TOKENS_PER_SECOND = 5;
+export const MIN_OUTPUT_TOKENS = 64;
+
+/**
+ * Fixed costs and calibration of the working-buffer formulas. `computeScale` factors are fitted against the runtime's
+ * measured compute buffers (bench/advisor.ts; see main/advisor/README.md).
+ */
+export const CALIBRATION = {
+  nUbatch: 512,
+  /** Host memory the runtime needs beside its buffers: ggml contexts, vocabulary, tokenizer tables, sampler. */
+  runtimeOverheadRam: 160 * MiB,
+  /** Device memory a GPU backend takes beside its buffers (context, cuBLAS/MPS workspaces). */
+  runtimeOverheadVram: 300 * MiB,
+  decoderComputeScale: 1.0,
+  encoderComputeScale: 1.0,
+};
+
+/** What the advisor keeps back from free memory. */
+export const SAFETY = {
+  /** Fraction of free memory never planned for. */
+  marginFraction: 0.2,
+  /** Room for the app itself (Electron UI, audio buffers) and the OS, in host RAM. */
+  ramReserve: 512 * MiB,
+  vramReserve: 256 * MiB,
+  /** macOS lets Metal wire at most ~75% of RAM by default (recommendedMaxWorkingSetSize). */
+  unifiedGpuFraction: 0.75,
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// KV cache
+
+/**
+ * Bytes of K and V one token occupies across all layers. llama.cpp stores K as rows of n_head_kv × head_dim values of
+ * the K type (likewise V); a quantization block must not straddle heads.
+ */
+export function kvBytesPerToken(dims: DecoderDims, typeK: KvCacheType, typeV: KvCacheType): number {
+  for (const [type, headDim] of [
+    [typeK, dims.headDimK],
+    [typeV, dims.headDimV],
+  ] as const) {
+    const block = kvCacheTypeInfo(type).blockValues;
+    if (headDim % block !== 0) {
+      throw new RotorError(
+        'KV_TYPE_UNSUPPORTED',
+        `${type} blocks of ${block} values do not divide head_dim ${headDim}.`,
+        {
+          hint: 'Pick a cache type whose block size divides the head dimension (f16, q8_0, q4_0 always do).',
+        },
+      );
+    }
+  }
+  const k = rowBytes(typeK, dims.nHeadKv * dims.headDimK);
+  const v = rowBytes(typeV, dims.nHeadKv * dims.headDimV);
+  return dims.nLayer * (k + v);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Context
+
+/**
+ * Encoder chunks mtmd makes from `seconds` of audio: it appends 30 s of silence, computes n_len = samples/160 + 3001
+ * frames and keeps the whole 3000-frame chunks (mtmd-audio.cpp), so an exact multiple of 30 s costs one chunk more.
+ */
+export function audioChunks(seconds: number): number {
+  const samples = Math.round(seconds * SAMPLE_RATE);
+  const frames = Math.floor(samples / HOP) + FRAMES_PER_CHUNK + 1;
+  return Math.floor(frames / FRAMES_PER_CHUNK);
+}
+
+/** Audio tokens per 30 s chunk: positions / 4 (frame stacking), halved again by v0.5.0's average pooling. */
+export function tokensPerChunk(encoder: EncoderDims | null, rate: RunConfig['tokenRate']): number {
+  const positions = encoder?.positions ?? 1500;
+  return rate === 'pooled' ? Math.floor(positions / 2 / 4) : Math.floor(positions / 4);
+}
+
+function pad(value: number, to: number): number {
+  return Math.ceil(value / to) * to;
+}
+
+export function contextPlan(model: ModelDescription, config: RunConfig): ContextPlan {
+  const audioTokensPerWindow =
+    audioChunks(config.windowSeconds) * tokensPerChunk(model.encoder, config.tokenRate);
+  const outputTokens = Math.max(
+    MIN_OUTPUT_TOKENS,
+    Math.ceil(config.windowSeconds * OUTPUT_TOKENS_PER_SECOND),
+  );
+  const tokensPerWindow = audioTokensPerWindow + PROMPT_TOKENS + outputTokens;
+  const limit = Math.min(CONTEXT_LIMIT, model.decoder.nCtxTrain || CONTEXT_LIMIT);
+  return {
+    audioTokensPerWindow,
+    promptTokens: PROMPT_TOKENS,
+    outputTokens,
+    tokensPerWindow,
+    // each parallel window is its own sequence with its own cells; llama.cpp pads n_ctx to 256 (llama-context.cpp)
+    nCtx: pad(tokensPerWindow * Math.max(1, config.parallelWindows), 256),
+    contextLimit: limit,
+    withinContextLimit: tokensPerWindow <= limit,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Working buffers
+
+/**
+ * Decoder compute buffer: ggml-alloc reserves the worst-case prompt graph (n_tokens = min(n_ctx, n_ubatch), outputs
+ * for every token of the ubatch, llama-context.cpp sched_reserve) and reuses memory between nodes, so the size is
+ * the peak of live tensors, not their sum. The candidates for the peak:
+ *  - the output head: logits [n_vocab, n_out] f32 beside the normed hidden state;
+ *  - the FFN: gate and up [n_ff, n_tok] plus their product and the residual;
+ *  - attention: without flash attention KQ [n_kv, n_tok, n_head] f32 (and its softmax); with it only Q/out rows.
+ * The KQ mask [n_kv, n_tok] (f16 with flash attention, f32 without) is a graph input alive the whole time.
+ */
+export function decoderComputeBytes(
+  dims: DecoderDims,
+  nCtx: number,
+  flashAttention: boolean,
+  nUbatch = CALIBRATION.nUbatch,
+): number {
+  const nTok = Math.min(nCtx, nUbatch);
+  const f32 = 4;
+  const hidden = dims.nEmbd * nTok * f32;
+  const qRows = dims.nHead * dims.headDimK * nTok * f32;
+  const output = dims.nVocab * nTok * f32 + 2 * hidden;
+  const ffn = 3 * dims.nFf * nTok * f32 + 2 * hidden;
+  const attention = flashAttention
+    ? 3 * qRows + 2 * hidden
+    : 2 * nCtx * nTok * dims.nHead * f32 + qRows + 2 * hidden;
+  const mask = nCtx * pad(nTok, 64) * (flashAttention ? 2 : 4);
+  return Math.round(Math.max(output, ffn, attention) * CALIBRATION.decoderComputeScale + mask);
+}
+
+/**
+ * Encoder compute buffer for one 30 s chunk (Whisper-style, clip.cpp): mel input [n_mel, 3000], two convolutions
+ * (the first at 3000 positions), then per layer hidden [width, 1500] states, the FFN [n_ff, 1500] and attention
+ * scores [1500, 1500, n_head] f32 (clip's flash attention is off unless the runtime turns it on).
+ */
+export function encoderComputeBytes(enc: EncoderDims, flashAttention = false): number {
+  const f32 = 4;
+  const P = enc.positions;
+  const frames = P * 2;
+  const mel = enc.nMel * frames * f32;
+  const conv = enc.nEmbd * frames * f32 * 2 + enc.nMel * 3 * frames * f32; // im2col of the first conv
+  const hidden = enc.nEmbd * P * f32;
+  const ffn = 2 * enc.nFf * P * f32 + 2 * hidden;
+  const attention = flashAttention ? 4 * hidden : 2 * P * P * enc.nHead * f32 + 3 * hidden;
+  const projector = (enc.nEmbd * 4 + 2 * enc.projDim) * (P / 4) * f32;
+  return Math.round((mel + Math.max(conv, ffn, attention, projector)) * CALIBRATION.encoderComputeScale);
+}
+
+/** Host output buffer: logits for n_seq outputs (llama-context.cpp output_reserve; grows for batches with more outputs). */
+export function outputBufferBytes(dims: DecoderDims, nSeq: number): number {
+  return dims.nVocab * Math.max(1, nSeq) * 4;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Placement
+
+/**
+ * Which decoder parts sit on the GPU for n_gpu_layers = g (llama-model.cpp: layers il >= n_layer + 1 - g, where
+ * il == n_layer is the output head; the token embedding always stays on the host).
+ */
+export function offloadSplit(
+  model: ModelDescription,
+  gpuLayers: number,
+): { gpuLayerCount: number; outputOnGpu: boolean } {
+  const n = model.decoder.nLayer;
+  const g = Math.max(0, Math.min(gpuLayers, n + 1));
+  return { gpuLayerCount: Math.max(0, g - 1), outputOnGpu: g >= 1 };
+}
+
+function emptyBreakdown(): MemoryBreakdown {
+  return { weights: 0, mmproj: 0, kv: 0, computeDecoder: 0, computeEncoder: 0, overhead: 0 };
+}
+
+export function breakdownTotal(b: MemoryBreakdown): number {
+  return b.weights + b.mmproj + b.kv + b.computeDecoder + b.computeEncoder + b.overhead;
+}
+
+/** The accelerator the advisor plans for: the one with the most free memory. */
+export function primaryGpu(hw: HardwareInfo): HardwareInfo['devices'][number] | undefined {
+  return [...hw.devices].filter((d) => d.kind !== 'cpu').sort((a, b) => b.freeBytes - a.freeBytes)[0];
+}
+
+/** Memory a configuration may use in each pool: free minus the safety margin and reserves. */
+export function poolBudget(hw: HardwareInfo, pool: MemoryPool): number {
+  const keep = 1 - SAFETY.marginFraction;
+  if (pool === 'ram') return Math.max(0, hw.ram.freeBytes * keep - SAFETY.ramReserve);
+  if (pool === 'vram') {
+    const gpu = primaryGpu(hw);
+    return gpu ? Math.max(0, gpu.freeBytes * keep - SAFETY.vramReserve) : 0;
+  }
+  const gpu = primaryGpu(hw);
+  const gpuCap = gpu ? gpu.freeBytes : hw.ram.totalBytes * SAFETY.unifiedGpuFraction;
+  const free = Math.min(hw.ram.freeBytes, gpuCap);
+  return Math.max(0, free * keep - SAFETY.ramReserve);
+}
+
+/** The model's bytes after n layers of GPU offload, split host / device. */
+function splitWeights(model: ModelDescription, gpuLayers: number): { host: number; device: number } {
+  const { gpuLayerCount, outputOnGpu } = offloadSplit(model, gpuLayers);
+  const n = model.decoder.nLayer;
+  let device = 0;
+  for (let il = n - gpuLayerCount; il < n; il++) device += model.layerBytes[il] ?? 0;
+  if (outputOnGpu) device += model.outputBytes;
+  return { host: model.weightBytes - device, device };
+}
+
+export interface EstimateOptions {
+  /** Measured or expected flash-attention state of the encoder (clip). */
+  encoderFlashAttention?: boolean;
+}
+
+/** Predicted allocation of one configuration on one machine, per memory pool. */
+export function estimateMemory(
+  model: ModelDescription,
+  config: RunConfig,
+  hw: HardwareInfo,
+  options: EstimateOptions = {},
+): MemoryEstimate {
+  const context = contextPlan(model, config);
+  const perToken = kvBytesPerToken(model.decoder, config.kvTypeK, config.kvTypeV);
+  const n = model.decoder.nLayer;
+  const gpu = primaryGpu(hw);
+  const gpuLayers = gpu ? Math.max(0, Math.min(config.gpuLayers, n + 1)) : 0;
+  const { gpuLayerCount } = offloadSplit(model, gpuLayers);
+  const kvTotal = perToken * context.nCtx;
+  const kvDevice = (kvTotal * gpuLayerCount) / n;
+  const weights = splitWeights(model, gpuLayers);
+  const decoderCompute = decoderComputeBytes(model.decoder, context.nCtx, config.flashAttention);
+  const encoderCompute = model.encoder
+    ? encoderComputeBytes(model.encoder, options.encoderFlashAttention ?? false)
+    : 0;
+  const output = outputBufferBytes(model.decoder, config.parallelWindows);
+
+  const host = emptyBreakdown();
+  const device = emptyBreakdown();
+  host.weights = weights.host;
+  device.weights = weights.device;
+  host.kv = kvTotal - kvDevice;
+  device.kv = kvDevice;
+  host.overhead = CALIBRATION.runtimeOverheadRam + output;
+  // Rule shared with the runtime: the audio encoder goes to the GPU (mtmd use_gpu) only when the whole decoder does;
+  // a partial offload means VRAM is short, and the encoder runs once per 30 s chunk, the decoder once per token.
+  const encoderOnGpu = gpuLayers > n;
+  if (encoderOnGpu) {
+    device.mmproj = model.mmprojBytes;
+    device.computeEncoder = encoderCompute;
+  } else {
+    host.mmproj = model.mmprojBytes;
+    host.computeEncoder = encoderCompute;
+  }
+  if (gpuLayers > 0) {
+    // with every layer offloaded the host keeps only a staging buffer for the token-embedding lookup; layers left on
+    // the CPU need the full graph there too
+    device.computeDecoder = decoderCompute;
+    host.computeDecoder =
+      gpuLayerCount < n
+        ? decoderCompute
+        : 2 * model.decoder.nEmbd * Math.min(context.nCtx, CALIBRATION.nUbatch) * 4;
+    device.overhead = CALIBRATION.runtimeOverheadVram;
+  } else {
+    host.computeDecoder = decoderCompute;
+  }
+
+  const pools: PoolUsage[] = [];
+  if (hw.unifiedMemory) {
+    const merged = emptyBreakdown();
+    for (const key of Object.keys(merged) as (keyof MemoryBreakdown)[]) merged[key] = host[key] + device[key];
+    // one pool: Metal buffers and host buffers are the same memory, so the VRAM-side overhead is not paid twice
+    if (gpuLayers > 0) merged.overhead -= CALIBRATION.runtimeOverheadVram / 2;
+    pools.push({
+      pool: 'unified',
+      breakdown: merged,
+      total: breakdownTotal(merged),
+      budget: poolBudget(hw, 'unified'),
+    });
+  } else {
+    pools.push({ pool: 'ram', breakdown: host, total: breakdownTotal(host), budget: poolBudget(hw, 'ram') });
+    if (gpuLayers > 0)
+      pools.push({
+        pool: 'vram',
+        breakdown: device,
+        total: breakdownTotal(device),
+        budget: poolBudget(hw, 'vram'),
+      });
+  }
+  let tightest = pools[0]!;
+  for (const p of pools) if (p.budget - p.total < tightest.budget - tightest.total) tightest = p;
+  const headroom = tightest.budget - tightest.total;
+  return {
+    config: { ...config, gpuLayers },
+    context,
+    kvBytesPerToken: perToken,
+    pools,
+    fits: headroom >= 0 && context.withinContextLimit,
+    headroomBytes: headroom,
+    tightestPool: tightest.pool,
+  };
+}
+
+export function estimateTotal(estimate: MemoryEstimate): number {
+  return estimate.pools.reduce((a, p) => a + p.total, 0);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Reading a model description from GGUF headers
+
+/** The part of node-llama-cpp's GgufFileInfo the model reads (metadata as nested objects or flat dotted keys). */
+export interface GgufHeaderLike {
+  metadata: unknown;
+  tensorInfo?:
+    readonly { name: string; dimensions: readonly (number | bigint)[]; ggmlType: number }[] | undefined;
+}
+
+function lookup(meta: unknown, key: string): unknown {
+  if (meta && typeof meta === 'object') {
+    const flat = (meta as Record<string, unknown>)[key];
+    if (flat !== undefined) return flat;
+  }
+  let node: unknown = meta;
+  for (const part of key.split('.')) {
+    if (!node || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return node;
+}
+
+function num(meta: unknown, key: string, fallback?: number): number {
+  const v = lookup(meta, key);
+  if (typeof v === 'number' || typeof v === 'bigint') return Number(v);
+  if (fallback !== undefined) return fallback;
+  throw new RotorError('MODEL_NOT_GGUF', `The model header lacks ${key}.`, {
+    hint: 'The file may be damaged or not a Voxtral GGUF.',
+  });
+}
+
+export function describeModel(
+  variant: string,
+  text: GgufHeaderLike,
+  mmproj?: GgufHeaderLike,
+  sizeOf: (type: number, dims: readonly (number | bigint)[]) => number = defaultTensorBytes,
+): ModelDescription {
+  const arch = lookup(text.metadata, 'general.architecture');
+  if (typeof arch !== 'string') {
+    throw new RotorError('MODEL_NOT_GGUF', 'The model header has no general.architecture.');
+  }
+  const tensors = text.tensorInfo ?? [];
+  const embd = tensors.find((t) => t.name === 'token_embd.weight');
+  const nEmbd = num(text.metadata, `${arch}.embedding_length`);
+  const nHead = num(text.metadata, `${arch}.attention.head_count`);
+  const headDim = num(text.metadata, `${arch}.attention.key_length`, nEmbd / nHead);
+  const decoder: DecoderDims = {
+    nLayer: num(text.metadata, `${arch}.block_count`),
+    nEmbd,
+    nFf: num(text.metadata, `${arch}.feed_forward_length`),
+    nHead,
+    nHeadKv: num(text.metadata, `${arch}.attention.head_count_kv`, nHead),
+    headDimK: headDim,
+    headDimV: num(text.metadata, `${arch}.attention.value_length`, headDim),
+    nVocab: num(text.metadata, `${arch}.vocab_size`, embd ? Number(embd.dimensions[1] ?? 0) : 0),
+    nCtxTrain: num(text.metadata, `${arch}.context_length`, CONTEXT_LIMIT),
+  };
+  if (!decoder.nVocab) throw new RotorError('MODEL_NOT_GGUF', 'The model header gives no vocabulary size.');
+  const layerBytes = new Array<number>(decoder.nLayer).fill(0);
+  let weightBytes = 0;
+  let tokenEmbdBytes = 0;
+  let outputBytes = 0;
+  for (const t of tensors) {
+    const bytes = sizeOf(t.ggmlType, t.dimensions);
+    weightBytes += bytes;
+    const m = /^blk\.(\d+)\./.exec(t.name);
+    if (m) layerBytes[Number(m[1])] = (layerBytes[Number(m[1])] ?? 0) + bytes;
+    else if (t.name.startsWith('token_embd')) tokenEmbdBytes += bytes;
+    else outputBytes += bytes;
+  }
+  let encoder: EncoderDims | null = null;
+  let mmprojBytes = 0;
+  if (mmproj) {
+    encoder = {
+      nLayer: num(mmproj.metadata, 'clip.audio.block_count'),
+      nEmbd: num(mmproj.metadata, 'clip.audio.embedding_length'),
+      nFf: num(mmproj.metadata, 'clip.audio.feed_forward_length'),
+      nHead: num(mmproj.metadata, 'clip.audio.attention.head_count'),
+      nMel: num(mmproj.metadata, 'clip.audio.num_mel_bins', 128),
+      positions: 1500,
+      projDim: num(mmproj.metadata, 'clip.audio.projection_dim', decoder.nEmbd),
+    };
+    for (const t of mmproj.tensorInfo ?? []) mmprojBytes += sizeOf(t.ggmlType, t.dimensions);
+  }
+  return {
+    variant,
+    decoder,
+    weightBytes,
+    layerBytes,
+    tokenEmbdBytes,
+    outputBytes,
+    encoder,
+    mmprojBytes,
+    approximate: false,
+  };
+}

@@ -1,0 +1,221 @@
+import { describe, expect, it } from 'vitest';
+import { RotorError } from '../../common/errors';
+import type { HardwareInfo, Recommendation } from '../../common/advisor-types';
+import { VOXTRAL_VARIANTS } from './catalog';
+import { estimateTotal } from './memory-model';
+import {
+  KV_QUALITY_ORDER,
+  cacheTable,
+  estimateConfig,
+  evaluate,
+  planMemory,
+  recommend,
+  type AdvisorInput,
+} from './recommend';
+import { PROFILES } from './test-profiles';
+
+const input = (hardware: HardwareInfo, extra: Partial<AdvisorInput> = {}): AdvisorInput => ({
+  hardware,
+  variants: VOXTRAL_VARIANTS,
+  ...extra,
+});
+
+/** What must hold for any recommendation that claims to fit. */
+function expectSelfConsistent(inp: AdvisorInput, r: Recommendation): void {
+  expect(r.ok).toBe(true);
+  expect(r.estimate.fits).toBe(true);
+  for (const pool of r.estimate.pools) expect(pool.total).toBeLessThanOrEqual(pool.budget);
+  // the estimate shown is the estimate of the config shown
+  expect(estimateConfig(inp, r.config)).toEqual(r.estimate);
+  expect(r.why).toContain(r.config.weights);
+  expect(r.why).toContain(r.config.kvTypeK);
+  for (const alt of r.alternatives) {
+    const e = estimateConfig(inp, alt.config);
+    expect(alt.fits).toBe(e.fits);
+    expect(alt.totalBytes).toBe(estimateTotal(e));
+    if (!alt.fits) expect(alt.reason).toMatch(/more than the .* budget|over the model's/);
+    else expect(alt.reason).toMatch(/^fits/);
+  }
+}
+
+describe('recommendations over hardware profiles', () => {
+  it('8 GB RAM, no GPU: Q4_K_M on the CPU with a q8_0 cache', () => {
+    const inp = input(PROFILES.cpu8);
+    const r = recommend(inp);
+    expectSelfConsistent(inp, r);
+    expect(r.config).toMatchObject({
+      weights: 'Q4_K_M',
+      kvTypeK: 'q8_0',
+      kvTypeV: 'q8_0',
+      gpuLayers: 0,
+      parallelWindows: 1,
+      threads: 4,
+    });
+    expect(r.estimate.pools.map((p) => p.pool)).toEqual(['ram']);
+    expect(r.why).toMatch(/on the CPU/);
+    // the more accurate weights that do not fit say by how much
+    const q8 = r.alternatives.find((a) => a.label === 'Q8_0 weights')!;
+    expect(q8.fits).toBe(false);
+    expect(q8.reason).toMatch(/^would need [\d.]+ (GB|MB) more than the [\d.]+ GB RAM budget$/);
+  });
+
+  it('16 GB Apple unified memory: one pool, everything on the GPU', () => {
+    const inp = input(PROFILES.apple16);
+    const r = recommend(inp);
+    expectSelfConsistent(inp, r);
+    expect(r.estimate.pools).toHaveLength(1);
+    expect(r.estimate.pools[0]!.pool).toBe('unified');
+    expect(r.config.gpuLayers).toBe(31);
+    expect(r.config.weights).toBe('Q8_0');
+    // budget is bounded by what Metal may wire, not by total RAM
+    expect(r.estimate.pools[0]!.budget).toBeLessThan(16 * 1024 ** 3 * 0.75);
+  });
+
+  it('6 GB VRAM laptop GPU: full offload made possible by a compressed cache', () => {
+    const inp = input(PROFILES.laptop6);
+    const r = recommend(inp);
+    expectSelfConsistent(inp, r);
+    expect(r.config.gpuLayers).toBe(31);
+    expect(r.config.weights).toBe('Q4_K_M');
+    expect(KV_QUALITY_ORDER.indexOf(r.config.kvTypeK)).toBeGreaterThan(KV_QUALITY_ORDER.indexOf('q8_0'));
+    const f16 = r.alternatives.find((a) => a.label === 'f16 cache')!;
+    expect(f16.fits).toBe(false);
+    expect(f16.reason).toMatch(/VRAM budget/);
+    expect(r.why).toMatch(/best cache that fits \(f16 cache would need/);
+    const vram = r.estimate.pools.find((p) => p.pool === 'vram')!;
+    const ram = r.estimate.pools.find((p) => p.pool === 'ram')!;
+    expect(vram.breakdown.kv).toBeGreaterThan(0);
+    expect(ram.breakdown.kv).toBe(0);
+    // the token embedding stays in host memory even with every layer offloaded
+    expect(ram.breakdown.weights).toBe(VOXTRAL_VARIANTS.find((v) => v.id === 'Q4_K_M')!.model.tokenEmbdBytes);
+  });
+
+  it('6 GB laptop without RotorQuant types built: falls back to upstream types', () => {
+    const inp = input(PROFILES.laptop6, { supportedKvTypes: ['f16', 'q8_0', 'q4_0'] });
+    const r = recommend(inp);
+    expectSelfConsistent(inp, r);
+    expect(['f16', 'q8_0', 'q4_0']).toContain(r.config.kvTypeK);
+  });
+
+  it('24 GB VRAM desktop: Q8_0 weights, f16 cache, long windows in parallel', () => {
+    const inp = input(PROFILES.desktop24);
+    const r = recommend(inp);
+    expectSelfConsistent(inp, r);
+    expect(r.config).toMatchObject({
+      weights: 'Q8_0',
+      kvTypeK: 'f16',
+      kvTypeV: 'f16',
+      gpuLayers: 31,
+      windowSeconds: 600,
+      parallelWindows: 4,
+    });
+    expect(r.alternatives.find((a) => a.label === 'F16 weights')).toMatchObject({ fits: true });
+  });
+
+  it('4 GB RAM: a clear answer that nothing fits, not a crash', () => {
+    const inp = input(PROFILES.ram4);
+    const r = recommend(inp);
+    expect(r.ok).toBe(false);
+    expect(r.estimate.fits).toBe(false);
+    expect(r.why).toMatch(/^Voxtral cannot run on this machine: even the smallest configuration/);
+    expect(r.why).toMatch(/at least [\d.]+ GB of free memory/);
+    expect(r.config.weights).toBe('Q4_K_M');
+    expect(r.config.windowSeconds).toBe(30);
+  });
+
+  it('degrades to partial offload when the model cannot sit fully on a small GPU', () => {
+    const small: HardwareInfo = {
+      ...PROFILES.laptop6,
+      devices: [
+        {
+          name: 'CUDA0',
+          description: 'MX450',
+          kind: 'gpu',
+          totalBytes: 2 * 1024 ** 3,
+          freeBytes: 2 * 1024 ** 3,
+        },
+      ],
+    };
+    const inp = input(small);
+    const r = recommend(inp);
+    expectSelfConsistent(inp, r);
+    expect(r.config.gpuLayers).toBeGreaterThan(0);
+    expect(r.config.gpuLayers).toBeLessThan(31);
+    expect(r.why).toMatch(/layers on the GPU/);
+    expect(r.alternatives.find((a) => a.label === 'everything on the GPU')?.fits).toBe(false);
+  });
+});
+
+describe('overrides and the savings view', () => {
+  it('shows the consequence of an override before it is committed', () => {
+    const inp = input(PROFILES.laptop6);
+    const r = recommend(inp);
+    const f16 = evaluate(inp, r.config, { kvTypeK: 'f16', kvTypeV: 'f16' });
+    expect(f16.estimate.fits).toBe(false);
+    expect(f16.verdict).toMatch(/^Does not fit: needs [\d.]+ (GB|MB) more than the [\d.]+ GB VRAM budget\.$/);
+    const shorter = evaluate(inp, r.config, { windowSeconds: 60, parallelWindows: 1 });
+    expect(shorter.estimate.fits).toBe(true);
+    expect(shorter.verdict).toMatch(/^Fits:/);
+    expect(estimateTotal(shorter.estimate)).toBeLessThan(estimateTotal(r.estimate));
+  });
+
+  it('forces flash attention for a quantized V cache and rejects bad overrides with typed errors', () => {
+    const inp = input(PROFILES.cpu8);
+    const r = recommend(inp);
+    expect(
+      evaluate(inp, r.config, { kvTypeV: 'q4_0', flashAttention: false }).estimate.config.flashAttention,
+    ).toBe(true);
+    expect(
+      evaluate(inp, r.config, { kvTypeK: 'f16', kvTypeV: 'f16', flashAttention: false }).estimate.config
+        .flashAttention,
+    ).toBe(false);
+    for (const bad of [
+      { kvTypeK: 'q3_xx' },
+      { windowSeconds: -5 },
+      { parallelWindows: 1.5 },
+      { weights: 'Q9' },
+      { threads: 999 },
+    ]) {
+      expect(() => evaluate(inp, r.config, bad as never)).toThrow(RotorError);
+    }
+  });
+
+  it('lists every cache type with bytes, totals and minutes per window in a consistent order', () => {
+    const inp = input(PROFILES.laptop6);
+    const r = recommend(inp);
+    const rows = cacheTable(inp, r.config);
+    expect(rows.map((x) => x.kvType)).toEqual([...KV_QUALITY_ORDER]);
+    const f16 = rows.find((x) => x.kvType === 'f16')!;
+    const iso3 = rows.find((x) => x.kvType === 'iso3')!;
+    expect(f16.bytesPerToken / iso3.bytesPerToken).toBeCloseTo(5.12, 2);
+    expect(f16.kvBytes / iso3.kvBytes).toBeCloseTo(5.12, 2);
+    expect(f16.totalBytes - iso3.totalBytes).toBe(f16.kvBytes - iso3.kvBytes);
+    // smaller caches fit longer windows; each reported maximum really fits and 10 s more does not
+    expect(iso3.maxWindowMinutes).toBeGreaterThan(f16.maxWindowMinutes);
+    for (const row of rows) {
+      const c = { ...r.config, kvTypeK: row.kvType, kvTypeV: row.kvType };
+      const seconds = row.maxWindowMinutes * 60;
+      if (seconds > 0) expect(estimateConfig(inp, { ...c, windowSeconds: seconds }).fits).toBe(true);
+      if (seconds < 3600) expect(estimateConfig(inp, { ...c, windowSeconds: seconds + 10 }).fits).toBe(false);
+    }
+  });
+
+  it('marks cache types the runtime lacks as unavailable', () => {
+    const inp = input(PROFILES.cpu8, { supportedKvTypes: ['f16', 'q8_0', 'q4_0'] });
+    const rows = cacheTable(inp, recommend(inp).config);
+    expect(rows.filter((x) => x.available).map((x) => x.kvType)).toEqual(['f16', 'q8_0', 'q4_0']);
+  });
+
+  it('answers the job runner: fits and the largest parallel count that fits', () => {
+    const inp = input(PROFILES.laptop6);
+    const r = recommend(inp);
+    const plan = planMemory(inp, r.config);
+    expect(plan.fits).toBe(true);
+    expect(plan.maxParallel).toBeGreaterThanOrEqual(r.config.parallelWindows);
+    expect(estimateConfig(inp, { ...r.config, parallelWindows: plan.maxParallel }).fits).toBe(true);
+    expect(estimateConfig(inp, { ...r.config, parallelWindows: plan.maxParallel + 1 }).fits).toBe(false);
+    const none = planMemory(input(PROFILES.ram4), recommend(input(PROFILES.ram4)).config);
+    expect(none).toMatchObject({ fits: false, maxParallel: 0 });
+    expect(none.reason).toMatch(/^Does not fit/);
+  });
+});

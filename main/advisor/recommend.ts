@@ -1,0 +1,407 @@
+/**
+ * Recommendation: the most accurate and fastest configuration that fits the machine with a safety margin, one
+ * sentence why, and the better-looking options that were rejected with their reason. Pure.
+ */
+import { RotorError } from '../../common/errors';
+import { bitsPerValue, isKvCacheType, type KvCacheType } from '../../common/kv-cache-types';
+import type {
+  Alternative,
+  CacheTypeRow,
+  EvaluateResult,
+  HardwareInfo,
+  MemoryEstimate,
+  Recommendation,
+  RunConfig,
+  RunOverrides,
+  TokenRate,
+  WeightsVariant,
+} from '../../common/advisor-types';
+import { estimateMemory, estimateTotal, primaryGpu } from './memory-model';
+import { formatBytes } from '../../common/format-bytes';
+
+/** Cache types by quality, best first (iso vs planar: equal bits, iso's 4-D rotation mixes more; see native/README.md). */
+export const KV_QUALITY_ORDER: readonly KvCacheType[] = [
+  'f16',
+  'q8_0',
+  'iso4',
+  'planar4',
+  'q4_0',
+  'iso3',
+  'planar3',
+];
+/** 3-bit caches: accepted only with the smallest weights, never to make room for bigger weights. */
+const LOW_BIT: ReadonlySet<KvCacheType> = new Set(['iso3', 'planar3']);
+const WINDOW_LADDER = [1800, 1200, 900, 600, 300, 120, 60, 30];
+export const MAX_WINDOW_SECONDS = 3600;
+export const MAX_PARALLEL = 16;
+
+export interface AdvisorInput {
+  hardware: HardwareInfo;
+  variants: readonly WeightsVariant[];
+  /** Cache types the runtime was built with; default every type of the quality order. */
+  supportedKvTypes?: readonly KvCacheType[];
+  tokenRate?: TokenRate;
+}
+
+type Mode = 'gpu' | 'partial' | 'cpu';
+
+interface Targets {
+  windowSeconds: number;
+  parallel: number;
+  weights: string[];
+  kvOrder: KvCacheType[];
+}
+
+function supported(input: AdvisorInput): KvCacheType[] {
+  const allowed = input.supportedKvTypes ?? KV_QUALITY_ORDER;
+  return KV_QUALITY_ORDER.filter((t) => allowed.includes(t));
+}
+
+function targetsFor(input: AdvisorInput, mode: Mode): Targets {
+  const hw = input.hardware;
+  const have = (ids: string[]) => ids.filter((id) => input.variants.some((v) => v.id === id));
+  const kv = supported(input);
+  if (mode === 'cpu') {
+    // On a CPU decoding is memory-bound: Q4_K_M reads the fewest bytes per token, and upstream's f16 cache takes a
+    // slow split-KV path at depth (0.38 vs 3.4 tok/s for q8_0 at 4k on 2 cores), so q8_0 leads there.
+    const cpuKv = kv.includes('q8_0') ? ['q8_0' as KvCacheType, ...kv.filter((t) => t !== 'q8_0')] : kv;
+    return {
+      windowSeconds: 120,
+      parallel: hw.cpu.physicalCores >= 8 ? 2 : 1,
+      weights: have(['Q4_K_M', 'Q5_K_M', 'Q8_0']),
+      kvOrder: cpuKv,
+    };
+  }
+  return {
+    windowSeconds: 600,
+    parallel: hw.unifiedMemory ? 2 : 4,
+    // F16 weights are never proposed: Q8_0 is within noise of it and reads half the bytes per token
+    weights: have(['Q8_0', 'Q5_K_M', 'Q4_K_M']),
+    kvOrder: kv,
+  };
+}
+
+function baseConfig(input: AdvisorInput, weights: string, kv: KvCacheType): RunConfig {
+  return {
+    weights,
+    kvTypeK: kv,
+    kvTypeV: kv,
+    windowSeconds: 120,
+    parallelWindows: 1,
+    gpuLayers: 0,
+    threads: Math.max(1, input.hardware.cpu.physicalCores),
+    flashAttention: true,
+    tokenRate: input.tokenRate ?? 'pooled',
+  };
+}
+
+function variantOf(input: AdvisorInput, id: string): WeightsVariant {
+  const v = input.variants.find((x) => x.id === id);
+  if (!v) {
+    throw new RotorError('MODEL_NOT_FOUND', `No weights variant "${id}".`, {
+      hint: `Choose one of ${input.variants.map((x) => x.id).join(', ')}.`,
+    });
+  }
+  return v;
+}
+
+export function estimateConfig(input: AdvisorInput, config: RunConfig): MemoryEstimate {
+  return estimateMemory(variantOf(input, config.weights).model, config, input.hardware);
+}
+
+/** Most layers that can go to the GPU with everything else unchanged (0 when not even one fits). */
+function maxGpuLayers(input: AdvisorInput, config: RunConfig): number {
+  const n = variantOf(input, config.weights).model.decoder.nLayer;
+  let lo = 0;
+  let hi = n + 1;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (estimateConfig(input, { ...config, gpuLayers: mid }).fits) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+function levels(t: Targets): { windowSeconds: number; parallel: number }[] {
+  const out: { windowSeconds: number; parallel: number }[] = [];
+  for (let p = t.parallel; p >= 1; p = p > 1 ? Math.floor(p / 2) : 0)
+    out.push({ windowSeconds: t.windowSeconds, parallel: p });
+  for (const w of WINDOW_LADDER) if (w < t.windowSeconds) out.push({ windowSeconds: w, parallel: 1 });
+  return out;
+}
+
+function candidates(t: Targets): { weights: string; kv: KvCacheType }[] {
+  const out: { weights: string; kv: KvCacheType }[] = [];
+  t.weights.forEach((w, i) => {
+    const smallest = i === t.weights.length - 1;
+    for (const kv of t.kvOrder) if (smallest || !LOW_BIT.has(kv)) out.push({ weights: w, kv });
+  });
+  return out;
+}
+
+function modesFor(hw: HardwareInfo): Mode[] {
+  const gpu = primaryGpu(hw);
+  if (!gpu) return ['cpu'];
+  return hw.unifiedMemory ? ['gpu'] : ['gpu', 'partial', 'cpu'];
+}
+
+function search(
+  input: AdvisorInput,
+): { config: RunConfig; estimate: MemoryEstimate; mode: Mode; targets: Targets } | null {
+  for (const mode of modesFor(input.hardware)) {
+    const targets = targetsFor(input, mode);
+    const fullLayers = 1_000;
+    for (const level of levels(targets)) {
+      for (const c of candidates(targets)) {
+        const config: RunConfig = {
+          ...baseConfig(input, c.weights, c.kv),
+          windowSeconds: level.windowSeconds,
+          parallelWindows: level.parallel,
+          gpuLayers: mode === 'cpu' ? 0 : fullLayers,
+        };
+        if (mode === 'partial') {
+          const g = maxGpuLayers(input, config);
+          if (g < 1) continue;
+          config.gpuLayers = g;
+        }
+        const estimate = estimateConfig(input, config);
+        if (estimate.fits) return { config: estimate.config, estimate, mode, targets };
+      }
+    }
+  }
+  return null;
+}
+
+function describe(c: RunConfig): string {
+  const kv = c.kvTypeK === c.kvTypeV ? `${c.kvTypeK} cache` : `${c.kvTypeK}/${c.kvTypeV} cache`;
+  return `${c.weights} weights, ${kv}, ${c.windowSeconds} s windows × ${c.parallelWindows}`;
+}
+
+function shortfall(e: MemoryEstimate): string {
+  if (!e.context.withinContextLimit) {
+    return `a ${e.config.windowSeconds} s window needs ${e.context.tokensPerWindow} tokens, over the model's ${e.context.contextLimit}-token context`;
+  }
+  const pool = e.pools.find((p) => p.pool === e.tightestPool)!;
+  return `would need ${formatBytes(-e.headroomBytes)} more than the ${formatBytes(pool.budget)} ${poolName(pool.pool)} budget`;
+}
+
+export function poolName(pool: string): string {
+  return pool === 'vram' ? 'VRAM' : pool === 'unified' ? 'unified-memory' : 'RAM';
+}
+
+function where(c: RunConfig, n: number): string {
+  if (c.gpuLayers === 0) return 'on the CPU';
+  if (c.gpuLayers >= n + 1) return 'fully on the GPU';
+  return `with ${Math.max(0, c.gpuLayers - 1)} of ${n} layers on the GPU`;
+}
+
+function alternativesFor(
+  input: AdvisorInput,
+  chosen: MemoryEstimate,
+  mode: Mode,
+  targets: Targets,
+): Alternative[] {
+  const c = chosen.config;
+  const out: Alternative[] = [];
+  const add = (label: string, config: RunConfig, whyFits: string) => {
+    const e = estimateConfig(input, config);
+    out.push({
+      label,
+      config: e.config,
+      totalBytes: estimateTotal(e),
+      fits: e.fits,
+      reason: e.fits ? whyFits : shortfall(e),
+    });
+  };
+  // every cache type of better quality than the chosen one, and every more accurate weights variant
+  const kvTypes = supported(input);
+  for (const kv of kvTypes.slice(0, Math.max(0, kvTypes.indexOf(c.kvTypeK)))) {
+    const fitsWhy =
+      mode === 'cpu' && kv === 'f16'
+        ? 'fits, but f16 decoding at depth is several times slower on a CPU'
+        : 'fits, but only with smaller weights or windows';
+    add(`${kv} cache`, { ...c, kvTypeK: kv, kvTypeV: kv }, fitsWhy);
+  }
+  const rank = (id: string) => input.variants.find((v) => v.id === id)?.qualityRank ?? Infinity;
+  const better = input.variants
+    .filter((v) => v.qualityRank < rank(c.weights))
+    .sort((a, b) => a.qualityRank - b.qualityRank);
+  for (const v of better) {
+    const fitsWhy =
+      mode === 'cpu'
+        ? 'fits, but reads more bytes per generated token: slower on a CPU for a small accuracy gain'
+        : targets.weights.includes(v.id)
+          ? 'fits, but only with a lower-quality cache or shorter windows'
+          : 'fits, but reads twice the bytes of Q8_0 per token for no measurable accuracy gain';
+    add(`${v.id} weights`, { ...c, weights: v.id }, fitsWhy);
+  }
+  if (c.windowSeconds < targets.windowSeconds || c.parallelWindows < targets.parallel) {
+    add(
+      `${targets.windowSeconds} s windows × ${targets.parallel}`,
+      { ...c, windowSeconds: targets.windowSeconds, parallelWindows: targets.parallel },
+      'fits',
+    );
+  }
+  const n = variantOf(input, c.weights).model.decoder.nLayer;
+  if (primaryGpu(input.hardware) && c.gpuLayers < n + 1)
+    add('everything on the GPU', { ...c, gpuLayers: n + 1 }, 'fits');
+  return out;
+}
+
+function whySentence(
+  input: AdvisorInput,
+  e: MemoryEstimate,
+  mode: Mode,
+  targets: Targets,
+  alternatives: Alternative[],
+): string {
+  const c = e.config;
+  const n = variantOf(input, c.weights).model.decoder.nLayer;
+  const pool = e.pools.find((p) => p.pool === e.tightestPool)!;
+  const betterCache = alternatives.find((a) => a.label.endsWith('cache') && !a.fits);
+  const reason =
+    c.kvTypeK === targets.kvOrder[0]
+      ? mode === 'cpu' && c.kvTypeK === 'q8_0'
+        ? 'q8_0 is the near-lossless cache that keeps CPU decoding fast'
+        : `${c.kvTypeK} is the best cache type`
+      : betterCache
+        ? `${c.kvTypeK} is the best cache that fits (${betterCache.label} ${betterCache.reason})`
+        : `${c.kvTypeK} is the best cache that fits`;
+  return `${describe(c)} ${where(c, n)}: ${reason}, and the total of ${formatBytes(pool.total)} leaves ${formatBytes(e.headroomBytes)} of the ${formatBytes(pool.budget)} ${poolName(pool.pool)} budget free.`;
+}
+
+export function recommend(input: AdvisorInput): Recommendation {
+  const found = search(input);
+  if (found) {
+    const alternatives = alternativesFor(input, found.estimate, found.mode, found.targets);
+    return {
+      ok: true,
+      config: found.config,
+      estimate: found.estimate,
+      why: whySentence(input, found.estimate, found.mode, found.targets, alternatives),
+      alternatives,
+    };
+  }
+  // nothing fits: report the smallest configuration and what it would take
+  const smallestWeights = [...input.variants].sort((a, b) => a.model.weightBytes - b.model.weightBytes)[0];
+  if (!smallestWeights) throw new RotorError('MODEL_NOT_FOUND', 'No Voxtral weights variant is known.');
+  const kv = supported(input);
+  const smallestKv = [...kv].sort((a, b) => bitsPerValue(a) - bitsPerValue(b))[0] ?? 'q4_0';
+  const config: RunConfig = { ...baseConfig(input, smallestWeights.id, smallestKv), windowSeconds: 30 };
+  const estimate = estimateConfig(input, config);
+  const pool = estimate.pools.find((p) => p.pool === estimate.tightestPool)!;
+  const needed = pool.total;
+  const ramNeeded = Math.ceil((needed + (pool.pool === 'vram' ? 0 : 512 * 1024 * 1024)) / 0.8);
+  const why =
+    `Voxtral cannot run on this machine: even the smallest configuration (${describe(config)}) needs ${formatBytes(needed)}, ` +
+    `and only ${formatBytes(pool.budget)} of ${poolName(pool.pool)} can be used safely (${formatBytes(input.hardware.ram.freeBytes)} free). ` +
+    `Close other applications or use a machine with at least ${formatBytes(ramNeeded)} of free memory.`;
+  return { ok: false, config: estimate.config, estimate, why, alternatives: [] };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Overrides and the savings view
+
+export function applyOverrides(input: AdvisorInput, base: RunConfig, overrides: RunOverrides): RunConfig {
+  const bad = (what: string, hint: string) =>
+    new RotorError('IPC_INVALID_PAYLOAD', `Invalid setting: ${what}.`, { hint });
+  const next: RunConfig = { ...base };
+  if (overrides.weights !== undefined) {
+    if (typeof overrides.weights !== 'string' || !input.variants.some((v) => v.id === overrides.weights)) {
+      throw bad(
+        `weights "${String(overrides.weights)}"`,
+        `Choose one of ${input.variants.map((v) => v.id).join(', ')}.`,
+      );
+    }
+    next.weights = overrides.weights;
+  }
+  for (const key of ['kvTypeK', 'kvTypeV'] as const) {
+    const v = overrides[key];
+    if (v === undefined) continue;
+    if (!isKvCacheType(v))
+      throw bad(`${key} "${String(v)}"`, `Choose one of ${KV_QUALITY_ORDER.join(', ')}.`);
+    next[key] = v;
+  }
+  const int = (
+    key: 'windowSeconds' | 'parallelWindows' | 'gpuLayers' | 'threads',
+    min: number,
+    max: number,
+  ) => {
+    const v = overrides[key];
+    if (v === undefined) return;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+      throw bad(`${key} ${String(v)}`, `Use a whole number from ${min} to ${max}.`);
+    next[key] = v;
+  };
+  int('windowSeconds', 5, MAX_WINDOW_SECONDS);
+  int('parallelWindows', 1, MAX_PARALLEL);
+  int('gpuLayers', 0, 1000);
+  int('threads', 1, Math.max(1, input.hardware.cpu.logicalCores));
+  if (overrides.flashAttention !== undefined) next.flashAttention = Boolean(overrides.flashAttention);
+  if (overrides.tokenRate !== undefined) {
+    if (overrides.tokenRate !== 'pooled' && overrides.tokenRate !== 'reference')
+      throw bad(`tokenRate ${String(overrides.tokenRate)}`, 'Use pooled or reference.');
+    next.tokenRate = overrides.tokenRate;
+  }
+  // a quantized V forces flash attention in llama.cpp (llama-context.cpp)
+  if (next.kvTypeV !== 'f16' && next.kvTypeV !== 'f32' && next.kvTypeV !== 'bf16') next.flashAttention = true;
+  const n = variantOf(input, next.weights).model.decoder.nLayer;
+  next.gpuLayers = primaryGpu(input.hardware) ? Math.min(next.gpuLayers, n + 1) : 0;
+  return next;
+}
+
+/** Longest single-window duration (seconds, multiple of 10) whose configuration fits; 0 if none. */
+export function maxWindowSeconds(input: AdvisorInput, config: RunConfig): number {
+  let lo = 0;
+  let hi = MAX_WINDOW_SECONDS / 10;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (estimateConfig(input, { ...config, windowSeconds: mid * 10 }).fits) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo * 10;
+}
+
+export function cacheTable(input: AdvisorInput, config: RunConfig): CacheTypeRow[] {
+  const available = supported(input);
+  return KV_QUALITY_ORDER.map((kvType) => {
+    const c = { ...config, kvTypeK: kvType, kvTypeV: kvType };
+    const e = estimateConfig(input, c);
+    return {
+      kvType,
+      bytesPerToken: e.kvBytesPerToken,
+      kvBytes: e.kvBytesPerToken * e.context.nCtx,
+      totalBytes: estimateTotal(e),
+      maxWindowMinutes: maxWindowSeconds(input, c) / 60,
+      available: available.includes(kvType),
+    };
+  });
+}
+
+export function verdictOf(e: MemoryEstimate): string {
+  const pool = e.pools.find((p) => p.pool === e.tightestPool)!;
+  if (!e.context.withinContextLimit) return `Does not fit: ${shortfall(e)}.`;
+  if (e.fits)
+    return `Fits: ${formatBytes(pool.total)} of the ${formatBytes(pool.budget)} ${poolName(pool.pool)} budget, ${formatBytes(e.headroomBytes)} to spare.`;
+  return `Does not fit: needs ${formatBytes(-e.headroomBytes)} more than the ${formatBytes(pool.budget)} ${poolName(pool.pool)} budget.`;
+}
+
+export function evaluate(input: AdvisorInput, base: RunConfig, overrides: RunOverrides): EvaluateResult {
+  const config = applyOverrides(input, base, overrides);
+  const estimate = estimateConfig(input, config);
+  return { estimate, cacheTable: cacheTable(input, config), verdict: verdictOf(estimate) };
+}
+
+/** What the job runner asks before it starts: does this fit, and how many windows could run side by side. */
+export function planMemory(
+  input: AdvisorInput,
+  config: RunConfig,
+): { fits: boolean; maxParallel: number; reason: string } {
+  const e = estimateConfig(input, config);
+  let maxParallel = 0;
+  for (let p = 1; p <= MAX_PARALLEL; p++) {
+    if (!estimateConfig(input, { ...config, parallelWindows: p }).fits) break;
+    maxParallel = p;
+  }
+  return { fits: e.fits, maxParallel, reason: verdictOf(e) };
+}
