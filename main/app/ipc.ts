@@ -1,0 +1,122 @@
+/**
+ * IPC registration: one handler per contract channel, each behind the same gate (trusted sender, valid payload).
+ * Takes Electron objects as parameters so tests and the e2e harness drive it with fakes in plain Node.
+ */
+import { RotorError, toErrorPayload } from '../../common/errors';
+import {
+  INVOKE_CHANNELS,
+  isInvokeChannel,
+  type AppInfo,
+  type InvokeChannel,
+  type IpcResult,
+  type RequestOf,
+  type ResponseOf,
+} from '../../common/ipc-contract';
+import type { Settings } from '../../common/settings';
+import type { EngineHost } from '../engine/host/engine-host';
+import type { FileRegistry } from './file-registry';
+import type { InvokeEventLike } from './security';
+import type { SettingsStore } from './settings-store';
+
+/** The part of Electron's ipcMain used here. */
+export interface IpcMainLike {
+  handle(channel: string, listener: (event: InvokeEventLike, ...args: unknown[]) => Promise<unknown>): void;
+  removeHandler(channel: string): void;
+}
+
+export interface IpcDeps {
+  isTrustedSender: (event: InvokeEventLike) => boolean;
+  appInfo: () => AppInfo;
+  engine: Pick<EngineHost, 'request'>;
+  settings: SettingsStore;
+  files: FileRegistry;
+  /** Shows the native open dialog for the sender's window; resolves to the chosen absolute paths ([] if cancelled). */
+  showOpenAudioDialog: (event: InvokeEventLike) => Promise<string[]>;
+  onSettingsChanged?: (settings: Settings) => void;
+  /** Where unexpected (non-RotorError) failures are reported; the renderer only sees a generic INTERNAL error. */
+  logError?: (channel: string, error: unknown) => void;
+}
+
+type Handlers = {
+  [C in InvokeChannel]: (
+    request: RequestOf<C>,
+    event: InvokeEventLike,
+  ) => Promise<ResponseOf<C>> | ResponseOf<C>;
+};
+
+function makeHandlers(deps: IpcDeps): Handlers {
+  return {
+    'app:getInfo': () => deps.appInfo(),
+    'engine:ping': async ({ echo }) => {
+      const started = performance.now();
+      const reply = await deps.engine.request('ping', { echo });
+      return { echo: reply.echo, pid: reply.pid, roundTripMs: performance.now() - started };
+    },
+    'engine:listDevices': () => deps.engine.request('listDevices', {}),
+    'settings:get': () => deps.settings.get(),
+    'settings:set': async (patch) => {
+      const next = await deps.settings.update(patch);
+      deps.onSettingsChanged?.(next);
+      return next;
+    },
+    'dialog:openAudioFiles': async (_request, event) => {
+      const paths = await deps.showOpenAudioDialog(event);
+      return { files: await deps.files.register(paths) };
+    },
+    'files:registerDropped': async ({ paths }) => ({ files: await deps.files.register(paths) }),
+  };
+}
+
+export interface IpcRegistration {
+  /** The gate + handler for one call; what each ipcMain handler runs. Exposed for tests and the e2e harness. */
+  dispatch(channel: string, event: InvokeEventLike, payload: unknown): Promise<IpcResult<unknown>>;
+  dispose(): void;
+}
+
+export function registerIpc(ipcMain: IpcMainLike, deps: IpcDeps): IpcRegistration {
+  const handlers = makeHandlers(deps);
+
+  async function dispatch(
+    channel: string,
+    event: InvokeEventLike,
+    payload: unknown,
+  ): Promise<IpcResult<unknown>> {
+    try {
+      if (!deps.isTrustedSender(event)) {
+        throw new RotorError('IPC_FORBIDDEN_SENDER', undefined, {
+          detail: event.senderFrame?.url ?? 'no frame',
+        });
+      }
+      if (!isInvokeChannel(channel)) {
+        throw new RotorError('IPC_UNKNOWN_CHANNEL', undefined, { detail: String(channel).slice(0, 100) });
+      }
+      const checked = INVOKE_CHANNELS[channel].request(payload);
+      if (!checked.ok) throw new RotorError('IPC_INVALID_PAYLOAD', undefined, { detail: checked.problem });
+      const handler = handlers[channel] as (request: unknown, event: InvokeEventLike) => unknown;
+      return { ok: true, value: await handler(checked.value, event) };
+    } catch (error) {
+      if (error instanceof RotorError) return { ok: false, error: toErrorPayload(error) };
+      // Raw errors may carry paths or stack details; the renderer gets the generic message, the log gets the rest.
+      deps.logError?.(channel, error);
+      return { ok: false, error: toErrorPayload(new RotorError('INTERNAL')) };
+    }
+  }
+
+  const channels = Object.keys(INVOKE_CHANNELS);
+  for (const channel of channels) {
+    // Exactly one argument per call; extra arguments mean the caller is not our preload.
+    ipcMain.handle(channel, (event, ...args) =>
+      args.length > 1
+        ? Promise.resolve({
+            ok: false as const,
+            error: toErrorPayload(new RotorError('IPC_INVALID_PAYLOAD', 'Too many arguments.')),
+          })
+        : dispatch(channel, event, args[0]),
+    );
+  }
+
+  return {
+    dispatch,
+    dispose: () => channels.forEach((c) => ipcMain.removeHandler(c)),
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * Security decisions for windows, IPC and permissions, as pure functions over URLs so they are unit-tested in Node.
+ * The renderer is served from our own privileged scheme (app://rotorscribe/) in production — not file://, whose
+ * "origin" would be shared with any local file — and from the Vite dev server in development.
+ */
+import path from 'node:path';
+
+export const APP_SCHEME = 'app';
+export const APP_HOST = 'rotorscribe';
+export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
+export const APP_ENTRY_URL = `${APP_ORIGIN}/index.html`;
+
+/** The origin of a URL, or null for anything unparsable or opaque (about:blank, data:, file:). */
+export function originOf(url: string | undefined | null): string | null {
+  if (!url) return null;
+  try {
+    const u = new URL(url);
+    if (u.protocol === 'http:' || u.protocol === 'https:') return u.origin;
+    if (u.protocol === `${APP_SCHEME}:` && u.host === APP_HOST) return APP_ORIGIN;
+    return null;
+  } catch {
+    return null;
+  }
+}
+
+export function isTrustedUrl(url: string | undefined | null, trustedOrigins: readonly string[]): boolean {
+  const origin = originOf(url);
+  return origin !== null && trustedOrigins.includes(origin);
+}
+
+/** The parts of Electron's WebFrameMain the sender check needs. */
+export interface SenderFrameLike {
+  readonly url: string;
+  readonly parent: unknown;
+}
+
+/** The parts of Electron's IpcMainInvokeEvent registerIpc needs. */
+export interface InvokeEventLike {
+  readonly senderFrame: SenderFrameLike | null;
+}
+
+/**
+ * A sender is trusted when the calling frame is the top frame of a page on one of our origins, and (in the app)
+ * the web contents belongs to one of our windows. Sub-frames never get the API, even same-origin ones.
+ */
+export function createSenderGuard(options: {
+  trustedOrigins: readonly string[];
+  isOurContents?: (event: InvokeEventLike) => boolean;
+}): (event: InvokeEventLike) => boolean {
+  return (event) => {
+    const frame = event.senderFrame;
+    if (!frame || frame.parent) return false;
+    if (!isTrustedUrl(frame.url, options.trustedOrigins)) return false;
+    return options.isOurContents ? options.isOurContents(event) : true;
+  };
+}
+
+/** Only microphone/camera capture ('media'), only for our own pages. Everything else (geolocation, notifications…) is denied. */
+export function isPermissionAllowed(
+  permission: string,
+  requestingUrl: string | undefined,
+  trustedOrigins: readonly string[],
+): boolean {
+  return permission === 'media' && isTrustedUrl(requestingUrl, trustedOrigins);
+}
+
+/** Maps app://rotorscribe/<path> to a file inside rootDir; null for other hosts or any path escaping rootDir. */
+export function resolveAppAsset(url: string, rootDir: string): string | null {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return null;
+  }
+  if (u.protocol !== `${APP_SCHEME}:` || u.host !== APP_HOST) return null;
+  let pathname: string;
+  try {
+    pathname = decodeURIComponent(u.pathname);
+  } catch {
+    return null;
+  }
+  if (pathname.includes('\0')) return null;
+  const relative = pathname === '/' || pathname === '' ? 'index.html' : pathname.replace(/^\/+/, '');
+  const root = path.resolve(rootDir);
+  const file = path.resolve(root, relative);
+  if (file !== root && !file.startsWith(root + path.sep)) return null;
+  return file;
+}

@@ -1,0 +1,69 @@
+/**
+ * Main-process services wired for IPC, free of Electron values: index.ts builds them with Electron's dialog and
+ * utilityProcess; the e2e harness builds the same thing with a fake dialog and the child-process engine.
+ */
+import path from 'node:path';
+import type { AppInfo, EventChannel, EventPayload } from '../../common/ipc-contract';
+import type { Settings } from '../../common/settings';
+import { createEngineHost, type EngineHost, type EngineStatus } from '../engine/host/engine-host';
+import type { TransportFactory } from '../engine/host/transport';
+import { createFileRegistry, type FileRegistry } from './file-registry';
+import type { IpcDeps } from './ipc';
+import { createSenderGuard, type InvokeEventLike } from './security';
+import { createSettingsStore, type SettingsStore } from './settings-store';
+
+export type Broadcast = <E extends EventChannel>(channel: E, payload: EventPayload<E>) => void;
+
+export interface AppServicesOptions {
+  userDataDir: string;
+  createEngineTransport: TransportFactory;
+  appInfo: () => AppInfo;
+  trustedOrigins: readonly string[];
+  isOurContents?: (event: InvokeEventLike) => boolean;
+  showOpenAudioDialog: (event: InvokeEventLike) => Promise<string[]>;
+  broadcast: Broadcast;
+  onSettingsChanged?: (settings: Settings) => void;
+  logError?: (context: string, error: unknown) => void;
+}
+
+export interface AppServices {
+  engine: EngineHost;
+  settings: SettingsStore;
+  files: FileRegistry;
+  ipcDeps: IpcDeps;
+}
+
+export function engineStatusEvent(status: EngineStatus): EventPayload<'engine:event'> {
+  const event: EventPayload<'engine:event'> = {
+    kind: 'status',
+    state: status.state,
+    restarts: status.restarts,
+  };
+  if (status.pid !== undefined) event.pid = status.pid;
+  if (status.message !== undefined) event.message = status.message.slice(0, 2000);
+  return event;
+}
+
+export function createAppServices(options: AppServicesOptions): AppServices {
+  const engine = createEngineHost({ createTransport: options.createEngineTransport });
+  const settings = createSettingsStore(path.join(options.userDataDir, 'settings.json'));
+  const files = createFileRegistry();
+  engine.onStatus((status) => options.broadcast('engine:event', engineStatusEvent(status)));
+  const ipcDeps: IpcDeps = {
+    isTrustedSender: createSenderGuard({
+      trustedOrigins: options.trustedOrigins,
+      ...(options.isOurContents ? { isOurContents: options.isOurContents } : {}),
+    }),
+    appInfo: options.appInfo,
+    engine,
+    settings,
+    files,
+    showOpenAudioDialog: options.showOpenAudioDialog,
+    onSettingsChanged: (next) => {
+      options.onSettingsChanged?.(next);
+      options.broadcast('settings:changed', next);
+    },
+    ...(options.logError ? { logError: options.logError } : {}),
+  };
+  return { engine, settings, files, ipcDeps };
+}

@@ -1,0 +1,52 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { RotorError } from '../../common/errors';
+import { checkSettingsPatch, settingsFromStored, type Settings } from '../../common/settings';
+
+export interface SettingsStore {
+  get(): Promise<Settings>;
+  /** Validates and applies a partial update, persists it, and returns the full settings. */
+  update(patch: unknown): Promise<Settings>;
+}
+
+/** Settings in one JSON file whose path main chooses (userData/settings.json); the renderer never names a path. */
+export function createSettingsStore(filePath: string): SettingsStore {
+  let current: Settings | undefined;
+  let queue: Promise<unknown> = Promise.resolve();
+
+  async function load(): Promise<Settings> {
+    if (current) return current;
+    let stored: unknown = null;
+    try {
+      stored = JSON.parse(await readFile(filePath, 'utf8'));
+    } catch {
+      // missing or corrupt file: start from defaults; the next save rewrites it
+    }
+    current = settingsFromStored(stored);
+    return current;
+  }
+
+  async function save(next: Settings): Promise<void> {
+    await mkdir(path.dirname(filePath), { recursive: true });
+    // Write-then-rename so a crash mid-write never leaves a half file behind.
+    const tmp = `${filePath}.${process.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify(next, null, 2) + '\n', 'utf8');
+    await rename(tmp, filePath);
+  }
+
+  return {
+    get: () => load().then((s) => ({ ...s })),
+    update(patch) {
+      const run = queue.then(async () => {
+        const r = checkSettingsPatch(patch);
+        if (!r.ok) throw new RotorError('IPC_INVALID_PAYLOAD', 'Invalid settings.', { detail: r.problem });
+        const next = { ...(await load()), ...r.value };
+        await save(next);
+        current = next;
+        return { ...next };
+      });
+      queue = run.catch(() => undefined);
+      return run;
+    },
+  };
+}

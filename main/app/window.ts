@@ -1,0 +1,52 @@
+import type { BrowserWindowConstructorOptions, Event, HandlerDetails, WebContents } from 'electron';
+
+/** The web preferences every RotorScribe window gets; nothing here is optional. */
+export function secureWindowOptions(preloadPath: string): BrowserWindowConstructorOptions {
+  return {
+    width: 1200,
+    height: 800,
+    minWidth: 720,
+    minHeight: 480,
+    show: false,
+    title: 'RotorScribe',
+    backgroundColor: '#00000000',
+    webPreferences: {
+      preload: preloadPath,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      spellcheck: true,
+    },
+  };
+}
+
+/** The WebContents surface hardenWebContents touches (a fake in tests). */
+export interface HardenableContents {
+  on(
+    event: 'will-navigate' | 'will-redirect' | 'will-attach-webview',
+    listener: (event: Event) => void,
+  ): unknown;
+  setWindowOpenHandler(handler: (details: HandlerDetails) => { action: 'deny' }): void;
+}
+
+/**
+ * No page of ours navigates away, opens windows or embeds webviews. Links to https pages open in the system browser
+ * (through `openExternal`) instead of inside the app.
+ */
+export function hardenWebContents(contents: HardenableContents, openExternal: (url: string) => void): void {
+  contents.setWindowOpenHandler(({ url }) => {
+    if (url.startsWith('https://')) openExternal(url);
+    return { action: 'deny' };
+  });
+  const block = (event: Event): void => event.preventDefault();
+  contents.on('will-navigate', block);
+  contents.on('will-redirect', block);
+  contents.on('will-attach-webview', block);
+}
+
+export type { WebContents };
