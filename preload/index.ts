@@ -1,0 +1,9 @@
+/**
+ * Preload (sandboxed; built to one CommonJS file, out/preload/index.cjs, since sandboxed preloads can only
+ * require('electron') and cannot load ES modules). Exposes exactly one frozen object: window.api.
+ */
+import { contextBridge, ipcRenderer, webUtils } from 'electron';
+import { API_KEY } from '../common/ipc-contract';
+import { createRendererApi } from './api';
+
+contextBridge.exposeInMainWorld(API_KEY, createRendererApi(ipcRenderer, webUtils));
