@@ -52,6 +52,15 @@ export class SpeechSegmenter {
     return this.frames * this.opts.frameSamples;
   }
 
+  /**
+   * Start (padded, in samples) of the earliest region not yet emitted: the pending one, else the one in progress;
+   * null when the stream is in silence. A later emit may start slightly later (midpoint padding), never earlier.
+   */
+  openStart(): number | null {
+    if (this.pending) return this.pending.start;
+    return this.triggered ? Math.max(0, this.speechStart - this.pad) : null;
+  }
+
   /** One frame's probability; returns the regions that became final. */
   pushFrame(probability: number): SampleRegion[] {
     const out: SampleRegion[] = [];

@@ -138,7 +138,7 @@ export class SileroVad {
     return this.enqueue(() => this.pushNow(pcm));
   }
 
-  /** End of stream: the trailing partial frame (zero-padded) and any open region. The stream then starts over. */
+  /** End of stream: the trailing partial frame (zero-padded) and any open region. The next push starts a new stream at 0 s. */
   flush(): Promise<SpeechRegion[]> {
     return this.enqueue(async () => {
       const out: SampleRegion[] = [];
@@ -149,9 +149,18 @@ export class SileroVad {
       }
       out.push(...this.segmenter.finish(this.totalSamples));
       const regions = out.map((r) => this.toSeconds(r));
-      this.restart(this.offsetSec + this.totalSamples / VAD_SAMPLE_RATE);
+      this.restart(0);
       return regions;
     });
+  }
+
+  /**
+   * Start time of the speech region that has begun but is not yet returned by push (it may still be growing);
+   * null in silence. With the closed regions from push this is what a window cutter needs to know.
+   */
+  get openStartSec(): number | null {
+    const start = this.segmenter.openStart();
+    return start === null ? null : this.offsetSec + start / VAD_SAMPLE_RATE;
   }
 
   /** Forgets the stream; the next push starts a new one whose sample 0 is at `startSec` (e.g. a resume point). */
