@@ -151,6 +151,8 @@ export interface CacheTypeRow {
   totalBytes: number;
   /** Longest single window (minutes of audio) whose cache fits beside the rest, capped by the 32k context limit. */
   maxWindowMinutes: number;
+  /** What stops a longer window: memory, or the model's 32k context. */
+  windowLimit: 'memory' | 'context';
   available: boolean;
 }
 

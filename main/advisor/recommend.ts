@@ -367,12 +367,18 @@ export function cacheTable(input: AdvisorInput, config: RunConfig): CacheTypeRow
   return KV_QUALITY_ORDER.map((kvType) => {
     const c = { ...config, kvTypeK: kvType, kvTypeV: kvType };
     const e = estimateConfig(input, c);
+    const maxSeconds = maxWindowSeconds(input, c);
+    const next = estimateConfig(input, {
+      ...c,
+      windowSeconds: Math.min(MAX_WINDOW_SECONDS, maxSeconds + 10),
+    });
     return {
       kvType,
       bytesPerToken: e.kvBytesPerToken,
       kvBytes: e.kvBytesPerToken * e.context.nCtx,
       totalBytes: estimateTotal(e),
-      maxWindowMinutes: maxWindowSeconds(input, c) / 60,
+      maxWindowMinutes: maxSeconds / 60,
+      windowLimit: next.context.withinContextLimit ? ('memory' as const) : ('context' as const),
       available: available.includes(kvType),
     };
   });

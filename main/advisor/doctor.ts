@@ -1,0 +1,64 @@
+/**
+ * `rotorscribe doctor`: the hardware, the recommended configuration and why, what was rejected, and what each KV
+ * cache type would cost. main/cli.ts parses the flags and prints `text` (or JSON.stringify(report) with --json).
+ */
+import { formatBytes, formatKiB } from '../../common/format-bytes';
+import type { AdvisorReport, PoolUsage } from '../../common/advisor-types';
+import { summarizeHardware } from './probe-parse';
+import { createAdvisor, type AdvisorDeps } from './report';
+import { poolName } from './recommend';
+
+export interface DoctorOptions extends AdvisorDeps {
+  json?: boolean;
+}
+
+function poolLine(p: PoolUsage): string {
+  const b = p.breakdown;
+  const parts = [
+    `weights ${formatBytes(b.weights)}`,
+    `mmproj ${formatBytes(b.mmproj)}`,
+    `KV ${formatBytes(b.kv)}`,
+    `compute ${formatBytes(b.computeDecoder + b.computeEncoder)}`,
+    `overhead ${formatBytes(b.overhead)}`,
+  ];
+  return `${poolName(p.pool)}: ${parts.join(' + ')} = ${formatBytes(p.total)} of a ${formatBytes(p.budget)} budget`;
+}
+
+export function formatDoctor(report: AdvisorReport): string {
+  const r = report.recommendation;
+  const c = r.config;
+  const lines: string[] = ['Hardware', ...summarizeHardware(report.hardware).map((l) => `  ${l}`), ''];
+  lines.push(r.ok ? 'Recommendation' : 'No configuration fits', `  ${r.why}`);
+  lines.push(
+    `  weights ${c.weights} · K ${c.kvTypeK} · V ${c.kvTypeV} · window ${c.windowSeconds} s × ${c.parallelWindows} · ` +
+      `GPU layers ${c.gpuLayers} · threads ${c.threads} · flash attention ${c.flashAttention ? 'on' : 'off'} · n_ctx ${r.estimate.context.nCtx}`,
+  );
+  for (const p of r.estimate.pools) lines.push(`  ${poolLine(p)}`);
+  if (r.alternatives.length) {
+    lines.push('', 'Not chosen');
+    for (const a of r.alternatives) lines.push(`  ${a.label}: ${a.reason}`);
+  }
+  lines.push(
+    '',
+    `KV cache types for ${c.windowSeconds} s × ${c.parallelWindows} (${r.estimate.context.nCtx} cells)`,
+  );
+  lines.push(
+    `  ${'type'.padEnd(8)}${'per token'.padStart(14)}${'cache'.padStart(11)}${'total'.padStart(11)}   longest window`,
+  );
+  for (const row of report.cacheTable) {
+    lines.push(
+      `  ${row.kvType.padEnd(8)}${formatKiB(row.bytesPerToken).padStart(14)}${formatBytes(row.kvBytes).padStart(11)}${formatBytes(row.totalBytes).padStart(11)}   ` +
+        `${row.maxWindowMinutes > 0 ? `${row.maxWindowMinutes.toFixed(1)} min` : 'does not fit'}` +
+        `${row.windowLimit === 'context' && row.maxWindowMinutes > 0 ? ' (32k context limit)' : ''}${row.available ? '' : ' (not built)'}`,
+    );
+  }
+  const approx = report.variants.filter((v) => v.approximate).map((v) => v.id);
+  if (approx.length) lines.push('', `Sizes of ${approx.join(', ')} are estimates until the file is on disk.`);
+  return lines.join('\n');
+}
+
+export async function runDoctor(opts: DoctorOptions = {}): Promise<{ report: AdvisorReport; text: string }> {
+  const advisor = await createAdvisor(opts);
+  const report = advisor.report();
+  return { report, text: opts.json ? JSON.stringify(report, null, 2) : formatDoctor(report) };
+}
