@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RotorError } from '../../../common/errors';
-import { CheckpointStore, encodeLine, LOG_FILE, parseLog, type JobManifest, type WindowRecord } from './store';
+import {
+  CheckpointStore,
+  encodeLine,
+  LOG_FILE,
+  parseLog,
+  type JobManifest,
+  type WindowRecord,
+} from './store';
 
 const root = mkdtempSync(join(tmpdir(), 'rs-ckpt-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -70,7 +77,9 @@ describe('CheckpointStore', () => {
       expect(log.droppedTail).toBe(true);
       await store.append(rec(2));
       await store.close();
-      expect(parseLog(readFileSync(join(dir, LOG_FILE))).records.map((r) => (r as WindowRecord).index)).toEqual([0, 2]);
+      expect(
+        parseLog(readFileSync(join(dir, LOG_FILE))).records.map((r) => (r as WindowRecord).index),
+      ).toEqual([0, 2]);
       rmSync(dir, { recursive: true });
     }
   });
@@ -89,7 +98,8 @@ describe('CheckpointStore', () => {
     const store = await CheckpointStore.create(dir, manifest);
     await store.append(rec(0));
     // Reach the private handle: make the next write fail the way a full disk does, after writing a few bytes.
-    const fh = (store as unknown as { fh: { write: (...a: unknown[]) => Promise<{ bytesWritten: number }> } }).fh;
+    const fh = (store as unknown as { fh: { write: (...a: unknown[]) => Promise<{ bytesWritten: number }> } })
+      .fh;
     const realWrite = fh.write.bind(fh);
     let calls = 0;
     fh.write = async (buf: unknown, off: unknown, _len: unknown, pos: unknown) => {

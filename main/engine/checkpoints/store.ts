@@ -149,9 +149,13 @@ export function parseLog(content: Buffer, where = LOG_FILE): ParsedLog {
     if (!record) {
       const rest = nl === -1 ? '' : content.subarray(nl + 1).toString('utf8');
       if (rest.trim().length > 0) {
-        throw new RotorError('CHECKPOINT_CORRUPT', `The saved progress is damaged in ${where} (byte ${offset}).`, {
-          hint: 'Start the job again without --resume (or delete its job folder).',
-        });
+        throw new RotorError(
+          'CHECKPOINT_CORRUPT',
+          `The saved progress is damaged in ${where} (byte ${offset}).`,
+          {
+            hint: 'Start the job again without --resume (or delete its job folder).',
+          },
+        );
       }
       droppedTail = true;
       break;
@@ -216,10 +220,25 @@ export class CheckpointStore {
       if (m.version !== 1 || typeof m.input?.size !== 'number') throw new Error('unexpected manifest shape');
       return m;
     } catch (error) {
-      throw new RotorError('CHECKPOINT_CORRUPT', `The job description is damaged: ${join(dir, MANIFEST_FILE)}`, {
-        hint: 'Start the job again without --resume (or delete its job folder).',
-        cause: error,
-      });
+      throw new RotorError(
+        'CHECKPOINT_CORRUPT',
+        `The job description is damaged: ${join(dir, MANIFEST_FILE)}`,
+        {
+          hint: 'Start the job again without --resume (or delete its job folder).',
+          cause: error,
+        },
+      );
+    }
+  }
+
+  /** Reads the log without touching it (a torn tail stays for the run that resumes). */
+  static async peek(dir: string): Promise<ParsedLog> {
+    const path = join(dir, LOG_FILE);
+    try {
+      return parseLog(await readFile(path), path);
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') return { records: [], validBytes: 0, droppedTail: false };
+      throw error;
     }
   }
 

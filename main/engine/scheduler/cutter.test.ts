@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { SAMPLE_RATE, WindowCutter, type CutWindow, type CutterConfig } from './cutter.ts';
-import { buildScript, scriptRegions, ScriptedVad, seededRandom, synthPcm, type SpeechScript } from './testkit.ts';
+import { SAMPLE_RATE, WindowCutter, type CutWindow, type CutterConfig } from './cutter';
+import {
+  buildScript,
+  scriptRegions,
+  ScriptedVad,
+  seededRandom,
+  synthPcm,
+  type SpeechScript,
+} from './testkit';
 
 interface Run {
   windows: CutWindow[];
@@ -13,7 +20,7 @@ function runCutter(script: SpeechScript, chunkSizes: () => number, config: Parti
   const total = Math.round(script.durationSec * SAMPLE_RATE);
   const windows: CutWindow[] = [];
   let maxHeld = 0;
-  for (let pos = 0; pos < total; ) {
+  for (let pos = 0; pos < total;) {
     const n = Math.min(total - pos, chunkSizes());
     const pcm = synthPcm(script, pos, pos + n);
     pos += n;
@@ -58,7 +65,9 @@ describe('WindowCutter', () => {
       }
     }
     for (const w of run.windows) {
-      const words = script.words.filter((x) => x.endSec > sec(w.startSample) && x.startSec < sec(w.endSample));
+      const words = script.words.filter(
+        (x) => x.endSec > sec(w.startSample) && x.startSec < sec(w.endSample),
+      );
       expect(words.length).toBeGreaterThan(0);
     }
   });

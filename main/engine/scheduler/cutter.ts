@@ -83,11 +83,14 @@ export function validateCutterConfig(config: CutterConfig): void {
   const bad = (why: string): never => {
     throw new RangeError(`invalid window settings: ${why}`);
   };
-  if (!(c.maxWindowSec > 1 && c.maxWindowSec < MTMD_CHUNK_SEC)) bad(`max window must be within 1..${MTMD_CHUNK_SEC} s`);
-  if (!(c.minWindowSec > 0 && c.minWindowSec < c.maxWindowSec)) bad('min window must be below the max window');
+  if (!(c.maxWindowSec > 1 && c.maxWindowSec < MTMD_CHUNK_SEC))
+    bad(`max window must be within 1..${MTMD_CHUNK_SEC} s`);
+  if (!(c.minWindowSec > 0 && c.minWindowSec < c.maxWindowSec))
+    bad('min window must be below the max window');
   if (!(c.padSec >= 0 && c.padSec * 4 < c.maxWindowSec)) bad('pad too large');
   if (!(c.maxGapSec > 2 * c.padSec)) bad('max gap must exceed twice the pad');
-  if (!(c.overlapSec >= 0 && c.overlapSec < c.minWindowSec / 2)) bad('overlap must be below half the min window');
+  if (!(c.overlapSec >= 0 && c.overlapSec < c.minWindowSec / 2))
+    bad('overlap must be below half the min window');
   if (!(c.vadLagSec >= 0)) bad('VAD lag must be ≥ 0');
   if (!(c.lookbackSec >= c.padSec + c.vadLagSec)) bad('look-back must cover the pad and the VAD lag');
 }
@@ -250,7 +253,13 @@ export class WindowCutter {
         const headStart = this.queue[0]?.start ?? this.open;
         if (headStart === null || headStart === undefined) break;
         const start = Math.max(headStart - this.pad, this.lastCut, this.buf.startSample);
-        this.win = { start, speechEnd: null, speechStart: Math.max(headStart, start), hardStart: false, overlap: 0 };
+        this.win = {
+          start,
+          speechEnd: null,
+          speechStart: Math.max(headStart, start),
+          hardStart: false,
+          overlap: 0,
+        };
       }
       const win = this.win;
       const head = this.queue[0];
@@ -292,7 +301,11 @@ export class WindowCutter {
       // Known silence: no speech can start before frontier - lag without having been reported by now.
       const known = final ? frontier : frontier - this.lag;
       const silence = known - win.speechEnd;
-      if (final || silence > this.maxGap || (known > win.start + this.maxLen - this.pad && silence >= 2 * this.pad)) {
+      if (
+        final ||
+        silence > this.maxGap ||
+        (known > win.start + this.maxLen - this.pad && silence >= 2 * this.pad)
+      ) {
         // With ≥ 2·pad of known silence the cut is the same as if the next region's start were known.
         out.push(this.closeSoft(final ? Math.min(frontier, win.speechEnd + 2 * this.pad) : known));
         continue;
@@ -333,7 +346,13 @@ export class WindowCutter {
     const emitted = this.emit(win, cut, cut, true);
     const nextStart = cut - this.overlap;
     this.lastCut = cut;
-    this.win = { start: nextStart, speechEnd: null, speechStart: nextStart, hardStart: true, overlap: this.overlap };
+    this.win = {
+      start: nextStart,
+      speechEnd: null,
+      speechStart: nextStart,
+      hardStart: true,
+      overlap: this.overlap,
+    };
     // Regions (or the open one) now start at the new window at the earliest.
     const head = this.queue[0];
     if (head && head.start < nextStart) head.start = nextStart;

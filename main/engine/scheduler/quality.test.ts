@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { assessOutput, collapseRepeats, compressionRatio, longestRepeat, maxTokensFor } from './quality.ts';
-import { SAMPLE_PASSAGE } from './testkit.ts';
+import { assessOutput, collapseRepeats, compressionRatio, longestRepeat, maxTokensFor } from './quality';
+import { SAMPLE_PASSAGE } from './testkit';
 
 const tokens = (text: string) => Math.ceil(text.length / 4);
 
@@ -13,18 +13,29 @@ describe('loop detector', () => {
       expect(r.issues).toEqual([]);
     }
     // A speaker genuinely repeating a word a few times is not a loop.
-    const r = assessOutput({ text: 'No, no, no, that is not what I said.', tokenCount: 12, stopReason: 'eos' }, 3);
+    const r = assessOutput(
+      { text: 'No, no, no, that is not what I said.', tokenCount: 12, stopReason: 'eos' },
+      3,
+    );
     expect(r.ok).toBe(true);
   });
 
   it('flags n-gram loops, runaway token rates, max_tokens and over-compressible text', () => {
     const loop = 'so the next step is ' + 'the migration of the '.repeat(6) + 'service';
-    expect(assessOutput({ text: loop, tokenCount: tokens(loop), stopReason: 'eos' }, 20).issues).toContain('repeated_ngram');
+    expect(assessOutput({ text: loop, tokenCount: tokens(loop), stopReason: 'eos' }, 20).issues).toContain(
+      'repeated_ngram',
+    );
     const words = 'okay '.repeat(7).trim();
-    expect(assessOutput({ text: words, tokenCount: 7, stopReason: 'eos' }, 5).issues).toContain('repeated_ngram');
+    expect(assessOutput({ text: words, tokenCount: 7, stopReason: 'eos' }, 5).issues).toContain(
+      'repeated_ngram',
+    );
     const long = SAMPLE_PASSAGE.join(' ');
-    expect(assessOutput({ text: long, tokenCount: tokens(long), stopReason: 'eos' }, 10).issues).toContain('token_rate');
-    expect(assessOutput({ text: 'hello', tokenCount: 200, stopReason: 'max_tokens' }, 20).issues).toContain('max_tokens');
+    expect(assessOutput({ text: long, tokenCount: tokens(long), stopReason: 'eos' }, 10).issues).toContain(
+      'token_rate',
+    );
+    expect(assessOutput({ text: 'hello', tokenCount: 200, stopReason: 'max_tokens' }, 20).issues).toContain(
+      'max_tokens',
+    );
     // Random-weight style output: a few tokens cycling with slight variation.
     const cyc = Array.from({ length: 60 }, (_, i) => ['ka', 'lo', 'ka', 'lo', 'mi'][i % 5]).join('');
     const r = assessOutput({ text: cyc, tokenCount: 60, stopReason: 'eos' }, 20);
@@ -33,8 +44,18 @@ describe('loop detector', () => {
   });
 
   it('ranks a worse loop as worse', () => {
-    const mild = assessOutput({ text: 'a b c d e f g h i j k l m n o p q r s t u v w x y z '.repeat(2), tokenCount: 40, stopReason: 'eos' }, 20);
-    const bad = assessOutput({ text: 'the end the end '.repeat(30), tokenCount: 200, stopReason: 'max_tokens' }, 20);
+    const mild = assessOutput(
+      {
+        text: 'a b c d e f g h i j k l m n o p q r s t u v w x y z '.repeat(2),
+        tokenCount: 40,
+        stopReason: 'eos',
+      },
+      20,
+    );
+    const bad = assessOutput(
+      { text: 'the end the end '.repeat(30), tokenCount: 200, stopReason: 'max_tokens' },
+      20,
+    );
     expect(bad.badness).toBeGreaterThan(mild.badness);
   });
 

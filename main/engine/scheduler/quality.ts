@@ -3,8 +3,8 @@
  * these checks decide whether a window is retried, and collapse what is kept if every attempt looped.
  */
 import { deflateRawSync } from 'node:zlib';
-import { splitWords } from '../../../common/transcript.ts';
-import type { StopReason } from './transcriber.ts';
+import { splitWords } from '../../../common/transcript';
+import type { StopReason } from './transcriber';
 
 export type QualityIssue = 'max_tokens' | 'token_rate' | 'repeated_ngram' | 'compression';
 
@@ -93,7 +93,14 @@ export function assessOutput(
     issues.length * 10 +
     Math.max(0, rep.times * rep.n - 2 * rep.n) / Math.max(1, words.length) +
     Math.max(0, ratio - 1) / 10;
-  return { ok: issues.length === 0, issues, badness, longestRepeat: { n: rep.n, times: rep.times }, compressionRatio: ratio, tokensPerSec };
+  return {
+    ok: issues.length === 0,
+    issues,
+    badness,
+    longestRepeat: { n: rep.n, times: rep.times },
+    compressionRatio: ratio,
+    tokensPerSec,
+  };
 }
 
 /**

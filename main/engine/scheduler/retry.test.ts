@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { RotorError } from '../../../common/errors.ts';
-import { SAMPLE_RATE } from './cutter.ts';
-import { maxTokensFor } from './quality.ts';
-import { runWindows, type PendingWindow } from './retry.ts';
-import { buildScript, ScriptedTranscriber, synthPcm, wordsInSpan } from './testkit.ts';
-import type { Transcriber, WindowRequest, WindowResult } from './transcriber.ts';
+import { RotorError } from '../../../common/errors';
+import { SAMPLE_RATE } from './cutter';
+import { maxTokensFor } from './quality';
+import { runWindows, type PendingWindow } from './retry';
+import { buildScript, ScriptedTranscriber, synthPcm, wordsInSpan } from './testkit';
+import type { Transcriber, WindowRequest, WindowResult } from './transcriber';
 
 const script = buildScript({ seed: 5 });
 
@@ -33,7 +33,9 @@ describe('runWindows', () => {
     const windows = [windowAt('w000000', 1, 12), windowAt('w000001', 13, 12), windowAt('w000002', 25, 12)];
     const out = await runWindows(t, windows);
     expect(out.map((o) => o.flags)).toEqual([[], ['retried'], []]);
-    const expected = wordsInSpan(script, windows[1]!.startSec, windows[1]!.startSec + 12).map((w) => w.word).join(' ');
+    const expected = wordsInSpan(script, windows[1]!.startSec, windows[1]!.startSec + 12)
+      .map((w) => w.word)
+      .join(' ');
     expect(out[1]!.text).toBe(expected);
     expect(out[1]!.attempts.map((a) => a.issues.length > 0)).toEqual([true, false]);
     const retry = t.calls.find((c) => c.windowId === 'w000001' && c.attempt === 2)!;
@@ -50,7 +52,10 @@ describe('runWindows', () => {
       expect(o.flags).toEqual(['retried', 'loop', 'max_tokens']);
       expect(o.text).toBe('la la');
     }
-    expect(t.calls.filter((c) => c.windowId.startsWith('w000000.')).map((c) => c.windowId)).toEqual(['w000000.a', 'w000000.b']);
+    expect(t.calls.filter((c) => c.windowId.startsWith('w000000.')).map((c) => c.windowId)).toEqual([
+      'w000000.a',
+      'w000000.b',
+    ]);
     // Short windows are not split; their last try gets a lower cap instead.
     const short = t.calls.filter((c) => c.windowId === 'w000001').map((c) => c.maxTokens);
     expect(short[2]).toBeLessThan(short[0]!);

@@ -3,12 +3,19 @@
  * settings for windows whose output looks like a loop/runaway, and the best attempt kept (and flagged) when every
  * attempt fails. Total work is bounded: ≤ maxAttempts tries per window, each capped at maxTokens.
  */
-import { RotorError } from '../../../common/errors.ts';
-import type { SegmentFlag } from '../../../common/transcript.ts';
-import { SAMPLE_RATE } from './cutter.ts';
-import { assessOutput, collapseRepeats, DEFAULT_QUALITY_LIMITS, maxTokensFor, type QualityLimits, type QualityReport } from './quality.ts';
-import { overlapWordBound, stitchSeam } from './stitch.ts';
-import type { StopReason, Transcriber, WindowRequest, WindowResult } from './transcriber.ts';
+import { RotorError } from '../../../common/errors';
+import type { SegmentFlag } from '../../../common/transcript';
+import { SAMPLE_RATE } from './cutter';
+import {
+  assessOutput,
+  collapseRepeats,
+  DEFAULT_QUALITY_LIMITS,
+  maxTokensFor,
+  type QualityLimits,
+  type QualityReport,
+} from './quality';
+import { overlapWordBound, stitchSeam } from './stitch';
+import type { StopReason, Transcriber, WindowRequest, WindowResult } from './transcriber';
 
 export interface RetryConfig {
   maxAttempts: number;
@@ -112,7 +119,10 @@ async function runRequests(
     const batch = requests.slice(i, i + step);
     const results = await transcriber.transcribe(batch, { signal: opts.signal, onPiece: opts.onPiece });
     if (results.length !== batch.length) {
-      throw new RotorError('INTERNAL', `transcriber returned ${results.length} results for ${batch.length} windows`);
+      throw new RotorError(
+        'INTERNAL',
+        `transcriber returned ${results.length} results for ${batch.length} windows`,
+      );
     }
     throwIfCancelled(opts.signal, results);
     batch.forEach((req, j) => out.set(req.windowId, results[j]!));
@@ -127,7 +137,12 @@ export async function runWindows(
   opts: RunWindowsOptions = {},
 ): Promise<WindowOutcome[]> {
   const cfg: RetryConfig = { ...DEFAULT_RETRY_CONFIG, ...config };
-  const state = windows.map((w) => ({ w, sec: w.pcm.length / SAMPLE_RATE, attempts: [] as AttemptRecord[], done: false }));
+  const state = windows.map((w) => ({
+    w,
+    sec: w.pcm.length / SAMPLE_RATE,
+    attempts: [] as AttemptRecord[],
+    done: false,
+  }));
   for (let attempt = 1; attempt <= cfg.maxAttempts; attempt++) {
     const todo = state.filter((s) => !s.done);
     if (todo.length === 0) break;
@@ -137,7 +152,12 @@ export async function runWindows(
       const plan = planAttempt(attempt, s.sec, cfg);
       const base = { language: s.w.language, attempt, repetitionPenalty: plan.repetitionPenalty };
       if (plan.kind === 'whole') {
-        const maxTokens = Math.max(1, Math.floor(maxTokensFor(s.sec, cfg.tokensPerSec, cfg.tokenBase, cfg.tokenCeiling) * plan.maxTokensScale));
+        const maxTokens = Math.max(
+          1,
+          Math.floor(
+            maxTokensFor(s.sec, cfg.tokensPerSec, cfg.tokenBase, cfg.tokenCeiling) * plan.maxTokensScale,
+          ),
+        );
         requests.push({ ...base, windowId: s.w.id, pcm: s.w.pcm, startSec: s.w.startSec, maxTokens });
         plans.set(s.w.id, { plan });
       } else {
@@ -145,9 +165,22 @@ export async function runWindows(
         const ov = Math.min(Math.round(cfg.splitOverlapSec * SAMPLE_RATE), m);
         const a = s.w.pcm.subarray(0, m);
         const b = s.w.pcm.subarray(m - ov);
-        const tok = (n: number) => maxTokensFor(n / SAMPLE_RATE, cfg.tokensPerSec, cfg.tokenBase, cfg.tokenCeiling);
-        requests.push({ ...base, windowId: `${s.w.id}.a`, pcm: a, startSec: s.w.startSec, maxTokens: tok(a.length) });
-        requests.push({ ...base, windowId: `${s.w.id}.b`, pcm: b, startSec: s.w.startSec + (m - ov) / SAMPLE_RATE, maxTokens: tok(b.length) });
+        const tok = (n: number) =>
+          maxTokensFor(n / SAMPLE_RATE, cfg.tokensPerSec, cfg.tokenBase, cfg.tokenCeiling);
+        requests.push({
+          ...base,
+          windowId: `${s.w.id}.a`,
+          pcm: a,
+          startSec: s.w.startSec,
+          maxTokens: tok(a.length),
+        });
+        requests.push({
+          ...base,
+          windowId: `${s.w.id}.b`,
+          pcm: b,
+          startSec: s.w.startSec + (m - ov) / SAMPLE_RATE,
+          maxTokens: tok(b.length),
+        });
         plans.set(s.w.id, { plan, split: ov });
       }
     }
@@ -161,8 +194,13 @@ export async function runWindows(
         const ra = results.get(`${s.w.id}.a`)!;
         const rb = results.get(`${s.w.id}.b`)!;
         const seam = stitchSeam(ra.text, rb.text, overlapWordBound((split ?? 0) / SAMPLE_RATE));
-        const stopReason: StopReason = ra.stopReason === 'max_tokens' || rb.stopReason === 'max_tokens' ? 'max_tokens' : 'eos';
-        result = { text: [seam.left, seam.right].filter((t) => t.length > 0).join(' '), tokenCount: ra.tokenCount + rb.tokenCount, stopReason };
+        const stopReason: StopReason =
+          ra.stopReason === 'max_tokens' || rb.stopReason === 'max_tokens' ? 'max_tokens' : 'eos';
+        result = {
+          text: [seam.left, seam.right].filter((t) => t.length > 0).join(' '),
+          tokenCount: ra.tokenCount + rb.tokenCount,
+          stopReason,
+        };
       }
       const report = assessOutput(result, s.sec, cfg.limits);
       const record: AttemptRecord = {

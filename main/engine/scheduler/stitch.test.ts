@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { normaliseWord, overlapWordBound, stitchSeam } from './stitch.ts';
-import { buildScript, seededRandom, type TimedWord } from './testkit.ts';
+import { normaliseWord, overlapWordBound, stitchSeam } from './stitch';
+import { buildScript, seededRandom, type TimedWord } from './testkit';
 
 const script = buildScript({ seed: 3, monologueProb: 1 });
 const norm = (ws: readonly string[]) => ws.map(normaliseWord);
-const join = (left: string, right: string) => [left, right].filter((x) => x).join(' ').split(' ');
+const join = (left: string, right: string) =>
+  [left, right]
+    .filter((x) => x)
+    .join(' ')
+    .split(' ');
 
 /** A word cut by a window edge comes out as a fragment (its first or last letters) when enough of it is inside. */
 function fragment(word: string, fraction: number, fromStart: boolean): string | null {

@@ -6,8 +6,8 @@
  * between them), a streaming VAD that reports regions with a realistic delay, and a transcriber that returns, for a
  * window, exactly the words whose midpoint falls inside it — so overlapping windows hear the overlap words twice.
  */
-import { SAMPLE_RATE, type SpeechRegion, type VadUpdate } from './cutter.ts';
-import type { Transcriber, WindowRequest, WindowResult } from './transcriber.ts';
+import { SAMPLE_RATE, type SpeechRegion, type VadUpdate } from './cutter';
+import type { Transcriber, WindowRequest, WindowResult } from './transcriber';
 
 export interface TimedWord {
   word: string;
@@ -149,7 +149,10 @@ export class ScriptedVad {
     this.position += samples;
     const now = this.position / SAMPLE_RATE;
     const closed: SpeechRegion[] = [];
-    while (this.nextClosed < this.regions.length && this.regions[this.nextClosed]!.endSec + this.closeSec <= now) {
+    while (
+      this.nextClosed < this.regions.length &&
+      this.regions[this.nextClosed]!.endSec + this.closeSec <= now
+    ) {
       closed.push(this.regions[this.nextClosed++]!);
     }
     const candidate = this.regions[this.nextClosed];
@@ -201,7 +204,8 @@ export class ScriptedTranscriber implements Transcriber {
     windows: WindowRequest[],
     opts: { signal?: AbortSignal; onPiece?: (windowId: string, piece: string) => void } = {},
   ): Promise<WindowResult[]> {
-    if (windows.length > this.maxParallel) throw new Error(`batch of ${windows.length} > ${this.maxParallel}`);
+    if (windows.length > this.maxParallel)
+      throw new Error(`batch of ${windows.length} > ${this.maxParallel}`);
     this.calls.push(...windows);
     if (this.options.delayMs) await abortableDelay(this.options.delayMs, opts.signal);
     return windows.map((w) => {
@@ -231,7 +235,8 @@ function checkPcmMatchesScript(script: SpeechScript, w: WindowRequest): void {
   const probe = Math.min(w.pcm.length, 64);
   const expected = synthPcm(script, from, from + probe);
   for (let i = 0; i < probe; i++) {
-    if (expected[i] !== w.pcm[i]) throw new Error(`window ${w.windowId}: pcm does not match the audio at ${w.startSec}s`);
+    if (expected[i] !== w.pcm[i])
+      throw new Error(`window ${w.windowId}: pcm does not match the audio at ${w.startSec}s`);
   }
 }
 
@@ -247,4 +252,54 @@ function abortableDelay(ms: number, signal?: AbortSignal): Promise<void> {
       { once: true },
     );
   });
+}
+
+/** The script's audio as a decoder would stream it: fixed-size chunks. */
+export function scriptedDecode(
+  script: SpeechScript,
+  opts: { chunkSamples?: number; signal?: AbortSignal } = {},
+): AsyncIterable<Float32Array> & {
+  stats(): { samples: number; corruptPackets: number; warnings: string[] };
+} {
+  const chunk = opts.chunkSamples ?? 32_768;
+  const total = Math.round(script.durationSec * SAMPLE_RATE);
+  let delivered = 0;
+  return {
+    stats: () => ({ samples: delivered, corruptPackets: 0, warnings: [] }),
+    async *[Symbol.asyncIterator]() {
+      for (let pos = 0; pos < total; pos += chunk) {
+        if (opts.signal?.aborted) throw Object.assign(new Error('cancelled'), { code: 'CANCELLED' });
+        const pcm = synthPcm(script, pos, Math.min(total, pos + chunk));
+        delivered += pcm.length;
+        yield pcm;
+      }
+    },
+  };
+}
+
+/** ScriptedVad behind the streaming interface of main/engine/vad/silero.ts (push PCM, openStartSec, flush). */
+export class ScriptedSpeechVad {
+  private readonly inner: ScriptedVad;
+  private open: number | null = null;
+
+  constructor(regions: readonly SpeechRegion[]) {
+    this.inner = new ScriptedVad(regions);
+  }
+
+  get openStartSec(): number | null {
+    return this.open;
+  }
+
+  async push(pcm: Float32Array): Promise<SpeechRegion[]> {
+    const u = this.inner.push(pcm.length);
+    this.open = u.openStartSec;
+    return [...u.closed];
+  }
+
+  async flush(): Promise<SpeechRegion[]> {
+    this.open = null;
+    return this.inner.flush();
+  }
+
+  dispose(): void {}
 }
