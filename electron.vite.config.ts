@@ -1,0 +1,56 @@
+import { resolve } from 'node:path';
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'electron-vite';
+import type { PluginOption } from 'vite';
+
+const root = import.meta.dirname;
+
+/**
+ * The renderer's index.html carries a strict CSP for the built app. The Vite dev server needs inline scripts
+ * (React refresh preamble) and a websocket, so only `electron-vite dev` relaxes it.
+ */
+function devCsp(): PluginOption {
+  return {
+    name: 'rotorscribe:dev-csp',
+    apply: 'serve',
+    transformIndexHtml: (html: string) =>
+      html
+        .replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
+        .replace("connect-src 'self'", "connect-src 'self' ws: http://localhost:*")
+        .replace("style-src 'self'", "style-src 'self' 'unsafe-inline'"),
+  };
+}
+
+export default defineConfig({
+  main: {
+    build: {
+      outDir: 'out/main',
+      rolldownOptions: {
+        // Two main-side programs: the Electron main process and the engine worker (utilityProcess / Node child).
+        input: {
+          index: resolve(root, 'main/app/index.ts'),
+          'engine-worker': resolve(root, 'main/engine/host/worker.ts'),
+        },
+      },
+    },
+  },
+  preload: {
+    build: {
+      outDir: 'out/preload',
+      // Sandboxed preloads must be one CommonJS file that requires nothing but 'electron'.
+      externalizeDeps: false,
+      rolldownOptions: {
+        input: { index: resolve(root, 'preload/index.ts') },
+        output: { format: 'cjs', entryFileNames: '[name].cjs', codeSplitting: false },
+      },
+    },
+  },
+  renderer: {
+    root: resolve(root, 'renderer'),
+    plugins: [react(), devCsp()],
+    build: {
+      outDir: resolve(root, 'out/renderer'),
+      rolldownOptions: { input: resolve(root, 'renderer/index.html') },
+    },
+  },
+});

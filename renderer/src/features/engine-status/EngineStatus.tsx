@@ -1,0 +1,44 @@
+import { useEffect } from 'react';
+import { useEngineStatusStore } from './store';
+
+/** "Engine status" button: one round trip renderer → preload → main → engine worker and back. */
+export function EngineStatus() {
+  const check = useEngineStatusStore((s) => s.check);
+  const ping = useEngineStatusStore((s) => s.ping);
+  const listen = useEngineStatusStore((s) => s.listen);
+  useEffect(() => listen(), [listen]);
+
+  let text = '';
+  let tone = 'muted';
+  if (check.phase === 'checking') text = 'Checking…';
+  if (check.phase === 'ok') {
+    text = `Engine ready · pid ${check.reply.pid} · ${check.reply.roundTripMs.toFixed(1)} ms`;
+    tone = 'ok';
+  }
+  if (check.phase === 'error') {
+    text = `Engine unavailable: ${check.error.message}${check.error.hint ? ` ${check.error.hint}` : ''}`;
+    tone = 'error';
+  }
+
+  return (
+    <div className="engine-status">
+      <button
+        type="button"
+        className="button"
+        onClick={() => void ping()}
+        disabled={check.phase === 'checking'}
+        aria-describedby="engine-status-text"
+      >
+        Engine status
+      </button>
+      <span
+        id="engine-status-text"
+        role="status"
+        aria-live="polite"
+        className={`engine-status__text tone-${tone}`}
+      >
+        {text}
+      </span>
+    </div>
+  );
+}
