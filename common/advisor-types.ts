@@ -179,6 +179,8 @@ export interface AdvisorReport {
   kvTypes: { type: KvCacheType; available: boolean; bitsPerValue: number }[];
   /** Savings view for the recommended configuration: every cache type side by side. */
   cacheTable: CacheTypeRow[];
+  /** After a model was loaded: what the runtime allocated. */
+  measured?: MeasuredAllocation;
 }
 
 export type RunOverrides = Partial<RunConfig>;
@@ -190,12 +192,12 @@ export interface EvaluateResult {
   verdict: string;
 }
 
-/** Measured allocation per buffer, reported by the runtime after a load. */
-export interface MeasuredMemory {
-  weights: number;
-  mmproj: number;
-  kv: number;
-  computeDecoder: number;
-  computeEncoder: number;
-  overhead: number;
+/** Measured allocation of a loaded configuration, next to what the advisor predicted for it. */
+export interface MeasuredAllocation {
+  config: RunConfig;
+  nCtx: number;
+  predicted: MemoryBreakdown;
+  measured: MemoryBreakdown;
+  /** Which measured fields the runtime reported (the rest are zero). */
+  reported: (keyof MemoryBreakdown)[];
 }

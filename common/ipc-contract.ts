@@ -6,6 +6,7 @@
 import { ERROR_CODES, type ErrorCode, type ErrorPayload } from './errors';
 import { arrayOf, either, empty, num, object, oneOf, str, type Infer, type Validator } from './ipc-validate';
 import { checkSettings, checkSettingsPatch } from './settings';
+import { checkAdvisorReport, checkEvaluateRequest, checkEvaluateResult } from './advisor-validate';
 
 export type { Settings, ThemePreference } from './settings';
 
@@ -108,6 +109,10 @@ export const INVOKE_CHANNELS = {
   'settings:set': { request: checkSettingsPatch, response: checkSettings, exposure: 'renderer' },
   'dialog:openAudioFiles': { request: empty, response: fileList, exposure: 'renderer' },
   'files:registerDropped': { request: droppedPaths, response: fileList, exposure: 'preload' },
+  /** Hardware probe + recommendation + savings table (+ the last measured allocation). */
+  'advisor:getReport': { request: empty, response: checkAdvisorReport, exposure: 'renderer' },
+  /** The consequences of user overrides on top of the recommendation, computed before they are committed. */
+  'advisor:evaluate': { request: checkEvaluateRequest, response: checkEvaluateResult, exposure: 'renderer' },
 } as const satisfies Record<string, InvokeSpec>;
 
 export const EVENT_CHANNELS = {

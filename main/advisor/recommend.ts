@@ -91,7 +91,7 @@ function baseConfig(input: AdvisorInput, weights: string, kv: KvCacheType): RunC
     gpuLayers: 0,
     threads: Math.max(1, input.hardware.cpu.physicalCores),
     flashAttention: true,
-    tokenRate: input.tokenRate ?? 'pooled',
+    tokenRate: input.tokenRate ?? 'reference',
   };
 }
 

@@ -13,6 +13,7 @@ import {
   type ResponseOf,
 } from '../../common/ipc-contract';
 import type { Settings } from '../../common/settings';
+import type { AdvisorService } from '../advisor/service';
 import type { EngineHost } from '../engine/host/engine-host';
 import type { FileRegistry } from './file-registry';
 import type { InvokeEventLike } from './security';
@@ -33,6 +34,8 @@ export interface IpcDeps {
   /** Shows the native open dialog for the sender's window; resolves to the chosen absolute paths ([] if cancelled). */
   showOpenAudioDialog: (event: InvokeEventLike) => Promise<string[]>;
   onSettingsChanged?: (settings: Settings) => void;
+  /** Hardware probe and memory advisor (settings panel). */
+  advisor?: Pick<AdvisorService, 'getReport' | 'evaluate'>;
   /** Where unexpected (non-RotorError) failures are reported; the renderer only sees a generic INTERNAL error. */
   logError?: (channel: string, error: unknown) => void;
 }
@@ -43,6 +46,11 @@ type Handlers = {
     event: InvokeEventLike,
   ) => Promise<ResponseOf<C>> | ResponseOf<C>;
 };
+
+function advisor(deps: IpcDeps): NonNullable<IpcDeps['advisor']> {
+  if (!deps.advisor) throw new RotorError('INTERNAL', 'The memory advisor is not available.');
+  return deps.advisor;
+}
 
 function makeHandlers(deps: IpcDeps): Handlers {
   return {
@@ -64,6 +72,8 @@ function makeHandlers(deps: IpcDeps): Handlers {
       return { files: await deps.files.register(paths) };
     },
     'files:registerDropped': async ({ paths }) => ({ files: await deps.files.register(paths) }),
+    'advisor:getReport': () => advisor(deps).getReport(),
+    'advisor:evaluate': ({ overrides }) => advisor(deps).evaluate(overrides),
   };
 }
 

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import type { AppInfo, EventChannel, EventPayload } from '../../common/ipc-contract';
 import type { Settings } from '../../common/settings';
+import { createAdvisorService, type AdvisorService } from '../advisor/service';
 import { createEngineHost, type EngineHost, type EngineStatus } from '../engine/host/engine-host';
 import type { TransportFactory } from '../engine/host/transport';
 import { createFileRegistry, type FileRegistry } from './file-registry';
@@ -24,12 +25,15 @@ export interface AppServicesOptions {
   broadcast: Broadcast;
   onSettingsChanged?: (settings: Settings) => void;
   logError?: (context: string, error: unknown) => void;
+  /** Memory advisor; tests and the e2e harness pass one with a recorded hardware profile. */
+  advisor?: AdvisorService;
 }
 
 export interface AppServices {
   engine: EngineHost;
   settings: SettingsStore;
   files: FileRegistry;
+  advisor: AdvisorService;
   ipcDeps: IpcDeps;
 }
 
@@ -48,6 +52,8 @@ export function createAppServices(options: AppServicesOptions): AppServices {
   const engine = createEngineHost({ createTransport: options.createEngineTransport });
   const settings = createSettingsStore(path.join(options.userDataDir, 'settings.json'));
   const files = createFileRegistry();
+  // probes in main; the runtime's device list (free/total per GPU) is added once the engine exposes it
+  const advisor = options.advisor ?? createAdvisorService();
   engine.onStatus((status) => options.broadcast('engine:event', engineStatusEvent(status)));
   const ipcDeps: IpcDeps = {
     isTrustedSender: createSenderGuard({
@@ -58,6 +64,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     engine,
     settings,
     files,
+    advisor,
     showOpenAudioDialog: options.showOpenAudioDialog,
     onSettingsChanged: (next) => {
       options.onSettingsChanged?.(next);
@@ -65,5 +72,5 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     },
     ...(options.logError ? { logError: options.logError } : {}),
   };
-  return { engine, settings, files, ipcDeps };
+  return { engine, settings, files, advisor, ipcDeps };
 }

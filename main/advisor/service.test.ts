@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { checkAdvisorReport, checkEvaluateResult } from '../../common/advisor-validate';
+import { createAdvisorService } from './service';
+import { PROFILES } from './test-profiles';
+
+describe('advisor service', () => {
+  it('returns reports and evaluations that pass the IPC validators', async () => {
+    const service = createAdvisorService({ hardware: PROFILES.laptop6 });
+    const report = await service.getReport();
+    const checked = checkAdvisorReport(report);
+    expect(checked.ok ? 'ok' : checked.problem).toBe('ok');
+    const result = await service.evaluate({ kvTypeK: 'f16', kvTypeV: 'f16' });
+    const r2 = checkEvaluateResult(result);
+    expect(r2.ok ? 'ok' : r2.problem).toBe('ok');
+    expect(result.estimate.config.kvTypeK).toBe('f16');
+    expect(result.estimate.config.windowSeconds).toBe(report.recommendation.config.windowSeconds);
+  });
+
+  it('re-probes after maxAge and attaches the last measurement', async () => {
+    let t = 0;
+    let probes = 0;
+    const service = createAdvisorService({
+      maxAgeMs: 1000,
+      now: () => t,
+      platform: 'linux',
+      readText: async () => {
+        probes++;
+        return 'processor : 0\nmodel name : X\n';
+      },
+    });
+    await service.getReport();
+    await service.getReport();
+    expect(probes).toBe(1);
+    t = 5000;
+    const report = await service.getReport();
+    expect(probes).toBe(2);
+    expect(report.measured).toBeUndefined();
+    const c = report.recommendation.config;
+    const b = { weights: 1, mmproj: 2, kv: 3, computeDecoder: 4, computeEncoder: 0, overhead: 0 };
+    service.setMeasured({ config: c, nCtx: 2048, predicted: b, measured: b, reported: ['weights', 'kv'] });
+    const withMeasured = await service.getReport();
+    expect(withMeasured.measured?.nCtx).toBe(2048);
+    expect(checkAdvisorReport(withMeasured).ok).toBe(true);
+  });
+});
