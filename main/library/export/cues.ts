@@ -1,0 +1,93 @@
+/**
+ * Subtitle cues from transcript segments: at most `maxLines` lines of at most `maxLineChars` characters (the usual
+ * 42 × 2 of broadcast subtitles), split at word boundaries, each cue's time a share of its segment proportional to
+ * its characters, and no two cues overlapping.
+ */
+import { splitWords, type Transcript } from '../../../common/transcript';
+import { toMillis } from './time';
+
+export interface Cue {
+  startMs: number;
+  endMs: number;
+  lines: string[];
+}
+
+export interface CueOptions {
+  maxLineChars: number;
+  maxLines: number;
+  /** Shortest cue; shorter shares are lengthened when the segment allows. */
+  minCueMs: number;
+}
+
+export const DEFAULT_CUE_OPTIONS: Readonly<CueOptions> = Object.freeze({
+  maxLineChars: 42,
+  maxLines: 2,
+  minCueMs: 500,
+});
+
+/** Greedy word wrap; a word longer than a line is broken hard (URLs, numbers). */
+export function wrapLines(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (let word of splitWords(text)) {
+    while (word.length > width) {
+      if (line) {
+        lines.push(line);
+        line = '';
+      }
+      lines.push(word.slice(0, width));
+      word = word.slice(width);
+    }
+    if (!word) continue;
+    if (!line) line = word;
+    else if (line.length + 1 + word.length <= width) line += ` ${word}`;
+    else {
+      lines.push(line);
+      line = word;
+    }
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+/** Split a segment's lines into cue-sized groups, balancing the last two groups' lengths. */
+function groupLines(lines: string[], perCue: number): string[][] {
+  const groups: string[][] = [];
+  for (let i = 0; i < lines.length; i += perCue) groups.push(lines.slice(i, i + perCue));
+  return groups;
+}
+
+export function buildCues(transcript: Transcript, options: Partial<CueOptions> = {}): Cue[] {
+  const o = { ...DEFAULT_CUE_OPTIONS, ...options };
+  const cues: Cue[] = [];
+  let floor = 0;
+  for (const seg of transcript.segments) {
+    // Subtitle syntax reserves "-->" for timings.
+    const text = seg.text.replaceAll('-->', '->').trim();
+    if (!text) continue;
+    const groups = groupLines(wrapLines(text, o.maxLineChars), o.maxLines);
+    const start = Math.max(floor, toMillis(seg.startSec));
+    const end = Math.max(start + groups.length, toMillis(seg.endSec));
+    const chars = groups.map((g) => g.join(' ').length);
+    const totalChars = chars.reduce((a, b) => a + b, 0);
+    let t = start;
+    let acc = 0;
+    groups.forEach((lines, i) => {
+      acc += chars[i]!;
+      const cueEnd =
+        i === groups.length - 1
+          ? end
+          : Math.max(t + 1, start + Math.round(((end - start) * acc) / totalChars));
+      cues.push({ startMs: t, endMs: cueEnd, lines });
+      t = cueEnd;
+    });
+    floor = end;
+  }
+  // Lengthen very short cues into the following gap, never past the next cue.
+  for (let i = 0; i < cues.length; i++) {
+    const c = cues[i]!;
+    const limit = cues[i + 1]?.startMs ?? Number.POSITIVE_INFINITY;
+    if (c.endMs - c.startMs < o.minCueMs) c.endMs = Math.min(limit, c.startMs + o.minCueMs);
+  }
+  return cues;
+}

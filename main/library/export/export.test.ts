@@ -1,0 +1,171 @@
+import { describe, expect, it } from 'vitest';
+import { splitWords, type Segment, type Transcript } from '../../../common/transcript';
+import { SAMPLE_PASSAGE, seededRandom } from '../../engine/scheduler/testkit';
+import { buildCues, wrapLines } from './cues';
+import { exportTranscript, EXPORT_FORMATS, toJson, toMarkdown, toSrt, toTxt, toVtt } from './index';
+import { parseSrt, parseVtt, type ParsedCue } from './testing/subtitle-parsers';
+import { readZip } from './testing/zip';
+import { toMillis } from './time';
+
+function meeting(seed: number, segments: number): Transcript {
+  const rnd = seededRandom(seed);
+  const segs: Segment[] = [];
+  let t = 0.5;
+  for (let i = 0; i < segments; i++) {
+    const n = 1 + Math.floor(rnd() * 4);
+    const start = (i * 7) % SAMPLE_PASSAGE.length;
+    let text = Array.from({ length: n }, (_, k) => SAMPLE_PASSAGE[(start + k) % SAMPLE_PASSAGE.length]).join(
+      ' ',
+    );
+    if (i % 9 === 3) text += ' Costs went <up> & the A --> B link failed.';
+    if (i % 13 === 5) text += ' See https://example.invalid/a-very-long-path/that-does-not-fit-on-one-line.';
+    const dur = text.split(' ').length / 2.5;
+    segs.push({ id: `s${i}`, startSec: t, endSec: t + dur, text, windowId: `w${i}` });
+    // Hard-cut neighbours touch exactly; others leave silence.
+    t += dur + (i % 5 === 0 ? 0 : 0.3 + rnd() * 20);
+  }
+  segs.push({ id: 'sx', startSec: t, endSec: t + 0.2, text: 'Okay.', windowId: 'wx' });
+  return {
+    version: 1,
+    meta: {
+      title: 'Quarterly planning',
+      source: { name: 'meeting.m4a', durationSec: t + 1 },
+      language: 'en',
+    },
+    segments: segs,
+  };
+}
+
+const words = (s: string) => splitWords(s.replaceAll('-->', '->'));
+
+function checkAgainst(t: Transcript, cues: ParsedCue[]): void {
+  // Text: every character of every segment, in order, nothing else (over-long words are broken across lines).
+  const squash = (ws: string[]) => ws.join('');
+  expect(squash(cues.flatMap((c) => c.lines.flatMap((l) => splitWords(l))))).toBe(
+    squash(t.segments.flatMap((s) => words(s.text))),
+  );
+  const ordinary = cues.flatMap((c) => c.lines.flatMap((l) => splitWords(l))).filter((w) => w.length < 42);
+  expect(ordinary.length).toBeGreaterThan(0.95 * t.segments.flatMap((s) => words(s.text)).length);
+  // Timing: each segment's cues start at its start and end at its end (or later, for a very short cue).
+  let k = 0;
+  for (const seg of t.segments) {
+    const n = buildCues({ ...t, segments: [seg] }).length;
+    const mine = cues.slice(k, k + n);
+    k += n;
+    expect(mine[0]!.startMs).toBe(toMillis(seg.startSec));
+    expect(mine.at(-1)!.endMs).toBeGreaterThanOrEqual(toMillis(seg.endSec));
+  }
+  expect(k).toBe(cues.length);
+}
+
+describe('subtitle exports', () => {
+  const t = meeting(1, 400);
+
+  it('SRT conforms (numbering, timings, blank lines, 42×2 lines, no overlaps) and round-trips text and times', () => {
+    const srt = toSrt(t);
+    const cues = parseSrt(srt, { maxLineChars: 42, maxLines: 2 });
+    expect(cues.length).toBeGreaterThan(t.segments.length);
+    checkAgainst(t, cues);
+    expect(srt.startsWith('1\n00:00:00,500 --> ')).toBe(true);
+  });
+
+  it('VTT conforms (signature, timings, escaping) and round-trips text and times', () => {
+    const vtt = toVtt(t);
+    expect(vtt.startsWith('WEBVTT\n\n1\n00:00:00.500 --> ')).toBe(true);
+    const cues = parseVtt(vtt, { maxLineChars: 42, maxLines: 2 });
+    checkAgainst(
+      t,
+      cues.map((c) => ({ ...c, lines: c.lines })),
+    );
+    expect(vtt).toContain('&lt;up&gt; &amp; the A -&gt; B');
+  });
+
+  it('parsers reject what the specs forbid', () => {
+    const ok = '1\n00:00:01,000 --> 00:00:02,000\nhello\n\n2\n00:00:02,000 --> 00:00:03,000\nworld\n';
+    expect(parseSrt(ok)).toHaveLength(2);
+    expect(() => parseSrt(ok.replace('2\n00', '3\n00'))).toThrow(/cue number/);
+    expect(() => parseSrt(ok.replace('00:00:02,000 --> 00:00:03', '00:00:01,500 --> 00:00:03'))).toThrow(
+      /overlaps/,
+    );
+    expect(() => parseSrt(ok.replace(',000 -->', '.000 -->'))).toThrow(/timing/);
+    expect(() => parseSrt(ok.replace('hello', 'a'.repeat(43)), { maxLineChars: 42 })).toThrow(/over 42/);
+    expect(() => parseSrt(ok.slice(0, -1))).toThrow(/newline/);
+    expect(() => parseVtt('1\n00:01.000 --> 00:02.000\nhi\n')).toThrow(/WEBVTT/);
+    expect(() => parseVtt('WEBVTT\n\n00:01.000 --> 00:02.000\na < b\n')).toThrow(/unescaped/);
+    expect(() => parseVtt('WEBVTT\n\n00:01,000 --> 00:02,000\nhi\n')).toThrow(/timing/);
+    expect(parseVtt('WEBVTT\n\nintro\n00:01.000 --> 00:02.000 align:start\nhi\n')[0]).toMatchObject({
+      id: 'intro',
+      startMs: 1000,
+    });
+  });
+
+  it('wraps at word boundaries and breaks only over-long words', () => {
+    expect(wrapLines('the quick brown fox jumps over the lazy dog', 15)).toEqual([
+      'the quick brown',
+      'fox jumps over',
+      'the lazy dog',
+    ]);
+    expect(wrapLines('a ' + 'x'.repeat(20), 8)).toEqual(['a', 'xxxxxxxx', 'xxxxxxxx', 'xxxx']);
+  });
+
+  it('never overlaps cues even for segments that touch or overlap in time', () => {
+    const tight: Transcript = {
+      ...t,
+      segments: [
+        { id: 'a', startSec: 1, endSec: 1.1, text: 'Yes.', windowId: 'w0' },
+        { id: 'b', startSec: 1.05, endSec: 1.2, text: 'No.', windowId: 'w1' },
+        { id: 'c', startSec: 1.2, endSec: 9, text: SAMPLE_PASSAGE.slice(0, 3).join(' '), windowId: 'w2' },
+      ],
+    };
+    parseSrt(toSrt(tight), { maxLineChars: 42, maxLines: 2 });
+    parseVtt(toVtt(tight), { maxLineChars: 42, maxLines: 2 });
+  });
+});
+
+describe('document exports', () => {
+  const t = meeting(2, 30);
+  t.segments[4]!.flags = ['loop', 'retried'];
+
+  it('TXT has one line per segment, in order', () => {
+    const lines = toTxt(t).trimEnd().split('\n');
+    expect(lines).toEqual(t.segments.map((s) => s.text));
+    expect(toTxt(t, { timestamps: true }).split('\n')[0]).toBe(`[0:00] ${t.segments[0]!.text}`);
+  });
+
+  it('JSON holds segments with times, window ids, flags and metadata', () => {
+    const j = JSON.parse(toJson(t)) as {
+      meta: Transcript['meta'];
+      segments: { start: number; end: number; text: string; windowId: string; flags?: string[] }[];
+    };
+    expect(j.meta).toEqual(t.meta);
+    expect(j.segments.map((s) => s.text)).toEqual(t.segments.map((s) => s.text));
+    j.segments.forEach((s, i) => {
+      expect(s.start).toBeCloseTo(t.segments[i]!.startSec, 3);
+      expect(s.end).toBeCloseTo(t.segments[i]!.endSec, 3);
+      expect(s.windowId).toBe(t.segments[i]!.windowId);
+    });
+    expect(j.segments[4]!.flags).toEqual(['loop', 'retried']);
+  });
+
+  it('Markdown has a title, facts, timestamped paragraphs, and escapes formatting characters', () => {
+    const md = toMarkdown(t);
+    expect(md.startsWith('# Quarterly planning\n\n*Source: meeting.m4a · Duration: ')).toBe(true);
+    expect(md).toContain('**[0:00]** ');
+    expect(md).toContain('Costs went \\<up\\> & the A --\\> B link failed.');
+    expect(md).toContain('⚠️');
+  });
+
+  it('DOCX is a valid zip whose document.xml holds every segment', async () => {
+    const bytes = await exportTranscript(t, 'docx');
+    const files = readZip(bytes);
+    expect([...files.keys()]).toEqual(expect.arrayContaining(['[Content_Types].xml', 'word/document.xml']));
+    const xml = files.get('word/document.xml')!.toString('utf8');
+    const esc = (s: string) => s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+    for (const s of t.segments) expect(xml).toContain(esc(s.text));
+    expect(xml).toContain('Quarterly planning');
+  });
+
+  it('exports every format by name', async () => {
+    for (const f of EXPORT_FORMATS) expect((await exportTranscript(t, f)).length).toBeGreaterThan(100);
+  });
+});

@@ -1,0 +1,35 @@
+/** Every export format, by name: what the CLI's --format and the app's export menu offer. */
+import type { Transcript } from '../../../common/transcript';
+import { toDocx } from './docx';
+import { toJson } from './json';
+import { toMarkdown } from './markdown';
+import { toSrt } from './srt';
+import { toTxt } from './txt';
+import { toVtt } from './vtt';
+
+export const EXPORT_FORMATS = ['txt', 'srt', 'vtt', 'json', 'md', 'docx'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export function isExportFormat(value: string): value is ExportFormat {
+  return (EXPORT_FORMATS as readonly string[]).includes(value);
+}
+
+export async function exportTranscript(transcript: Transcript, format: ExportFormat): Promise<Uint8Array> {
+  const text = (s: string) => new TextEncoder().encode(s);
+  switch (format) {
+    case 'txt':
+      return text(toTxt(transcript));
+    case 'srt':
+      return text(toSrt(transcript));
+    case 'vtt':
+      return text(toVtt(transcript));
+    case 'json':
+      return text(toJson(transcript));
+    case 'md':
+      return text(toMarkdown(transcript));
+    case 'docx':
+      return toDocx(transcript);
+  }
+}
+
+export { toDocx, toJson, toMarkdown, toSrt, toTxt, toVtt };
