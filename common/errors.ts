@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   MODEL_LOAD_FAILED: 'The model could not be loaded.',
   // runtime
   CONTEXT_TOO_LARGE: 'The requested context does not fit in memory.',
+  CONTEXT_OVERFLOW: 'The audio window does not fit in the context (or too many windows for its sequences).',
   OUT_OF_MEMORY: 'Not enough memory for this configuration.',
   KV_TYPE_UNSUPPORTED: 'This KV cache type is not supported on this device.',
   CANCELLED: 'The job was cancelled.',

@@ -1,1 +1,204 @@
-console.log("native build placeholder")
+#!/usr/bin/env node
+// Builds the RotorScribe native addon (and llama.cpp's reference tools) from the llama.cpp release that the
+// node-llama-cpp package ships as a git bundle, with our patch series applied on top.
+//
+// Run by `npm install` (postinstall) and `npm run build:native`. Environment:
+//   ROTORSCRIBE_SKIP_NATIVE=1     skip everything (CI jobs that do not need the addon, dependency installs)
+//   ROTORSCRIBE_NATIVE_CPU=1      GGML_NATIVE=ON: tune for this CPU (local benches only; never ship such a build)
+//   ROTORSCRIBE_NATIVE_TOOLS=0    build only the addon, not llama-mtmd-cli / llama-quantize / llama-bench
+//   ROTORSCRIBE_NATIVE_JOBS=N     parallel compile jobs (default: number of CPUs)
+//   ROTORSCRIBE_CMAKE_ARGS="-DGGML_CUDA=ON ..."   extra CMake definitions (GPU backends, see native/README.md)
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const LLAMA_COMMIT = 'de3ff815ea7d559ee917f063901b8986f038abc6';
+const LLAMA_TAG = 'v0.5.0';
+
+const nativeDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const rootDir = path.resolve(nativeDir, '..');
+const buildDir = path.join(nativeDir, 'build');
+const srcDir = path.join(buildDir, 'llama.cpp');
+const patchDir = path.join(nativeDir, 'patches');
+const stampFile = path.join(buildDir, 'llama.cpp.stamp.json');
+const configStampFile = path.join(buildDir, 'configure.stamp.json');
+const llamaPkgDir = path.join(rootDir, 'node_modules', 'node-llama-cpp', 'llama');
+
+const started = Date.now();
+const log = (msg) => console.log(`[native] ${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s  ${msg}`);
+
+function fail(msg) {
+  console.error(`[native] ERROR: ${msg}`);
+  process.exit(1);
+}
+
+function run(cmd, args, opts = {}) {
+  const res = spawnSync(cmd, args, { stdio: opts.capture ? ['ignore', 'pipe', 'pipe'] : 'inherit', encoding: 'utf8', ...opts });
+  if (res.error) fail(`${cmd} could not be started: ${res.error.message}`);
+  if (res.status !== 0 && !opts.allowFail) {
+    fail(`${cmd} ${args.join(' ')} exited with ${res.status}${opts.capture ? `\n${res.stdout}\n${res.stderr}` : ''}`);
+  }
+  return res;
+}
+
+const git = (args, opts = {}) => run('git', ['-C', srcDir, ...args], { capture: true, ...opts });
+const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
+const readJson = (file) => {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+};
+
+function verifyRelease() {
+  const bundle = path.join(llamaPkgDir, 'gitRelease.bundle');
+  if (!fs.existsSync(bundle)) fail(`llama.cpp source bundle missing: ${bundle} (is node-llama-cpp installed?)`);
+  const info = readJson(path.join(llamaPkgDir, 'llama.cpp.info.json'));
+  if (!info || info.tag !== LLAMA_TAG) {
+    fail(`node-llama-cpp ships llama.cpp ${info?.tag ?? '(unknown)'}, this build and its patches need ${LLAMA_TAG}`);
+  }
+  const heads = run('git', ['bundle', 'list-heads', bundle], { capture: true }).stdout;
+  if (!heads.includes(LLAMA_COMMIT)) {
+    fail(`llama.cpp bundle does not contain commit ${LLAMA_COMMIT} (${LLAMA_TAG}); heads:\n${heads}`);
+  }
+  return bundle;
+}
+
+function ensureSource(bundle) {
+  if (!fs.existsSync(path.join(srcDir, '.git'))) {
+    log(`cloning llama.cpp ${LLAMA_TAG} from the node-llama-cpp bundle`);
+    fs.rmSync(srcDir, { recursive: true, force: true });
+    fs.mkdirSync(buildDir, { recursive: true });
+    run('git', ['clone', '--quiet', '--no-checkout', bundle, srcDir]);
+    git(['checkout', '--quiet', '--detach', LLAMA_COMMIT]);
+    fs.rmSync(stampFile, { force: true });
+  }
+  const head = git(['rev-parse', 'HEAD']).stdout.trim();
+  if (head !== LLAMA_COMMIT) fail(`${srcDir} is at ${head}, expected ${LLAMA_COMMIT}; delete native/build and retry`);
+}
+
+function listPatches() {
+  if (!fs.existsSync(patchDir)) return [];
+  return fs
+    .readdirSync(patchDir)
+    .filter((f) => f.endsWith('.patch'))
+    .sort()
+    .map((name) => {
+      const file = path.join(patchDir, name);
+      const text = fs.readFileSync(file);
+      const files = git(['apply', '--numstat', '-z', file])
+        .stdout.split('\0')
+        .map((l) => l.split('\t').pop())
+        .filter(Boolean);
+      return { name, sha256: sha256(text), files, file };
+    });
+}
+
+// Restores only the files that previous or current patches touch, re-applies the series, and puts back the old
+// modification time on files whose content came out identical, so that the CMake build recompiles only what changed.
+function applyPatches(patches) {
+  const stamp = { commit: LLAMA_COMMIT, patches: patches.map(({ name, sha256: h, files }) => ({ name, sha256: h, files })) };
+  const previous = readJson(stampFile);
+  if (previous && JSON.stringify(previous) === JSON.stringify(stamp)) {
+    log(`source up to date (${patches.length} patches applied)`);
+    return;
+  }
+  const touched = new Set(patches.flatMap((p) => p.files));
+  if (previous?.patches) for (const p of previous.patches) for (const f of p.files) touched.add(f);
+  else {
+    // Unknown state (first run after clone, or an interrupted apply): clean tree.
+    git(['checkout', '--quiet', '--force', LLAMA_COMMIT, '--', '.']);
+    git(['clean', '-fdq']);
+  }
+  const before = new Map();
+  for (const rel of touched) {
+    const abs = path.join(srcDir, rel);
+    if (fs.existsSync(abs)) before.set(rel, { hash: sha256(fs.readFileSync(abs)), stat: fs.statSync(abs) });
+  }
+  fs.rmSync(stampFile, { force: true });
+  for (const rel of touched) {
+    const inTree = git(['cat-file', '-e', `${LLAMA_COMMIT}:${rel}`], { allowFail: true }).status === 0;
+    if (inTree) git(['checkout', '--quiet', LLAMA_COMMIT, '--', rel]);
+    else fs.rmSync(path.join(srcDir, rel), { force: true });
+  }
+  for (const p of patches) {
+    log(`applying ${p.name}`);
+    const res = git(['apply', '--whitespace=nowarn', p.file], { allowFail: true });
+    if (res.status !== 0) fail(`patch ${p.name} does not apply to llama.cpp ${LLAMA_TAG}:\n${res.stderr}`);
+  }
+  let changed = 0;
+  for (const rel of touched) {
+    const abs = path.join(srcDir, rel);
+    const old = before.get(rel);
+    if (old && fs.existsSync(abs) && sha256(fs.readFileSync(abs)) === old.hash) {
+      fs.utimesSync(abs, old.stat.atime, old.stat.mtime);
+    } else changed++;
+  }
+  log(`${patches.length} patches applied, ${changed} file(s) changed since the last build`);
+  fs.writeFileSync(stampFile, JSON.stringify(stamp, null, 2));
+}
+
+function cmakeDefinitions() {
+  const defs = {
+    CMAKE_BUILD_TYPE: 'Release',
+    GGML_NATIVE: process.env.ROTORSCRIBE_NATIVE_CPU === '1' ? 'ON' : 'OFF',
+    ROTORSCRIBE_TOOLS: process.env.ROTORSCRIBE_NATIVE_TOOLS === '0' ? 'OFF' : 'ON',
+  };
+  const ccache = spawnSync(process.platform === 'win32' ? 'where' : 'which', ['ccache'], { encoding: 'utf8' });
+  if (ccache.status === 0 && process.env.ROTORSCRIBE_NO_CCACHE !== '1') {
+    defs.CMAKE_C_COMPILER_LAUNCHER = 'ccache';
+    defs.CMAKE_CXX_COMPILER_LAUNCHER = 'ccache';
+  }
+  for (const arg of (process.env.ROTORSCRIBE_CMAKE_ARGS ?? '').split(/\s+/).filter(Boolean)) {
+    const m = /^-D([^=:]+)(?::[A-Z]+)?=(.*)$/.exec(arg);
+    if (!m) fail(`ROTORSCRIBE_CMAKE_ARGS entries must look like -DNAME=VALUE, got ${arg}`);
+    defs[m[1]] = m[2];
+  }
+  return defs;
+}
+
+function configureAndBuild() {
+  const defs = cmakeDefinitions();
+  const cmakeJs = path.join(rootDir, 'node_modules', 'cmake-js', 'bin', 'cmake-js');
+  if (!fs.existsSync(cmakeJs)) fail('cmake-js is not installed (npm install --include=dev)');
+  const configStamp = { defs, cmakeLists: sha256(fs.readFileSync(path.join(nativeDir, 'CMakeLists.txt'))) };
+  const cache = path.join(buildDir, 'CMakeCache.txt');
+  if (!fs.existsSync(cache) || JSON.stringify(readJson(configStampFile)) !== JSON.stringify(configStamp)) {
+    log(`configuring (${Object.entries(defs).map(([k, v]) => `${k}=${v}`).join(' ')})`);
+    const args = [cmakeJs, 'configure', '--directory', nativeDir, '--out', buildDir, '--config', 'Release', '--log-level', 'warn'];
+    for (const [k, v] of Object.entries(defs)) args.push(`--CD${k}=${v}`);
+    fs.rmSync(configStampFile, { force: true });
+    run(process.execPath, args, { cwd: rootDir });
+    fs.writeFileSync(configStampFile, JSON.stringify(configStamp, null, 2));
+  } else log('build tree configured already');
+  const jobs = Number(process.env.ROTORSCRIBE_NATIVE_JOBS) || os.availableParallelism?.() || os.cpus().length;
+  const targets = ['rotorscribe'];
+  if (defs.ROTORSCRIBE_TOOLS === 'ON') targets.push('llama-mtmd-cli', 'llama-quantize', 'llama-bench');
+  log(`compiling ${targets.join(', ')} with ${jobs} job(s)`);
+  run('cmake', ['--build', buildDir, '--config', 'Release', '--parallel', String(jobs), '--target', ...targets], { cwd: rootDir });
+  const addon = findAddon();
+  if (!addon) fail('build finished but rotorscribe.node was not found under native/build');
+  log(`done: ${path.relative(rootDir, addon)}`);
+}
+
+function findAddon() {
+  for (const rel of ['Release/rotorscribe.node', 'rotorscribe.node']) {
+    const p = path.join(buildDir, rel);
+    if (fs.existsSync(p)) return p;
+  }
+  return undefined;
+}
+
+if (process.env.ROTORSCRIBE_SKIP_NATIVE === '1') {
+  log('ROTORSCRIBE_SKIP_NATIVE=1: skipping the native build');
+  process.exit(0);
+}
+const bundle = verifyRelease();
+ensureSource(bundle);
+applyPatches(listPatches());
+configureAndBuild();
+log(`total ${((Date.now() - started) / 1000).toFixed(0)} s`);

@@ -1,0 +1,427 @@
+#include "engine.h"
+
+#include "mtmd-helper.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+
+namespace rs {
+
+namespace {
+
+thread_local std::string t_last_error;
+
+double now_ms() {
+    using namespace std::chrono;
+    return duration<double, std::milli>(steady_clock::now().time_since_epoch()).count();
+}
+
+std::string meta_str(const llama_model * model, const char * key) {
+    char buf[256];
+    const int32_t n = llama_model_meta_val_str(model, key, buf, sizeof(buf));
+    return n < 0 ? std::string() : std::string(buf);
+}
+
+// Length of the longest prefix of `s` that does not end inside a UTF-8 sequence: byte-level BPE pieces may split
+// a character, and the JavaScript side must only ever see whole characters.
+size_t utf8_complete_prefix(const std::string & s) {
+    size_t n = s.size();
+    size_t i = n;
+    // walk back over at most 3 continuation bytes to the lead byte of the last sequence
+    size_t back = 0;
+    while (i > 0 && back < 4) {
+        const unsigned char c = static_cast<unsigned char>(s[i - 1]);
+        if ((c & 0xC0) != 0x80) {
+            size_t need = 1;
+            if ((c & 0xE0) == 0xC0) need = 2;
+            else if ((c & 0xF0) == 0xE0) need = 3;
+            else if ((c & 0xF8) == 0xF0) need = 4;
+            return (n - (i - 1)) >= need ? n : i - 1;
+        }
+        --i;
+        ++back;
+    }
+    return n; // malformed: pass through rather than stall
+}
+
+llama_token single_control_token(const ModelState & ms, const char * text) {
+    const auto toks = tokenize(ms, text, false, true);
+    const llama_vocab * vocab = llama_model_get_vocab(ms.model);
+    if (toks.size() != 1 || !llama_vocab_is_control(vocab, toks[0])) {
+        throw Error("MODEL_TOKENIZER", std::string("the tokenizer has no single control token ") + text +
+                                           " (found " + std::to_string(toks.size()) + " tokens)");
+    }
+    return toks[0];
+}
+
+llama_token argmax(const float * logits, int32_t n) {
+    return static_cast<llama_token>(std::max_element(logits, logits + n) - logits);
+}
+
+// Greedy choice with the CTRL-style repetition penalty over the tokens generated so far (retry knob of the scheduler).
+llama_token pick(const float * logits, int32_t n, const std::vector<llama_token> & history, float penalty) {
+    if (penalty <= 1.0f || history.empty()) return argmax(logits, n);
+    std::vector<float> adj(logits, logits + n);
+    std::vector<bool> seen(n, false);
+    for (llama_token t : history) {
+        if (t < 0 || t >= n || seen[t]) continue;
+        seen[t] = true;
+        adj[t] = adj[t] > 0 ? adj[t] / penalty : adj[t] * penalty;
+    }
+    return argmax(adj.data(), n);
+}
+
+} // namespace
+
+std::string last_log_error() { return t_last_error; }
+void clear_log_error() { t_last_error.clear(); }
+void record_log_error(const char * text) {
+    if (!text) return;
+    std::string s(text);
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+    if (!s.empty()) t_last_error = s;
+}
+
+void backend_init() {
+    static std::once_flag once;
+    std::call_once(once, [] { llama_backend_init(); });
+}
+
+ModelState::~ModelState() {
+    if (mtmd) mtmd_free(mtmd);
+    if (model) llama_model_free(model);
+}
+
+ContextState::~ContextState() {
+    if (ctx) llama_free(ctx);
+}
+
+std::vector<llama_token> tokenize(const ModelState & ms, const std::string & text, bool add_special, bool parse_special) {
+    const llama_vocab * vocab = llama_model_get_vocab(ms.model);
+    std::vector<llama_token> out(text.size() + 8);
+    int32_t n = llama_tokenize(vocab, text.data(), (int32_t) text.size(), out.data(), (int32_t) out.size(), add_special, parse_special);
+    if (n < 0) {
+        out.resize(-n);
+        n = llama_tokenize(vocab, text.data(), (int32_t) text.size(), out.data(), (int32_t) out.size(), add_special, parse_special);
+    }
+    out.resize(std::max(0, n));
+    return out;
+}
+
+std::string token_piece(const ModelState & ms, llama_token token, bool special) {
+    const llama_vocab * vocab = llama_model_get_vocab(ms.model);
+    char buf[256];
+    int32_t n = llama_token_to_piece(vocab, token, buf, sizeof(buf), 0, special);
+    if (n < 0) {
+        std::string big(-n, '\0');
+        n = llama_token_to_piece(vocab, token, big.data(), (int32_t) big.size(), 0, special);
+        return big.substr(0, std::max(0, n));
+    }
+    return std::string(buf, n);
+}
+
+std::shared_ptr<ModelState> load_model(const LoadParams & params, const ProgressFn & progress) {
+    backend_init();
+    auto ms = std::make_shared<ModelState>();
+    ms->params = params;
+
+    struct Progress { const ProgressFn * fn; double base, span; };
+    Progress p_model{ &progress, 0.0, 0.8 };
+    Progress p_mmproj{ &progress, 0.8, 0.2 };
+    auto cb = [](float p, void * ud) -> bool {
+        auto * pr = static_cast<Progress *>(ud);
+        if (*pr->fn) (*pr->fn)(pr->base + pr->span * p);
+        return true;
+    };
+
+    llama_model_params mp = llama_model_default_params();
+    mp.n_gpu_layers = params.n_gpu_layers;
+    mp.load_mode = params.use_mmap ? LLAMA_LOAD_MODE_MMAP : LLAMA_LOAD_MODE_NONE;
+    mp.progress_callback = cb;
+    mp.progress_callback_user_data = &p_model;
+
+    clear_log_error();
+    ms->model = llama_model_load_from_file(params.model_path.c_str(), mp);
+    if (!ms->model) {
+        throw Error("MODEL_LOAD_FAILED", "llama.cpp could not load the model: " + last_log_error());
+    }
+    const std::string arch = meta_str(ms->model, "general.architecture");
+    if (arch != "llama") {
+        throw Error("MODEL_WRONG_ARCH", "expected a Voxtral (llama architecture) text model, got '" + arch + "'");
+    }
+
+    const llama_vocab * vocab = llama_model_get_vocab(ms->model);
+    ms->tokens.bos = llama_vocab_bos(vocab);
+    ms->tokens.eos = llama_vocab_eos(vocab);
+    ms->tokens.inst = single_control_token(*ms, "[INST]");
+    ms->tokens.inst_end = single_control_token(*ms, "[/INST]");
+    ms->tokens.begin_audio = single_control_token(*ms, "[BEGIN_AUDIO]");
+    ms->tokens.transcribe = single_control_token(*ms, "[TRANSCRIBE]");
+
+    mtmd_context_params cp = mtmd_context_params_default();
+    cp.use_gpu = params.mmproj_gpu;
+    cp.print_timings = false;
+    cp.n_threads = params.n_threads;
+    cp.flash_attn_type = static_cast<llama_flash_attn_type>(params.flash_attn);
+    cp.warmup = params.warmup;
+    cp.audio_avgpool = params.audio_avgpool;
+    cp.progress_callback = cb;
+    cp.progress_callback_user_data = &p_mmproj;
+
+    clear_log_error();
+    ms->mtmd = mtmd_init_from_file(params.mmproj_path.c_str(), ms->model, cp);
+    if (!ms->mtmd) {
+        const std::string why = last_log_error();
+        const bool mismatch = why.find("mismatch") != std::string::npos || why.find("projector") != std::string::npos;
+        throw Error(mismatch ? "MODEL_MMPROJ_MISMATCH" : "MODEL_LOAD_FAILED", "the audio encoder (mmproj) could not be loaded: " + why);
+    }
+    if (!mtmd_support_audio(ms->mtmd)) {
+        throw Error("MODEL_MMPROJ_MISMATCH", "the mmproj file has no audio encoder");
+    }
+
+    // Count what one 30 s chunk becomes, so callers can budget context without guessing the pooling mode.
+    {
+        std::vector<float> silence(30 * 16000, 0.0f);
+        mtmd_bitmap * bmp = mtmd_bitmap_init_from_audio(silence.size(), silence.data());
+        mtmd_input_chunks * chunks = mtmd_input_chunks_init();
+        mtmd_input_text txt{ mtmd_default_marker(), std::strlen(mtmd_default_marker()), false, true };
+        const mtmd_bitmap * bitmaps[] = { bmp };
+        if (mtmd_tokenize(ms->mtmd, chunks, &txt, bitmaps, 1) == 0) {
+            size_t n = 0;
+            for (size_t i = 0; i < mtmd_input_chunks_size(chunks); i++) {
+                const auto * ch = mtmd_input_chunks_get(chunks, i);
+                if (mtmd_input_chunk_get_type(ch) == MTMD_INPUT_CHUNK_TYPE_AUDIO) n += mtmd_input_chunk_get_n_tokens(ch);
+            }
+            ms->audio_tokens_per_30s = (int32_t) n;
+        }
+        mtmd_input_chunks_free(chunks);
+        mtmd_bitmap_free(bmp);
+    }
+    if (progress) progress(1.0);
+    return ms;
+}
+
+std::shared_ptr<ContextState> create_context(const std::shared_ptr<ModelState> & model, const ContextParams & params) {
+    auto cs = std::make_shared<ContextState>();
+    cs->model = model;
+    cs->params = params;
+
+    llama_context_params cp = llama_context_default_params();
+    cp.n_ctx = params.n_ctx;
+    cp.n_batch = params.n_batch;
+    cp.n_ubatch = params.n_ubatch;
+    cp.n_seq_max = params.n_seq_max;
+    cp.n_threads = params.n_threads;
+    cp.n_threads_batch = params.n_threads_batch;
+    cp.type_k = static_cast<ggml_type>(params.type_k);
+    cp.type_v = static_cast<ggml_type>(params.type_v);
+    cp.flash_attn_type = static_cast<llama_flash_attn_type>(params.flash_attn);
+    cp.kv_unified = params.kv_unified;
+    cp.no_perf = true;
+    ContextState * raw = cs.get();
+    cp.abort_callback = [](void * data) -> bool { return static_cast<ContextState *>(data)->cancel.load(); };
+    cp.abort_callback_data = raw;
+
+    clear_log_error();
+    cs->ctx = llama_init_from_model(model->model, cp);
+    if (!cs->ctx) {
+        const std::string why = last_log_error();
+        const bool oom = why.find("alloc") != std::string::npos || why.find("memory") != std::string::npos;
+        throw Error(oom ? "CONTEXT_TOO_LARGE" : "INTERNAL", "llama.cpp could not create the context: " + why);
+    }
+    return cs;
+}
+
+namespace {
+
+struct SeqState {
+    SeqResult           result;
+    llama_pos           n_past = 0;
+    bool                active = true;
+    std::vector<float>  first_logits; // from the prefill; later steps read the context's logits
+    int32_t             batch_index = -1;
+    std::string         pending; // bytes of an incomplete UTF-8 character
+    size_t              step = 0;
+};
+
+// Encodes the audio and evaluates the prompt of one sequence; leaves its last logits in `seq.first_logits`.
+void prefill(ContextState & cs, const SeqRequest & req, int32_t seq_id, SeqState & seq, GenerateResult & out) {
+    ModelState & ms = *cs.model;
+    const int32_t n_vocab = llama_vocab_n_tokens(llama_model_get_vocab(ms.model));
+    mtmd_input_chunks * chunks = mtmd_input_chunks_init();
+    mtmd_bitmap * bmp = nullptr;
+    struct Cleanup {
+        mtmd_input_chunks *& c; mtmd_bitmap *& b;
+        ~Cleanup() { mtmd_input_chunks_free(c); if (b) mtmd_bitmap_free(b); }
+    } cleanup{ chunks, bmp };
+
+    mtmd_input_text txt{ req.prompt.c_str(), req.prompt.size(), true, true };
+    int32_t rc;
+    {
+        std::lock_guard<std::mutex> lock(ms.mtmd_mutex);
+        if (!req.pcm.empty()) {
+            bmp = mtmd_bitmap_init_from_audio(req.pcm.size(), req.pcm.data());
+            const mtmd_bitmap * bitmaps[] = { bmp };
+            rc = mtmd_tokenize(ms.mtmd, chunks, &txt, bitmaps, 1);
+        } else {
+            rc = mtmd_tokenize(ms.mtmd, chunks, &txt, nullptr, 0);
+        }
+    }
+    if (rc != 0) {
+        throw Error("AUDIO_BAD_FORMAT", "the prompt and audio could not be tokenized (mtmd_tokenize returned " + std::to_string(rc) +
+                                            "); the prompt needs exactly one media marker per audio window");
+    }
+
+    const size_t n_tokens = mtmd_helper_get_n_tokens(chunks);
+    const uint32_t cap = cs.params.kv_unified ? cs.params.n_ctx : cs.params.n_ctx / std::max<uint32_t>(1, cs.params.n_seq_max);
+    seq.result.n_prompt_tokens = (int32_t) n_tokens;
+    if (n_tokens + 1 > cap) {
+        throw Error("CONTEXT_OVERFLOW", "the window needs " + std::to_string(n_tokens) + " prompt tokens but a sequence holds " +
+                                            std::to_string(cap) + " tokens");
+    }
+
+    const size_t n_chunks = mtmd_input_chunks_size(chunks);
+    for (size_t i = 0; i < n_chunks; i++) {
+        if (cs.cancel.load()) return;
+        const mtmd_input_chunk * chunk = mtmd_input_chunks_get(chunks, i);
+        const bool last = i + 1 == n_chunks;
+        llama_pos new_n_past = seq.n_past;
+        if (mtmd_input_chunk_get_type(chunk) == MTMD_INPUT_CHUNK_TYPE_TEXT) {
+            const double t0 = now_ms();
+            rc = mtmd_helper_eval_chunk_single(ms.mtmd, cs.ctx, chunk, seq.n_past, seq_id, (int32_t) cs.params.n_batch, last, &new_n_past);
+            out.prefill_ms += now_ms() - t0;
+        } else {
+            std::lock_guard<std::mutex> lock(ms.mtmd_mutex);
+            const double t0 = now_ms();
+            rc = mtmd_encode_chunk(ms.mtmd, chunk);
+            const double t1 = now_ms();
+            out.encode_ms += t1 - t0;
+            if (rc != 0) throw Error("INTERNAL", "audio encoding failed: " + last_log_error());
+            if (cs.cancel.load()) return;
+            seq.result.n_audio_tokens += (int32_t) mtmd_input_chunk_get_n_tokens(chunk);
+            rc = mtmd_helper_decode_image_chunk(ms.mtmd, cs.ctx, chunk, mtmd_get_output_embd(ms.mtmd), seq.n_past, seq_id,
+                                                (int32_t) cs.params.n_batch, &new_n_past, nullptr, nullptr);
+            out.prefill_ms += now_ms() - t1;
+            if (last && rc == 0) {
+                throw Error("INTERNAL", "the prompt must end with text after the audio");
+            }
+        }
+        if (rc != 0) {
+            if (cs.cancel.load()) return;
+            throw Error("INTERNAL", "prompt evaluation failed (" + std::to_string(rc) + "): " + last_log_error());
+        }
+        seq.n_past = new_n_past;
+    }
+    out.n_prefill_tokens += (int32_t) n_tokens;
+    const float * logits = llama_get_logits_ith(cs.ctx, -1);
+    if (!logits) throw Error("INTERNAL", "no logits after the prompt");
+    seq.first_logits.assign(logits, logits + n_vocab);
+}
+
+void emit_piece(ModelState & ms, SeqState & seq, int32_t seq_id, llama_token tok, const PieceFn & on_piece) {
+    seq.pending += token_piece(ms, tok, false);
+    const size_t n = utf8_complete_prefix(seq.pending);
+    std::string text = seq.pending.substr(0, n);
+    seq.pending.erase(0, n);
+    seq.result.text += text;
+    if (on_piece) on_piece(seq_id, tok, text);
+}
+
+} // namespace
+
+GenerateResult generate(ContextState & cs, const std::vector<SeqRequest> & requests, const GenerateParams & params,
+                        const PieceFn & on_piece) {
+    ModelState & ms = *cs.model;
+    const llama_vocab * vocab = llama_model_get_vocab(ms.model);
+    const int32_t n_vocab = llama_vocab_n_tokens(vocab);
+    if (requests.empty()) throw Error("AUDIO_BAD_FORMAT", "no windows to decode");
+    if (requests.size() > cs.params.n_seq_max) {
+        throw Error("CONTEXT_OVERFLOW", std::to_string(requests.size()) + " windows but the context was created for " +
+                                            std::to_string(cs.params.n_seq_max) + " parallel sequences");
+    }
+
+    GenerateResult out;
+    std::vector<SeqState> seqs(requests.size());
+    llama_memory_clear(llama_get_memory(cs.ctx), true);
+
+    for (size_t i = 0; i < requests.size(); i++) {
+        prefill(cs, requests[i], (int32_t) i, seqs[i], out);
+        if (cs.cancel.load()) break;
+    }
+
+    const uint32_t cap = cs.params.kv_unified ? cs.params.n_ctx : cs.params.n_ctx / std::max<uint32_t>(1, cs.params.n_seq_max);
+    llama_batch batch = llama_batch_init((int32_t) requests.size(), 0, 1);
+    struct BatchFree { llama_batch & b; ~BatchFree() { llama_batch_free(b); } } batch_free{ batch };
+
+    const double t_decode = now_ms();
+    while (!cs.cancel.load()) {
+        batch.n_tokens = 0;
+        for (size_t i = 0; i < seqs.size(); i++) {
+            SeqState & seq = seqs[i];
+            if (!seq.active) continue;
+            const float * logits = seq.batch_index < 0 ? seq.first_logits.data() : llama_get_logits_ith(cs.ctx, seq.batch_index);
+            if (params.capture_logits) {
+                seq.result.logits.insert(seq.result.logits.end(), logits, logits + n_vocab);
+                seq.result.n_logit_rows++;
+            }
+            const auto & forced = requests[i].forced;
+            const bool forced_mode = !forced.empty();
+            if (forced_mode && seq.step >= forced.size()) {
+                seq.active = false;
+                seq.result.stop = "forced_end";
+                continue;
+            }
+            const llama_token tok = forced_mode ? forced[seq.step] : pick(logits, n_vocab, seq.result.tokens, requests[i].repetition_penalty);
+            seq.step++;
+            if (!forced_mode && llama_vocab_is_eog(vocab, tok)) {
+                seq.active = false;
+                seq.result.stop = "eos";
+                continue;
+            }
+            seq.result.tokens.push_back(tok);
+            out.n_decoded_tokens++;
+            emit_piece(ms, seq, (int32_t) i, tok, on_piece);
+            if (!forced_mode && (int32_t) seq.result.tokens.size() >= params.max_tokens) {
+                seq.active = false;
+                seq.result.stop = "max_tokens";
+                continue;
+            }
+            if ((uint32_t) seq.n_past + 1 >= cap) {
+                seq.active = false;
+                seq.result.stop = "context_full";
+                continue;
+            }
+            const int32_t j = batch.n_tokens++;
+            batch.token[j] = tok;
+            batch.pos[j] = seq.n_past;
+            batch.n_seq_id[j] = 1;
+            batch.seq_id[j][0] = (llama_seq_id) i;
+            batch.logits[j] = 1;
+            seq.batch_index = j;
+            seq.n_past++;
+        }
+        if (batch.n_tokens == 0) break;
+        const int32_t rc = llama_decode(cs.ctx, batch);
+        out.n_decode_steps++;
+        if (rc == 2 || cs.cancel.load()) break;
+        if (rc == 1) {
+            for (auto & seq : seqs) if (seq.active) { seq.active = false; seq.result.stop = "context_full"; }
+            break;
+        }
+        if (rc != 0) throw Error("INTERNAL", "llama_decode failed (" + std::to_string(rc) + "): " + last_log_error());
+    }
+    out.decode_ms = now_ms() - t_decode;
+
+    if (cs.cancel.load()) {
+        out.cancelled = true;
+        for (auto & seq : seqs) if (seq.result.stop.empty()) seq.result.stop = "cancelled";
+    }
+    for (auto & seq : seqs) {
+        seq.result.text += seq.pending; // a dangling partial character at the very end
+        out.seqs.push_back(std::move(seq.result));
+    }
+    return out;
+}
+
+} // namespace rs
