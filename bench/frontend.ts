@@ -1,0 +1,145 @@
+/**
+ * Front-end throughput: streaming decode alone, and decode + Silero VAD, over the synthetic meeting
+ * (fixtures/audio-long.ts: mp3 + m4a + opus parts) at 10 minutes and at 2 hours.
+ * Reports audio seconds per wall second, real-time factor (wall / audio) and peak RSS of the Node process
+ * (ffmpeg runs as its own process with a constant footprint). Each measurement runs in a fresh child process
+ * so that peak RSS belongs to that run alone.
+ *
+ *   npm run bench:frontend                    # 10 min and 120 min
+ *   npm run bench:frontend -- --minutes 10,30 # other lengths
+ * Meetings are cached in .cache/bench/ (generation needs espeak-ng, sox and a system ffmpeg).
+ */
+import { spawn } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { decodeAudio } from '../main/engine/audio/decode';
+import { SileroVad } from '../main/engine/vad/silero';
+import { type MeetingTruth, generateMeeting } from '../fixtures/audio-long';
+
+type Mode = 'decode' | 'decode+vad';
+
+interface RunResult {
+  mode: Mode;
+  minutes: number;
+  audioSec: number;
+  wallSec: number;
+  regions: number;
+  peakRssMiB: number;
+  startRssMiB: number;
+}
+
+const SELF = fileURLToPath(import.meta.url);
+const CACHE = resolve(join(SELF, '..', '..', '.cache', 'bench'));
+
+async function measure(mode: Mode, minutes: number, truthPath: string): Promise<RunResult> {
+  const { readFile } = await import('node:fs/promises');
+  const truth = JSON.parse(await readFile(truthPath, 'utf8')) as MeetingTruth;
+  const dir = resolve(truthPath, '..');
+  const vad = mode === 'decode+vad' ? await SileroVad.load() : null;
+  const startRss = process.memoryUsage().rss;
+  let samples = 0;
+  let regions = 0;
+  const t0 = performance.now();
+  for (const part of truth.parts) {
+    vad?.reset(part.startSec);
+    for await (const chunk of decodeAudio(join(dir, part.file))) {
+      samples += chunk.length;
+      if (vad) regions += (await vad.push(chunk)).length;
+    }
+    if (vad) regions += (await vad.flush()).length;
+  }
+  const wallSec = (performance.now() - t0) / 1000;
+  await vad?.dispose();
+  return {
+    mode,
+    minutes,
+    audioSec: samples / 16_000,
+    wallSec,
+    regions,
+    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    startRssMiB: startRss / 1024 / 1024,
+  };
+}
+
+function runChild(mode: Mode, minutes: number, truthPath: string): Promise<RunResult> {
+  return new Promise((res, rej) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', SELF, '--child', mode, String(minutes), truthPath],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (t: string) => (out += t));
+    child.once('error', rej);
+    child.once('close', (code) => {
+      if (code !== 0) return rej(new Error(`bench child ${mode} ${minutes} min failed (${code})`));
+      const line = out.trim().split('\n').at(-1) ?? '';
+      res(JSON.parse(line) as RunResult);
+    });
+  });
+}
+
+async function main(argv: string[]): Promise<void> {
+  if (argv[0] === '--child') {
+    const result = await measure(argv[1] as Mode, Number(argv[2]), argv[3]!);
+    process.stdout.write(JSON.stringify(result) + '\n');
+    return;
+  }
+  const i = argv.indexOf('--minutes');
+  const lengths = (i >= 0 ? argv[i + 1]! : '10,120').split(',').map(Number);
+  const results: RunResult[] = [];
+  for (const minutes of lengths) {
+    const t0 = performance.now();
+    const truth = await generateMeeting({
+      outDir: join(CACHE, `meeting-${minutes}min`),
+      durationSec: minutes * 60,
+      formats: ['mp3', 'm4a', 'opus'],
+      seed: 1,
+    });
+    const genSec = (performance.now() - t0) / 1000;
+    console.error(
+      `meeting ${minutes} min ready (${truth.sentences.length} sentences, ${genSec.toFixed(1)} s)`,
+    );
+    for (const mode of ['decode', 'decode+vad'] as const) {
+      const r = await runChild(mode, minutes, truth.truthPath);
+      results.push(r);
+      console.error(
+        `${mode.padEnd(10)} ${String(minutes).padStart(4)} min: ${(r.audioSec / r.wallSec).toFixed(1)} audio s/s, ` +
+          `RTF ${(r.wallSec / r.audioSec).toFixed(4)}, peak RSS ${r.peakRssMiB.toFixed(0)} MiB`,
+      );
+    }
+  }
+  const rows = results.map((r) => ({
+    mode: r.mode,
+    minutes: r.minutes,
+    audioSec: Math.round(r.audioSec),
+    wallSec: Number(r.wallSec.toFixed(2)),
+    audioSecPerWallSec: Number((r.audioSec / r.wallSec).toFixed(1)),
+    rtf: Number((r.wallSec / r.audioSec).toFixed(4)),
+    peakRssMiB: Math.round(r.peakRssMiB),
+    speechRegions: r.regions,
+  }));
+  console.log(
+    JSON.stringify(
+      {
+        bench: 'frontend',
+        cpus: cpus().length,
+        cpu: cpus()[0]?.model,
+        loadavg1m: loadavg()[0],
+        node: process.version,
+        rows,
+      },
+      null,
+      1,
+    ),
+  );
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
