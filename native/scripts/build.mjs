@@ -28,7 +28,8 @@ const configStampFile = path.join(buildDir, 'configure.stamp.json');
 const llamaPkgDir = path.join(rootDir, 'node_modules', 'node-llama-cpp', 'llama');
 
 const started = Date.now();
-const log = (msg) => console.log(`[native] ${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s  ${msg}`);
+const log = (msg) =>
+  console.log(`[native] ${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s  ${msg}`);
 
 function fail(msg) {
   console.error(`[native] ERROR: ${msg}`);
@@ -36,10 +37,16 @@ function fail(msg) {
 }
 
 function run(cmd, args, opts = {}) {
-  const res = spawnSync(cmd, args, { stdio: opts.capture ? ['ignore', 'pipe', 'pipe'] : 'inherit', encoding: 'utf8', ...opts });
+  const res = spawnSync(cmd, args, {
+    stdio: opts.capture ? ['ignore', 'pipe', 'pipe'] : 'inherit',
+    encoding: 'utf8',
+    ...opts,
+  });
   if (res.error) fail(`${cmd} could not be started: ${res.error.message}`);
   if (res.status !== 0 && !opts.allowFail) {
-    fail(`${cmd} ${args.join(' ')} exited with ${res.status}${opts.capture ? `\n${res.stdout}\n${res.stderr}` : ''}`);
+    fail(
+      `${cmd} ${args.join(' ')} exited with ${res.status}${opts.capture ? `\n${res.stdout}\n${res.stderr}` : ''}`,
+    );
   }
   return res;
 }
@@ -56,10 +63,13 @@ const readJson = (file) => {
 
 function verifyRelease() {
   const bundle = path.join(llamaPkgDir, 'gitRelease.bundle');
-  if (!fs.existsSync(bundle)) fail(`llama.cpp source bundle missing: ${bundle} (is node-llama-cpp installed?)`);
+  if (!fs.existsSync(bundle))
+    fail(`llama.cpp source bundle missing: ${bundle} (is node-llama-cpp installed?)`);
   const info = readJson(path.join(llamaPkgDir, 'llama.cpp.info.json'));
   if (!info || info.tag !== LLAMA_TAG) {
-    fail(`node-llama-cpp ships llama.cpp ${info?.tag ?? '(unknown)'}, this build and its patches need ${LLAMA_TAG}`);
+    fail(
+      `node-llama-cpp ships llama.cpp ${info?.tag ?? '(unknown)'}, this build and its patches need ${LLAMA_TAG}`,
+    );
   }
   const heads = run('git', ['bundle', 'list-heads', bundle], { capture: true }).stdout;
   if (!heads.includes(LLAMA_COMMIT)) {
@@ -78,7 +88,8 @@ function ensureSource(bundle) {
     fs.rmSync(stampFile, { force: true });
   }
   const head = git(['rev-parse', 'HEAD']).stdout.trim();
-  if (head !== LLAMA_COMMIT) fail(`${srcDir} is at ${head}, expected ${LLAMA_COMMIT}; delete native/build and retry`);
+  if (head !== LLAMA_COMMIT)
+    fail(`${srcDir} is at ${head}, expected ${LLAMA_COMMIT}; delete native/build and retry`);
 }
 
 function listPatches() {
@@ -101,7 +112,10 @@ function listPatches() {
 // Restores only the files that previous or current patches touch, re-applies the series, and puts back the old
 // modification time on files whose content came out identical, so that the CMake build recompiles only what changed.
 function applyPatches(patches) {
-  const stamp = { commit: LLAMA_COMMIT, patches: patches.map(({ name, sha256: h, files }) => ({ name, sha256: h, files })) };
+  const stamp = {
+    commit: LLAMA_COMMIT,
+    patches: patches.map(({ name, sha256: h, files }) => ({ name, sha256: h, files })),
+  };
   const previous = readJson(stampFile);
   if (previous && JSON.stringify(previous) === JSON.stringify(stamp)) {
     log(`source up to date (${patches.length} patches applied)`);
@@ -148,7 +162,9 @@ function cmakeDefinitions() {
     GGML_NATIVE: process.env.ROTORSCRIBE_NATIVE_CPU === '1' ? 'ON' : 'OFF',
     ROTORSCRIBE_TOOLS: process.env.ROTORSCRIBE_NATIVE_TOOLS === '0' ? 'OFF' : 'ON',
   };
-  const ccache = spawnSync(process.platform === 'win32' ? 'where' : 'which', ['ccache'], { encoding: 'utf8' });
+  const ccache = spawnSync(process.platform === 'win32' ? 'where' : 'which', ['ccache'], {
+    encoding: 'utf8',
+  });
   if (ccache.status === 0 && process.env.ROTORSCRIBE_NO_CCACHE !== '1') {
     defs.CMAKE_C_COMPILER_LAUNCHER = 'ccache';
     defs.CMAKE_CXX_COMPILER_LAUNCHER = 'ccache';
@@ -168,8 +184,23 @@ function configureAndBuild() {
   const configStamp = { defs, cmakeLists: sha256(fs.readFileSync(path.join(nativeDir, 'CMakeLists.txt'))) };
   const cache = path.join(buildDir, 'CMakeCache.txt');
   if (!fs.existsSync(cache) || JSON.stringify(readJson(configStampFile)) !== JSON.stringify(configStamp)) {
-    log(`configuring (${Object.entries(defs).map(([k, v]) => `${k}=${v}`).join(' ')})`);
-    const args = [cmakeJs, 'configure', '--directory', nativeDir, '--out', buildDir, '--config', 'Release', '--log-level', 'warn'];
+    log(
+      `configuring (${Object.entries(defs)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')})`,
+    );
+    const args = [
+      cmakeJs,
+      'configure',
+      '--directory',
+      nativeDir,
+      '--out',
+      buildDir,
+      '--config',
+      'Release',
+      '--log-level',
+      'warn',
+    ];
     for (const [k, v] of Object.entries(defs)) args.push(`--CD${k}=${v}`);
     fs.rmSync(configStampFile, { force: true });
     run(process.execPath, args, { cwd: rootDir });
@@ -179,7 +210,11 @@ function configureAndBuild() {
   const targets = ['rotorscribe'];
   if (defs.ROTORSCRIBE_TOOLS === 'ON') targets.push('llama-mtmd-cli', 'llama-quantize', 'llama-bench');
   log(`compiling ${targets.join(', ')} with ${jobs} job(s)`);
-  run('cmake', ['--build', buildDir, '--config', 'Release', '--parallel', String(jobs), '--target', ...targets], { cwd: rootDir });
+  run(
+    'cmake',
+    ['--build', buildDir, '--config', 'Release', '--parallel', String(jobs), '--target', ...targets],
+    { cwd: rootDir },
+  );
   const addon = findAddon();
   if (!addon) fail('build finished but rotorscribe.node was not found under native/build');
   log(`done: ${path.relative(rootDir, addon)}`);

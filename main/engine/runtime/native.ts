@@ -1,0 +1,220 @@
+/**
+ * Finds and loads the native addon (native/build/Release/rotorscribe.node) and types its raw surface. Nothing else
+ * in the app touches the addon directly: voxtral.ts wraps it with validation, promises and RotorErrors.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RotorError } from '../../../common/errors';
+import { toAsarUnpacked } from '../audio/unpacked-path';
+
+export type NativeHandle = object & { readonly __nativeHandle?: never };
+
+export interface NativeModelInfo {
+  description: string;
+  nEmbd: number;
+  nLayer: number;
+  nHead: number;
+  nHeadKv: number;
+  nCtxTrain: number;
+  nVocab: number;
+  nParams: number;
+  modelBytes: number;
+  audioSampleRate: number;
+  audioTokensPer30s: number;
+  mediaMarker: string;
+  controlTokens: {
+    bos: number;
+    eos: number;
+    inst: number;
+    instEnd: number;
+    beginAudio: number;
+    transcribe: number;
+  };
+}
+
+export interface NativeContextInfo {
+  nCtx: number;
+  nSeqMax: number;
+  nBatch: number;
+  nUbatch: number;
+}
+
+export interface NativeSequenceResult {
+  tokens: Int32Array;
+  text: string;
+  stop: 'eos' | 'max_tokens' | 'cancelled' | 'context_full' | 'forced_end';
+  nPromptTokens: number;
+  nAudioTokens: number;
+  logits?: Float32Array;
+  nLogitRows?: number;
+  nVocab?: number;
+}
+
+export interface NativeGenerateResult {
+  sequences: NativeSequenceResult[];
+  encodeMs: number;
+  prefillMs: number;
+  decodeMs: number;
+  nPrefillTokens: number;
+  nDecodeSteps: number;
+  nDecodedTokens: number;
+  cancelled: boolean;
+}
+
+export interface NativeErrorEvent {
+  type: 'error';
+  code: string;
+  message: string;
+}
+export type NativeLoadEvent =
+  | { type: 'progress'; progress: number }
+  | { type: 'done'; handle: NativeHandle; info: NativeModelInfo }
+  | NativeErrorEvent;
+export type NativeContextEvent =
+  { type: 'done'; handle: NativeHandle; info: NativeContextInfo } | NativeErrorEvent;
+export type NativeGenerateEvent =
+  | { type: 'piece'; seq: number; token: number; text: string }
+  | { type: 'done'; result: NativeGenerateResult }
+  | NativeErrorEvent;
+
+export interface NativeLoadParams {
+  modelPath: string;
+  mmprojPath: string;
+  nGpuLayers: number;
+  useMmap: boolean;
+  mmprojGpu: boolean;
+  threads: number;
+  /** 0: no pooling (reference rate, 375 tokens / 30 s), 1: pooled (llama.cpp's 188 / 30 s). */
+  audioAvgpool: 0 | 1;
+  flashAttn: -1 | 0 | 1;
+  warmup: boolean;
+}
+
+export interface NativeContextParams {
+  nCtx: number;
+  nBatch: number;
+  nUbatch: number;
+  nSeqMax: number;
+  typeK: number;
+  typeV: number;
+  flashAttn: -1 | 0 | 1;
+  threads: number;
+  threadsBatch: number;
+  kvUnified: boolean;
+}
+
+export interface NativeSequenceRequest {
+  prompt: string;
+  pcm?: Float32Array;
+  forced?: Int32Array;
+  repetitionPenalty?: number;
+}
+
+export interface NativeGenerateParams {
+  maxTokens: number;
+  captureLogits: boolean;
+  stream: boolean;
+}
+
+export interface NativeMemoryEntry {
+  bufferType: string;
+  device: string | null;
+  host: boolean;
+  model: number;
+  context: number;
+  compute: number;
+}
+
+export interface NativeDevice {
+  name: string;
+  description: string;
+  type: 'cpu' | 'gpu' | 'igpu' | 'accel' | 'other';
+  backend: string;
+  memoryFree: number;
+  memoryTotal: number;
+}
+
+export interface NativeTypeInfo {
+  id: number;
+  name: string;
+  blockValues: number;
+  blockBytes: number;
+  quantized: boolean;
+}
+
+export type NativeLogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface NativeAddon {
+  loadModel(params: NativeLoadParams, onEvent: (ev: NativeLoadEvent) => void): void;
+  createContext(
+    model: NativeHandle,
+    params: NativeContextParams,
+    onEvent: (ev: NativeContextEvent) => void,
+  ): void;
+  generate(
+    ctx: NativeHandle,
+    requests: NativeSequenceRequest[],
+    params: NativeGenerateParams,
+    onEvent: (ev: NativeGenerateEvent) => void,
+  ): void;
+  cancel(ctx: NativeHandle): void;
+  contextMemory(ctx: NativeHandle): NativeMemoryEntry[];
+  dispose(handle: NativeHandle): void;
+  tokenize(model: NativeHandle, text: string, addSpecial: boolean, parseSpecial: boolean): Int32Array;
+  detokenize(model: NativeHandle, tokens: Int32Array, special: boolean): string;
+  listDevices(): NativeDevice[];
+  typeInfo(id: number): NativeTypeInfo | null;
+  systemInfo(): string;
+  setLogger(fn: ((level: NativeLogLevel, text: string) => void) | null, minLevel?: NativeLogLevel): void;
+  readonly ggmlTypeCount: number;
+}
+
+const ADDON_REL = join('native', 'build', 'Release', 'rotorscribe.node');
+
+/** Where the addon may be, most specific first: env override, dev tree, electron-vite bundle, packaged app. */
+export function addonCandidates(moduleDir: string, resourcesPath?: string, envPath?: string): string[] {
+  const out: string[] = [];
+  if (envPath) out.push(resolve(envPath));
+  // main/engine/runtime (source, tsx, vitest) is 3 levels below the root; out/main or out/engine/... 2-3 levels
+  let dir = moduleDir;
+  for (let i = 0; i < 6; i++) {
+    out.push(join(dir, ADDON_REL));
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  if (resourcesPath) {
+    out.push(join(resourcesPath, 'app.asar.unpacked', ADDON_REL));
+    out.push(join(resourcesPath, ADDON_REL));
+  }
+  return [...new Set(out.map(toAsarUnpacked))];
+}
+
+function moduleDirectory(): string {
+  return dirname(fileURLToPath(import.meta.url));
+}
+
+let cached: NativeAddon | undefined;
+
+export function resolveAddonPath(): string {
+  const resourcesPath = (process as NodeJS.Process & { resourcesPath?: string }).resourcesPath;
+  const candidates = addonCandidates(moduleDirectory(), resourcesPath, process.env.ROTORSCRIBE_NATIVE_ADDON);
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) {
+    throw new RotorError('ENGINE_CRASHED', 'The native engine (rotorscribe.node) is not built.', {
+      hint: 'Run `npm run build:native`.',
+      detail: `looked in:\n${candidates.join('\n')}`,
+    });
+  }
+  return found;
+}
+
+export function loadAddon(): NativeAddon {
+  if (cached) return cached;
+  const path = resolveAddonPath();
+  const require = createRequire(import.meta.url);
+  cached = require(path) as NativeAddon;
+  return cached;
+}

@@ -1,0 +1,30 @@
+/** Test helpers shared by the runtime tests and the engine bench: synthetic audio and fixture paths. */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Deterministic speech-like PCM: a few drifting harmonics with an envelope and seeded noise. */
+export function syntheticPcm(seconds: number, seed = 1, sampleRate = 16000): Float32Array {
+  const n = Math.round(seconds * sampleRate);
+  const out = new Float32Array(n);
+  let s = (seed * 2654435761) >>> 0 || 1;
+  const rnd = (): number => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s / 0xffffffff - 0.5;
+  };
+  const f0 = 110 + (seed % 7) * 17;
+  for (let i = 0; i < n; i++) {
+    const t = i / sampleRate;
+    const env = 0.5 + 0.5 * Math.sin(2 * Math.PI * (1.3 + seed * 0.1) * t);
+    const f = f0 * (1 + 0.1 * Math.sin(2 * Math.PI * 0.7 * t));
+    out[i] = 0.3 * env * (Math.sin(2 * Math.PI * f * t) + 0.5 * Math.sin(4 * Math.PI * f * t)) + 0.02 * rnd();
+  }
+  return out;
+}
+
+export function runtimeTestDir(name: string): string {
+  return join(tmpdir(), `rotorscribe-${name}-${process.pid}`);
+}

@@ -1,0 +1,747 @@
+/**
+ * Voxtral on llama.cpp + libmtmd: load a model + mmproj, create contexts, transcribe windows of 16 kHz PCM (several
+ * at once as parallel sequences), ask questions about audio, and read next-token logits. All heavy work runs on
+ * native threads; this module validates inputs, pre-checks files and memory, and turns native failures into
+ * RotorErrors.
+ */
+import { existsSync } from 'node:fs';
+import { totalmem } from 'node:os';
+import { RotorError, isErrorCode } from '../../../common/errors';
+import { isKvCacheType, kvCacheTypeInfo, rowBytes, type KvCacheType } from '../../../common/kv-cache-types';
+import { GgufFormatError, readGgufHeader, tensorDataExtent, type GgufHeader } from './gguf-header';
+import {
+  loadAddon,
+  type NativeAddon,
+  type NativeContextInfo,
+  type NativeDevice,
+  type NativeErrorEvent,
+  type NativeGenerateResult,
+  type NativeHandle,
+  type NativeLogLevel,
+  type NativeMemoryEntry,
+  type NativeModelInfo,
+  type NativeSequenceRequest,
+} from './native';
+import { buildAskPrompt, buildTranscribePrompt } from './prompts';
+
+/** 'reference': 375 tokens / 30 s, as Voxtral was trained (HF transformers); 'pooled': llama.cpp's 188 / 30 s. */
+export type AudioTokenRate = 'reference' | 'pooled';
+export const DEFAULT_AUDIO_TOKEN_RATE: AudioTokenRate = 'reference';
+/** The model card's usable context; GGUFs advertise 131072 from max_position_embeddings. */
+export const VOXTRAL_MAX_CONTEXT = 32768;
+export const SAMPLE_RATE = 16000;
+
+export interface LoadVoxtralOptions {
+  modelPath: string;
+  mmprojPath: string;
+  /** Text-model layers offloaded to the GPU (0 = CPU only, -1 = all). */
+  gpuLayers?: number;
+  /** Run the audio encoder on the GPU when one exists. */
+  mmprojGpu?: boolean;
+  threads?: number;
+  useMmap?: boolean;
+  audioTokenRate?: AudioTokenRate;
+  /** Reserve the encoder's compute buffer at load time (fail early on memory). */
+  warmup?: boolean;
+  onProgress?: (fraction: number) => void;
+}
+
+export interface ContextOptions {
+  /** Total KV cells (shared by the parallel sequences unless kvUnified is false: then each gets contextSize / parallel). */
+  contextSize?: number;
+  typeK?: KvCacheType;
+  typeV?: KvCacheType;
+  flashAttention?: 'auto' | 'on' | 'off';
+  /** Parallel sequences (windows decoded together). */
+  parallel?: number;
+  batchSize?: number;
+  ubatchSize?: number;
+  threads?: number;
+  threadsBatch?: number;
+  kvUnified?: boolean;
+}
+
+export interface AudioWindow {
+  pcm: Float32Array;
+  /** Defaults to 16000; anything else is rejected (resample first). */
+  sampleRate?: number;
+  /** ISO 639-1 code; omitted = auto-detect. */
+  language?: string;
+  maxTokens?: number;
+  repetitionPenalty?: number;
+}
+
+export type StopReason = 'eos' | 'max_tokens' | 'context_full';
+
+export interface WindowTranscript {
+  text: string;
+  tokens: Int32Array;
+  stopReason: StopReason;
+  promptTokens: number;
+  audioTokens: number;
+}
+
+export interface GenerationTimings {
+  encodeMs: number;
+  prefillMs: number;
+  decodeMs: number;
+  prefillTokens: number;
+  decodeSteps: number;
+  decodedTokens: number;
+}
+
+export interface TranscribeOptions {
+  /** Default for windows that do not set their own. */
+  language?: string;
+  maxTokens?: number;
+  signal?: AbortSignal;
+  onPiece?: (windowIndex: number, text: string, token: number) => void;
+}
+
+export interface TranscribeResult {
+  windows: WindowTranscript[];
+  timings: GenerationTimings;
+}
+
+export interface AskOptions {
+  maxTokens?: number;
+  signal?: AbortSignal;
+  onPiece?: (text: string, token: number) => void;
+}
+
+export interface EvaluateLogitsOptions {
+  /** Prompt to evaluate: transcription (optionally with a language) or a question (understanding mode). */
+  language?: string;
+  question?: string;
+  /** Teacher-forced continuation: logits come back for the prompt end and after each forced token. */
+  forcedTokens?: ArrayLike<number>;
+  /** Without forced tokens: greedy steps to take (rows returned = steps, the last one after the last token). */
+  steps?: number;
+  signal?: AbortSignal;
+}
+
+export interface LogitsResult {
+  nVocab: number;
+  /** One row of raw logits per step. */
+  rows: Float32Array[];
+  /** The tokens chosen (forced or greedy). */
+  tokens: Int32Array;
+  promptTokens: number;
+  audioTokens: number;
+}
+
+export interface MemoryReport {
+  buffers: NativeMemoryEntry[];
+  /** Sums over buffers. */
+  weightsBytes: number;
+  kvBytes: number;
+  computeBytes: number;
+  /** Audio encoder weights (mmproj tensor data; allocated by mtmd outside llama's accounting). */
+  mmprojWeightsBytes: number;
+  /** What the KV cache should take by arithmetic: contextSize × per-token bytes. */
+  expectedKvBytes: number;
+  devices: NativeDevice[];
+}
+
+function addon(): NativeAddon {
+  return loadAddon();
+}
+
+function nativeError(ev: NativeErrorEvent): RotorError {
+  return new RotorError(isErrorCode(ev.code) ? ev.code : 'INTERNAL', ev.message);
+}
+
+export function listDevices(): NativeDevice[] {
+  return addon().listDevices();
+}
+
+/** llama.cpp logs nothing by default; pass a function to receive its lines. */
+export function setNativeLogger(
+  fn: ((level: NativeLogLevel, text: string) => void) | null,
+  minLevel: NativeLogLevel = 'warn',
+): void {
+  addon().setLogger(fn, minLevel);
+}
+
+/** Whether this build of the addon has a KV cache type (the RotorQuant ones need their patches). */
+export function kvTypeSupported(type: KvCacheType): boolean {
+  const info = kvCacheTypeInfo(type);
+  const native = addon().typeInfo(info.ggmlTypeId);
+  return (
+    native !== null &&
+    native.name === type &&
+    native.blockValues === info.blockValues &&
+    native.blockBytes === info.blockBytes
+  );
+}
+
+// ---- file pre-checks -------------------------------------------------------------------------------------------
+
+async function checkGguf(path: string, role: 'model' | 'mmproj'): Promise<GgufHeader> {
+  if (!existsSync(path)) {
+    throw new RotorError(
+      'MODEL_NOT_FOUND',
+      `The ${role === 'model' ? 'model' : 'audio encoder (mmproj)'} file does not exist: ${path}`,
+    );
+  }
+  let header: GgufHeader;
+  try {
+    header = await readGgufHeader(path);
+  } catch (e) {
+    if (e instanceof GgufFormatError) {
+      const truncated = /unexpected end of file/.test(e.message);
+      throw new RotorError(truncated ? 'MODEL_TRUNCATED' : 'MODEL_NOT_GGUF', `${path}: ${e.message}`, {
+        hint: truncated ? 'Download the file again.' : 'Choose a .gguf model file.',
+      });
+    }
+    throw new RotorError('FILE_UNREADABLE', `${path}: ${(e as Error).message}`, { cause: e });
+  }
+  const types = addon();
+  let extent: number;
+  try {
+    extent = tensorDataExtent(header, (t) => {
+      const info = types.typeInfo(t);
+      return info ? [info.blockValues, info.blockBytes] : null;
+    });
+  } catch (e) {
+    throw new RotorError('MODEL_NOT_GGUF', `${path}: ${(e as Error).message}`);
+  }
+  if (extent > header.fileSize) {
+    throw new RotorError(
+      'MODEL_TRUNCATED',
+      `${path} has ${header.fileSize} bytes but its tensors need ${extent}`,
+      {
+        hint: 'The download is incomplete: download the file again.',
+      },
+    );
+  }
+  return header;
+}
+
+function metaString(h: GgufHeader, key: string): string | undefined {
+  const v = h.metadata.get(key);
+  return typeof v === 'string' ? v : undefined;
+}
+
+function metaNumber(h: GgufHeader, key: string): number | undefined {
+  const v = h.metadata.get(key);
+  return typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : undefined;
+}
+
+function checkPair(model: GgufHeader, mmproj: GgufHeader, modelPath: string, mmprojPath: string): void {
+  const arch = metaString(model, 'general.architecture');
+  if (arch === 'clip') {
+    throw new RotorError('MODEL_WRONG_ARCH', `${modelPath} is an encoder (mmproj) file, not the text model`, {
+      hint: 'Swap the model and mmproj paths.',
+    });
+  }
+  if (arch !== 'llama') {
+    throw new RotorError(
+      'MODEL_WRONG_ARCH',
+      `${modelPath} has architecture '${arch ?? '?'}', Voxtral's decoder is 'llama'`,
+    );
+  }
+  if (
+    metaString(mmproj, 'general.architecture') !== 'clip' ||
+    mmproj.metadata.get('clip.has_audio_encoder') !== true
+  ) {
+    throw new RotorError('MODEL_MMPROJ_MISMATCH', `${mmprojPath} is not an audio encoder (mmproj) file`);
+  }
+  const proj = metaString(mmproj, 'clip.audio.projector_type') ?? metaString(mmproj, 'clip.projector_type');
+  if (proj !== 'voxtral') {
+    throw new RotorError(
+      'MODEL_MMPROJ_MISMATCH',
+      `${mmprojPath} has projector '${proj ?? '?'}', expected 'voxtral'`,
+    );
+  }
+  const nEmbd = metaNumber(model, 'llama.embedding_length');
+  const projDim = metaNumber(mmproj, 'clip.audio.projection_dim');
+  if (nEmbd !== undefined && projDim !== undefined && nEmbd !== projDim) {
+    throw new RotorError(
+      'MODEL_MMPROJ_MISMATCH',
+      `the encoder projects to ${projDim} dimensions but the model has ${nEmbd}`,
+      {
+        hint: 'Use the mmproj file published with this model.',
+      },
+    );
+  }
+}
+
+function tensorBytes(h: GgufHeader): number {
+  return (
+    tensorDataExtent(h, (t) => {
+      const info = addon().typeInfo(t);
+      return info ? [info.blockValues, info.blockBytes] : null;
+    }) - h.dataOffset
+  );
+}
+
+// ---- audio validation ------------------------------------------------------------------------------------------
+
+function checkWindow(w: AudioWindow, index: number, sampleRate: number): void {
+  if (!(w.pcm instanceof Float32Array)) {
+    throw new RotorError('AUDIO_BAD_FORMAT', `window ${index}: audio must be a Float32Array of PCM samples`);
+  }
+  if (w.pcm.length === 0) throw new RotorError('AUDIO_BAD_FORMAT', `window ${index}: the audio is empty`);
+  const rate = w.sampleRate ?? SAMPLE_RATE;
+  if (rate !== sampleRate) {
+    throw new RotorError(
+      'AUDIO_BAD_FORMAT',
+      `window ${index}: audio is ${rate} Hz, the model needs ${sampleRate} Hz mono`,
+      {
+        hint: 'Resample to 16 kHz mono first.',
+      },
+    );
+  }
+  for (let i = 0; i < w.pcm.length; i++) {
+    if (!Number.isFinite(w.pcm[i]))
+      throw new RotorError('AUDIO_BAD_FORMAT', `window ${index}: sample ${i} is not a finite number`);
+  }
+}
+
+function positiveInt(
+  value: number | undefined,
+  fallback: number,
+  name: string,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < 1 || v > max)
+    throw new RotorError('INTERNAL', `${name} must be an integer in 1..${max}, got ${v}`);
+  return v;
+}
+
+// ---- runs ------------------------------------------------------------------------------------------------------
+
+interface RunOptions {
+  maxTokens: number;
+  captureLogits: boolean;
+  signal: AbortSignal | undefined;
+  onPiece: ((seq: number, text: string, token: number) => void) | undefined;
+}
+
+function runGenerate(
+  handle: NativeHandle,
+  requests: NativeSequenceRequest[],
+  opts: RunOptions,
+): Promise<NativeGenerateResult> {
+  if (opts.signal?.aborted) return Promise.reject(new RotorError('CANCELLED'));
+  const native = addon();
+  return new Promise<NativeGenerateResult>((resolve, reject) => {
+    const onAbort = (): void => native.cancel(handle);
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const done = (): void => opts.signal?.removeEventListener('abort', onAbort);
+    try {
+      native.generate(
+        handle,
+        requests,
+        { maxTokens: opts.maxTokens, captureLogits: opts.captureLogits, stream: opts.onPiece !== undefined },
+        (ev) => {
+          if (ev.type === 'piece') {
+            if (ev.text.length > 0 || ev.token >= 0) opts.onPiece?.(ev.seq, ev.text, ev.token);
+          } else if (ev.type === 'done') {
+            done();
+            if (ev.result.cancelled) reject(new RotorError('CANCELLED'));
+            else resolve(ev.result);
+          } else {
+            done();
+            reject(nativeError(ev));
+          }
+        },
+      );
+    } catch (e) {
+      done();
+      const code = (e as { code?: unknown }).code;
+      reject(e instanceof Error && isErrorCode(code) ? new RotorError(code, e.message) : e);
+    }
+  });
+}
+
+function timings(r: NativeGenerateResult): GenerationTimings {
+  return {
+    encodeMs: r.encodeMs,
+    prefillMs: r.prefillMs,
+    decodeMs: r.decodeMs,
+    prefillTokens: r.nPrefillTokens,
+    decodeSteps: r.nDecodeSteps,
+    decodedTokens: r.nDecodedTokens,
+  };
+}
+
+// ---- model -----------------------------------------------------------------------------------------------------
+
+export class VoxtralModel {
+  private handle: NativeHandle | undefined;
+  private readonly contexts = new Set<VoxtralContext>();
+
+  /** @internal use loadVoxtral */
+  constructor(
+    handle: NativeHandle,
+    readonly info: NativeModelInfo,
+    readonly audioTokenRate: AudioTokenRate,
+    readonly headDim: number,
+    readonly mmprojWeightsBytes: number,
+    readonly paths: { model: string; mmproj: string },
+  ) {
+    this.handle = handle;
+  }
+
+  get disposed(): boolean {
+    return this.handle === undefined;
+  }
+
+  /** @internal */
+  nativeHandle(): NativeHandle {
+    if (!this.handle) throw new RotorError('INTERNAL', 'the model was disposed');
+    return this.handle;
+  }
+
+  /** KV cache bytes one token position takes across all layers with these K/V types. */
+  kvBytesPerToken(typeK: KvCacheType, typeV: KvCacheType): number {
+    const perLayer = this.info.nHeadKv * this.headDim;
+    return this.info.nLayer * (rowBytes(typeK, perLayer) + rowBytes(typeV, perLayer));
+  }
+
+  tokenize(text: string, opts: { addSpecial?: boolean; parseSpecial?: boolean } = {}): Int32Array {
+    return addon().tokenize(this.nativeHandle(), text, opts.addSpecial ?? false, opts.parseSpecial ?? true);
+  }
+
+  detokenize(tokens: ArrayLike<number>, special = false): string {
+    return addon().detokenize(this.nativeHandle(), Int32Array.from(tokens), special);
+  }
+
+  async createContext(opts: ContextOptions = {}): Promise<VoxtralContext> {
+    const handle = this.nativeHandle();
+    const parallel = positiveInt(opts.parallel, 1, 'parallel', 64);
+    const maxCtx = Math.min(this.info.nCtxTrain, VOXTRAL_MAX_CONTEXT);
+    const nCtx = opts.contextSize ?? Math.min(8192, maxCtx);
+    if (!Number.isInteger(nCtx) || nCtx < 64)
+      throw new RotorError('INTERNAL', `contextSize must be an integer >= 64, got ${nCtx}`);
+    if (nCtx > maxCtx) {
+      throw new RotorError(
+        'CONTEXT_TOO_LARGE',
+        `a context of ${nCtx} tokens exceeds Voxtral's usable ${maxCtx}`,
+        {
+          hint: `Use at most ${maxCtx} tokens (about ${Math.floor(maxCtx / (this.info.audioTokensPer30s * 2))} minutes of audio).`,
+        },
+      );
+    }
+    const typeK = opts.typeK ?? 'f16';
+    const typeV = opts.typeV ?? 'f16';
+    for (const t of [typeK, typeV]) {
+      if (!isKvCacheType(t))
+        throw new RotorError('KV_TYPE_UNSUPPORTED', `unknown KV cache type '${String(t)}'`);
+      if (!kvTypeSupported(t)) {
+        throw new RotorError('KV_TYPE_UNSUPPORTED', `this build of the engine has no '${t}' KV cache type`, {
+          hint: 'Choose f16, q8_0 or q4_0, or rebuild the engine with the RotorQuant patches.',
+        });
+      }
+      if (
+        (this.info.nHeadKv * this.headDim) % kvCacheTypeInfo(t).blockValues !== 0 ||
+        this.headDim % kvCacheTypeInfo(t).blockValues !== 0
+      ) {
+        throw new RotorError(
+          'KV_TYPE_UNSUPPORTED',
+          `'${t}' blocks do not divide the head size ${this.headDim}`,
+        );
+      }
+    }
+    const kvBytes = nCtx * this.kvBytesPerToken(typeK, typeV);
+    const budget = totalmem() - this.info.modelBytes - this.mmprojWeightsBytes;
+    if (kvBytes > budget) {
+      throw new RotorError(
+        'CONTEXT_TOO_LARGE',
+        `the KV cache needs ${kvBytes} bytes, more than the ${Math.max(0, budget)} left in memory`,
+        {
+          hint: 'Use a smaller context, fewer parallel windows or a compressed KV cache type.',
+        },
+      );
+    }
+    const batch = positiveInt(opts.batchSize, 512, 'batchSize', 65536);
+    const threads = positiveInt(opts.threads, 4, 'threads', 1024);
+    const fa = opts.flashAttention === 'on' ? 1 : opts.flashAttention === 'off' ? 0 : -1;
+    const native = addon();
+    const { handle: ctxHandle, info } = await new Promise<{ handle: NativeHandle; info: NativeContextInfo }>(
+      (resolve, reject) => {
+        native.createContext(
+          handle,
+          {
+            nCtx,
+            nBatch: batch,
+            nUbatch: positiveInt(opts.ubatchSize, batch, 'ubatchSize', batch),
+            nSeqMax: parallel,
+            typeK: kvCacheTypeInfo(typeK).ggmlTypeId,
+            typeV: kvCacheTypeInfo(typeV).ggmlTypeId,
+            flashAttn: fa,
+            threads,
+            threadsBatch: positiveInt(opts.threadsBatch, threads, 'threadsBatch', 1024),
+            kvUnified: opts.kvUnified ?? false,
+          },
+          (ev) =>
+            ev.type === 'done' ? resolve({ handle: ev.handle, info: ev.info }) : reject(nativeError(ev)),
+        );
+      },
+    );
+    const ctx = new VoxtralContext(this, ctxHandle, info, { typeK, typeV, kvBytes }, () =>
+      this.contexts.delete(ctx),
+    );
+    this.contexts.add(ctx);
+    return ctx;
+  }
+
+  /** Frees the model now (its contexts first). A decode still running finishes cancelled, then frees its memory. */
+  dispose(): void {
+    for (const c of [...this.contexts]) c.dispose();
+    if (this.handle) addon().dispose(this.handle);
+    this.handle = undefined;
+  }
+}
+
+export async function loadVoxtral(opts: LoadVoxtralOptions): Promise<VoxtralModel> {
+  const modelHeader = await checkGguf(opts.modelPath, 'model');
+  const mmprojHeader = await checkGguf(opts.mmprojPath, 'mmproj');
+  checkPair(modelHeader, mmprojHeader, opts.modelPath, opts.mmprojPath);
+  const rate = opts.audioTokenRate ?? DEFAULT_AUDIO_TOKEN_RATE;
+  const nHead = metaNumber(modelHeader, 'llama.attention.head_count') ?? 1;
+  const headDim =
+    metaNumber(modelHeader, 'llama.attention.key_length') ??
+    Math.floor((metaNumber(modelHeader, 'llama.embedding_length') ?? 0) / nHead);
+  const native = addon();
+  const { handle, info } = await new Promise<{ handle: NativeHandle; info: NativeModelInfo }>(
+    (resolve, reject) => {
+      native.loadModel(
+        {
+          modelPath: opts.modelPath,
+          mmprojPath: opts.mmprojPath,
+          nGpuLayers: opts.gpuLayers ?? 0,
+          useMmap: opts.useMmap ?? true,
+          mmprojGpu: opts.mmprojGpu ?? true,
+          threads: positiveInt(opts.threads, 4, 'threads', 1024),
+          audioAvgpool: rate === 'pooled' ? 1 : 0,
+          flashAttn: -1,
+          warmup: opts.warmup ?? true,
+        },
+        (ev) => {
+          if (ev.type === 'progress') opts.onProgress?.(ev.progress);
+          else if (ev.type === 'done') resolve({ handle: ev.handle, info: ev.info });
+          else reject(nativeError(ev));
+        },
+      );
+    },
+  );
+  return new VoxtralModel(handle, info, rate, headDim, tensorBytes(mmprojHeader), {
+    model: opts.modelPath,
+    mmproj: opts.mmprojPath,
+  });
+}
+
+// ---- context ---------------------------------------------------------------------------------------------------
+
+export class VoxtralContext {
+  private handle: NativeHandle | undefined;
+  private running: Promise<unknown> | undefined;
+
+  /** @internal use VoxtralModel.createContext */
+  constructor(
+    readonly model: VoxtralModel,
+    handle: NativeHandle,
+    readonly info: NativeContextInfo,
+    readonly cache: { typeK: KvCacheType; typeV: KvCacheType; kvBytes: number },
+    private readonly onDispose: () => void,
+  ) {
+    this.handle = handle;
+  }
+
+  get disposed(): boolean {
+    return this.handle === undefined;
+  }
+
+  private nativeHandle(): NativeHandle {
+    if (!this.handle) throw new RotorError('INTERNAL', 'the context was disposed');
+    return this.handle;
+  }
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.running = p.catch(() => undefined);
+    return p;
+  }
+
+  /** Transcribes each window (Voxtral transcription mode) as one parallel sequence; results in window order. */
+  async transcribe(
+    windows: AudioWindow[] | Float32Array,
+    opts: TranscribeOptions = {},
+  ): Promise<TranscribeResult> {
+    const list = windows instanceof Float32Array ? [{ pcm: windows }] : windows;
+    if (!Array.isArray(list) || list.length === 0)
+      throw new RotorError('AUDIO_BAD_FORMAT', 'no audio windows given');
+    if (list.length > this.info.nSeqMax) {
+      throw new RotorError(
+        'CONTEXT_OVERFLOW',
+        `${list.length} windows but this context decodes at most ${this.info.nSeqMax} at once`,
+      );
+    }
+    const sampleRate = this.model.info.audioSampleRate;
+    const requests = list.map((w, i): NativeSequenceRequest => {
+      checkWindow(w, i, sampleRate);
+      const req: NativeSequenceRequest = {
+        prompt: buildTranscribePrompt(w.language ?? opts.language),
+        pcm: w.pcm,
+      };
+      if (w.repetitionPenalty !== undefined) req.repetitionPenalty = w.repetitionPenalty;
+      return req;
+    });
+    const maxTokens = Math.max(
+      ...list.map((w) => positiveInt(w.maxTokens ?? opts.maxTokens, 512, 'maxTokens')),
+    );
+    const res = await this.track(
+      runGenerate(this.nativeHandle(), requests, {
+        maxTokens,
+        captureLogits: false,
+        signal: opts.signal,
+        onPiece: opts.onPiece,
+      }),
+    );
+    return {
+      windows: res.sequences.map((s, i) => {
+        const cap = list[i]?.maxTokens ?? opts.maxTokens ?? 512;
+        // windows share one native cap (the largest); trim those with a smaller one
+        const tokens = s.tokens.length > cap ? s.tokens.subarray(0, cap) : s.tokens;
+        const trimmed = tokens.length < s.tokens.length;
+        return {
+          text: trimmed ? this.model.detokenize(tokens) : s.text,
+          tokens,
+          stopReason: trimmed ? 'max_tokens' : (s.stop as StopReason),
+          promptTokens: s.nPromptTokens,
+          audioTokens: s.nAudioTokens,
+        };
+      }),
+      timings: timings(res),
+    };
+  }
+
+  /** Understanding mode: a question about the audio. */
+  async ask(
+    pcm: Float32Array,
+    question: string,
+    opts: AskOptions = {},
+  ): Promise<{ text: string; tokens: Int32Array; stopReason: StopReason; timings: GenerationTimings }> {
+    checkWindow({ pcm }, 0, this.model.info.audioSampleRate);
+    if (typeof question !== 'string' || question.trim() === '')
+      throw new RotorError('INTERNAL', 'the question is empty');
+    const onPiece = opts.onPiece;
+    const res = await this.track(
+      runGenerate(this.nativeHandle(), [{ prompt: buildAskPrompt(question), pcm }], {
+        maxTokens: positiveInt(opts.maxTokens, 512, 'maxTokens'),
+        captureLogits: false,
+        signal: opts.signal,
+        onPiece: onPiece ? (_seq, text, token) => onPiece(text, token) : undefined,
+      }),
+    );
+    const s = res.sequences[0];
+    if (!s) throw new RotorError('INTERNAL', 'no result');
+    return { text: s.text, tokens: s.tokens, stopReason: s.stop as StopReason, timings: timings(res) };
+  }
+
+  /**
+   * Greedy completion of a raw prompt (control tokens parsed, <s> added), optionally with audio at the media marker:
+   * questions about a transcript's text, and benchmarks that need a context filled to a given depth.
+   */
+  async complete(
+    prompt: string,
+    opts: AskOptions & { pcm?: Float32Array } = {},
+  ): Promise<{
+    text: string;
+    tokens: Int32Array;
+    stopReason: StopReason;
+    promptTokens: number;
+    timings: GenerationTimings;
+  }> {
+    if (opts.pcm) checkWindow({ pcm: opts.pcm }, 0, this.model.info.audioSampleRate);
+    const onPiece = opts.onPiece;
+    const req: NativeSequenceRequest = { prompt };
+    if (opts.pcm) req.pcm = opts.pcm;
+    const res = await this.track(
+      runGenerate(this.nativeHandle(), [req], {
+        maxTokens: positiveInt(opts.maxTokens, 512, 'maxTokens'),
+        captureLogits: false,
+        signal: opts.signal,
+        onPiece: onPiece ? (_seq, text, token) => onPiece(text, token) : undefined,
+      }),
+    );
+    const s = res.sequences[0];
+    if (!s) throw new RotorError('INTERNAL', 'no result');
+    return {
+      text: s.text,
+      tokens: s.tokens,
+      stopReason: s.stop as StopReason,
+      promptTokens: s.nPromptTokens,
+      timings: timings(res),
+    };
+  }
+
+  /** Next-token logits of one window: after the prompt, then after each forced (or greedy) token. */
+  async evaluateLogits(pcm: Float32Array, opts: EvaluateLogitsOptions = {}): Promise<LogitsResult> {
+    checkWindow({ pcm }, 0, this.model.info.audioSampleRate);
+    const prompt =
+      opts.question !== undefined ? buildAskPrompt(opts.question) : buildTranscribePrompt(opts.language);
+    const req: NativeSequenceRequest = { prompt, pcm };
+    const forced = opts.forcedTokens ? Int32Array.from(opts.forcedTokens) : undefined;
+    if (forced && forced.length > 0) req.forced = forced;
+    const steps = positiveInt(opts.steps, 1, 'steps');
+    const res = await this.track(
+      runGenerate(this.nativeHandle(), [req], {
+        // greedy mode: `steps` rows means steps-1 tokens decoded after the first row
+        maxTokens: forced && forced.length > 0 ? 1 : steps,
+        captureLogits: true,
+        signal: opts.signal,
+        onPiece: undefined,
+      }),
+    );
+    const s = res.sequences[0];
+    if (!s || !s.logits || !s.nVocab || !s.nLogitRows)
+      throw new RotorError('INTERNAL', 'the engine returned no logits');
+    const nVocab = s.nVocab;
+    const rows: Float32Array[] = [];
+    for (let r = 0; r < s.nLogitRows; r++) rows.push(s.logits.subarray(r * nVocab, (r + 1) * nVocab));
+    return {
+      nVocab,
+      rows: rows.slice(0, forced && forced.length > 0 ? forced.length + 1 : steps),
+      tokens: s.tokens,
+      promptTokens: s.nPromptTokens,
+      audioTokens: s.nAudioTokens,
+    };
+  }
+
+  /** Memory actually allocated, per buffer type (llama.cpp's own accounting) and per device. */
+  memory(): MemoryReport {
+    const buffers = addon().contextMemory(this.nativeHandle());
+    const sum = (k: 'model' | 'context' | 'compute'): number => buffers.reduce((a, b) => a + b[k], 0);
+    return {
+      buffers,
+      weightsBytes: sum('model'),
+      kvBytes: sum('context'),
+      computeBytes: sum('compute'),
+      mmprojWeightsBytes: this.model.mmprojWeightsBytes,
+      expectedKvBytes: this.cache.kvBytes,
+      devices: listDevices(),
+    };
+  }
+
+  /** Stops a running decode at the next token/ubatch boundary; its promise rejects with CANCELLED. */
+  cancel(): void {
+    if (this.handle) addon().cancel(this.handle);
+  }
+
+  /** Waits for the decode in flight (if any) to settle. */
+  async idle(): Promise<void> {
+    await this.running;
+  }
+
+  /** Frees the context (KV cache, compute buffers) now, or as soon as a running decode has stopped. */
+  dispose(): void {
+    if (!this.handle) return;
+    addon().dispose(this.handle);
+    this.handle = undefined;
+    this.onDispose();
+  }
+}
