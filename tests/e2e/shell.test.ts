@@ -1,0 +1,211 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApp, type AppHarness } from './harness';
+
+let app: AppHarness;
+let files: string;
+
+beforeAll(async () => {
+  files = await mkdtemp(path.join(os.tmpdir(), 'rotorscribe-e2e-files-'));
+  app = await startApp();
+});
+
+afterAll(async () => {
+  await app?.close();
+  await rm(files, { recursive: true, force: true });
+});
+
+describe('shell in Debian Chromium, built renderer + built preload + real main handlers + engine worker', () => {
+  it('loads under the strict CSP with window.api from the real preload', async () => {
+    const { page } = app;
+    await page.getByRole('heading', { name: 'Transcribe', level: 1 }).waitFor();
+    expect(await app.preloadRequires()).toEqual(['electron']);
+    const api = await page.evaluate(() => {
+      const w = window as unknown as Record<string, unknown>;
+      const value = w['api'] as Record<string, unknown>;
+      return { keys: Object.keys(value).sort(), frozen: Object.isFrozen(value), hasIpc: 'ipcRenderer' in w };
+    });
+    expect(api).toEqual({ keys: ['invoke', 'on', 'registerDroppedFiles'], frozen: true, hasIpc: false });
+    // The CSP really is enforced: an inline script injected by page code does not run.
+    const inlineRan = await page.evaluate(async () => {
+      const s = document.createElement('script');
+      s.textContent = 'window.__inlineRan = true';
+      document.body.append(s);
+      await new Promise((r) => setTimeout(r, 50));
+      return (window as unknown as { __inlineRan?: boolean }).__inlineRan === true;
+    });
+    expect(inlineRan).toBe(false);
+    // Chromium reported exactly that violation; take it off the list the last test checks.
+    const violations = app.pageErrors.filter((e) => e.includes('Content Security Policy'));
+    expect(violations).toHaveLength(1);
+    app.pageErrors.splice(app.pageErrors.indexOf(violations[0] ?? ''), 1);
+    // app:getInfo went through on mount, from our origin's top frame.
+    expect(app.ipcCalls.find((c) => c.channel === 'app:getInfo')).toMatchObject({
+      senderUrl: `${app.baseUrl}/index.html`,
+      subFrame: false,
+      result: { ok: true },
+    });
+  });
+
+  it('Engine status: click → preload → main → engine worker process → back', async () => {
+    const { page } = app;
+    await page.getByRole('button', { name: 'Engine status' }).click();
+    const status = page.getByRole('status');
+    await status.getByText(/Engine ready · pid \d+/).waitFor({ timeout: 20_000 });
+    const text = (await status.textContent()) ?? '';
+    const pid = Number(/pid (\d+)/.exec(text)?.[1]);
+    expect(pid).toBe(app.services.engine.status().pid);
+    expect(pid).not.toBe(process.pid);
+    const ping = app.ipcCalls.filter((c) => c.channel === 'engine:ping').at(-1);
+    expect(ping).toMatchObject({
+      payload: { echo: 'status' },
+      result: { ok: true, value: { echo: 'status', pid } },
+    });
+    const shot = await app.screenshot('shell');
+    expect((await readFile(shot)).subarray(1, 4).toString()).toBe('PNG');
+  });
+
+  it('rejects a forged channel and a malformed payload sent from the page', async () => {
+    const { page } = app;
+    const before = app.ipcCalls.length;
+    const results = await page.evaluate(async () => {
+      const api = (window as unknown as { api: { invoke(c: string, p?: unknown): Promise<unknown> } }).api;
+      const raw = (window as unknown as { __ipcInvoke(c: string, p?: unknown): Promise<unknown> })
+        .__ipcInvoke;
+      const settle = (p: Promise<unknown>) =>
+        p.then(
+          (value) => ({ value }),
+          (error: Error) => ({ thrown: error.message }),
+        );
+      return {
+        forgedViaApi: await settle(api.invoke('fs:readFile', { path: '/etc/passwd' })),
+        preloadOnlyViaApi: await settle(api.invoke('files:registerDropped', { paths: ['/etc/passwd'] })),
+        malformedViaApi: await settle(api.invoke('engine:ping', { echo: 42 })),
+        extraFieldViaApi: await settle(api.invoke('settings:set', { theme: 'dark', path: '/tmp/x' })),
+        // A compromised page that skips the preload and talks to the IPC layer directly.
+        forgedRaw: await settle(raw('fs:readFile', { path: '/etc/passwd' })),
+        malformedRaw: await settle(raw('engine:ping', 'not an object')),
+      };
+    });
+    expect(results.forgedViaApi).toMatchObject({
+      value: { ok: false, error: { code: 'IPC_UNKNOWN_CHANNEL' } },
+    });
+    expect(results.preloadOnlyViaApi).toMatchObject({
+      value: { ok: false, error: { code: 'IPC_UNKNOWN_CHANNEL' } },
+    });
+    expect(results.malformedViaApi).toMatchObject({
+      value: { ok: false, error: { code: 'IPC_INVALID_PAYLOAD' } },
+    });
+    expect(results.extraFieldViaApi).toMatchObject({
+      value: { ok: false, error: { code: 'IPC_INVALID_PAYLOAD' } },
+    });
+    expect(results.forgedRaw).toEqual({
+      thrown: expect.stringContaining("No handler registered for 'fs:readFile'"),
+    });
+    expect(results.malformedRaw).toMatchObject({
+      value: { ok: false, error: { code: 'IPC_INVALID_PAYLOAD' } },
+    });
+    // The preload stopped the first two before they reached main.
+    expect(app.ipcCalls.slice(before).map((c) => c.channel)).toEqual([
+      'engine:ping',
+      'settings:set',
+      'fs:readFile',
+      'engine:ping',
+    ]);
+    // Nothing was changed by the rejected settings call.
+    expect((await app.services.settings.get()).theme).toBe('system');
+  });
+
+  it('rejects calls from a sub-frame, even one on our own origin', async () => {
+    const { page } = app;
+    await page.evaluate(() => {
+      const frame = document.createElement('iframe');
+      frame.id = 'probe';
+      frame.src = '/index.html';
+      frame.style.display = 'none';
+      document.body.append(frame);
+    });
+    const child = await (await page.waitForSelector('#probe', { state: 'attached' })).contentFrame();
+    if (!child) throw new Error('no iframe');
+    await child.waitForLoadState();
+    const result = await child.evaluate(() =>
+      (window as unknown as { __ipcInvoke(c: string, p?: unknown): Promise<unknown> }).__ipcInvoke(
+        'engine:ping',
+        {
+          echo: 'from iframe',
+        },
+      ),
+    );
+    expect(result).toMatchObject({ ok: false, error: { code: 'IPC_FORBIDDEN_SENDER' } });
+    await page.evaluate(() => document.getElementById('probe')?.remove());
+  });
+
+  it('a dropped file is resolved by the preload, registered by main, and queued by token', async () => {
+    const { page } = app;
+    const audio = path.join(files, 'standup.wav');
+    await writeFile(audio, Buffer.alloc(48_044));
+    await app.setDropPath('standup.wav', audio);
+    const dataTransfer = await page.evaluateHandle(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([new Uint8Array(16)], 'standup.wav', { type: 'audio/wav' }));
+      return dt;
+    });
+    await page.getByTestId('dropzone').dispatchEvent('drop', { dataTransfer });
+    const list = page.getByRole('list', { name: 'Queued files' });
+    await list.getByText('standup.wav').waitFor();
+    expect(await list.getByText('47 KB').count()).toBe(1);
+    await app.screenshot('shell-queue');
+    const call = app.ipcCalls.filter((c) => c.channel === 'files:registerDropped').at(-1);
+    expect(call?.payload).toEqual({ paths: [audio] });
+    const token = (call?.result as { value: { files: { token: string }[] } }).value.files[0]?.token ?? '';
+    expect(app.services.files.pathOf(token)).toBe(audio);
+    expect(await page.content()).not.toContain(files);
+  });
+
+  it('settings round trip and main → renderer events', async () => {
+    const { page } = app;
+    const saved = await page.evaluate(() =>
+      (window as unknown as { api: { invoke(c: string, p?: unknown): Promise<unknown> } }).api.invoke(
+        'settings:set',
+        {
+          language: 'fr',
+        },
+      ),
+    );
+    expect(saved).toMatchObject({ ok: true, value: { language: 'fr' } });
+    expect((await app.services.settings.get()).language).toBe('fr');
+    await app.emit('app:navigate', { view: 'settings' });
+    await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
+    await page.getByRole('button', { name: 'Transcribe' }).click();
+    await page.getByRole('heading', { name: 'Transcribe', level: 1 }).waitFor();
+  });
+
+  it('keyboard: Tab reaches the skip link first and it moves focus to main', async () => {
+    const { page } = app;
+    await page.reload();
+    await page.getByRole('heading', { name: 'Transcribe', level: 1 }).waitFor();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to main content');
+    await app.screenshot('shell-skip-link');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
+  });
+
+  it('dark theme follows the OS preference', async () => {
+    const { page } = app;
+    await page.emulateMedia({ colorScheme: 'dark' });
+    const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    expect(bg).toBe('rgb(17, 20, 24)');
+    await app.screenshot('shell-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+    expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe(
+      'rgb(246, 247, 249)',
+    );
+  });
+
+  it('saw no page errors and no CSP violations', () => {
+    expect(app.pageErrors).toEqual([]);
+  });
+});
