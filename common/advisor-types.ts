@@ -175,7 +175,15 @@ export interface WeightsVariant {
 export interface AdvisorReport {
   hardware: HardwareInfo;
   recommendation: Recommendation;
-  variants: { id: string; label: string; approximate: boolean; weightBytes: number; mmprojBytes: number }[];
+  variants: {
+    id: string;
+    label: string;
+    approximate: boolean;
+    weightBytes: number;
+    mmprojBytes: number;
+    /** Decoder layers (GPU offload goes up to layers + 1, the output head). */
+    layers: number;
+  }[];
   kvTypes: { type: KvCacheType; available: boolean; bitsPerValue: number }[];
   /** Savings view for the recommended configuration: every cache type side by side. */
   cacheTable: CacheTypeRow[];

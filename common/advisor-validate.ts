@@ -132,7 +132,14 @@ export const checkAdvisorReport: Validator<AdvisorReport> = object(
     hardware,
     recommendation,
     variants: arrayOf(
-      object({ id: text(100), label: text(300), approximate: bool, weightBytes: bytes, mmprojBytes: bytes }),
+      object({
+        id: text(100),
+        label: text(300),
+        approximate: bool,
+        weightBytes: bytes,
+        mmprojBytes: bytes,
+        layers: count,
+      }),
       { max: 50 },
     ),
     kvTypes: arrayOf(object({ type: kvType, available: bool, bitsPerValue: num({ min: 0, max: 64 }) }), {

@@ -5,6 +5,7 @@
 import { RotorError } from '../../common/errors';
 import { bitsPerValue, isKvCacheType, type KvCacheType } from '../../common/kv-cache-types';
 import type {
+  AdvisorReport,
   Alternative,
   CacheTypeRow,
   EvaluateResult,
@@ -396,6 +397,32 @@ export function evaluate(input: AdvisorInput, base: RunConfig, overrides: RunOve
   const config = applyOverrides(input, base, overrides);
   const estimate = estimateConfig(input, config);
   return { estimate, cacheTable: cacheTable(input, config), verdict: verdictOf(estimate) };
+}
+
+/** Everything the settings panel and `doctor` show, from one recommendation. */
+export function advisorReport(
+  input: AdvisorInput,
+  recommendation: Recommendation = recommend(input),
+): AdvisorReport {
+  const available = supported(input);
+  return {
+    hardware: input.hardware,
+    recommendation,
+    variants: input.variants.map((v) => ({
+      id: v.id,
+      label: v.label,
+      approximate: v.model.approximate,
+      weightBytes: v.model.weightBytes,
+      mmprojBytes: v.model.mmprojBytes,
+      layers: v.model.decoder.nLayer,
+    })),
+    kvTypes: KV_QUALITY_ORDER.map((type) => ({
+      type,
+      available: available.includes(type),
+      bitsPerValue: bitsPerValue(type),
+    })),
+    cacheTable: cacheTable(input, recommendation.config),
+  };
 }
 
 /** What the job runner asks before it starts: does this fit, and how many windows could run side by side. */

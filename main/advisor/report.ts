@@ -3,7 +3,7 @@
  * IPC handlers (advisor:getReport / advisor:evaluate), by `rotorscribe doctor`, and by the job runner's planMemory.
  */
 import { basename } from 'node:path';
-import { bitsPerValue, type KvCacheType } from '../../common/kv-cache-types';
+import type { KvCacheType } from '../../common/kv-cache-types';
 import type {
   AdvisorReport,
   EvaluateResult,
@@ -16,14 +16,7 @@ import type {
 import { VOXTRAL_VARIANTS } from './catalog';
 import { readModelDescription } from './model-info';
 import { probeHardware, type ProbeDeps } from './probe';
-import {
-  KV_QUALITY_ORDER,
-  cacheTable,
-  evaluate,
-  planMemory,
-  recommend,
-  type AdvisorInput,
-} from './recommend';
+import { advisorReport, evaluate, planMemory, recommend, type AdvisorInput } from './recommend';
 
 export interface AdvisorDeps extends ProbeDeps {
   /** Local model files: their headers replace the catalog estimate of the matching variant. */
@@ -84,26 +77,9 @@ export async function createAdvisor(deps: AdvisorDeps = {}): Promise<Advisor> {
     ...(deps.tokenRate ? { tokenRate: deps.tokenRate } : {}),
   };
   const recommendation = recommend(input);
-  const supported = input.supportedKvTypes ?? KV_QUALITY_ORDER;
   return {
     input,
-    report: () => ({
-      hardware,
-      recommendation,
-      variants: variants.map((v) => ({
-        id: v.id,
-        label: v.label,
-        approximate: v.model.approximate,
-        weightBytes: v.model.weightBytes,
-        mmprojBytes: v.model.mmprojBytes,
-      })),
-      kvTypes: KV_QUALITY_ORDER.map((type) => ({
-        type,
-        available: supported.includes(type),
-        bitsPerValue: bitsPerValue(type),
-      })),
-      cacheTable: cacheTable(input, recommendation.config),
-    }),
+    report: () => advisorReport(input, recommendation),
     evaluate: (overrides) => evaluate(input, recommendation.config, overrides),
     planMemory: (config) => planMemory(input, config),
   };

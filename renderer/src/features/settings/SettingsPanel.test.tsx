@@ -1,0 +1,151 @@
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { AdvisorReport, HardwareInfo, RunOverrides } from '../../../../common/advisor-types';
+import type { RendererApi } from '../../../../common/ipc-contract';
+import { formatBytes } from '../../../../common/format-bytes';
+// the advisor's pure arithmetic (no Node imports) stands in for main, so the panel sees real figures
+import { VOXTRAL_VARIANTS } from '../../../../main/advisor/catalog';
+import { advisorReport, evaluate, recommend, type AdvisorInput } from '../../../../main/advisor/recommend';
+import { PROFILES } from '../../../../main/advisor/test-profiles';
+import { SettingsPanel } from './SettingsPanel';
+import { resetSettingsStore, useSettingsStore } from './store';
+
+function installAdvisorApi(hardware: HardwareInfo, extra: Partial<AdvisorReport> = {}) {
+  const input: AdvisorInput = { hardware, variants: VOXTRAL_VARIANTS };
+  const rec = recommend(input);
+  const invoke = vi.fn(async (channel: string, payload?: unknown) => {
+    if (channel === 'advisor:getReport')
+      return { ok: true, value: { ...advisorReport(input, rec), ...extra } };
+    if (channel === 'advisor:evaluate') {
+      try {
+        return {
+          ok: true,
+          value: evaluate(input, rec.config, (payload as { overrides: RunOverrides }).overrides),
+        };
+      } catch (e) {
+        return { ok: false, error: { code: 'IPC_INVALID_PAYLOAD', message: (e as Error).message } };
+      }
+    }
+    return { ok: false, error: { code: 'IPC_UNKNOWN_CHANNEL', message: channel } };
+  });
+  const api = {
+    invoke,
+    on: () => () => undefined,
+    registerDroppedFiles: vi.fn(),
+  } as unknown as RendererApi<File>;
+  Object.defineProperty(window, 'api', { value: api, configurable: true });
+  return { invoke, rec, input };
+}
+
+beforeEach(() => resetSettingsStore());
+afterEach(() => {
+  cleanup();
+  Reflect.deleteProperty(window, 'api');
+});
+
+describe('SettingsPanel', () => {
+  it('shows the hardware, the recommendation sentence and the rejected alternatives', async () => {
+    const { rec } = installAdvisorApi(PROFILES.laptop6);
+    render(<SettingsPanel />);
+    expect(await screen.findByText(rec.why)).toBeTruthy();
+    const hw = screen.getByRole('region', { name: 'This computer' });
+    expect(within(hw).getByText(/NVIDIA GeForce RTX 3060 Laptop GPU \(CUDA0\)/)).toBeTruthy();
+    const chips = screen.getByRole('list', { name: 'Recommended configuration' });
+    expect(within(chips).getByText(`${rec.config.kvTypeK} cache`)).toBeTruthy();
+    expect(screen.getByText(/Why not something else\?/)).toBeTruthy();
+    expect(screen.getByText('f16 cache', { selector: 'strong' })).toBeTruthy();
+  });
+
+  it('changing the K/V type re-evaluates before applying and updates the shown bytes', async () => {
+    const { invoke } = installAdvisorApi(PROFILES.laptop6);
+    render(<SettingsPanel />);
+    const kvBytes = await screen.findByTestId('kv-bytes');
+    const before = kvBytes.textContent;
+    fireEvent.change(screen.getByLabelText('Key cache type'), { target: { value: 'f16' } });
+    fireEvent.change(screen.getByLabelText('Value cache type'), { target: { value: 'f16' } });
+    await waitFor(() => expect(screen.getByTestId('kv-per-token').textContent).toBe('120 KiB'));
+    expect(screen.getByTestId('kv-bytes').textContent).not.toBe(before);
+    expect(invoke).toHaveBeenLastCalledWith('advisor:evaluate', {
+      overrides: { kvTypeK: 'f16', kvTypeV: 'f16' },
+    });
+    // f16 does not fit this laptop's GPU: said before commit, and Apply is refused
+    const verdict = screen.getByTestId('verdict');
+    expect(verdict.getAttribute('role')).toBe('status');
+    expect(verdict.textContent).toMatch(/^Does not fit: needs .* more than the .* VRAM budget/);
+    expect((screen.getByRole('button', { name: 'Apply' }) as HTMLButtonElement).disabled).toBe(true);
+    fireEvent.click(screen.getByRole('button', { name: 'Reset to recommended' }));
+    await waitFor(() => expect(screen.getByTestId('kv-bytes').textContent).toBe(before));
+  });
+
+  it('applies a configuration that fits', async () => {
+    installAdvisorApi(PROFILES.desktop24);
+    render(<SettingsPanel />);
+    await screen.findByTestId('kv-bytes');
+    fireEvent.change(screen.getByLabelText('Window length (seconds)'), { target: { value: '300' } });
+    await waitFor(() =>
+      expect(useSettingsStore.getState().evaluation?.estimate.config.windowSeconds).toBe(300),
+    );
+    const apply = screen.getByRole('button', { name: 'Apply' });
+    expect((apply as HTMLButtonElement).disabled).toBe(false);
+    act(() => fireEvent.click(apply));
+    expect(useSettingsStore.getState().applied?.windowSeconds).toBe(300);
+    expect(screen.getByRole('button', { name: 'Applied' })).toBeTruthy();
+  });
+
+  it('shows the saving against f16 and minutes per window for every cache type', async () => {
+    installAdvisorApi(PROFILES.laptop6);
+    render(<SettingsPanel />);
+    const saving = await screen.findByTestId('saving');
+    expect(saving.textContent).toMatch(/saves [\d.]+ (GB|MB): \d+% of the cache, \d+% of the total\./);
+    const table = screen.getByRole('table', { name: /Every cache type/ });
+    const rows = within(table).getAllByRole('row');
+    expect(rows).toHaveLength(1 + 7);
+    expect(within(table).getByRole('rowheader', { name: 'iso3' })).toBeTruthy();
+    expect(within(table).getAllByText(/min of audio/).length).toBeGreaterThan(0);
+    expect(screen.getAllByRole('img', { name: /^f16 cache: / })).toHaveLength(1);
+  });
+
+  it('says clearly when nothing fits (4 GB machine)', async () => {
+    installAdvisorApi(PROFILES.ram4);
+    render(<SettingsPanel />);
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toMatch(/^Voxtral cannot run on this machine/);
+    expect(screen.getByRole('heading', { name: 'Voxtral does not fit this computer' })).toBeTruthy();
+  });
+
+  it('shows the measured allocation next to the prediction once a model is loaded', async () => {
+    const { rec } = installAdvisorApi(PROFILES.cpu8);
+    const predicted = rec.estimate.pools[0]!.breakdown;
+    const measured = { ...predicted, kv: predicted.kv * 0.5, computeEncoder: 0 };
+    installAdvisorApi(PROFILES.cpu8, {
+      measured: {
+        config: rec.config,
+        nCtx: rec.estimate.context.nCtx,
+        predicted,
+        measured,
+        reported: ['weights', 'kv', 'computeDecoder'],
+      },
+    });
+    render(<SettingsPanel />);
+    const table = await screen.findByRole('table', { name: /tokens of context/ });
+    const kvRow = within(table).getByRole('row', { name: /KV cache/ });
+    expect(kvRow.textContent).toContain(formatBytes(predicted.kv));
+    expect(kvRow.textContent).toContain('+100.0%');
+    expect(within(table).getByRole('row', { name: /Encoder compute/ }).textContent).toContain('not reported');
+  });
+
+  it('shows a typed error from main with its hint', async () => {
+    const api = {
+      invoke: async () => ({
+        ok: false,
+        error: { code: 'INTERNAL', message: 'The memory advisor is not available.', hint: 'Restart.' },
+      }),
+      on: () => () => undefined,
+    };
+    Object.defineProperty(window, 'api', { value: api, configurable: true });
+    render(<SettingsPanel />);
+    expect((await screen.findByRole('alert')).textContent).toBe(
+      'The memory advisor is not available. Restart.',
+    );
+  });
+});

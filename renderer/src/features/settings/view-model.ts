@@ -1,0 +1,118 @@
+/** Pure shaping of advisor data for the settings panel. */
+import type {
+  CacheTypeRow,
+  MeasuredAllocation,
+  MemoryBreakdown,
+  MemoryEstimate,
+  PoolUsage,
+  RunConfig,
+} from '../../../../common/advisor-types';
+import { SEGMENT_LABELS, type Segment } from './MemoryBar';
+
+export function sumPools(pools: readonly PoolUsage[]): MemoryBreakdown {
+  const out: MemoryBreakdown = {
+    weights: 0,
+    mmproj: 0,
+    kv: 0,
+    computeDecoder: 0,
+    computeEncoder: 0,
+    overhead: 0,
+  };
+  for (const p of pools)
+    for (const k of Object.keys(out) as (keyof MemoryBreakdown)[]) out[k] += p.breakdown[k];
+  return out;
+}
+
+export function segmentsOf(b: MemoryBreakdown): Segment[] {
+  return [
+    { key: 'weights', label: SEGMENT_LABELS.weights, bytes: b.weights },
+    { key: 'mmproj', label: SEGMENT_LABELS.mmproj, bytes: b.mmproj },
+    { key: 'kv', label: SEGMENT_LABELS.kv, bytes: b.kv },
+    { key: 'compute', label: SEGMENT_LABELS.compute, bytes: b.computeDecoder + b.computeEncoder },
+    { key: 'other', label: SEGMENT_LABELS.other, bytes: b.overhead },
+  ];
+}
+
+export function total(b: MemoryBreakdown): number {
+  return b.weights + b.mmproj + b.kv + b.computeDecoder + b.computeEncoder + b.overhead;
+}
+
+export function cacheLabel(c: Pick<RunConfig, 'kvTypeK' | 'kvTypeV'>): string {
+  return c.kvTypeK === c.kvTypeV ? c.kvTypeK : `K ${c.kvTypeK} / V ${c.kvTypeV}`;
+}
+
+export interface Savings {
+  f16: MemoryBreakdown;
+  chosen: MemoryBreakdown;
+  savedBytes: number;
+  /** Of the whole f16 configuration. */
+  savedOfTotal: number;
+  /** Of the f16 cache alone. */
+  savedOfCache: number;
+}
+
+/** The chosen configuration next to the same configuration with an f16 cache (everything else is unchanged). */
+export function savingsOf(estimate: MemoryEstimate, table: readonly CacheTypeRow[]): Savings | null {
+  const f16Row = table.find((r) => r.kvType === 'f16');
+  if (!f16Row) return null;
+  const chosen = sumPools(estimate.pools);
+  const f16 = { ...chosen, kv: f16Row.kvBytes };
+  const savedBytes = f16.kv - chosen.kv;
+  return {
+    f16,
+    chosen,
+    savedBytes,
+    savedOfTotal: total(f16) > 0 ? savedBytes / total(f16) : 0,
+    savedOfCache: f16.kv > 0 ? savedBytes / f16.kv : 0,
+  };
+}
+
+export interface MeasuredRow {
+  key: keyof MemoryBreakdown;
+  label: string;
+  predicted: number;
+  measured: number | null;
+  /** (predicted − measured) / measured; null when the runtime did not report the buffer. */
+  error: number | null;
+}
+
+const MEASURED_LABELS: Record<keyof MemoryBreakdown, string> = {
+  weights: 'Weights',
+  mmproj: 'Audio encoder weights',
+  kv: 'KV cache',
+  computeDecoder: 'Decoder compute',
+  computeEncoder: 'Encoder compute',
+  overhead: 'Runtime overhead',
+};
+
+export function measuredRows(m: MeasuredAllocation): {
+  rows: MeasuredRow[];
+  totalPredicted: number;
+  totalMeasured: number;
+  totalError: number | null;
+} {
+  const rows = (Object.keys(MEASURED_LABELS) as (keyof MemoryBreakdown)[]).map((key) => {
+    const reported = m.reported.includes(key);
+    const measured = reported ? m.measured[key] : null;
+    return {
+      key,
+      label: MEASURED_LABELS[key],
+      predicted: m.predicted[key],
+      measured,
+      error: measured !== null && measured > 0 ? (m.predicted[key] - measured) / measured : null,
+    };
+  });
+  const reportedRows = rows.filter((r) => r.measured !== null);
+  const totalPredicted = reportedRows.reduce((a, r) => a + r.predicted, 0);
+  const totalMeasured = reportedRows.reduce((a, r) => a + (r.measured ?? 0), 0);
+  return {
+    rows,
+    totalPredicted,
+    totalMeasured,
+    totalError: totalMeasured > 0 ? (totalPredicted - totalMeasured) / totalMeasured : null,
+  };
+}
+
+export function percent(x: number, digits = 0): string {
+  return `${(x * 100).toFixed(digits)}%`;
+}
