@@ -10,6 +10,7 @@
  * Meetings are cached in .cache/bench/ (generation needs espeak-ng, sox and a system ffmpeg).
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +28,10 @@ interface RunResult {
   regions: number;
   peakRssMiB: number;
   startRssMiB: number;
+  /** CPU seconds of the Node process alone (the VAD runs here). */
+  nodeCpuSec: number;
+  /** CPU seconds of Node plus its ffmpeg children (Linux, measured with /usr/bin/time), else null. */
+  totalCpuSec?: number | null;
 }
 
 const SELF = fileURLToPath(import.meta.url);
@@ -41,6 +46,7 @@ async function measure(mode: Mode, minutes: number, truthPath: string): Promise<
   let samples = 0;
   let regions = 0;
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   for (const part of truth.parts) {
     vad?.reset(part.startSec);
     for await (const chunk of decodeAudio(join(dir, part.file))) {
@@ -50,6 +56,7 @@ async function measure(mode: Mode, minutes: number, truthPath: string): Promise<
     if (vad) regions += (await vad.flush()).length;
   }
   const wallSec = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(c0);
   await vad?.dispose();
   return {
     mode,
@@ -59,26 +66,37 @@ async function measure(mode: Mode, minutes: number, truthPath: string): Promise<
     regions,
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
     startRssMiB: startRss / 1024 / 1024,
+    nodeCpuSec: (cpu.user + cpu.system) / 1e6,
   };
 }
 
+const TIME = '/usr/bin/time';
+
+/**
+ * One measurement in a fresh process. Where GNU time exists it wraps the child, so the CPU time of the ffmpeg
+ * grandchildren (reaped by the child) is counted too: on a loaded machine CPU seconds say more than wall seconds.
+ */
 function runChild(mode: Mode, minutes: number, truthPath: string): Promise<RunResult> {
+  const nodeArgs = ['--import', 'tsx', SELF, '--child', mode, String(minutes), truthPath];
+  const timed = process.platform === 'linux' && existsSync(TIME);
+  const [cmd, args] = timed
+    ? [TIME, ['-f', 'CPUTIME %U %S', process.execPath, ...nodeArgs]]
+    : [process.execPath, nodeArgs];
   return new Promise((res, rej) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', SELF, '--child', mode, String(minutes), truthPath],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
+    let err = '';
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (t: string) => (out += t));
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (t: string) => (err += t));
     child.once('error', rej);
     child.once('close', (code) => {
-      if (code !== 0) return rej(new Error(`bench child ${mode} ${minutes} min failed (${code})`));
-      const line = out.trim().split('\n').at(-1) ?? '';
-      res(JSON.parse(line) as RunResult);
+      if (code !== 0) return rej(new Error(`bench child ${mode} ${minutes} min failed (${code}): ${err}`));
+      const result = JSON.parse(out.trim().split('\n').at(-1) ?? '') as RunResult;
+      const cpu = /CPUTIME ([\d.]+) ([\d.]+)/.exec(err);
+      result.totalCpuSec = cpu ? Number(cpu[1]) + Number(cpu[2]) : null;
+      res(result);
     });
   });
 }
@@ -109,7 +127,9 @@ async function main(argv: string[]): Promise<void> {
       results.push(r);
       console.error(
         `${mode.padEnd(10)} ${String(minutes).padStart(4)} min: ${(r.audioSec / r.wallSec).toFixed(1)} audio s/s, ` +
-          `RTF ${(r.wallSec / r.audioSec).toFixed(4)}, peak RSS ${r.peakRssMiB.toFixed(0)} MiB`,
+          `RTF ${(r.wallSec / r.audioSec).toFixed(4)}, ` +
+          `${r.totalCpuSec ? (r.audioSec / r.totalCpuSec).toFixed(1) : '?'} audio s per CPU s, ` +
+          `peak RSS ${r.peakRssMiB.toFixed(0)} MiB`,
       );
     }
   }
@@ -120,6 +140,9 @@ async function main(argv: string[]): Promise<void> {
     wallSec: Number(r.wallSec.toFixed(2)),
     audioSecPerWallSec: Number((r.audioSec / r.wallSec).toFixed(1)),
     rtf: Number((r.wallSec / r.audioSec).toFixed(4)),
+    cpuSec: r.totalCpuSec ?? null,
+    nodeCpuSec: Number(r.nodeCpuSec.toFixed(2)),
+    audioSecPerCpuSec: r.totalCpuSec ? Number((r.audioSec / r.totalCpuSec).toFixed(1)) : null,
     peakRssMiB: Math.round(r.peakRssMiB),
     speechRegions: r.regions,
   }));
