@@ -31,8 +31,11 @@ export function MemoryBar({
   budget?: number;
 }) {
   const total = segments.reduce((a, s) => a + s.bytes, 0);
-  let x = 0;
-  const parts = segments.filter((s) => s.bytes > 0);
+  const widths = segments
+    .filter((s) => s.bytes > 0)
+    .map((s) => ({ ...s, w: scale > 0 ? (s.bytes / scale) * 1000 : 0 }));
+  // left edge of each segment = sum of the widths before it
+  const parts = widths.map((s, i) => ({ ...s, x: widths.slice(0, i).reduce((a, p) => a + p.w, 0) }));
   const description = `${label}: ${formatBytes(total)} — ${parts.map((s) => `${s.label} ${formatBytes(s.bytes)}`).join(', ')}`;
   return (
     <div className="membar">
@@ -48,21 +51,16 @@ export function MemoryBar({
         aria-label={description}
       >
         <rect className="membar__track" x="0" y="0" width="1000" height="24" rx="4" />
-        {parts.map((s) => {
-          const w = scale > 0 ? (s.bytes / scale) * 1000 : 0;
-          const rect = (
-            <rect
-              key={s.key}
-              className={`seg seg--${s.key}`}
-              x={x}
-              y="0"
-              width={Math.max(0, w)}
-              height="24"
-            />
-          );
-          x += w;
-          return rect;
-        })}
+        {parts.map((s) => (
+          <rect
+            key={s.key}
+            className={`seg seg--${s.key}`}
+            x={s.x}
+            y="0"
+            width={Math.max(0, s.w)}
+            height="24"
+          />
+        ))}
         {budget !== undefined && budget > 0 && budget <= scale && (
           <line
             className="membar__budget"
