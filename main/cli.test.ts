@@ -120,7 +120,7 @@ describe('argument errors', () => {
       realTimeFactor: 0.25,
       etaSec: 675,
     });
-    expect(line).toMatch(/^meeting\.mp3 \[#+-+\]  25% 15:00\/1:00:00 w10\/40 4\.0x ETA 11:15$/);
+    expect(line).toMatch(/^meeting\.mp3 \[#+-+\] {2}25% 15:00\/1:00:00 w10\/40 4\.0x ETA 11:15$/);
     expect(line.length).toBeLessThanOrEqual(80);
   });
 });
@@ -175,7 +175,7 @@ describe('the CLI on real files (ffmpeg decode + Silero VAD + echo engine)', () 
 
     const human = cli(['transcribe', text, '--engine', 'echo', '--out', out]);
     expect(human.code).toBe(1);
-    expect(human.stderr).toMatch(/^rotorscribe: error AUDIO_UNSUPPORTED: .*notes\.mp3\n  hint: /m);
+    expect(human.stderr).toMatch(/^rotorscribe: error AUDIO_UNSUPPORTED: .*notes\.mp3\n {2}hint: /m);
   });
 
   it('refuses an output folder it cannot write to', () => {
