@@ -133,15 +133,17 @@ function Field({
   label,
   children,
   hint,
+  wide,
 }: {
   label: string;
   hint?: string;
+  wide?: boolean;
   children: (id: string, hintId: string | undefined) => ReactNode;
 }) {
   const id = useId();
   const hintId = hint ? `${id}-hint` : undefined;
   return (
-    <div className="field">
+    <div className={wide ? 'field field--wide' : 'field'}>
       <label htmlFor={id}>{label}</label>
       {children(id, hintId)}
       {hint && (
@@ -174,7 +176,7 @@ function ConfigEditor({ report, evaluation }: { report: AdvisorReport; evaluatio
     <Card title="Your configuration" id="cfg-heading">
       <p className="card__intro">Change any setting: the memory it needs is computed before you apply it.</p>
       <div className="form-grid">
-        <Field label="Model weights">
+        <Field label="Model weights" wide>
           {(id) => (
             <select id={id} value={c.weights} onChange={(ev) => void setOverride('weights', ev.target.value)}>
               {report.variants.map((v) => (
@@ -315,6 +317,9 @@ function SavingsView({ evaluation }: { evaluation: EvaluateResult }) {
   const chosenName = cacheLabel(c);
   return (
     <Card title="What the compressed cache saves" id="savings-heading">
+      <p className="card__intro">
+        The same configuration with an f16 cache and with {chosenName}, all memory pools together.
+      </p>
       <MemoryBar label="f16 cache" segments={segmentsOf(s.f16)} scale={scale} />
       <MemoryBar label={`${chosenName} cache`} segments={segmentsOf(s.chosen)} scale={scale} />
       <Legend />

@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAdvisorService } from '../../main/advisor/service';
+import { PROFILES } from '../../main/advisor/test-profiles';
+import { startApp, type AppHarness } from './harness';
+
+let app: AppHarness;
+
+beforeAll(async () => {
+  // tall enough for the whole panel in one screenshot
+  app = await startApp({ viewport: { width: 1180, height: 1900 } });
+});
+
+afterAll(async () => {
+  await app?.close();
+});
+
+describe('settings panel in Chromium (built renderer, real preload, real advisor handlers)', () => {
+  it('probes this machine and shows the recommendation', async () => {
+    const { page } = app;
+    await page.getByRole('navigation', { name: 'Primary' }).getByRole('button', { name: 'Settings' }).click();
+    await page.getByRole('heading', { name: 'This computer' }).waitFor();
+    const cpu = page.getByRole('region', { name: 'This computer' });
+    expect(await cpu.textContent()).toMatch(/cores \/ \d+ threads/);
+    expect(
+      await page.getByRole('heading', { name: /^(Recommended|Voxtral does not fit this computer)$/ }).count(),
+    ).toBe(1);
+    expect(app.ipcCalls.some((c) => c.channel === 'advisor:getReport')).toBe(true);
+  });
+
+  it('changing the KV type updates the shown bytes before anything is applied', async () => {
+    const { page } = app;
+    const kvBytes = page.getByTestId('kv-bytes');
+    const perToken = page.getByTestId('kv-per-token');
+    await kvBytes.waitFor();
+    const before = { bytes: await kvBytes.textContent(), perToken: await perToken.textContent() };
+    await page.getByLabel('Key cache type').selectOption('iso3');
+    await page.getByLabel('Value cache type').selectOption('iso3');
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="kv-per-token"]')?.textContent === '23.4375 KiB',
+    );
+    expect(await kvBytes.textContent()).not.toBe(before.bytes);
+    await page.getByLabel('Key cache type').selectOption('f16');
+    await page.getByLabel('Value cache type').selectOption('f16');
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="kv-per-token"]')?.textContent === '120 KiB',
+    );
+    const evaluations = app.ipcCalls.filter((c) => c.channel === 'advisor:evaluate');
+    expect(evaluations.at(-1)?.payload).toEqual({ overrides: { kvTypeK: 'f16', kvTypeV: 'f16' } });
+    // the savings table marks the chosen type
+    const current = page.locator('tr[aria-current="true"] th');
+    expect(await current.textContent()).toBe('f16');
+    expect(before.perToken).toMatch(/KiB$/);
+    await page.getByRole('button', { name: 'Reset to recommended' }).click();
+    await page.waitForFunction(
+      (b) => document.querySelector('[data-testid="kv-per-token"]')?.textContent === b,
+      before.perToken,
+    );
+    await app.screenshot('settings');
+  });
+
+  it('shows a GPU laptop profile: compressed cache chosen, f16 rejected with the shortfall', async () => {
+    const { page } = app;
+    // the IPC handlers read deps.advisor per call: swap in a recorded 6 GB-VRAM laptop
+    app.services.ipcDeps.advisor = createAdvisorService({ hardware: PROFILES.laptop6 });
+    await page.getByRole('button', { name: 'Re-check hardware' }).click();
+    await page.getByText('NVIDIA GeForce RTX 3060 Laptop GPU (CUDA0)', { exact: false }).waitFor();
+    await page.getByText(/Why not something else/).click();
+    expect(await page.locator('.alternatives').textContent()).toMatch(
+      /f16 cache: would need [\d.]+ (GB|MB) more than the [\d.]+ GB VRAM budget/,
+    );
+    expect(await page.getByTestId('saving').textContent()).toMatch(/saves [\d.]+ (GB|MB): \d+% of the cache/);
+    await app.screenshot('settings-laptop6');
+  });
+
+  it('raised no page errors or CSP violations', () => {
+    expect(app.pageErrors).toEqual([]);
+  });
+});
