@@ -59,6 +59,12 @@ export interface WindowRecord {
   attempts: number;
   flags: SegmentFlag[];
   language?: string;
+  /**
+   * Windows per transcriber call when this one ran. Batches are aligned on window index (batch k = windows
+   * [k·batch, (k+1)·batch)) and a resume keeps the size, so every window is decoded next to the same neighbours:
+   * batched matrix kernels can round differently with another batch shape.
+   */
+  batch?: number;
 }
 
 export interface EndRecord {
@@ -270,8 +276,13 @@ export class CheckpointStore {
   }
 
   /** Appends one record durably (written and fsynced) before returning. On failure nothing partial remains. */
-  async append(record: LogRecord): Promise<void> {
-    const bytes = Buffer.from(encodeLine(record), 'utf8');
+  append(record: LogRecord): Promise<void> {
+    return this.appendMany([record]);
+  }
+
+  /** Appends records with one write and one fsync (a batch's windows land together). */
+  async appendMany(records: readonly LogRecord[]): Promise<void> {
+    const bytes = Buffer.from(records.map(encodeLine).join(''), 'utf8');
     try {
       let written = 0;
       while (written < bytes.length) {
@@ -285,7 +296,7 @@ export class CheckpointStore {
       throw writeError(this.dir, error, this.finished);
     }
     this.size += bytes.length;
-    if (record.type === 'window') this.finished++;
+    this.finished += records.filter((r) => r.type === 'window').length;
   }
 
   get finishedWindows(): number {

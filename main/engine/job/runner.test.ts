@@ -99,7 +99,16 @@ describe('runJob with a scripted front end and transcriber', () => {
 
   it('resumes after a cancel (and after a torn write) with a byte-identical transcript', async () => {
     const { deps, opts } = setup(script, 'resume');
-    const reference = await runJob(opts('ref'), deps);
+    const batches = (t: ScriptedTranscriber): Transcriber & { seen: string[] } => {
+      const seen: string[] = [];
+      return {
+        maxParallel: t.maxParallel,
+        seen,
+        transcribe: (w, o) => (seen.push(w.map((x) => x.windowId).join('+')), t.transcribe(w, o)),
+      };
+    };
+    const refBatches = batches(deps.transcriber as ScriptedTranscriber);
+    const reference = await runJob(opts('ref'), { ...deps, transcriber: refBatches });
     const total = reference.records.length;
 
     const control = new JobControl();

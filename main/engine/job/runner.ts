@@ -314,6 +314,17 @@ export async function runJob(opts: JobOptions, deps: JobDeps): Promise<JobResult
     maxParallel = Math.min(maxParallel, plan.maxParallel);
     memoryReason = plan.reason;
   }
+  const earlierBatch = [...restoredById.values()][0]?.batch;
+  if (earlierBatch !== undefined) {
+    if (earlierBatch > maxParallel) {
+      emit({
+        type: 'warning',
+        code: 'CHECKPOINT_MISMATCH',
+        message: `The job started with ${earlierBatch} windows at a time; only ${maxParallel} fit now, so the rest may differ slightly from an uninterrupted run.`,
+      });
+    }
+    maxParallel = Math.min(maxParallel, earlierBatch);
+  }
   emit({
     type: 'started',
     jobDir: opts.jobDir,
@@ -384,10 +395,9 @@ export async function runJob(opts: JobOptions, deps: JobDeps): Promise<JobResult
       },
     );
     sessionWallSec += (now() - t0) / 1000;
-    for (let i = 0; i < batch.length; i++) {
-      const w = batch[i]!;
+    const fresh: WindowRecord[] = batch.map((w, i) => {
       const o = outcomes[i]!;
-      const record: WindowRecord = {
+      return {
         ...toRecord(w),
         text: o.text,
         tokenCount: o.tokenCount,
@@ -395,9 +405,15 @@ export async function runJob(opts: JobOptions, deps: JobDeps): Promise<JobResult
         attempts: o.attempts.length,
         flags: o.flags,
         ...(opts.language ? { language: opts.language } : {}),
+        batch: maxParallel,
       };
-      // Durable before anything else happens: a crash from here on cannot lose this window.
-      await store.append(record);
+    });
+    // Durable before anything else happens: a crash from here on cannot lose these windows.
+    await store.appendMany(fresh);
+    for (let i = 0; i < batch.length; i++) {
+      const w = batch[i]!;
+      const o = outcomes[i]!;
+      const record = fresh[i]!;
       records.push(record);
       sessionAudioSec += (w.endSample - w.startSample) / SAMPLE_RATE;
       emit(
@@ -432,6 +448,8 @@ export async function runJob(opts: JobOptions, deps: JobDeps): Promise<JobResult
         emit(windowEvent(saved, 'restored'));
         continue;
       }
+      const group = (x: CutWindow): number => Math.floor(x.index / maxParallel);
+      if (pending.length > 0 && group(pending[0]!) !== group(w)) await runBatch();
       pending.push(w);
       if (pending.length >= maxParallel) await runBatch();
     }
