@@ -4,7 +4,10 @@ import reactHooks from 'eslint-plugin-react-hooks';
 
 // Layering: what code may import is decided by where it lives.
 const nodeOrElectron = [
-  { group: ['node:*', 'fs', 'path', 'os', 'child_process', 'worker_threads'], message: 'Pure or web code imports nothing from Node.' },
+  {
+    group: ['node:*', 'fs', 'path', 'os', 'child_process', 'worker_threads'],
+    message: 'Pure or web code imports nothing from Node.',
+  },
   { group: ['electron'], message: 'Only main/app and preload talk to Electron.' },
 ];
 
@@ -33,11 +36,21 @@ export default tseslint.config(
   },
   {
     // Engine, library, models and advisor run under plain Node (CLI, tests, utility process): type-only Electron imports.
-    files: ['main/engine/**/*.ts', 'main/library/**/*.ts', 'main/models/**/*.ts', 'main/advisor/**/*.ts', 'main/cli.ts'],
+    files: [
+      'main/engine/**/*.ts',
+      'main/library/**/*.ts',
+      'main/models/**/*.ts',
+      'main/advisor/**/*.ts',
+      'main/cli.ts',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: [{ name: 'electron', message: 'Engine-side code runs without Electron.', allowTypeImports: true }] },
+        {
+          paths: [
+            { name: 'electron', message: 'Engine-side code runs without Electron.', allowTypeImports: true },
+          ],
+        },
       ],
     },
   },

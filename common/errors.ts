@@ -55,7 +55,11 @@ export class RotorError extends Error {
   readonly hint: string | undefined;
   readonly detail: string | undefined;
 
-  constructor(code: ErrorCode, message?: string, options: { hint?: string; detail?: string; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message?: string,
+    options: { hint?: string; detail?: string; cause?: unknown } = {},
+  ) {
     super(message ?? ERROR_CODES[code], { cause: options.cause });
     this.name = 'RotorError';
     this.code = code;
