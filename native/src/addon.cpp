@@ -383,7 +383,9 @@ Napi::Value Generate(const Napi::CallbackInfo & info) {
     }
     cs->cancel.store(false);
     run_job(env, info[3].As<Napi::Function>(), "rotorscribe-generate", [cs, requests = std::move(requests), gp, stream](Job & job) {
-        struct Unbusy { ContextState & c; ~Unbusy() { c.busy.store(false); } } unbusy{ *cs };
+        // The context must be free again before the JS side hears 'done' (or 'error'), or an immediate next call
+        // would find it busy.
+        struct Unbusy { ContextState & c; ~Unbusy() { c.busy.store(false); } };
         rs::PieceFn on_piece;
         if (stream) {
             on_piece = [&job](int32_t seq, llama_token tok, const std::string & text) {
@@ -397,7 +399,11 @@ Napi::Value Generate(const Napi::CallbackInfo & info) {
                 });
             };
         }
-        auto res = std::make_shared<rs::GenerateResult>(rs::generate(*cs, requests, gp, on_piece));
+        std::shared_ptr<rs::GenerateResult> res;
+        {
+            Unbusy unbusy{ *cs };
+            res = std::make_shared<rs::GenerateResult>(rs::generate(*cs, requests, gp, on_piece));
+        }
         const int32_t n_vocab = llama_vocab_n_tokens(llama_model_get_vocab(cs->model->model));
         job.emit([res, n_vocab](Napi::Env env) -> Napi::Value {
             Napi::Object ev = Napi::Object::New(env);

@@ -182,7 +182,7 @@ std::shared_ptr<ModelState> load_model(const LoadParams & params, const Progress
 
     // Count what one 30 s chunk becomes, so callers can budget context without guessing the pooling mode.
     {
-        std::vector<float> silence(30 * 16000, 0.0f);
+        std::vector<float> silence(16000, 0.0f); // mtmd pads every chunk to 30 s
         mtmd_bitmap * bmp = mtmd_bitmap_init_from_audio(silence.size(), silence.data());
         mtmd_input_chunks * chunks = mtmd_input_chunks_init();
         mtmd_input_text txt{ mtmd_default_marker(), std::strlen(mtmd_default_marker()), false, true };

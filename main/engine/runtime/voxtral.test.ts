@@ -111,9 +111,16 @@ describe('transcribe', () => {
   it('is deterministic and depends on the audio', async () => {
     const a1 = await ctx.transcribe(syntheticPcm(2, 3), { maxTokens: 8 });
     const a2 = await ctx.transcribe(syntheticPcm(2, 3), { maxTokens: 8 });
-    const b = await ctx.transcribe(syntheticPcm(2, 4), { maxTokens: 8 });
     expect([...a2.windows[0]!.tokens]).toEqual([...a1.windows[0]!.tokens]);
-    expect([...b.windows[0]!.tokens]).not.toEqual([...a1.windows[0]!.tokens]);
+    // a random-weight decoder may still pick the same tokens; its next-token distribution must move with the audio
+    const la = await ctx.evaluateLogits(syntheticPcm(2, 3));
+    const lb = await ctx.evaluateLogits(syntheticPcm(2, 4).map((v, i) => v + 0.3 * Math.sin(i * 0.37)));
+    const la2 = await ctx.evaluateLogits(syntheticPcm(2, 3));
+    let maxDiff = 0;
+    for (let i = 0; i < la.nVocab; i++)
+      maxDiff = Math.max(maxDiff, Math.abs(la.rows[0]![i]! - lb.rows[0]![i]!));
+    expect(maxDiff).toBeGreaterThan(1e-3);
+    expect(Array.from(la2.rows[0]!)).toEqual(Array.from(la.rows[0]!));
   });
 
   it('decodes parallel sequences exactly like sequential ones (greedy)', async () => {
