@@ -10,7 +10,14 @@ import {
   type VoxtralFixture,
 } from '../../../fixtures/voxtral';
 import { runtimeTestDir, syntheticPcm } from './testkit';
-import { kvTypeSupported, listDevices, loadVoxtral, type VoxtralContext, type VoxtralModel } from './voxtral';
+import {
+  kvTypeSupported,
+  listDevices,
+  loadVoxtral,
+  setNativeLogger,
+  type VoxtralContext,
+  type VoxtralModel,
+} from './voxtral';
 
 const dir = runtimeTestDir('runtime');
 let fx: VoxtralFixture;
@@ -184,6 +191,43 @@ describe('transcribe', () => {
     const res = await ctx.ask(syntheticPcm(2, 9), 'What is said?', { maxTokens: 6 });
     expect(res.tokens.length).toBe(6);
     expect(res.text.length).toBeGreaterThan(0);
+  });
+});
+
+describe('lifecycle and logging', () => {
+  it('disposing a context mid-decode cancels it; the model keeps working', async () => {
+    const c = await model.createContext({ contextSize: 1024, threads: 2 });
+    let pieces = 0;
+    const p = c.transcribe(syntheticPcm(1, 14), {
+      maxTokens: 900,
+      onPiece: () => {
+        if (++pieces === 2) c.dispose();
+      },
+    });
+    await expectCode(p, 'CANCELLED');
+    expect(c.disposed).toBe(true);
+    expect(() => c.memory()).toThrow(RotorError);
+    const res = await ctx.transcribe(syntheticPcm(1, 14), { maxTokens: 2 });
+    expect(res.windows[0]!.tokens.length).toBe(2);
+  });
+
+  it('is silent by default and routes llama.cpp logs to a callback on request', async () => {
+    const lines: string[] = [];
+    setNativeLogger((level, text) => lines.push(`${level}:${text}`), 'info');
+    try {
+      const c = await model.createContext({ contextSize: 512 });
+      c.dispose();
+      await new Promise((r) => setTimeout(r, 50));
+      expect(lines.length).toBeGreaterThan(0);
+      expect(lines.some((l) => l.startsWith('info:'))).toBe(true);
+    } finally {
+      setNativeLogger(null);
+    }
+    const after = lines.length;
+    const c2 = await model.createContext({ contextSize: 512 });
+    c2.dispose();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(lines.length).toBe(after);
   });
 });
 
