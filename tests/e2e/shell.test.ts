@@ -67,6 +67,20 @@ describe('shell in Debian Chromium, built renderer + built preload + real main h
     expect((await readFile(shot)).subarray(1, 4).toString()).toBe('PNG');
   });
 
+  it('an engine crash shows up in the window and the engine comes back by itself', async () => {
+    const { page } = app;
+    const before = app.services.engine.status().pid;
+    await app.services.engine.request('crash', { exitCode: 1 }).catch(() => undefined);
+    const status = page.getByRole('status');
+    await status.getByText('Engine restarting after a crash (restart 1)…').waitFor();
+    await status.getByText('Engine ready', { exact: true }).waitFor({ timeout: 20_000 });
+    await page.getByRole('button', { name: 'Engine status' }).click();
+    await status.getByText(/Engine ready · pid \d+/).waitFor();
+    const pid = Number(/pid (\d+)/.exec((await status.textContent()) ?? '')?.[1]);
+    expect(pid).toBe(app.services.engine.status().pid);
+    expect(pid).not.toBe(before);
+  });
+
   it('rejects a forged channel and a malformed payload sent from the page', async () => {
     const { page } = app;
     const before = app.ipcCalls.length;

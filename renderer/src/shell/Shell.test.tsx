@@ -58,6 +58,21 @@ describe('Shell', () => {
     expect(status.textContent).toBe('Engine unavailable: The engine stopped. Try again.');
   });
 
+  it('Engine status: shows crashes and restarts pushed by main', async () => {
+    const fake = installFakeApi({
+      'engine:ping': () => ({ ok: true, value: { echo: 'status', pid: 5, roundTripMs: 1 } }),
+    });
+    render(<Shell />);
+    act(() => fake.emit('engine:event', { kind: 'status', state: 'ready', restarts: 0, pid: 5 }));
+    expect(screen.getByRole('status').textContent).toBe('Engine ready');
+    fireEvent.click(screen.getByRole('button', { name: 'Engine status' }));
+    await screen.findByText(/pid 5/);
+    act(() => fake.emit('engine:event', { kind: 'status', state: 'restarting', restarts: 1 }));
+    expect(screen.getByRole('status').textContent).toBe('Engine restarting after a crash (restart 1)…');
+    act(() => fake.emit('engine:event', { kind: 'status', state: 'ready', restarts: 1, pid: 6 }));
+    expect(screen.getByRole('status').textContent).toBe('Engine ready');
+  });
+
   it('says so when opened outside the app (no window.api)', async () => {
     removeFakeApi();
     render(<Shell />);

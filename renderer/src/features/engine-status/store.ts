@@ -38,7 +38,10 @@ export const useEngineStatusStore = create<EngineStatusState>()((set, get) => ({
       restarts: event.restarts,
     };
     if (event.pid !== undefined) engine.pid = event.pid;
-    set({ engine });
+    // A reply from a worker that has since died or been replaced is stale: drop it.
+    const check = get().check;
+    const stale = check.phase === 'ok' && (event.state !== 'ready' || event.pid !== check.reply.pid);
+    set(stale ? { engine, check: { phase: 'idle' } } : { engine });
   },
   listen: () => on('engine:event', (event) => get().applyEvent(event)),
 }));
