@@ -28,6 +28,8 @@ interface RunResult {
   regions: number;
   peakRssMiB: number;
   startRssMiB: number;
+  /** Highest RSS seen in each tenth of the audio: flat when memory does not grow with length. */
+  rssByTenthMiB: number[];
   /** CPU seconds of the Node process alone (the VAD runs here). */
   nodeCpuSec: number;
   /** CPU seconds of Node plus its ffmpeg children (Linux, measured with /usr/bin/time), else null. */
@@ -45,6 +47,8 @@ async function measure(mode: Mode, minutes: number, truthPath: string): Promise<
   const startRss = process.memoryUsage().rss;
   let samples = 0;
   let regions = 0;
+  const tenths = Array<number>(10).fill(0);
+  const tenthSamples = (truth.durationSec * 16_000) / 10;
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   for (const part of truth.parts) {
@@ -52,6 +56,8 @@ async function measure(mode: Mode, minutes: number, truthPath: string): Promise<
     for await (const chunk of decodeAudio(join(dir, part.file))) {
       samples += chunk.length;
       if (vad) regions += (await vad.push(chunk)).length;
+      const tenth = Math.min(9, Math.floor(samples / tenthSamples));
+      tenths[tenth] = Math.max(tenths[tenth]!, process.memoryUsage().rss);
     }
     if (vad) regions += (await vad.flush()).length;
   }
@@ -66,6 +72,7 @@ async function measure(mode: Mode, minutes: number, truthPath: string): Promise<
     regions,
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
     startRssMiB: startRss / 1024 / 1024,
+    rssByTenthMiB: tenths.map((b) => Math.round(b / 1024 / 1024)),
     nodeCpuSec: (cpu.user + cpu.system) / 1e6,
   };
 }
@@ -129,7 +136,7 @@ async function main(argv: string[]): Promise<void> {
         `${mode.padEnd(10)} ${String(minutes).padStart(4)} min: ${(r.audioSec / r.wallSec).toFixed(1)} audio s/s, ` +
           `RTF ${(r.wallSec / r.audioSec).toFixed(4)}, ` +
           `${r.totalCpuSec ? (r.audioSec / r.totalCpuSec).toFixed(1) : '?'} audio s per CPU s, ` +
-          `peak RSS ${r.peakRssMiB.toFixed(0)} MiB`,
+          `peak RSS ${r.peakRssMiB.toFixed(0)} MiB (by tenth of the audio: ${r.rssByTenthMiB.join(' ')})`,
       );
     }
   }
@@ -144,6 +151,7 @@ async function main(argv: string[]): Promise<void> {
     nodeCpuSec: Number(r.nodeCpuSec.toFixed(2)),
     audioSecPerCpuSec: r.totalCpuSec ? Number((r.audioSec / r.totalCpuSec).toFixed(1)) : null,
     peakRssMiB: Math.round(r.peakRssMiB),
+    rssByTenthMiB: r.rssByTenthMiB.join(' '),
     speechRegions: r.regions,
   }));
   console.log(

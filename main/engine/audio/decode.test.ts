@@ -359,6 +359,15 @@ describe('decodeAudio / probeAudio', () => {
     }
   });
 
+  it('reads paths that ffmpeg could mistake for options or protocols', async () => {
+    for (const name of ['-x.mp3', 'http:notes.mp3', 'réunion 2 (copie) ü.mp3']) {
+      const path = file(name);
+      await writeFile(path, await readFile(file('scene.mp3')));
+      expect((await probeAudio(path)).codec).toBe('mp3');
+      expect(Math.abs((await collect(decodeAudio(path))).length - base.length)).toBeLessThan(500);
+    }
+  });
+
   it('gives nothing (and no error) when startSec is past the end', async () => {
     expect((await collect(decodeAudio(baseWav, { startSec: 3600 }))).length).toBe(0);
   });

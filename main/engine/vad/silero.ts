@@ -81,6 +81,7 @@ export class SileroVad {
   private offsetSec = 0;
   private frameIndex = 0;
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly srTensor = new ort.Tensor('int64', BigInt64Array.of(BigInt(VAD_SAMPLE_RATE)), []);
   private disposed = false;
 
   private constructor(
@@ -252,7 +253,7 @@ export class SileroVad {
       input: new ort.Tensor('float32', stream.input, [1, stream.input.length]),
       state: new ort.Tensor('float32', stream.state, [2, 1, 128]),
     };
-    if (this.hasSrInput) feeds.sr = new ort.Tensor('int64', BigInt64Array.of(BigInt(VAD_SAMPLE_RATE)), []);
+    if (this.hasSrInput) feeds.sr = this.srTensor;
     const result = await this.session.run(feeds);
     const [probName, stateName] = this.session.outputNames;
     const prob = result[probName ?? 'output'];
