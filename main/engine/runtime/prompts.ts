@@ -24,9 +24,13 @@ export function buildTranscribePrompt(language?: string): string {
   return `[INST]${MEDIA_MARKER}[/INST]${lang}[TRANSCRIBE]`;
 }
 
+/** Control-token spellings a user's text must not smuggle into the prompt (it is tokenized with parse_special). */
+const CONTROL_TEXT =
+  /\[\/?(?:INST|BEGIN_AUDIO|AUDIO|TRANSCRIBE|SYSTEM_PROMPT|TOOL_CALLS|AVAILABLE_TOOLS)\]|<\/?s>|<unk>/g;
+
 /** Understanding mode: `[INST][BEGIN_AUDIO]…question[/INST]`. */
 export function buildAskPrompt(question: string): string {
   if (question.includes(MEDIA_MARKER))
     throw new RotorError('INTERNAL', 'the question must not contain the media marker');
-  return `[INST]${MEDIA_MARKER}${question}[/INST]`;
+  return `[INST]${MEDIA_MARKER}${question.replace(CONTROL_TEXT, '')}[/INST]`;
 }
