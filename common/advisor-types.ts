@@ -43,6 +43,11 @@ export interface ModelDescription {
   tokenEmbdBytes: number;
   /** Output head + final norm bytes (offloaded only with every layer). */
   outputBytes: number;
+  /**
+   * Bytes of matrix-multiplication weights (2-D, rows a multiple of 8) by ggml type id, per layer and for the output
+   * head: what the CPU backend may repack into its interleaved layout.
+   */
+  matmulBytesByType: { layers: Record<number, number>[]; output: Record<number, number> };
   encoder: EncoderDims | null;
   mmprojBytes: number;
   /** True when sizes come from a catalog estimate instead of a file header. */
@@ -90,6 +95,11 @@ export interface PoolUsage {
   total: number;
   /** What the advisor lets this configuration use in this pool (free minus safety margin). */
   budget: number;
+  /**
+   * Mapped file pages of weights the CPU backend repacked: llama.cpp's buffers count them a second time, but they are
+   * clean page cache the OS reclaims, so they are not in `total`.
+   */
+  reclaimable: number;
 }
 
 export type TokenRate = 'pooled' | 'reference';

@@ -54,6 +54,7 @@ const pool: Validator<PoolUsage> = object({
   breakdown,
   total: bytes,
   budget: bytes,
+  reclaimable: bytes,
 });
 const contextPlan: Validator<ContextPlan> = object({
   audioTokensPerWindow: count,

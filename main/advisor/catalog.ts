@@ -49,6 +49,22 @@ function encoderParams(e: EncoderDims): number {
 const GB = 1e9;
 const Q4_K_M_TEXT_BYTES = 2.47 * GB;
 
+/** How a variant's layer and output weights split over ggml types (decides what the CPU backend repacks). */
+interface TypeMix {
+  /** ggml type id → share of a layer's matmul bytes. */
+  layers: Record<number, number>;
+  outputType: number;
+}
+
+// Q4_K_M layer shares measured on the real-dimension fixture quantized by llama-quantize: 1508.63 MiB Q4_K,
+// 310.08 MiB Q6_K; llama.cpp's K-quant mixes give the output head Q6_K.
+const MIX: Record<string, TypeMix> = {
+  F16: { layers: { 1: 1 }, outputType: 1 },
+  Q8_0: { layers: { 8: 1 }, outputType: 8 },
+  Q5_K_M: { layers: { 13: 0.83, 14: 0.17 }, outputType: 14 },
+  Q4_K_M: { layers: { 12: 0.8295, 14: 0.1705 }, outputType: 14 },
+};
+
 function approximateModel(
   variant: string,
   bitsPerWeight: number,
@@ -63,6 +79,10 @@ function approximateModel(
   const layerBytes = new Array<number>(VOXTRAL_DECODER.nLayer).fill(bytes(p.layer));
   const tokenEmbdBytes = bytes(p.embd);
   const outputBytes = bytes(p.output);
+  const mix = MIX[variant] ?? { layers: {}, outputType: 0 };
+  const layerMix = Object.fromEntries(
+    Object.entries(mix.layers).map(([t, share]) => [t, Math.round(bytes(p.layer) * share)]),
+  );
   return {
     variant,
     decoder: VOXTRAL_DECODER,
@@ -70,6 +90,10 @@ function approximateModel(
     layerBytes,
     tokenEmbdBytes,
     outputBytes,
+    matmulBytesByType: {
+      layers: layerBytes.map(() => ({ ...layerMix })),
+      output: { [mix.outputType]: outputBytes },
+    },
     encoder: VOXTRAL_ENCODER,
     mmprojBytes: Math.round((encoderParams(VOXTRAL_ENCODER) * mmprojBits) / 8),
     approximate,

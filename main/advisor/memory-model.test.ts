@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { RotorError } from '../../common/errors';
 import type { RunConfig } from '../../common/advisor-types';
 import { writeSyntheticVoxtral } from '../../fixtures/voxtral';
-import { VOXTRAL_DECODER, VOXTRAL_VARIANTS } from './catalog';
+import { VOXTRAL_DECODER, VOXTRAL_ENCODER, VOXTRAL_VARIANTS } from './catalog';
 import { tensorBytes } from './ggml-sizes';
 import {
   GiB,
@@ -14,9 +14,12 @@ import {
   contextPlan,
   decoderComputeBytes,
   describeModel,
+  encoderComputeBytes,
   estimateMemory,
   kvBytesPerToken,
   offloadSplit,
+  repackTypes,
+  repackedBytes,
   tokensPerChunk,
 } from './memory-model';
 import { readModelDescription } from './model-info';
@@ -101,12 +104,21 @@ describe('context for an audio window', () => {
 });
 
 describe('working buffers', () => {
-  it('grows with context and is far larger without flash attention at long context', () => {
-    const at = (n: number, fa: boolean) => decoderComputeBytes(VOXTRAL_DECODER, n, fa);
-    expect(at(16384, true)).toBeGreaterThan(at(4096, true));
-    expect(at(32768, false)).toBeGreaterThan(4 * at(32768, true));
-    // the output head dominates at short context: n_vocab × n_ubatch f32 = 256 MiB
-    expect(at(4096, true)).toBeGreaterThanOrEqual(131072 * 512 * 4);
+  // buffers measured with the runtime on the real-dimension model (CPU backend, n_ubatch 512), see bench/advisor.ts
+  it('reproduces the measured decoder compute buffers', () => {
+    const mib = (n: number, fa: boolean) => decoderComputeBytes(VOXTRAL_DECODER, n, fa) / 2 ** 20;
+    for (const n of [2048, 8192, 16384, 32768]) expect(mib(n, true)).toBeCloseTo(268.0, 1);
+    // a quantized (rotated) V cache: 274.00 MiB measured in most configurations
+    expect(decoderComputeBytes(VOXTRAL_DECODER, 12288, true, 512, true) / 2 ** 20).toBeCloseTo(274.0, 1);
+    expect(mib(4096, false)).toBeCloseTo(302.01, 1);
+    expect(mib(8192, false)).toBeCloseTo(566.01, 1);
+    expect(mib(32768, false)).toBeGreaterThan(4 * mib(32768, true));
+  });
+
+  it('reproduces the measured encoder compute buffer', () => {
+    expect(encoderComputeBytes(VOXTRAL_ENCODER) / 2 ** 20).toBeCloseTo(51.27, 2);
+    // without flash attention the 1500×1500×20 scores dominate
+    expect(encoderComputeBytes(VOXTRAL_ENCODER, false)).toBeGreaterThan(1500 * 1500 * 20 * 4);
   });
 });
 
@@ -210,5 +222,29 @@ describe('model description from GGUF headers', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('CPU weight repacking', () => {
+  // measured: the Q4_K_M fixture's CPU_REPACK buffer held exactly its 1508.63 MiB of blk Q4_K tensors (AVX2 host)
+  it('picks the types ggml-cpu repacks for the host SIMD', () => {
+    expect([...repackTypes(['avx2', 'fma'])].sort((a, b) => a - b)).toEqual([2, 12, 20, 39]);
+    expect(repackTypes(['sse4_2']).size).toBe(0);
+    expect(repackTypes(['neon', 'dotprod']).has(14)).toBe(true);
+    expect(repackTypes(['neon']).size).toBe(0);
+  });
+
+  it('counts repacked layers on the CPU only, as reclaimable and outside the total', () => {
+    const x86 = repackedBytes(q4, 0, ['avx2']);
+    const q4kShare =
+      Object.values(q4.matmulBytesByType.layers[0]!).length > 0 ? q4.matmulBytesByType.layers[0]![12]! : 0;
+    expect(x86).toBe(30 * q4kShare);
+    expect(repackedBytes(q4, 0, ['neon', 'dotprod'])).toBeGreaterThan(x86);
+    expect(repackedBytes(q4, 31, ['avx2'])).toBe(0);
+    expect(repackedBytes(q4, 16, ['avx2'])).toBe(15 * q4kShare);
+    const e = estimateMemory(q4, config(), PROFILES.cpu8);
+    expect(e.pools[0]!.reclaimable).toBe(x86);
+    expect(e.pools[0]!.total).toBe(breakdownTotal(e.pools[0]!.breakdown));
+    expect(e.pools[0]!.breakdown.weights).toBe(q4.weightBytes);
   });
 });

@@ -37,8 +37,9 @@ export const OUTPUT_TOKENS_PER_SECOND = 5;
 export const MIN_OUTPUT_TOKENS = 64;
 
 /**
- * Fixed costs and calibration of the working-buffer formulas. `computeScale` factors are fitted against the runtime's
- * measured compute buffers (bench/advisor.ts; see main/advisor/README.md).
+ * Fixed costs and calibration of the working-buffer formulas. The compute formulas below reproduce the CPU
+ * backend's measured buffers exactly (bench/advisor.ts); the scale factors stay 1 until a GPU backend's buffers
+ * are measured (CUDA/Metal pick other kernels and may keep other intermediates).
  */
 export const CALIBRATION = {
   nUbatch: 512,
@@ -137,49 +138,54 @@ export function contextPlan(model: ModelDescription, config: RunConfig): Context
 // Working buffers
 
 /**
- * Decoder compute buffer: ggml-alloc reserves the worst-case prompt graph (n_tokens = min(n_ctx, n_ubatch), outputs
- * for every token of the ubatch, llama-context.cpp sched_reserve) and reuses memory between nodes, so the size is
+ * Decoder compute buffer: ggml-alloc reserves the worst-case prompt graph (n_tokens = min(n_ctx, n_ubatch), one
+ * output per token of the ubatch, llama-context.cpp sched_reserve) and reuses memory between nodes, so the size is
  * the peak of live tensors, not their sum. The candidates for the peak:
- *  - the output head: logits [n_vocab, n_out] f32 beside the normed hidden state;
- *  - the FFN: gate and up [n_ff, n_tok] plus their product and the residual;
- *  - attention: without flash attention KQ [n_kv, n_tok, n_head] f32 (and its softmax); with it only Q/out rows.
- * The KQ mask [n_kv, n_tok] (f16 with flash attention, f32 without) is a graph input alive the whole time.
+ *  - the output head: logits [n_vocab, n_tok] f32 beside two hidden states;
+ *  - a layer's FFN: gate, up and their product [n_ff, n_tok] beside two hidden states;
+ *  - attention: with flash attention Q/K/V rows only; without it the scores KQ [n_kv, n_tok, n_head] f32 (softmax
+ *    runs in place) plus Q, KQV and the permuted copies, fitted as 6.335 hidden states;
+ * the KQ mask [n_kv, n_tok] (f16 with flash attention, f32 without) is alive during the layers.
+ * Measured on the real-dimension model (bench/advisor.ts, CPU, n_ubatch 512): 268.00 MiB with flash attention at
+ * every n_ctx from 2k to 32k with an f16 V cache (= the output head), 274.00 MiB with a quantized V in most
+ * cases, 302.01 / 566.01 / 1094.01 MiB without flash attention at 4k / 8k / 16k.
  */
 export function decoderComputeBytes(
   dims: DecoderDims,
   nCtx: number,
   flashAttention: boolean,
   nUbatch = CALIBRATION.nUbatch,
+  rotatedV = false,
 ): number {
   const nTok = Math.min(nCtx, nUbatch);
   const f32 = 4;
   const hidden = dims.nEmbd * nTok * f32;
   const qRows = dims.nHead * dims.headDimK * nTok * f32;
-  const output = dims.nVocab * nTok * f32 + 2 * hidden;
-  const ffn = 3 * dims.nFf * nTok * f32 + 2 * hidden;
-  const attention = flashAttention
-    ? 3 * qRows + 2 * hidden
-    : 2 * nCtx * nTok * dims.nHead * f32 + qRows + 2 * hidden;
   const mask = nCtx * pad(nTok, 64) * (flashAttention ? 2 : 4);
-  return Math.round(Math.max(output, ffn, attention) * CALIBRATION.decoderComputeScale + mask);
+  // a quantized V cache gets a Hadamard rotation (llama-kv-cache.cpp attn_rot_v): its extra tensors leave one more
+  // hidden state's worth in the peak in 7 of the 9 measured cases (at two it was absorbed): plan for it
+  const output = dims.nVocab * nTok * f32 + (rotatedV ? 3 : 2) * hidden;
+  const ffn = 3 * dims.nFf * nTok * f32 + 2 * hidden + mask;
+  const attention = flashAttention
+    ? 3 * qRows + 2 * hidden + mask
+    : nCtx * nTok * dims.nHead * f32 + 6.335 * hidden + mask;
+  return Math.round(Math.max(output, ffn, attention) * CALIBRATION.decoderComputeScale);
 }
 
 /**
- * Encoder compute buffer for one 30 s chunk (Whisper-style, clip.cpp): mel input [n_mel, 3000], two convolutions
- * (the first at 3000 positions), then per layer hidden [width, 1500] states, the FFN [n_ff, 1500] and attention
- * scores [1500, 1500, n_head] f32 (clip's flash attention is off unless the runtime turns it on).
+ * Encoder compute buffer for one 30 s chunk (Whisper-style, clip.cpp): per layer the FFN [n_ff, 1500] f32 beside
+ * three hidden states [width, 1500]; without flash attention the scores [1500, 1500, n_head] f32 can dominate; the
+ * first convolution runs at 3000 positions. mtmd's flash attention "auto" resolves to on where the backend supports
+ * it. Measured on the real-dimension mmproj (CPU): 51.27 MiB = 5120·1500·4 + 3·1280·1500·4 bytes exactly.
  */
-export function encoderComputeBytes(enc: EncoderDims, flashAttention = false): number {
+export function encoderComputeBytes(enc: EncoderDims, flashAttention = true): number {
   const f32 = 4;
   const P = enc.positions;
-  const frames = P * 2;
-  const mel = enc.nMel * frames * f32;
-  const conv = enc.nEmbd * frames * f32 * 2 + enc.nMel * 3 * frames * f32; // im2col of the first conv
   const hidden = enc.nEmbd * P * f32;
-  const ffn = 2 * enc.nFf * P * f32 + 2 * hidden;
-  const attention = flashAttention ? 4 * hidden : 2 * P * P * enc.nHead * f32 + 3 * hidden;
-  const projector = (enc.nEmbd * 4 + 2 * enc.projDim) * (P / 4) * f32;
-  return Math.round((mel + Math.max(conv, ffn, attention, projector)) * CALIBRATION.encoderComputeScale);
+  const ffn = enc.nFf * P * f32 + 3 * hidden;
+  const conv = 2 * enc.nEmbd * 2 * P * f32 + enc.nMel * 3 * 2 * P * f32;
+  const attention = flashAttention ? 5 * hidden : P * P * enc.nHead * f32 + 3 * hidden;
+  return Math.round(Math.max(ffn, conv, attention) * CALIBRATION.encoderComputeScale);
 }
 
 /** Host output buffer: logits for n_seq outputs (llama-context.cpp output_reserve; grows for batches with more outputs). */
@@ -230,6 +236,34 @@ export function poolBudget(hw: HardwareInfo, pool: MemoryPool): number {
   return Math.max(0, free * keep - SAFETY.ramReserve);
 }
 
+/**
+ * Weight types the CPU backend repacks into interleaved layouts for its matmul kernels (ggml-cpu/repack.cpp
+ * ggml_repack_get_optimal_repack_type, v0.5.0), by the SIMD features that enable them. The repacked copy lives in a
+ * CPU_REPACK buffer while the file mapping still spans the originals.
+ */
+export function repackTypes(simd: readonly string[]): Set<number> {
+  const has = (f: string) => simd.includes(f);
+  const out = new Set<number>();
+  if (has('avx2')) [2, 12, 20, 39].forEach((t) => out.add(t)); // Q4_0, Q4_K, IQ4_NL, MXFP4
+  if (has('avx512f')) out.add(10); // Q2_K
+  if (has('neon') && (has('dotprod') || has('i8mm'))) [2, 12, 13, 14, 20, 8, 39].forEach((t) => out.add(t)); // + Q5_K, Q6_K, Q8_0
+  return out;
+}
+
+/** Bytes the CPU backend repacks for the decoder parts that stay on the CPU. */
+export function repackedBytes(model: ModelDescription, gpuLayers: number, simd: readonly string[]): number {
+  const types = repackTypes(simd);
+  if (types.size === 0) return 0;
+  const { gpuLayerCount, outputOnGpu } = offloadSplit(model, gpuLayers);
+  const sum = (byType: Record<number, number>) =>
+    Object.entries(byType).reduce((a, [t, b]) => a + (types.has(Number(t)) ? b : 0), 0);
+  let bytes = 0;
+  const cpuLayers = model.decoder.nLayer - gpuLayerCount;
+  for (let il = 0; il < cpuLayers; il++) bytes += sum(model.matmulBytesByType.layers[il] ?? {});
+  if (!outputOnGpu) bytes += sum(model.matmulBytesByType.output);
+  return bytes;
+}
+
 /** The model's bytes after n layers of GPU offload, split host / device. */
 function splitWeights(model: ModelDescription, gpuLayers: number): { host: number; device: number } {
   const { gpuLayerCount, outputOnGpu } = offloadSplit(model, gpuLayers);
@@ -241,8 +275,10 @@ function splitWeights(model: ModelDescription, gpuLayers: number): { host: numbe
 }
 
 export interface EstimateOptions {
-  /** Measured or expected flash-attention state of the encoder (clip). */
+  /** Flash-attention state of the encoder (clip); mtmd's "auto" turns it on where supported. */
   encoderFlashAttention?: boolean;
+  /** KV cells to plan for instead of those the audio window needs (a context created with an explicit size). */
+  nCtx?: number;
 }
 
 /** Predicted allocation of one configuration on one machine, per memory pool. */
@@ -252,7 +288,8 @@ export function estimateMemory(
   hw: HardwareInfo,
   options: EstimateOptions = {},
 ): MemoryEstimate {
-  const context = contextPlan(model, config);
+  const planned = contextPlan(model, config);
+  const context = options.nCtx !== undefined ? { ...planned, nCtx: pad(options.nCtx, 256) } : planned;
   const perToken = kvBytesPerToken(model.decoder, config.kvTypeK, config.kvTypeV);
   const n = model.decoder.nLayer;
   const gpu = primaryGpu(hw);
@@ -261,9 +298,16 @@ export function estimateMemory(
   const kvTotal = perToken * context.nCtx;
   const kvDevice = (kvTotal * gpuLayerCount) / n;
   const weights = splitWeights(model, gpuLayers);
-  const decoderCompute = decoderComputeBytes(model.decoder, context.nCtx, config.flashAttention);
+  const decoderCompute = decoderComputeBytes(
+    model.decoder,
+    context.nCtx,
+    config.flashAttention,
+    CALIBRATION.nUbatch,
+    kvCacheTypeInfo(config.kvTypeV).family !== 'float' && model.decoder.headDimV % 64 === 0,
+  );
+  const reclaimable = repackedBytes(model, gpuLayers, hw.cpu.simd);
   const encoderCompute = model.encoder
-    ? encoderComputeBytes(model.encoder, options.encoderFlashAttention ?? false)
+    ? encoderComputeBytes(model.encoder, options.encoderFlashAttention ?? true)
     : 0;
   const output = outputBufferBytes(model.decoder, config.parallelWindows);
 
@@ -308,15 +352,23 @@ export function estimateMemory(
       breakdown: merged,
       total: breakdownTotal(merged),
       budget: poolBudget(hw, 'unified'),
+      reclaimable,
     });
   } else {
-    pools.push({ pool: 'ram', breakdown: host, total: breakdownTotal(host), budget: poolBudget(hw, 'ram') });
+    pools.push({
+      pool: 'ram',
+      breakdown: host,
+      total: breakdownTotal(host),
+      budget: poolBudget(hw, 'ram'),
+      reclaimable,
+    });
     if (gpuLayers > 0)
       pools.push({
         pool: 'vram',
         breakdown: device,
         total: breakdownTotal(device),
         budget: poolBudget(hw, 'vram'),
+        reclaimable: 0,
       });
   }
   let tightest = pools[0]!;
@@ -397,6 +449,19 @@ export function describeModel(
   };
   if (!decoder.nVocab) throw new RotorError('MODEL_NOT_GGUF', 'The model header gives no vocabulary size.');
   const layerBytes = new Array<number>(decoder.nLayer).fill(0);
+  const matmul: ModelDescription['matmulBytesByType'] = {
+    layers: Array.from({ length: decoder.nLayer }, () => ({})),
+    output: {},
+  };
+  const addMatmul = (
+    into: Record<number, number> | undefined,
+    t: (typeof tensors)[number],
+    bytes: number,
+  ) => {
+    if (into && t.dimensions.length === 2 && Number(t.dimensions[1]) % 8 === 0) {
+      into[t.ggmlType] = (into[t.ggmlType] ?? 0) + bytes;
+    }
+  };
   let weightBytes = 0;
   let tokenEmbdBytes = 0;
   let outputBytes = 0;
@@ -404,9 +469,14 @@ export function describeModel(
     const bytes = sizeOf(t.ggmlType, t.dimensions);
     weightBytes += bytes;
     const m = /^blk\.(\d+)\./.exec(t.name);
-    if (m) layerBytes[Number(m[1])] = (layerBytes[Number(m[1])] ?? 0) + bytes;
-    else if (t.name.startsWith('token_embd')) tokenEmbdBytes += bytes;
-    else outputBytes += bytes;
+    if (m) {
+      layerBytes[Number(m[1])] = (layerBytes[Number(m[1])] ?? 0) + bytes;
+      addMatmul(matmul.layers[Number(m[1])], t, bytes);
+    } else if (t.name.startsWith('token_embd')) tokenEmbdBytes += bytes;
+    else {
+      outputBytes += bytes;
+      addMatmul(matmul.output, t, bytes);
+    }
   }
   let encoder: EncoderDims | null = null;
   let mmprojBytes = 0;
@@ -429,6 +499,7 @@ export function describeModel(
     layerBytes,
     tokenEmbdBytes,
     outputBytes,
+    matmulBytesByType: matmul,
     encoder,
     mmprojBytes,
     approximate: false,
