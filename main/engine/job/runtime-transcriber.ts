@@ -26,6 +26,21 @@ export class RuntimeTranscriber implements Transcriber {
     readonly maxParallel: number,
   ) {}
 
+  /**
+   * The native context may still be releasing the previous decode when its result arrives (ENGINE_BUSY on an
+   * immediate next call); wait briefly instead of failing the job.
+   */
+  private async whenFree<T>(call: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await call();
+      } catch (error) {
+        if (!(error instanceof RotorError && error.code === 'ENGINE_BUSY') || attempt >= 100) throw error;
+        await new Promise((r) => setTimeout(r, Math.min(50, 2 + attempt * 2)));
+      }
+    }
+  }
+
   async transcribe(windows: WindowRequest[], opts: TranscribeOptions = {}): Promise<WindowResult[]> {
     if (windows.length > this.maxParallel) {
       throw new RotorError(
@@ -34,19 +49,21 @@ export class RuntimeTranscriber implements Transcriber {
       );
     }
     try {
-      const res = await this.ctx.transcribe(
-        windows.map((w) => ({
-          pcm: w.pcm,
-          maxTokens: w.maxTokens,
-          ...(w.language ? { language: w.language } : {}),
-          ...(w.repetitionPenalty !== undefined ? { repetitionPenalty: w.repetitionPenalty } : {}),
-        })),
-        {
-          ...(opts.signal ? { signal: opts.signal } : {}),
-          ...(opts.onPiece
-            ? { onPiece: (i: number, text: string) => opts.onPiece!(windows[i]!.windowId, text) }
-            : {}),
-        },
+      const res = await this.whenFree(() =>
+        this.ctx.transcribe(
+          windows.map((w) => ({
+            pcm: w.pcm,
+            maxTokens: w.maxTokens,
+            ...(w.language ? { language: w.language } : {}),
+            ...(w.repetitionPenalty !== undefined ? { repetitionPenalty: w.repetitionPenalty } : {}),
+          })),
+          {
+            ...(opts.signal ? { signal: opts.signal } : {}),
+            ...(opts.onPiece
+              ? { onPiece: (i: number, text: string) => opts.onPiece!(windows[i]!.windowId, text) }
+              : {}),
+          },
+        ),
       );
       return res.windows.map((r) => ({
         text: r.text,
