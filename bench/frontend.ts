@@ -15,10 +15,57 @@ import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeAudio } from '../main/engine/audio/decode';
-import { SileroVad } from '../main/engine/vad/silero';
+import { SileroVad, type SpeechRegion } from '../main/engine/vad/silero';
 import { type MeetingTruth, generateMeeting } from '../fixtures/audio-long';
 
 type Mode = 'decode' | 'decode+vad';
+
+interface VadAccuracy {
+  sentences: number;
+  /** Sentences no region touches. */
+  missed: number;
+  /** Regions that touch no sentence (speech found in a silence). */
+  falseRegions: number;
+  /** |region start - sentence start| and |region end - sentence end| in ms, over sentences matched alone. */
+  onsetMs: { median: number; p95: number; max: number };
+  offsetMs: { median: number; p95: number; max: number };
+}
+
+function stats(xs: number[]): { median: number; p95: number; max: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (q: number): number => Math.round(s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN);
+  return { median: at(0.5), p95: at(0.95), max: Math.round(s.at(-1) ?? NaN) };
+}
+
+/** Compares VAD regions with the ground-truth sentences (padding included, as the scheduler sees them). */
+function vadAccuracy(truth: MeetingTruth, regions: SpeechRegion[]): VadAccuracy {
+  const overlaps = (
+    a: { startSec: number; endSec: number },
+    b: { startSec: number; endSec: number },
+  ): boolean => a.startSec < b.endSec && b.startSec < a.endSec;
+  const onset: number[] = [];
+  const offset: number[] = [];
+  let missed = 0;
+  for (const s of truth.sentences) {
+    const mine = regions.filter((r) => overlaps(r, s));
+    if (mine.length === 0) {
+      missed++;
+      continue;
+    }
+    // a region shared with a neighbouring sentence says nothing about this sentence's own boundary
+    const alone = (r: SpeechRegion): boolean => truth.sentences.filter((t) => overlaps(r, t)).length === 1;
+    if (alone(mine[0]!)) onset.push(Math.abs(mine[0]!.startSec - s.startSec) * 1000);
+    if (alone(mine.at(-1)!)) offset.push(Math.abs(mine.at(-1)!.endSec - s.endSec) * 1000);
+  }
+  const falseRegions = regions.filter((r) => !truth.sentences.some((s) => overlaps(r, s))).length;
+  return {
+    sentences: truth.sentences.length,
+    missed,
+    falseRegions,
+    onsetMs: stats(onset),
+    offsetMs: stats(offset),
+  };
+}
 
 interface RunResult {
   mode: Mode;
@@ -30,6 +77,7 @@ interface RunResult {
   startRssMiB: number;
   /** Highest RSS seen in each tenth of the audio: flat when memory does not grow with length. */
   rssByTenthMiB: number[];
+  accuracy: VadAccuracy | null;
   /** CPU seconds of the Node process alone (the VAD runs here). */
   nodeCpuSec: number;
   /** CPU seconds of Node plus its ffmpeg children (Linux, measured with /usr/bin/time), else null. */
@@ -46,7 +94,7 @@ async function measure(mode: Mode, minutes: number, truthPath: string): Promise<
   const vad = mode === 'decode+vad' ? await SileroVad.load() : null;
   const startRss = process.memoryUsage().rss;
   let samples = 0;
-  let regions = 0;
+  const regions: SpeechRegion[] = [];
   const tenths = Array<number>(10).fill(0);
   const tenthSamples = (truth.durationSec * 16_000) / 10;
   const t0 = performance.now();
@@ -55,11 +103,11 @@ async function measure(mode: Mode, minutes: number, truthPath: string): Promise<
     vad?.reset(part.startSec);
     for await (const chunk of decodeAudio(join(dir, part.file))) {
       samples += chunk.length;
-      if (vad) regions += (await vad.push(chunk)).length;
+      if (vad) regions.push(...(await vad.push(chunk)));
       const tenth = Math.min(9, Math.floor(samples / tenthSamples));
       tenths[tenth] = Math.max(tenths[tenth]!, process.memoryUsage().rss);
     }
-    if (vad) regions += (await vad.flush()).length;
+    if (vad) regions.push(...(await vad.flush()));
   }
   const wallSec = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(c0);
@@ -69,7 +117,8 @@ async function measure(mode: Mode, minutes: number, truthPath: string): Promise<
     minutes,
     audioSec: samples / 16_000,
     wallSec,
-    regions,
+    regions: regions.length,
+    accuracy: vad ? vadAccuracy(truth, regions) : null,
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
     startRssMiB: startRss / 1024 / 1024,
     rssByTenthMiB: tenths.map((b) => Math.round(b / 1024 / 1024)),
@@ -138,6 +187,14 @@ async function main(argv: string[]): Promise<void> {
           `${r.totalCpuSec ? (r.audioSec / r.totalCpuSec).toFixed(1) : '?'} audio s per CPU s, ` +
           `peak RSS ${r.peakRssMiB.toFixed(0)} MiB (by tenth of the audio: ${r.rssByTenthMiB.join(' ')})`,
       );
+      if (r.accuracy) {
+        const a = r.accuracy;
+        console.error(
+          `           VAD vs truth: ${a.sentences} sentences, ${a.missed} missed, ${a.falseRegions} regions in silence, ` +
+            `onset error median/p95/max ${a.onsetMs.median}/${a.onsetMs.p95}/${a.onsetMs.max} ms, ` +
+            `offset ${a.offsetMs.median}/${a.offsetMs.p95}/${a.offsetMs.max} ms`,
+        );
+      }
     }
   }
   const rows = results.map((r) => ({
@@ -153,6 +210,7 @@ async function main(argv: string[]): Promise<void> {
     peakRssMiB: Math.round(r.peakRssMiB),
     rssByTenthMiB: r.rssByTenthMiB.join(' '),
     speechRegions: r.regions,
+    vadAccuracy: r.accuracy,
   }));
   console.log(
     JSON.stringify(
