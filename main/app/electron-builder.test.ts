@@ -48,7 +48,9 @@ describe('electron-builder.yml', () => {
     expect(files).toEqual(expect.arrayContaining(['out/main/**', 'out/preload/**', 'out/renderer/**']));
     expect(files).toContain('native/build/Release/rotorscribe.node');
     expect(pkg.main.startsWith('out/main/')).toBe(true);
-    for (const source of ['main/**', 'renderer/**', 'preload/**', 'fixtures/**', 'tests/**']) {
+    // node-llama-cpp's prebuilt inference binaries (~670 MB) are never used by the app.
+    expect(files).toContain('!node_modules/@node-llama-cpp/**');
+    for (const source of ['main/**', 'renderer/**', 'preload/**', 'fixtures/**', 'tests/**', '.cache/**']) {
       expect(files).not.toContain(source);
     }
   });
