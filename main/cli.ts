@@ -373,6 +373,26 @@ const transcribe: Handler = async (args, io, deps) => {
 
 // ---------------------------------------------------------------------------------------------- table
 
+const doctor: Handler = async (args, io) => {
+  const { values, positionals } = parse(args, {
+    json: { type: 'boolean' },
+    model: { type: 'string' },
+    mmproj: { type: 'string' },
+  });
+  if (positionals.length) throw usageError(`Unexpected argument '${String(positionals[0])}'.`);
+  const { runDoctor } = await import('./advisor/doctor');
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const modelPath = str(values.model) ?? io.env['ROTORSCRIBE_MODEL'];
+  const mmprojPath = str(values.mmproj) ?? io.env['ROTORSCRIBE_MMPROJ'];
+  const { text } = await runDoctor({
+    json: values.json === true,
+    ...(modelPath ? { modelPath: resolve(io.cwd, modelPath) } : {}),
+    ...(mmprojPath ? { mmprojPath: resolve(io.cwd, mmprojPath) } : {}),
+  });
+  io.stdout.write(`${text}\n`);
+  return EXIT.ok;
+};
+
 function stub(what: string, issue: string): Handler {
   return async (_args, io) => {
     io.stderr.write(`rotorscribe: ${what} is not available in this build yet (it arrives with ${issue}).\n`);
@@ -399,8 +419,12 @@ export const COMMANDS: Record<string, Command> = {
   },
   doctor: {
     summary: 'Hardware report and recommended configuration.',
-    usage: 'rotorscribe doctor [--json]',
-    run: stub('`doctor`', 'issue 6 (settings: hardware-based recommendation)'),
+    usage: [
+      'rotorscribe doctor [--json] [--model FILE --mmproj FILE]',
+      '  --model FILE --mmproj FILE   size the recommendation from these GGUF headers (or ROTORSCRIBE_MODEL / ROTORSCRIBE_MMPROJ)',
+      '  --json                       the full report as JSON',
+    ].join('\n'),
+    run: doctor,
   },
   models: {
     summary: 'List, download and check models.',

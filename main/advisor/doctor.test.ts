@@ -61,3 +61,36 @@ describe('doctor', () => {
     }
   });
 });
+
+describe('rotorscribe doctor (CLI)', () => {
+  const io = () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    return {
+      out,
+      err,
+      io: {
+        stdout: { write: (t: string) => out.push(t) },
+        stderr: { write: (t: string) => err.push(t) },
+        env: {},
+        cwd: process.cwd(),
+      },
+    };
+  };
+
+  it('prints the JSON report of this machine and exits 0', async () => {
+    const { main } = await import('../cli');
+    const t = io();
+    expect(await main(['doctor', '--json'], t.io)).toBe(0);
+    const report = JSON.parse(t.out.join('')) as AdvisorReport;
+    expect(report.hardware.cpu.logicalCores).toBeGreaterThan(0);
+    expect(report.cacheTable.map((r) => r.kvType)).toContain('q8_0');
+  });
+
+  it('refuses unknown options as a usage error', async () => {
+    const { main } = await import('../cli');
+    const t = io();
+    expect(await main(['doctor', '--bogus'], t.io)).toBe(2);
+    expect(t.err.join('')).toMatch(/INVALID_ARGUMENT/);
+  });
+});

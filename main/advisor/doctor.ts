@@ -6,10 +6,13 @@ import { formatBytes, formatKiB } from '../../common/format-bytes';
 import type { AdvisorReport, PoolUsage } from '../../common/advisor-types';
 import { summarizeHardware } from './probe-parse';
 import { createAdvisor, type AdvisorDeps } from './report';
+import { runtimeAdvisorDeps } from './runtime-deps';
 import { poolName } from './recommend';
 
 export interface DoctorOptions extends AdvisorDeps {
   json?: boolean;
+  /** Ask the native runtime for GPUs and built cache types (default: yes unless hardware is given). */
+  useRuntime?: boolean;
 }
 
 function poolLine(p: PoolUsage): string {
@@ -58,7 +61,8 @@ export function formatDoctor(report: AdvisorReport): string {
 }
 
 export async function runDoctor(opts: DoctorOptions = {}): Promise<{ report: AdvisorReport; text: string }> {
-  const advisor = await createAdvisor(opts);
+  const useRuntime = opts.useRuntime ?? (opts.hardware === undefined && opts.listDevices === undefined);
+  const advisor = await createAdvisor(useRuntime ? { ...(await runtimeAdvisorDeps()), ...opts } : opts);
   const report = advisor.report();
   return { report, text: opts.json ? JSON.stringify(report, null, 2) : formatDoctor(report) };
 }
