@@ -219,6 +219,20 @@ describe('shell in Debian Chromium, built renderer + built preload + real main h
     );
   });
 
+  it('fits the minimum window size (720×480) without horizontal scrolling', async () => {
+    const { page } = app;
+    await page.setViewportSize({ width: 720, height: 480 });
+    await page.getByRole('button', { name: 'Engine status' }).click();
+    await page
+      .getByRole('status')
+      .getByText(/Engine ready · pid/)
+      .waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await app.screenshot('shell-min-size');
+    await page.setViewportSize({ width: 1200, height: 760 });
+  });
+
   it('saw no page errors and no CSP violations', () => {
     expect(app.pageErrors).toEqual([]);
   });

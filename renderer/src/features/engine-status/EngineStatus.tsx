@@ -47,6 +47,7 @@ export function EngineStatus() {
         id="engine-status-text"
         role="status"
         aria-live="polite"
+        title={text}
         className={`engine-status__text tone-${tone}`}
       >
         {text}
