@@ -1,5 +1,6 @@
 import { fork } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EngineTransport, TransportFactory } from './transport';
 
@@ -20,7 +21,7 @@ export function workerFromSource(): WorkerEntry {
 
 /** The electron-vite build output (out/main/engine-worker.js): plain ESM that Node 24 and Electron both run. */
 export function workerFromBuild(outMainDir: string): WorkerEntry {
-  return { modulePath: `${outMainDir.replace(/\/$/, '')}/engine-worker.js`, execArgv: [] };
+  return { modulePath: path.join(outMainDir, 'engine-worker.js'), execArgv: [] };
 }
 
 /** child_process.fork with structured-clone ('advanced') serialization so Float32Array PCM survives the trip. */
