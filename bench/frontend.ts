@@ -7,6 +7,7 @@
  *
  *   npm run bench:frontend                    # 10 min and 120 min
  *   npm run bench:frontend -- --minutes 10,30 # other lengths
+ *   npm run bench:frontend -- --hifi          # parts at 48 kHz stereo instead of 16 kHz mono
  * Meetings are cached in .cache/bench/ (generation needs espeak-ng, sox and a system ffmpeg).
  */
 import { spawn } from 'node:child_process';
@@ -165,14 +166,17 @@ async function main(argv: string[]): Promise<void> {
   }
   const i = argv.indexOf('--minutes');
   const lengths = (i >= 0 ? argv[i + 1]! : '10,120').split(',').map(Number);
+  // --hifi: parts encoded at 48 kHz stereo, like real recordings (more work for the decoder and resampler)
+  const hifi = argv.includes('--hifi');
   const results: RunResult[] = [];
   for (const minutes of lengths) {
     const t0 = performance.now();
     const truth = await generateMeeting({
-      outDir: join(CACHE, `meeting-${minutes}min`),
+      outDir: join(CACHE, `meeting-${minutes}min${hifi ? '-48k-stereo' : ''}`),
       durationSec: minutes * 60,
       formats: ['mp3', 'm4a', 'opus'],
       seed: 1,
+      ...(hifi ? { encodeRate: 48_000, encodeChannels: 2 } : {}),
     });
     const genSec = (performance.now() - t0) / 1000;
     console.error(
