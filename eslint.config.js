@@ -27,6 +27,12 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: nodeOrElectron }] },
   },
   {
+    // A sandboxed preload can require only 'electron': Node built-ins would fail at load time in the window.
+    files: ['preload/**/*.ts'],
+    ignores: ['preload/**/*.test.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [nodeOrElectron[0]] }] },
+  },
+  {
     files: ['renderer/**/*.{ts,tsx}'],
     plugins: { 'react-hooks': reactHooks },
     rules: {
