@@ -17,6 +17,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { MemoryBreakdown, RunConfig } from '../common/advisor-types';
 import type { KvCacheType } from '../common/kv-cache-types';
+import { measuredAllocation } from '../main/advisor/measured';
 import { estimateMemory } from '../main/advisor/memory-model';
 import { readModelDescription } from '../main/advisor/model-info';
 import { probeHardware } from '../main/advisor/probe';
@@ -114,13 +115,6 @@ for (const weights of ['F16', 'Q4_K_M'] as const) {
     });
     const mem = ctx.memory();
     ctx.dispose();
-    const measured: Record<string, number> = {
-      weights: mem.weightsBytes,
-      mmproj: mem.mmprojWeightsBytes,
-      kv: mem.kvBytes,
-      computeDecoder: mem.computeBytes,
-      computeEncoder: encoderComputeLogged,
-    };
     const config: RunConfig = {
       weights,
       kvTypeK: c.typeK,
@@ -133,11 +127,11 @@ for (const weights of ['F16', 'Q4_K_M'] as const) {
       tokenRate: model.audioTokenRate,
     };
     const estimate = estimateMemory(description, config, hardware, { nCtx: c.nCtx });
-    const pool = estimate.pools[0]!;
-    // llama.cpp's buffers count repacked weights twice (mapping + CPU_REPACK copy): compare like with like
-    const predictedBreakdown = { ...pool.breakdown, weights: pool.breakdown.weights + pool.reclaimable };
+    // the runtime reports clip's compute buffer once its addon has encoderMemory; older builds only log it
+    const mmprojCompute = (mem as { mmprojComputeBytes?: number }).mmprojComputeBytes;
+    const m = measuredAllocation(estimate, mem, mmprojCompute || encoderComputeLogged);
     const buffers: Row['buffers'] = {};
-    for (const k of keys) buffers[k] = { predicted: predictedBreakdown[k], measured: measured[k] ?? 0 };
+    for (const k of keys) buffers[k] = { predicted: m.predicted[k], measured: m.measured[k] };
     const predictedTotal = keys.reduce((a, k) => a + buffers[k]!.predicted, 0);
     const measuredTotal = keys.reduce((a, k) => a + buffers[k]!.measured, 0);
     const label = `${weights} ${c.typeK}/${c.typeV} n_ctx ${c.nCtx}${c.parallel > 1 ? ` ×${c.parallel} seq` : ''} FA ${c.flashAttention ? 'on' : 'off'}`;

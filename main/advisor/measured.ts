@@ -1,0 +1,56 @@
+/**
+ * The runtime's measured allocation next to the advisor's prediction for the same configuration. llama.cpp's
+ * buffers count repacked weights twice (file mapping + CPU_REPACK copy), so the prediction compared with them
+ * includes the reclaimable copy too.
+ */
+import type { MeasuredAllocation, MemoryBreakdown, MemoryEstimate } from '../../common/advisor-types';
+
+/** The part of main/engine/runtime's MemoryReport the comparison reads. */
+export interface RuntimeMemory {
+  weightsBytes: number;
+  kvBytes: number;
+  computeBytes: number;
+  mmprojWeightsBytes: number;
+  /** clip's compute buffer, when the runtime reports it. */
+  mmprojComputeBytes?: number;
+}
+
+export function predictedAllocation(estimate: MemoryEstimate): MemoryBreakdown {
+  const out: MemoryBreakdown = {
+    weights: 0,
+    mmproj: 0,
+    kv: 0,
+    computeDecoder: 0,
+    computeEncoder: 0,
+    overhead: 0,
+  };
+  for (const pool of estimate.pools) {
+    for (const k of Object.keys(out) as (keyof MemoryBreakdown)[]) out[k] += pool.breakdown[k];
+    out.weights += pool.reclaimable;
+  }
+  return out;
+}
+
+/** `encoderComputeBytes`: clip's compute buffer from llama.cpp's log, for runtimes that do not report it. */
+export function measuredAllocation(
+  estimate: MemoryEstimate,
+  memory: RuntimeMemory,
+  encoderComputeBytes = memory.mmprojComputeBytes,
+): MeasuredAllocation {
+  const reported: MeasuredAllocation['reported'] = ['weights', 'mmproj', 'kv', 'computeDecoder'];
+  if (encoderComputeBytes !== undefined) reported.push('computeEncoder');
+  return {
+    config: estimate.config,
+    nCtx: estimate.context.nCtx,
+    predicted: predictedAllocation(estimate),
+    measured: {
+      weights: memory.weightsBytes,
+      mmproj: memory.mmprojWeightsBytes,
+      kv: memory.kvBytes,
+      computeDecoder: memory.computeBytes,
+      computeEncoder: encoderComputeBytes ?? 0,
+      overhead: 0,
+    },
+    reported,
+  };
+}
