@@ -3,6 +3,8 @@
  * The settings feature extends this object; every field needs a default and a validator so an old or hand-edited
  * file still loads.
  */
+import type { RunOverrides } from './advisor-types';
+import { checkRunOverrides } from './advisor-validate';
 import { num, object, oneOf, str, type Checked, type Validator } from './ipc-validate';
 
 export type ThemePreference = 'system' | 'light' | 'dark';
@@ -13,18 +15,22 @@ export interface Settings {
   language: string;
   /** Engine CPU threads; 0 lets the engine decide. */
   threads: number;
+  /** Memory settings applied in the settings panel, on top of the advisor's recommendation ({} = follow it). */
+  runConfig: RunOverrides;
 }
 
 export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   theme: 'system',
   language: 'auto',
   threads: 0,
+  runConfig: {},
 });
 
 const fields = {
   theme: oneOf('system', 'light', 'dark'),
   language: str({ min: 2, max: 8, pattern: /^(auto|[a-z]{2,3})$/ }),
   threads: num({ min: 0, max: 1024, integer: true }),
+  runConfig: checkRunOverrides,
 } satisfies { [K in keyof Settings]: Validator<Settings[K]> };
 
 export const checkSettings: Validator<Settings> = object(fields);

@@ -241,6 +241,6 @@ describe('settings store', () => {
       store.update({ threads: 8 }),
       store.update({ language: 'de' }),
     ]);
-    expect(await store.get()).toEqual({ theme: 'light', threads: 8, language: 'de' });
+    expect(await store.get()).toEqual({ ...DEFAULT_SETTINGS, theme: 'light', threads: 8, language: 'de' });
   });
 });

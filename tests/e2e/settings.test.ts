@@ -58,12 +58,28 @@ describe('settings panel in Chromium (built renderer, real preload, real advisor
     await app.screenshot('settings');
   });
 
+  it('applies an edit into the user settings that main keeps', async () => {
+    const { page } = app;
+    await page.getByLabel('Window length (seconds)').fill('60');
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid="verdict"]')?.textContent?.includes('per window'),
+    );
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.getByRole('button', { name: 'Applied' }).waitFor();
+    expect((await app.services.settings.get()).runConfig).toEqual({ windowSeconds: 60 });
+  });
+
   it('shows a GPU laptop profile: compressed cache chosen, f16 rejected with the shortfall', async () => {
     const { page } = app;
     // the IPC handlers read deps.advisor per call: swap in a recorded 6 GB-VRAM laptop
     app.services.ipcDeps.advisor = createAdvisorService({ hardware: PROFILES.laptop6 });
     await page.getByRole('button', { name: 'Re-check hardware' }).click();
     await page.getByText('NVIDIA GeForce RTX 3060 Laptop GPU (CUDA0)', { exact: false }).waitFor();
+    // back to this machine's recommendation (the previous test left a 60 s window applied)
+    await page.getByRole('button', { name: 'Reset to recommended' }).click();
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="kv-per-token"]')?.textContent === '30.9375 KiB',
+    );
     await page.getByText(/Why not something else/).click();
     expect(await page.locator('.alternatives').textContent()).toMatch(
       /f16 cache: would need [\d.]+ (GB|MB) more than the [\d.]+ GB VRAM budget/,

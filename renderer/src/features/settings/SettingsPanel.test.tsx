@@ -13,7 +13,14 @@ import { resetSettingsStore, useSettingsStore } from './store';
 function installAdvisorApi(hardware: HardwareInfo, extra: Partial<AdvisorReport> = {}) {
   const input: AdvisorInput = { hardware, variants: VOXTRAL_VARIANTS };
   const rec = recommend(input);
+  let runConfig: RunOverrides = {};
   const invoke = vi.fn(async (channel: string, payload?: unknown) => {
+    const settings = () => ({ theme: 'system', language: 'auto', threads: 0, runConfig });
+    if (channel === 'settings:get') return { ok: true, value: settings() };
+    if (channel === 'settings:set') {
+      runConfig = (payload as { runConfig: RunOverrides }).runConfig;
+      return { ok: true, value: settings() };
+    }
     if (channel === 'advisor:getReport')
       return { ok: true, value: { ...advisorReport(input, rec), ...extra } };
     if (channel === 'advisor:evaluate') {
@@ -78,7 +85,7 @@ describe('SettingsPanel', () => {
   });
 
   it('applies a configuration that fits', async () => {
-    installAdvisorApi(PROFILES.desktop24);
+    const { invoke } = installAdvisorApi(PROFILES.desktop24);
     render(<SettingsPanel />);
     await screen.findByTestId('kv-bytes');
     fireEvent.change(screen.getByLabelText('Window length (seconds)'), { target: { value: '300' } });
@@ -88,8 +95,17 @@ describe('SettingsPanel', () => {
     const apply = screen.getByRole('button', { name: 'Apply' });
     expect((apply as HTMLButtonElement).disabled).toBe(false);
     act(() => fireEvent.click(apply));
-    expect(useSettingsStore.getState().applied?.windowSeconds).toBe(300);
-    expect(screen.getByRole('button', { name: 'Applied' })).toBeTruthy();
+    expect(await screen.findByRole('button', { name: 'Applied' })).toBeTruthy();
+    expect(invoke).toHaveBeenCalledWith('settings:set', { runConfig: { windowSeconds: 300 } });
+    expect(useSettingsStore.getState().applied).toEqual({ windowSeconds: 300 });
+    // a fresh panel starts from what was applied
+    cleanup();
+    resetSettingsStore();
+    render(<SettingsPanel />);
+    await waitFor(() =>
+      expect(useSettingsStore.getState().evaluation?.estimate.config.windowSeconds).toBe(300),
+    );
+    expect(((await screen.findByLabelText('Window length (seconds)')) as HTMLInputElement).value).toBe('300');
   });
 
   it('shows the saving against f16 and minutes per window for every cache type', async () => {

@@ -7,7 +7,7 @@ import type {
 } from '../../../../common/advisor-types';
 import { formatBytes, formatKiB } from '../../../../common/format-bytes';
 import { Legend, MemoryBar } from './MemoryBar';
-import { useSettingsStore } from './store';
+import { sameOverrides, useSettingsStore } from './store';
 import { cacheLabel, measuredRows, percent, savingsOf, segmentsOf, total } from './view-model';
 import './settings.css';
 
@@ -156,7 +156,8 @@ function Field({
 }
 
 function ConfigEditor({ report, evaluation }: { report: AdvisorReport; evaluation: EvaluateResult }) {
-  const { setOverride, resetToRecommended, apply, applied, overrides, evaluating } = useSettingsStore();
+  const { setOverride, resetToRecommended, apply, applied, overrides, evaluating, saving } =
+    useSettingsStore();
   const c = evaluation.estimate.config;
   const e = evaluation.estimate;
   const hasGpu = report.hardware.devices.length > 0;
@@ -171,7 +172,7 @@ function ConfigEditor({ report, evaluation }: { report: AdvisorReport; evaluatio
       {t.type} ({t.bitsPerValue} bits){t.available ? '' : ' — not built'}
     </option>
   ));
-  const isApplied = applied !== null && JSON.stringify(applied) === JSON.stringify(c);
+  const isApplied = sameOverrides(applied, overrides);
   return (
     <Card title="Your configuration" id="cfg-heading">
       <p className="card__intro">Change any setting: the memory it needs is computed before you apply it.</p>
@@ -291,8 +292,8 @@ function ConfigEditor({ report, evaluation }: { report: AdvisorReport; evaluatio
         <button
           type="button"
           className="button button--primary"
-          onClick={apply}
-          disabled={!e.fits || evaluating || isApplied}
+          onClick={() => void apply()}
+          disabled={!e.fits || evaluating || saving || isApplied}
         >
           {isApplied ? 'Applied' : 'Apply'}
         </button>

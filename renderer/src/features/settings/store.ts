@@ -17,13 +17,14 @@ interface SettingsState {
   /** Consequences of `overrides`, computed by main before anything is committed. */
   evaluation: EvaluateResult | null;
   evaluating: boolean;
-  /** The configuration the user applied (what jobs will use). */
-  applied: RunConfig | null;
+  /** The overrides saved in the user's settings (what jobs use); {} = follow the recommendation. */
+  applied: RunOverrides | null;
+  saving: boolean;
   error: ReturnType<typeof describeError> | null;
   load: () => Promise<void>;
   setOverride: <K extends keyof RunConfig>(key: K, value: RunConfig[K]) => Promise<void>;
   resetToRecommended: () => Promise<void>;
-  apply: () => void;
+  apply: () => Promise<void>;
 }
 
 const initial = {
@@ -33,8 +34,15 @@ const initial = {
   evaluation: null,
   evaluating: false,
   applied: null,
+  saving: false,
   error: null,
 };
+
+export function sameOverrides(a: RunOverrides | null, b: RunOverrides): boolean {
+  if (!a) return false;
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)] as (keyof RunOverrides)[]);
+  return [...keys].every((k) => a[k] === b[k]);
+}
 
 /** Hardware report, recommendation and live what-if evaluation for the settings panel. */
 export const useSettingsStore = create<SettingsState>()((set, get) => {
@@ -57,22 +65,27 @@ export const useSettingsStore = create<SettingsState>()((set, get) => {
     load: async () => {
       set({ phase: 'loading', error: null });
       try {
-        const report = await invoke('advisor:getReport');
-        set({
-          report,
-          phase: 'ready',
-          applied: get().applied ?? (report.recommendation.ok ? report.recommendation.config : null),
-        });
-        await evaluate(get().overrides);
+        const [report, settings] = await Promise.all([invoke('advisor:getReport'), invoke('settings:get')]);
+        const firstLoad = get().applied === null;
+        set({ report, phase: 'ready', applied: settings.runConfig });
+        // the first time, start from what the user applied before; later re-checks keep the edits in progress
+        await evaluate(firstLoad ? settings.runConfig : get().overrides);
       } catch (error) {
         set({ phase: 'error', error: describeError(error) });
       }
     },
     setOverride: (key, value) => evaluate({ ...get().overrides, [key]: value }),
     resetToRecommended: () => evaluate({}),
-    apply: () => {
-      const evaluation = get().evaluation;
-      if (evaluation?.estimate.fits) set({ applied: evaluation.estimate.config });
+    apply: async () => {
+      const { evaluation, overrides } = get();
+      if (!evaluation?.estimate.fits) return;
+      set({ saving: true, error: null });
+      try {
+        const saved = await invoke('settings:set', { runConfig: overrides });
+        set({ applied: saved.runConfig, saving: false });
+      } catch (error) {
+        set({ error: describeError(error), saving: false });
+      }
     },
   };
 });

@@ -57,13 +57,15 @@ export function savingsOf(estimate: MemoryEstimate, table: readonly CacheTypeRow
   if (!f16Row) return null;
   const chosen = sumPools(estimate.pools);
   const f16 = { ...chosen, kv: f16Row.kvBytes };
-  const savedBytes = f16.kv - chosen.kv;
+  // the working buffers differ a little too (a quantized V gets a rotation): the row's total is the truth
+  f16.computeDecoder += f16Row.totalBytes - total(f16);
+  const savedBytes = total(f16) - total(chosen);
   return {
     f16,
     chosen,
     savedBytes,
     savedOfTotal: total(f16) > 0 ? savedBytes / total(f16) : 0,
-    savedOfCache: f16.kv > 0 ? savedBytes / f16.kv : 0,
+    savedOfCache: f16.kv > 0 ? (f16.kv - chosen.kv) / f16.kv : 0,
   };
 }
 
