@@ -194,6 +194,58 @@ describe('the CLI on real files (ffmpeg decode + Silero VAD + echo engine)', () 
     }
   });
 
+  it('skips damaged packets with a warning and still transcribes', () => {
+    const bytes = readFileSync(meeting);
+    // Overwrite 64 KiB in the middle of the stream with noise bytes.
+    let x = 12345;
+    for (let i = 0; i < 65_536; i++) {
+      x = (x * 1103515245 + 12345) >>> 0;
+      bytes[Math.floor(bytes.length / 2) + i] = x >>> 24;
+    }
+    const damaged = join(root, 'damaged.mp3');
+    writeFileSync(damaged, bytes);
+    const r = cli(['transcribe', damaged, '--engine', 'echo', '--out', join(root, 'damaged-out')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/warning AUDIO_CORRUPT: \d+ damaged audio packet/);
+    expect(readFileSync(join(root, 'damaged-out', 'damaged.txt'), 'utf8').length).toBeGreaterThan(100);
+  });
+
+  const canMount = process.platform === 'linux' && process.getuid?.() === 0;
+  it.runIf(canMount)(
+    'reports DISK_FULL with the finished windows kept, and resumes once space is back',
+    () => {
+      const mnt = join(root, 'full-disk');
+      mkdirSync(mnt, { recursive: true });
+      spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mnt]);
+      try {
+        // Leave room for the manifest and a handful of windows only.
+        const free = () =>
+          Number(
+            spawnSync('df', ['--output=avail', '-B1', mnt], { encoding: 'utf8' })
+              .stdout.trim()
+              .split('\n')[1],
+          );
+        writeFileSync(join(mnt, 'filler'), Buffer.alloc(free() - 12 * 1024));
+        const args = ['transcribe', meeting, '--engine', 'echo', '--max-window-sec', '10', '--out', mnt];
+        const full = cli(args);
+        expect(full.code).toBe(1);
+        expect(full.stderr).toMatch(
+          /error DISK_FULL: [\s\S]*hint: Free some space and run again with --resume: \d+ finished window/,
+        );
+        const kept = Number(/(\d+) finished window/.exec(full.stderr)![1]);
+        expect(kept).toBeGreaterThan(0);
+        const log = parseLog(readFileSync(join(mnt, '.rotorscribe-jobs', readdir(mnt), LOG_FILE)));
+        expect(log.records).toHaveLength(kept);
+        rmSync(join(mnt, 'filler'));
+        const resumed = cli([...args, '--resume']);
+        expect(resumed.code, resumed.stderr).toBe(0);
+        expect(resumed.stderr).toMatch(new RegExp(`\\(${kept} restored\\)`));
+      } finally {
+        spawnSync('umount', [mnt]);
+      }
+    },
+  );
+
   it('survives kill -9 at ~50 % and resumes to byte-identical outputs', async () => {
     const formats = 'txt,srt,vtt,json,md,docx';
     const common = [
