@@ -208,7 +208,7 @@ async function main(argv: string[]): Promise<void> {
     wallSec: Number(r.wallSec.toFixed(2)),
     audioSecPerWallSec: Number((r.audioSec / r.wallSec).toFixed(1)),
     rtf: Number((r.wallSec / r.audioSec).toFixed(4)),
-    cpuSec: r.totalCpuSec ?? null,
+    cpuSec: r.totalCpuSec == null ? null : Number(r.totalCpuSec.toFixed(2)),
     nodeCpuSec: Number(r.nodeCpuSec.toFixed(2)),
     audioSecPerCpuSec: r.totalCpuSec ? Number((r.audioSec / r.totalCpuSec).toFixed(1)) : null,
     peakRssMiB: Math.round(r.peakRssMiB),

@@ -8,6 +8,7 @@ import { RotorError } from '../../../common/errors';
 import { FIXTURE_FFMPEG, SENTENCES, prng, speechClip, wavBytes } from '../../../fixtures/audio-long';
 import { SileroVad } from '../vad/silero';
 import { type AudioStream, DECODE_SAMPLE_RATE, decodeAudio, probeAudio } from './decode';
+import { resolveFfmpegPath } from './ffmpeg-path';
 
 const run = promisify(execFile);
 const SR = DECODE_SAMPLE_RATE;
@@ -47,13 +48,13 @@ async function errorOf(promise: Promise<unknown>): Promise<RotorError> {
   return error as RotorError;
 }
 
-/** ffmpeg processes that are children of this test process (zombies included). */
+/** Our ffmpeg processes that are children of this test process (zombies included, which show no args). */
 function ffmpegChildren(): string[] {
   try {
-    const out = execFileSync('ps', ['-o', 'pid=,stat=,comm=', '--ppid', String(process.pid)], {
+    const out = execFileSync('ps', ['-o', 'pid=,stat=,args=', '--ppid', String(process.pid)], {
       encoding: 'utf8',
     });
-    return out.split('\n').filter((l) => /ffmpeg/.test(l));
+    return out.split('\n').filter((l) => l.includes(resolveFfmpegPath()) || /\[ffmpeg\] <defunct>/.test(l));
   } catch {
     return []; // ps exits 1 when there are no children
   }
