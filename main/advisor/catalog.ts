@@ -112,7 +112,3 @@ export const VOXTRAL_VARIANTS: readonly WeightsVariant[] = [
     model: approximateModel('Q4_K_M', 0, 8.5, false, Q4_K_M_TEXT_BYTES),
   },
 ];
-
-export function findVariant(variants: readonly WeightsVariant[], id: string): WeightsVariant | undefined {
-  return variants.find((v) => v.id === id);
-}

@@ -45,8 +45,10 @@ export const CALIBRATION = {
   nUbatch: 512,
   /** Host memory the runtime needs beside its buffers: ggml contexts, vocabulary, tokenizer tables, sampler. */
   runtimeOverheadRam: 160 * MiB,
-  /** Device memory a GPU backend takes beside its buffers (context, cuBLAS/MPS workspaces). */
+  /** Device memory a discrete GPU backend takes beside its buffers (CUDA context, cuBLAS workspace): assumed. */
   runtimeOverheadVram: 300 * MiB,
+  /** The same for Metal on unified memory (no separate driver context to pay for): assumed. */
+  runtimeOverheadUnified: 150 * MiB,
   decoderComputeScale: 1.0,
   encoderComputeScale: 1.0,
 };
@@ -336,7 +338,7 @@ export function estimateMemory(
       gpuLayerCount < n
         ? decoderCompute
         : 2 * model.decoder.nEmbd * Math.min(context.nCtx, CALIBRATION.nUbatch) * 4;
-    device.overhead = CALIBRATION.runtimeOverheadVram;
+    device.overhead = hw.unifiedMemory ? CALIBRATION.runtimeOverheadUnified : CALIBRATION.runtimeOverheadVram;
   } else {
     host.computeDecoder = decoderCompute;
   }
@@ -345,8 +347,6 @@ export function estimateMemory(
   if (hw.unifiedMemory) {
     const merged = emptyBreakdown();
     for (const key of Object.keys(merged) as (keyof MemoryBreakdown)[]) merged[key] = host[key] + device[key];
-    // one pool: Metal buffers and host buffers are the same memory, so the VRAM-side overhead is not paid twice
-    if (gpuLayers > 0) merged.overhead -= CALIBRATION.runtimeOverheadVram / 2;
     pools.push({
       pool: 'unified',
       breakdown: merged,
