@@ -259,6 +259,22 @@ async function defaultFrontEnd(): Promise<Pick<JobDeps, 'probe' | 'decode' | 'cr
   };
 }
 
+/** The advisor's memory model (main/advisor) as the job's budget check, given the model files' full paths. */
+async function defaultPlanMemory(modelPath?: string, mmprojPath?: string): Promise<PlanMemory> {
+  const { createJobPlanMemory } = await import('./advisor/job-plan');
+  const { runtimeAdvisorDeps } = await import('./advisor/runtime-deps');
+  const plan = createJobPlanMemory(await runtimeAdvisorDeps());
+  return (req) =>
+    plan({
+      ...req,
+      engine: {
+        ...req.engine,
+        ...(modelPath ? { model: modelPath } : {}),
+        ...(mmprojPath ? { mmproj: mmprojPath } : {}),
+      },
+    });
+}
+
 async function defaultOpenRuntime(req: EngineRequest): Promise<OpenedEngine> {
   const mod = await import('./engine/job/runtime-transcriber');
   return mod.openRuntimeTranscriber(req);
@@ -284,6 +300,11 @@ const transcribe: Handler = async (args, io, deps) => {
     if (a.mmprojPath) req.mmprojPath = a.mmprojPath;
     engine = await (deps.openRuntime ?? defaultOpenRuntime)(req);
   }
+  const planMemory =
+    deps.planMemory ??
+    (a.engine === 'runtime' && !deps.openRuntime
+      ? await defaultPlanMemory(a.modelPath, a.mmprojPath)
+      : undefined);
   let failures = 0;
   let cancelled = false;
   try {
@@ -320,7 +341,7 @@ const transcribe: Handler = async (args, io, deps) => {
           {
             ...frontEnd,
             transcriber: engine.transcriber,
-            ...(deps.planMemory ? { planMemory: deps.planMemory } : {}),
+            ...(planMemory ? { planMemory } : {}),
           },
         );
         const stem = basename(file, extname(file));

@@ -300,19 +300,32 @@ export async function runJob(opts: JobOptions, deps: JobDeps): Promise<JobResult
   let maxParallel = Math.max(1, deps.transcriber.maxParallel);
   let memoryReason: string | undefined;
   if (deps.planMemory) {
-    const plan = await deps.planMemory({
-      maxWindowSec: cutterCfg.maxWindowSec,
-      requestedParallel: maxParallel,
-      engine: opts.engine,
-    });
-    if (!plan.fits || plan.maxParallel < 1) {
+    let plan: MemoryPlan | null = null;
+    try {
+      plan = await deps.planMemory({
+        maxWindowSec: cutterCfg.maxWindowSec,
+        requestedParallel: maxParallel,
+        engine: opts.engine,
+      });
+    } catch (error) {
+      // A budget that cannot be computed (unknown model file, probe failure) is reported, not fatal: the runtime
+      // still refuses a context that cannot be allocated (CONTEXT_TOO_LARGE).
+      emit({
+        type: 'warning',
+        code: 'OUT_OF_MEMORY',
+        message: `The memory budget could not be checked: ${error instanceof Error ? error.message : String(error)}`,
+      });
+    }
+    if (plan && (!plan.fits || plan.maxParallel < 1)) {
       await store.close();
       throw new RotorError('OUT_OF_MEMORY', `This configuration does not fit in memory: ${plan.reason}`, {
         hint: 'Choose a smaller model, a compressed KV cache (--kv-k/--kv-v) or a shorter window (--max-window-sec).',
       });
     }
-    maxParallel = Math.min(maxParallel, plan.maxParallel);
-    memoryReason = plan.reason;
+    if (plan) {
+      maxParallel = Math.min(maxParallel, plan.maxParallel);
+      memoryReason = plan.reason;
+    }
   }
   const earlierBatch = [...restoredById.values()][0]?.batch;
   if (earlierBatch !== undefined) {
