@@ -314,22 +314,23 @@ function SavingsView({ evaluation }: { evaluation: EvaluateResult }) {
   const s = savingsOf(evaluation.estimate, evaluation.cacheTable);
   const c = evaluation.estimate.config;
   if (!s) return null;
-  const scale = Math.max(total(s.f16), total(s.chosen)) * 1.02;
-  const chosenName = cacheLabel(c);
+  const scale = Math.max(total(s.f16), total(s.compared)) * 1.02;
+  const name = s.comparedLabel;
   return (
     <Card title="What the compressed cache saves" id="savings-heading">
       <p className="card__intro">
-        The same configuration with an f16 cache and with {chosenName}, all memory pools together.
+        The same configuration with an f16 cache and with{' '}
+        {s.suggestion ? `${name} (the most compact cache)` : name}, all memory pools together.
       </p>
       <MemoryBar label="f16 cache" segments={segmentsOf(s.f16)} scale={scale} />
-      <MemoryBar label={`${chosenName} cache`} segments={segmentsOf(s.chosen)} scale={scale} />
+      <MemoryBar label={`${name} cache`} segments={segmentsOf(s.compared)} scale={scale} />
       <Legend />
       <p className="saving" data-testid="saving">
         {s.savedBytes > 0
-          ? `${chosenName} saves ${formatBytes(s.savedBytes)}: ${percent(s.savedOfCache)} of the cache, ${percent(s.savedOfTotal)} of the total.`
+          ? `${name} ${s.suggestion ? 'would save' : 'saves'} ${formatBytes(s.savedBytes)}: ${percent(s.savedOfCache)} of the cache, ${percent(s.savedOfTotal)} of the total.`
           : s.savedBytes < 0
-            ? `${chosenName} needs ${formatBytes(-s.savedBytes)} more than f16.`
-            : 'The f16 cache is selected: no saving.'}
+            ? `${name} needs ${formatBytes(-s.savedBytes)} more than f16.`
+            : 'No saving against f16.'}
       </p>
       <table className="table">
         <caption>

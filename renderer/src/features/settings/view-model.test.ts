@@ -13,8 +13,24 @@ describe('savings view model', () => {
     const f16Row = table.find((r) => r.kvType === 'f16')!;
     const chosenRow = table.find((r) => r.kvType === rec.config.kvTypeK)!;
     expect(total(s.f16)).toBe(f16Row.totalBytes);
-    expect(total(s.chosen)).toBe(chosenRow.totalBytes);
+    expect(total(s.compared)).toBe(chosenRow.totalBytes);
+    expect(s.suggestion).toBe(false);
     expect(s.savedBytes).toBe(f16Row.totalBytes - chosenRow.totalBytes);
     expect(s.savedOfCache).toBeCloseTo(1 - chosenRow.kvBytes / f16Row.kvBytes, 10);
+  });
+
+  it('suggests the most compact available cache when f16 is chosen', () => {
+    const input = {
+      hardware: PROFILES.desktop24,
+      variants: VOXTRAL_VARIANTS,
+      supportedKvTypes: ['f16', 'q8_0', 'q4_0'] as const,
+    };
+    const rec = recommend({ ...input, supportedKvTypes: [...input.supportedKvTypes] });
+    expect(rec.config.kvTypeK).toBe('f16');
+    const table = cacheTable({ ...input, supportedKvTypes: [...input.supportedKvTypes] }, rec.config);
+    const s = savingsOf(rec.estimate, table)!;
+    expect(s).toMatchObject({ suggestion: true, comparedLabel: 'q4_0' });
+    expect(total(s.compared)).toBe(table.find((r) => r.kvType === 'q4_0')!.totalBytes);
+    expect(s.savedBytes).toBeGreaterThan(0);
   });
 });

@@ -43,7 +43,11 @@ export function cacheLabel(c: Pick<RunConfig, 'kvTypeK' | 'kvTypeV'>): string {
 
 export interface Savings {
   f16: MemoryBreakdown;
-  chosen: MemoryBreakdown;
+  /** The chosen cache, or, when f16 itself is chosen, the most compact cache this build has. */
+  compared: MemoryBreakdown;
+  comparedLabel: string;
+  /** True when `compared` is a suggestion rather than the chosen configuration. */
+  suggestion: boolean;
   savedBytes: number;
   /** Of the whole f16 configuration. */
   savedOfTotal: number;
@@ -51,21 +55,34 @@ export interface Savings {
   savedOfCache: number;
 }
 
-/** The chosen configuration next to the same configuration with an f16 cache (everything else is unchanged). */
+/** The chosen configuration with another cache type: only the cache and the working buffers change. */
+function withRow(base: MemoryBreakdown, row: CacheTypeRow): MemoryBreakdown {
+  const out = { ...base, kv: row.kvBytes };
+  // a quantized V gets a rotation in the decoder graph: the row's total is the truth for the rest
+  out.computeDecoder += row.totalBytes - total(out);
+  return out;
+}
+
+/** The configuration with an f16 cache next to the chosen cache (or the most compact one when f16 is chosen). */
 export function savingsOf(estimate: MemoryEstimate, table: readonly CacheTypeRow[]): Savings | null {
   const f16Row = table.find((r) => r.kvType === 'f16');
   if (!f16Row) return null;
   const chosen = sumPools(estimate.pools);
-  const f16 = { ...chosen, kv: f16Row.kvBytes };
-  // the working buffers differ a little too (a quantized V gets a rotation): the row's total is the truth
-  f16.computeDecoder += f16Row.totalBytes - total(f16);
-  const savedBytes = total(f16) - total(chosen);
+  const c = estimate.config;
+  const f16Chosen = c.kvTypeK === 'f16' && c.kvTypeV === 'f16';
+  const smallest = [...table].filter((r) => r.available).sort((a, b) => a.kvBytes - b.kvBytes)[0];
+  const suggestion = f16Chosen && smallest !== undefined && smallest.kvType !== 'f16';
+  const compared = suggestion ? withRow(chosen, smallest) : chosen;
+  const f16 = withRow(chosen, f16Row);
+  const savedBytes = total(f16) - total(compared);
   return {
     f16,
-    chosen,
+    compared,
+    comparedLabel: suggestion ? smallest.kvType : cacheLabel(c),
+    suggestion,
     savedBytes,
     savedOfTotal: total(f16) > 0 ? savedBytes / total(f16) : 0,
-    savedOfCache: f16.kv > 0 ? (f16.kv - chosen.kv) / f16.kv : 0,
+    savedOfCache: f16.kv > 0 ? (f16.kv - compared.kv) / f16.kv : 0,
   };
 }
 
