@@ -1,0 +1,98 @@
+/**
+ * Runs the RotorQuant C++ tests built from our patch series (native/patches/0100-0199) and checks their measured
+ * figures: distortion vs the Lloyd-Max optimum, SIMD vs scalar, vec_dot vs dequantize-then-dot, flash attention for
+ * every K/V combination against f32 references. The binaries come from the native build (`test-rotorquant`,
+ * `test-quantize-fns` next to llama-bench), or from ROTORSCRIBE_RQ_TEST_DIR.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const binDir = process.env.ROTORSCRIBE_RQ_TEST_DIR ?? resolve(__dirname, 'build', 'bin');
+const rqBin = join(binDir, 'test-rotorquant');
+const qfnsBin = join(binDir, 'test-quantize-fns');
+const built = existsSync(rqBin) && existsSync(qfnsBin);
+
+if (!built) {
+  console.warn(
+    `[rotorquant.test] ${rqBin} not built: the RotorQuant C++ tests are SKIPPED (see native/README.md)`,
+  );
+}
+
+const LLOYD_MAX: Record<number, number> = { 2: 0.117, 3: 0.0346, 4: 0.0095 };
+
+interface RqRun {
+  status: number | null;
+  lines: string[];
+}
+
+let cached: RqRun | undefined;
+function runRq(): RqRun {
+  if (!cached) {
+    const res = spawnSync(rqBin, [], { encoding: 'utf8', timeout: 300_000 });
+    cached = { status: res.status, lines: `${res.stdout}`.split('\n').filter((l) => l.startsWith('RQ ')) };
+  }
+  return cached;
+}
+
+function fields(line: string): Record<string, string> {
+  const parts = line.split(/\s+/).slice(2);
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < parts.length; i += 2) out[parts[i] as string] = parts[i + 1] as string;
+  return out;
+}
+
+describe.skipIf(!built)('RotorQuant ggml types (C++ tests from the patch series)', () => {
+  it('test-quantize-fns passes with the RotorQuant types included', () => {
+    const res = spawnSync(qfnsBin, ['-v'], { encoding: 'utf8', timeout: 300_000 });
+    expect(res.status).toBe(0);
+    for (const t of ['planar3', 'iso3', 'planar4', 'iso4', 'planar2', 'iso2']) {
+      expect(res.stdout).toMatch(new RegExp(`${t} absolute quantization error:\\s+ok`));
+      expect(res.stdout).toMatch(new RegExp(`${t} dot product error:\\s+ok`));
+    }
+  });
+
+  it('test-rotorquant exits 0 and reports every check as passed', () => {
+    const { status, lines } = runRq();
+    expect(lines.at(-1)).toBe('RQ result ok failed 0');
+    expect(status).toBe(0);
+  });
+
+  it('round-trip MSE·d on isotropic Gaussian data is within 5% of the Lloyd-Max optimum for every type', () => {
+    const mse = runRq().lines.filter((l) => l.startsWith('RQ mse '));
+    expect(mse).toHaveLength(6);
+    for (const line of mse) {
+      const type = line.split(/\s+/)[2] as string;
+      const f = fields(line.replace(` ${type}`, ''));
+      const bits = Number(type.at(-1));
+      const optimum = LLOYD_MAX[bits] as number;
+      expect(Number(f.lloyd_max)).toBeCloseTo(optimum, 4);
+      expect(Math.abs(Number(f.scale_mse) / optimum - 1)).toBeLessThan(0.05);
+      // the stored scale is the MSE-optimal one: never worse than the norm-preserving choice
+      expect(Number(f.scale_mse)).toBeLessThanOrEqual(Number(f.scale_norm));
+    }
+  });
+
+  it('a Hadamard rotation first cuts the outlier-channel error of every type', () => {
+    const out = runRq().lines.filter((l) => l.startsWith('RQ outlier '));
+    expect(out).toHaveLength(6);
+    for (const line of out) {
+      const [, , , , plain, , had] = line.split(/\s+/);
+      expect(Number(had)).toBeLessThan(Number(plain) / 2);
+    }
+  });
+
+  it('flash attention matches attention over the dequantized cache for all 81 K/V combinations, decode and prefill', () => {
+    const fa = runRq().lines.filter((l) => l.startsWith('RQ fa '));
+    expect(fa).toHaveLength(2 * 81);
+    for (const line of fa) {
+      const m = /k=(\S+) v=(\S+) kernel_err (\S+) err_vs_f32 (\S+)/.exec(line);
+      expect(m, line).not.toBeNull();
+      const [, k, , kernelErr] = m as RegExpExecArray;
+      // upstream converts Q to q8_0/f16 for those K types; our paths keep f32
+      const tol = ['f16', 'q8_0', 'q4_0'].includes(k as string) ? 2e-2 : 1e-4;
+      expect(Number(kernelErr), line).toBeLessThan(tol);
+    }
+  });
+});
