@@ -459,6 +459,7 @@ export async function runJob(opts: JobOptions, deps: JobDeps): Promise<JobResult
         restoredById.delete(w.id);
         updateProgress(saved.endSample / SAMPLE_RATE);
         emit(windowEvent(saved, 'restored'));
+        emit({ type: 'progress', progress: { ...progress } });
         continue;
       }
       const group = (x: CutWindow): number => Math.floor(x.index / maxParallel);
