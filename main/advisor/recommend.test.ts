@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RotorError } from '../../common/errors';
 import type { HardwareInfo, Recommendation } from '../../common/advisor-types';
 import { VOXTRAL_VARIANTS } from './catalog';
-import { estimateTotal } from './memory-model';
+import { SAFETY, estimateTotal } from './memory-model';
 import {
   KV_QUALITY_ORDER,
   cacheTable,
@@ -226,5 +226,30 @@ describe('overrides and the savings view', () => {
     const none = planMemory(input(PROFILES.ram4), recommend(input(PROFILES.ram4)).config);
     expect(none).toMatchObject({ fits: false, maxParallel: 0 });
     expect(none.reason).toMatch(/^Does not fit/);
+  });
+});
+
+describe('3-bit caches', () => {
+  it('are chosen with the smallest weights when q8_0 no longer fits the CPU window', () => {
+    // a RAM budget halfway between what Q4_K_M needs at 120 s with iso3 and with q8_0
+    const probe = input(PROFILES.cpu8);
+    const at = (kv: 'iso3' | 'q8_0') => {
+      const c = {
+        ...recommend(probe).config,
+        kvTypeK: kv,
+        kvTypeV: kv,
+        windowSeconds: 120,
+        parallelWindows: 1,
+      };
+      return estimateConfig(probe, c).pools[0]!.total;
+    };
+    const budget = (at('iso3') + at('q8_0')) / 2;
+    const freeBytes = (budget + SAFETY.ramReserve) / (1 - SAFETY.marginFraction);
+    const inp = input({ ...PROFILES.cpu8, ram: { totalBytes: 6 * 1024 ** 3, freeBytes } });
+    const r = recommend(inp);
+    expectSelfConsistent(inp, r);
+    expect(r.config).toMatchObject({ weights: 'Q4_K_M', windowSeconds: 120 });
+    expect(['iso4', 'planar4', 'q4_0', 'iso3']).toContain(r.config.kvTypeK);
+    expect(r.alternatives.find((a) => a.label === 'q8_0 cache')?.fits).toBe(false);
   });
 });

@@ -131,12 +131,13 @@ function levels(t: Targets): { windowSeconds: number; parallel: number }[] {
   return out;
 }
 
-function candidates(t: Targets): { weights: string; kv: KvCacheType }[] {
+function candidates(input: AdvisorInput, t: Targets): { weights: string; kv: KvCacheType }[] {
+  const bytes = (id: string) => variantOf(input, id).model.weightBytes;
+  const smallest = [...t.weights].sort((a, b) => bytes(a) - bytes(b))[0];
   const out: { weights: string; kv: KvCacheType }[] = [];
-  t.weights.forEach((w, i) => {
-    const smallest = i === t.weights.length - 1;
-    for (const kv of t.kvOrder) if (smallest || !LOW_BIT.has(kv)) out.push({ weights: w, kv });
-  });
+  for (const w of t.weights) {
+    for (const kv of t.kvOrder) if (w === smallest || !LOW_BIT.has(kv)) out.push({ weights: w, kv });
+  }
   return out;
 }
 
@@ -153,7 +154,7 @@ function search(
     const targets = targetsFor(input, mode);
     const fullLayers = 1_000;
     for (const level of levels(targets)) {
-      for (const c of candidates(targets)) {
+      for (const c of candidates(input, targets)) {
         const config: RunConfig = {
           ...baseConfig(input, c.weights, c.kv),
           windowSeconds: level.windowSeconds,
