@@ -1,0 +1,307 @@
+/**
+ * npm run bench:kv [-- --depths 4096,16384 --with-32k --positions 2048 --threads 2 --skip-quality --skip-speed]
+ *
+ * The KV cache types on the real-dimension synthetic Voxtral (Q4_K_M), all in one run, through our runtime:
+ *   1. bytes per token of the KV cache as allocated (ctx.memory(): llama.cpp's own buffer accounting), for f16, q8_0,
+ *      q4_0, planar3/4, iso3/4 and mixed K/V;
+ *   2. quality vs the f16 cache: mean KL divergence of the next-token distribution and top-1 agreement over
+ *      `--positions` teacher-forced positions after a 30 s audio window, and agreement of greedy transcripts;
+ *   3. decode tok/s at each depth and prefill tok/s, as ratios to f16 and q4_0 measured in the same run;
+ *   4. attention-output error vs f32 on K/V with a few 8-20x outlier channels per head, with and without the
+ *      Hadamard rotation (parsed from test-rotorquant, built from the same patch series).
+ * Random weights have no trained outlier channels: read the quality figures as relative. Timings on a machine shared
+ * with other jobs say little; compare only ratios from one run.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { type KvCacheType } from '../common/kv-cache-types';
+import { quantizeGguf } from '../fixtures/quantize';
+import { writeSyntheticVoxtral } from '../fixtures/voxtral';
+import { syntheticPcm } from '../main/engine/runtime/testkit';
+import { kvTypeSupported, loadVoxtral, type VoxtralModel } from '../main/engine/runtime/voxtral';
+
+const root = process.env.ROTORSCRIBE_ROOT ?? resolve(import.meta.dirname, '..');
+const binDir = process.env.ROTORSCRIBE_RQ_TEST_DIR ?? join(root, 'native', 'build', 'bin');
+
+const { values } = parseArgs({
+  options: {
+    depths: { type: 'string', default: '4096,16384' },
+    'with-32k': { type: 'boolean', default: false },
+    positions: { type: 'string', default: '2048' },
+    threads: { type: 'string', default: '2' },
+    'gen-tokens': { type: 'string', default: '16' },
+    dir: { type: 'string', default: join(root, '.cache', 'models') },
+    'skip-memory': { type: 'boolean', default: false },
+    'skip-quality': { type: 'boolean', default: false },
+    'skip-speed': { type: 'boolean', default: false },
+    'skip-attention': { type: 'boolean', default: false },
+  },
+});
+const threads = Number(values.threads);
+const genTokens = Number(values['gen-tokens']);
+const positions = Number(values.positions);
+const depths = values.depths.split(',').filter(Boolean).map(Number);
+if (values['with-32k'] && !depths.includes(32768 - 128)) depths.push(32768 - 128);
+
+type Pair = readonly [KvCacheType, KvCacheType];
+const MEMORY_PAIRS: Pair[] = [
+  ['f16', 'f16'],
+  ['q8_0', 'q8_0'],
+  ['q4_0', 'q4_0'],
+  ['planar3', 'planar3'],
+  ['iso3', 'iso3'],
+  ['planar4', 'planar4'],
+  ['iso4', 'iso4'],
+  ['q8_0', 'iso3'],
+  ['iso4', 'iso3'],
+  ['f16', 'iso3'],
+];
+const QUALITY_PAIRS: Pair[] = MEMORY_PAIRS.filter(([k, v]) => !(k === 'f16' && v === 'f16'));
+const SPEED_PAIRS: Pair[] = [
+  ['f16', 'f16'],
+  ['q8_0', 'q8_0'],
+  ['q4_0', 'q4_0'],
+  ['iso3', 'iso3'],
+  ['planar3', 'planar3'],
+  ['iso4', 'iso4'],
+];
+const label = ([k, v]: Pair): string => (k === v ? k : `${k}/${v}`);
+const log = (msg: string): void => console.error(`[bench:kv] ${msg}`);
+const VALUES_PER_TOKEN = 2 * 30 * 8 * 128; // K and V, 30 layers, 8 KV heads, head_dim 128
+
+function supported(pair: Pair): boolean {
+  const ok = kvTypeSupported(pair[0]) && kvTypeSupported(pair[1]);
+  if (!ok) log(`${label(pair)}: not in this build of the addon (rebuild with native/patches/01xx) — skipped`);
+  return ok;
+}
+
+function table(title: string, head: string[], rows: (string | number)[][]): void {
+  console.log(`\n### ${title}\n`);
+  console.log(`| ${head.join(' | ')} |`);
+  console.log(`| ${head.map(() => '---').join(' | ')} |`);
+  for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+}
+
+// ---- 1. memory ------------------------------------------------------------------------------------------------
+async function memory(model: VoxtralModel): Promise<void> {
+  const cells = 4096;
+  const rows: (string | number)[][] = [];
+  let f16Bytes = 0;
+  for (const pair of MEMORY_PAIRS) {
+    if (!supported(pair)) continue;
+    const ctx = await model.createContext({
+      contextSize: cells,
+      typeK: pair[0],
+      typeV: pair[1],
+      flashAttention: 'on',
+      threads,
+    });
+    const m = ctx.memory();
+    ctx.dispose();
+    const perToken = m.kvBytes / cells;
+    if (pair[0] === 'f16' && pair[1] === 'f16') f16Bytes = perToken;
+    const bits = (perToken * 8) / VALUES_PER_TOKEN;
+    rows.push([
+      label(pair),
+      (perToken / 1024).toFixed(2),
+      bits.toFixed(3),
+      f16Bytes ? (f16Bytes / perToken).toFixed(2) : '',
+      ((perToken * 32768) / 2 ** 30).toFixed(2),
+      m.expectedKvBytes === m.kvBytes ? 'yes' : `no (${m.expectedKvBytes})`,
+    ]);
+  }
+  table(
+    'KV cache bytes as allocated (ctx.memory(), 4096 cells)',
+    ['K/V', 'KiB/token', 'bits/value', 'x smaller than f16', 'GiB at 32k', 'matches arithmetic'],
+    rows,
+  );
+}
+
+// ---- 2. quality -----------------------------------------------------------------------------------------------
+function logSoftmax(row: Float32Array): Float64Array {
+  let max = -Infinity;
+  for (const x of row) if (x > max) max = x;
+  let sum = 0;
+  for (const x of row) sum += Math.exp(x - max);
+  const lse = max + Math.log(sum);
+  const out = new Float64Array(row.length);
+  for (let i = 0; i < row.length; i++) out[i] = (row[i] as number) - lse;
+  return out;
+}
+
+function argmax(row: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < row.length; i++) if ((row[i] as number) > (row[best] as number)) best = i;
+  return best;
+}
+
+function klAndTop1(ref: Float32Array[], got: Float32Array[]): { kl: number; top1: number } {
+  let kl = 0;
+  let same = 0;
+  const n = Math.min(ref.length, got.length);
+  for (let r = 0; r < n; r++) {
+    const p = logSoftmax(ref[r] as Float32Array);
+    const q = logSoftmax(got[r] as Float32Array);
+    let d = 0;
+    for (let i = 0; i < p.length; i++) {
+      const lp = p[i] as number;
+      if (lp > -60) d += Math.exp(lp) * (lp - (q[i] as number));
+    }
+    kl += d;
+    if (argmax(ref[r] as Float32Array) === argmax(got[r] as Float32Array)) same++;
+  }
+  return { kl: kl / n, top1: same / n };
+}
+
+async function quality(model: VoxtralModel): Promise<void> {
+  const pcm = syntheticPcm(29.5, 7);
+  const text =
+    'the committee reviewed the minutes of the previous session and moved on to the budget, ' +
+    'where the treasurer explained that travel costs had risen while equipment spending fell. ';
+  const unit = model.tokenize(text);
+  const forced: number[] = [];
+  while (forced.length < positions) forced.push(...unit);
+  forced.length = positions;
+  const contextSize = positions + 1024;
+
+  const evalPair = async (pair: Pair): Promise<{ rows: Float32Array[]; greedy: Int32Array }> => {
+    const ctx = await model.createContext({
+      contextSize,
+      typeK: pair[0],
+      typeV: pair[1],
+      flashAttention: 'on',
+      threads,
+    });
+    try {
+      const res = await ctx.evaluateLogits(pcm, { forcedTokens: forced });
+      const tr = await ctx.transcribe(pcm, { maxTokens: 48 });
+      return { rows: res.rows, greedy: tr.windows[0]?.tokens ?? new Int32Array() };
+    } finally {
+      ctx.dispose();
+    }
+  };
+
+  log(`quality: f16 reference over ${positions} positions`);
+  const ref = await evalPair(['f16', 'f16']);
+  const rows: (string | number)[][] = [];
+  for (const pair of QUALITY_PAIRS) {
+    if (!supported(pair)) continue;
+    log(`quality: ${label(pair)}`);
+    const got = await evalPair(pair);
+    const { kl, top1 } = klAndTop1(ref.rows, got.rows);
+    let prefix = 0;
+    while (prefix < ref.greedy.length && ref.greedy[prefix] === got.greedy[prefix]) prefix++;
+    const same = prefix === ref.greedy.length && got.greedy.length === ref.greedy.length;
+    rows.push([
+      label(pair),
+      kl.toExponential(3),
+      (top1 * 100).toFixed(2),
+      `${prefix}/${ref.greedy.length}`,
+      same ? 'yes' : 'no',
+    ]);
+  }
+  table(
+    `Quality vs the f16 cache (${ref.rows.length} positions after 30 s of audio; random weights: relative only)`,
+    ['K/V', 'mean KL', 'top-1 agreement %', 'greedy transcript common prefix', 'identical'],
+    rows,
+  );
+}
+
+// ---- 3. speed -------------------------------------------------------------------------------------------------
+function fillerPrompt(model: VoxtralModel, n: number): string {
+  const unit =
+    'the meeting notes say that the budget for next quarter was approved and the team agreed on it. ';
+  const per = model.tokenize(unit).length;
+  return `[INST]${unit.repeat(Math.max(1, Math.floor(n / per)))}[/INST]`;
+}
+
+async function speed(model: VoxtralModel): Promise<void> {
+  for (const depth of depths) {
+    const res: { pair: Pair; decode: number; prefill: number; depth: number }[] = [];
+    for (const pair of SPEED_PAIRS) {
+      if (!supported(pair)) continue;
+      log(`speed: ${label(pair)} at depth ${depth}`);
+      const ctx = await model.createContext({
+        contextSize: depth + genTokens + 128,
+        typeK: pair[0],
+        typeV: pair[1],
+        flashAttention: 'on',
+        threads,
+        batchSize: 512,
+      });
+      try {
+        const r = await ctx.complete(fillerPrompt(model, depth), { maxTokens: genTokens });
+        // the first generated token comes from the prefill logits; the rest are decode steps
+        res.push({
+          pair,
+          depth: r.promptTokens,
+          decode: ((r.timings.decodedTokens - 1) / r.timings.decodeMs) * 1000,
+          prefill: (r.promptTokens / r.timings.prefillMs) * 1000,
+        });
+      } finally {
+        ctx.dispose();
+      }
+    }
+    const by = (k: KvCacheType): (typeof res)[number] | undefined =>
+      res.find((r) => r.pair[0] === k && r.pair[1] === k);
+    const f16 = by('f16');
+    const q4 = by('q4_0');
+    table(
+      `Speed at depth ${res[0]?.depth ?? depth} (threads ${threads}; ratios from this run)`,
+      ['K/V', 'decode tok/s', 'vs f16', 'vs q4_0', 'prefill tok/s', 'vs f16', 'vs q4_0'],
+      res.map((r) => [
+        label(r.pair),
+        r.decode.toFixed(3),
+        f16 ? (r.decode / f16.decode).toFixed(2) : '',
+        q4 ? (r.decode / q4.decode).toFixed(2) : '',
+        r.prefill.toFixed(1),
+        f16 ? (r.prefill / f16.prefill).toFixed(2) : '',
+        q4 ? (r.prefill / q4.prefill).toFixed(2) : '',
+      ]),
+    );
+  }
+}
+
+// ---- 4. attention error with outliers ---------------------------------------------------------------------------
+function attention(): void {
+  const exe = join(binDir, 'test-rotorquant');
+  if (!existsSync(exe)) {
+    log(`attention error: ${exe} not built (see native/README.md, RotorQuant) — skipped`);
+    return;
+  }
+  const out = spawnSync(exe, [], { encoding: 'utf8', timeout: 600_000 });
+  const err = new Map<string, [string, string]>();
+  for (const m of `${out.stdout}`.matchAll(/^RQ attn_outlier (\S+) hadamard (\d) rel_err (\S+)$/gm)) {
+    const e = err.get(m[1] as string) ?? ['', ''];
+    e[Number(m[2])] = m[3] as string;
+    err.set(m[1] as string, e);
+  }
+  table(
+    'Attention-output error vs f32, K/V with 4 outlier channels (8-20x) per head (test-rotorquant)',
+    ['K=V type', 'no Hadamard', 'Hadamard first (attn_rot)'],
+    [...err.entries()].map(([t, [a, b]]) => [t, a, b]),
+  );
+}
+
+// ---- main -----------------------------------------------------------------------------------------------------
+if (!values['skip-attention']) attention();
+if (!(values['skip-memory'] && values['skip-quality'] && values['skip-speed'])) {
+  const f16 = await writeSyntheticVoxtral({ dir: values.dir, size: 'real', seed: 1, reuse: true });
+  const q = await quantizeGguf({
+    llamaQuantize: join(root, 'native', 'build', 'bin', 'llama-quantize'),
+    input: f16.modelPath,
+    output: f16.modelPath.replace(/\.gguf$/, '-Q4_K_M.gguf'),
+    type: 'Q4_K_M',
+    threads,
+  });
+  const model = await loadVoxtral({ modelPath: q.path, mmprojPath: f16.mmprojPath, threads, warmup: false });
+  try {
+    if (!values['skip-memory']) await memory(model);
+    if (!values['skip-quality']) await quality(model);
+    if (!values['skip-speed']) await speed(model);
+  } finally {
+    model.dispose();
+  }
+}
