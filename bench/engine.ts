@@ -22,7 +22,7 @@ import { syntheticPcm } from '../main/engine/runtime/testkit';
 import { loadVoxtral, type VoxtralModel } from '../main/engine/runtime/voxtral';
 
 const run = promisify(execFile);
-const root = resolve(import.meta.dirname, '..');
+const root = process.env.ROTORSCRIBE_ROOT ?? resolve(import.meta.dirname, '..');
 const bin = (name: string): string => join(root, 'native', 'build', 'bin', name);
 
 const { values } = parseArgs({
@@ -137,7 +137,7 @@ async function benchWeights(kind: string, modelPath: string, mmprojPath: string)
           ],
           { ...process.env, MTMD_AUDIO_AVGPOOL: '0' },
         );
-        const enc = /slice encoded in (\d+) ms/.exec(out.stderr);
+        const enc = /(?:slice encoded|mtmd batch encoding done) in (\d+) ms/.exec(out.stderr);
         const dec = [...out.stderr.matchAll(/decoded \(batch \d+\/\d+\) in (\d+) ms/g)].reduce(
           (a, m) => a + Number(m[1]),
           0,

@@ -471,6 +471,17 @@ Napi::Value ContextMemory(const Napi::CallbackInfo & info) {
     return out;
 }
 
+// The audio encoder's own buffers (mtmd allocates them outside llama's accounting; patch 0003).
+Napi::Value EncoderMemory(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    auto ms = unwrap<ModelState>(info[0], "model");
+    const mtmd_memory_usage mu = mtmd_get_memory_usage(ms->mtmd);
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("weights", Napi::Number::New(env, (double) mu.weights));
+    o.Set("compute", Napi::Number::New(env, (double) mu.compute));
+    return o;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
     rs::backend_init();
     // Silent by default: errors are still recorded for messages, nothing reaches stderr unless a logger is set.
@@ -481,6 +492,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     exports.Set("generate", Napi::Function::New(env, Generate));
     exports.Set("cancel", Napi::Function::New(env, Cancel));
     exports.Set("contextMemory", Napi::Function::New(env, ContextMemory));
+    exports.Set("encoderMemory", Napi::Function::New(env, EncoderMemory));
     exports.Set("dispose", Napi::Function::New(env, DisposeHandle));
     exports.Set("tokenize", Napi::Function::New(env, Tokenize));
     exports.Set("detokenize", Napi::Function::New(env, Detokenize));

@@ -161,6 +161,8 @@ export interface NativeAddon {
   ): void;
   cancel(ctx: NativeHandle): void;
   contextMemory(ctx: NativeHandle): NativeMemoryEntry[];
+  /** Audio encoder (mmproj) weights and compute buffers, in bytes. */
+  encoderMemory(model: NativeHandle): { weights: number; compute: number };
   dispose(handle: NativeHandle): void;
   tokenize(model: NativeHandle, text: string, addSpecial: boolean, parseSpecial: boolean): Int32Array;
   detokenize(model: NativeHandle, tokens: Int32Array, special: boolean): string;

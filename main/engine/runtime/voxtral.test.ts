@@ -259,7 +259,10 @@ describe('memory', () => {
     expect(m.weightsBytes).toBeGreaterThan(0);
     expect(m.weightsBytes).toBeLessThanOrEqual(model.info.modelBytes * 1.1);
     expect(m.computeBytes).toBeGreaterThan(0);
-    expect(m.mmprojWeightsBytes).toBeGreaterThan(0);
+    // the encoder's weights are what its GGUF holds (llama.cpp's converter keeps them as stored)
+    expect(m.mmprojWeightsBytes).toBeGreaterThanOrEqual(model.mmprojWeightsBytes);
+    expect(m.mmprojWeightsBytes).toBeLessThan(model.mmprojWeightsBytes * 1.05 + 65536);
+    expect(m.mmprojComputeBytes).toBeGreaterThan(0);
     expect(m.buffers.some((b) => b.host)).toBe(true);
   });
 

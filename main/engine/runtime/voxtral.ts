@@ -136,8 +136,9 @@ export interface MemoryReport {
   weightsBytes: number;
   kvBytes: number;
   computeBytes: number;
-  /** Audio encoder weights (mmproj tensor data; allocated by mtmd outside llama's accounting). */
+  /** Audio encoder (mmproj) weights and compute buffers, allocated by mtmd outside llama's accounting. */
   mmprojWeightsBytes: number;
+  mmprojComputeBytes: number;
   /** What the KV cache should take by arithmetic: contextSize × per-token bytes. */
   expectedKvBytes: number;
   devices: NativeDevice[];
@@ -167,12 +168,9 @@ export function setNativeLogger(
 export function kvTypeSupported(type: KvCacheType): boolean {
   const info = kvCacheTypeInfo(type);
   const native = addon().typeInfo(info.ggmlTypeId);
-  return (
-    native !== null &&
-    native.name === type &&
-    native.blockValues === info.blockValues &&
-    native.blockBytes === info.blockBytes
-  );
+  // the id must exist in this build with the block layout common/kv-cache-types.ts expects (ggml's own name for a
+  // RotorQuant type may be spelled differently, so the layout is what is compared)
+  return native !== null && native.blockValues === info.blockValues && native.blockBytes === info.blockBytes;
 }
 
 // ---- file pre-checks -------------------------------------------------------------------------------------------
@@ -715,13 +713,15 @@ export class VoxtralContext {
   /** Memory actually allocated, per buffer type (llama.cpp's own accounting) and per device. */
   memory(): MemoryReport {
     const buffers = addon().contextMemory(this.nativeHandle());
+    const encoder = addon().encoderMemory(this.model.nativeHandle());
     const sum = (k: 'model' | 'context' | 'compute'): number => buffers.reduce((a, b) => a + b[k], 0);
     return {
       buffers,
       weightsBytes: sum('model'),
       kvBytes: sum('context'),
       computeBytes: sum('compute'),
-      mmprojWeightsBytes: this.model.mmprojWeightsBytes,
+      mmprojWeightsBytes: encoder.weights,
+      mmprojComputeBytes: encoder.compute,
       expectedKvBytes: this.cache.kvBytes,
       devices: listDevices(),
     };
