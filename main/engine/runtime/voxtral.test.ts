@@ -384,6 +384,8 @@ describe('errors', () => {
         flashAttention: 'on',
       });
       expect(c.memory().kvBytes).toBe(512 * model.kvBytesPerToken('planar3', 'planar3'));
+      const res = await c.transcribe(syntheticPcm(1, 2), { maxTokens: 2 });
+      expect(res.windows[0]!.tokens.length).toBe(2);
       c.dispose();
     } else {
       await expectCode(model.createContext({ typeK: 'planar3' }), 'KV_TYPE_UNSUPPORTED');
