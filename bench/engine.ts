@@ -1,5 +1,6 @@
 /**
- * npm run bench:engine [-- --weights q4km,f16 --depths 1024,8192,16384 --threads 2 --skip-tools --skip-audio]
+ * npm run bench:engine [-- --weights q4km,f16 --depths 1024,8192,16384 --threads 2 --reps 3 --size real|tiny
+ *                        --skip-tools --skip-audio --skip-decode]
  *
  * Our engine next to llama.cpp's own tools (built from the same patched source: native/build/bin) on the same
  * real-dimension synthetic Voxtral files, in the same run:
@@ -35,10 +36,21 @@ const { values } = parseArgs({
     'skip-tools': { type: 'boolean', default: false },
     'skip-audio': { type: 'boolean', default: false },
     'skip-decode': { type: 'boolean', default: false },
+    /** Repetitions of the audio measurements (medians are reported). */
+    reps: { type: 'string', default: '1' },
+    /** 'tiny' runs the whole bench in seconds on the test-size fixture (smoke test of the bench itself). */
+    size: { type: 'string', default: 'real' },
   },
 });
 const threads = Number(values.threads);
 const genTokens = Number(values['gen-tokens']);
+const reps = Math.max(1, Number(values.reps));
+const median = (xs: number[]): number | null => {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
 const depths = values.depths.split(',').filter(Boolean).map(Number);
 const weightKinds = values.weights.split(',').filter(Boolean);
 
@@ -102,12 +114,19 @@ async function benchWeights(kind: string, modelPath: string, mmprojPath: string)
       const pcm = syntheticPcm(29.5, 3);
       const wav = await writeWav(join(values.dir, 'bench-29s.wav'), pcm);
       const ctx = await model.createContext({ contextSize: 1024, threads, flashAttention: 'on' });
-      const res = await ctx.transcribe(pcm, { maxTokens: 1 });
+      const oursEncode: number[] = [];
+      const oursPrefill: number[] = [];
+      let audioTokens = 0;
+      for (let r = 0; r < reps; r++) {
+        const res = await ctx.transcribe(pcm, { maxTokens: 1 });
+        audioTokens = res.windows[0]!.audioTokens;
+        oursEncode.push(res.timings.encodeMs);
+        oursPrefill.push(res.timings.prefillMs);
+      }
       ctx.dispose();
-      const audioTokens = res.windows[0]!.audioTokens;
-      let cliEncode: number | null = null;
-      let cliDecode: number | null = null;
-      if (!values['skip-tools']) {
+      const cliEncodes: number[] = [];
+      const cliDecodes: number[] = [];
+      for (let r = 0; r < (values['skip-tools'] ? 0 : reps); r++) {
         const out = await timed(
           bin('llama-mtmd-cli'),
           [
@@ -142,18 +161,21 @@ async function benchWeights(kind: string, modelPath: string, mmprojPath: string)
           (a, m) => a + Number(m[1]),
           0,
         );
-        cliEncode = enc ? Number(enc[1]) : null;
-        cliDecode = dec > 0 ? dec : null;
-        if (out.maxRssKiB)
+        if (enc) cliEncodes.push(Number(enc[1]));
+        if (dec > 0) cliDecodes.push(dec);
+        if (out.maxRssKiB && r === 0)
           add(label, 'peak RSS llama-mtmd-cli (30 s audio)', 'MiB', null, out.maxRssKiB / 1024);
       }
-      add(label, 'encoder per 30 s chunk', 'ms', res.timings.encodeMs, cliEncode);
-      // our prefillMs also covers the ~10 text tokens around the audio; the CLI number is the audio batches only
+      const cliEncode = median(cliEncodes);
+      const cliDecode = median(cliDecodes);
+      add(label, `encoder per 30 s chunk (median of ${reps})`, 'ms', median(oursEncode), cliEncode);
+      // our prefillMs also covers the few text tokens around the audio; the CLI number is the audio batches only
+      const prefill = median(oursPrefill);
       add(
         label,
-        `audio prefill (${audioTokens} tokens)`,
+        `audio prefill (${audioTokens} tokens, median of ${reps})`,
         'tok/s',
-        (audioTokens / res.timings.prefillMs) * 1000,
+        prefill ? (audioTokens / prefill) * 1000 : null,
         cliDecode ? (audioTokens / cliDecode) * 1000 : null,
       );
     }
@@ -208,7 +230,8 @@ async function benchWeights(kind: string, modelPath: string, mmprojPath: string)
   add(label, 'peak RSS this process (high-water mark)', 'MiB', process.resourceUsage().maxRSS / 1024, null);
 }
 
-const f16 = await writeSyntheticVoxtral({ dir: values.dir, size: 'real', seed: 1, reuse: true });
+if (values.size !== 'real' && values.size !== 'tiny') throw new Error('--size must be real or tiny');
+const f16 = await writeSyntheticVoxtral({ dir: values.dir, size: values.size, seed: 1, reuse: true });
 for (const kind of weightKinds) {
   if (kind === 'f16') await benchWeights(kind, f16.modelPath, f16.mmprojPath);
   else if (kind === 'q4km') {
