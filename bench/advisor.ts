@@ -7,7 +7,7 @@
  *   mmproj       the encoder's tensor data (mtmd, outside llama's accounting)
  *   kv           the KV cache buffers (ctx.memory().kvBytes)
  *   decoder      the scheduler's compute buffers (ctx.memory().computeBytes)
- *   encoder      clip's compute buffer, reserved at load (warmup) and read from llama.cpp's log
+ *   encoder      clip's compute buffer, reserved at load (warmup) (ctx.memory().mmprojComputeBytes)
  * The runtime overhead (ggml contexts, vocabulary, output buffer) has no buffer to measure and is left out of both
  * sides. Target: total within 10 % for every configuration; the exit code is 1 otherwise.
  */
@@ -22,7 +22,7 @@ import { estimateMemory } from '../main/advisor/memory-model';
 import { readModelDescription } from '../main/advisor/model-info';
 import { probeHardware } from '../main/advisor/probe';
 import { writeSyntheticVoxtral } from '../fixtures/voxtral';
-import { kvTypeSupported, listDevices, loadVoxtral, setNativeLogger } from '../main/engine/runtime/voxtral';
+import { kvTypeSupported, listDevices, loadVoxtral } from '../main/engine/runtime/voxtral';
 
 const root = resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
@@ -75,13 +75,6 @@ const hardware = await probeHardware({
     })),
 });
 
-// clip logs its compute buffer when the encoder is reserved at load
-let encoderComputeLogged = 0;
-setNativeLogger((_level, text) => {
-  const m = /reserve_compute_meta:\s+\S+ compute buffer size =\s+([\d.]+) MiB/.exec(text);
-  if (m) encoderComputeLogged += Number(m[1]) * MiB;
-}, 'info');
-
 type Row = {
   config: string;
   buffers: Record<string, { predicted: number; measured: number }>;
@@ -100,7 +93,6 @@ for (const weights of ['F16', 'Q4_K_M'] as const) {
     continue;
   }
   const description = await readModelDescription(weights, modelPath, fixture.mmprojPath);
-  encoderComputeLogged = 0;
   const t0 = performance.now();
   const model = await loadVoxtral({ modelPath, mmprojPath: fixture.mmprojPath, threads, warmup: true });
   console.log(`\n${weights}: loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s (${modelPath})`);
@@ -127,9 +119,7 @@ for (const weights of ['F16', 'Q4_K_M'] as const) {
       tokenRate: model.audioTokenRate,
     };
     const estimate = estimateMemory(description, config, hardware, { nCtx: c.nCtx });
-    // the runtime reports clip's compute buffer once its addon has encoderMemory; older builds only log it
-    const mmprojCompute = (mem as { mmprojComputeBytes?: number }).mmprojComputeBytes;
-    const m = measuredAllocation(estimate, mem, mmprojCompute || encoderComputeLogged);
+    const m = measuredAllocation(estimate, mem);
     const buffers: Row['buffers'] = {};
     for (const k of keys) buffers[k] = { predicted: m.predicted[k], measured: m.measured[k] };
     const predictedTotal = keys.reduce((a, k) => a + buffers[k]!.predicted, 0);
@@ -145,7 +135,6 @@ for (const weights of ['F16', 'Q4_K_M'] as const) {
   }
   model.dispose();
 }
-setNativeLogger(null);
 
 const pct = (p: number, m: number) =>
   m === 0 ? (p === 0 ? '0.0%' : 'n/a') : `${(((p - m) / m) * 100).toFixed(2)}%`;
