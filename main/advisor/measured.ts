@@ -4,6 +4,7 @@
  * includes the reclaimable copy too.
  */
 import type { MeasuredAllocation, MemoryBreakdown, MemoryEstimate } from '../../common/advisor-types';
+import { sumPools } from '../../common/memory-breakdown';
 
 /** The part of main/engine/runtime's MemoryReport the comparison reads. */
 export interface RuntimeMemory {
@@ -16,19 +17,7 @@ export interface RuntimeMemory {
 }
 
 export function predictedAllocation(estimate: MemoryEstimate): MemoryBreakdown {
-  const out: MemoryBreakdown = {
-    weights: 0,
-    mmproj: 0,
-    kv: 0,
-    computeDecoder: 0,
-    computeEncoder: 0,
-    overhead: 0,
-  };
-  for (const pool of estimate.pools) {
-    for (const k of Object.keys(out) as (keyof MemoryBreakdown)[]) out[k] += pool.breakdown[k];
-    out.weights += pool.reclaimable;
-  }
-  return out;
+  return sumPools(estimate.pools, true);
 }
 
 /** `encoderComputeBytes`: clip's compute buffer from llama.cpp's log, for runtimes that do not report it. */

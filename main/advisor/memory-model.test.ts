@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RotorError } from '../../common/errors';
+import { breakdownTotal } from '../../common/memory-breakdown';
 import type { RunConfig } from '../../common/advisor-types';
 import { writeSyntheticVoxtral } from '../../fixtures/voxtral';
 import { VOXTRAL_DECODER, VOXTRAL_ENCODER, VOXTRAL_VARIANTS } from './catalog';
@@ -10,7 +11,6 @@ import { tensorBytes } from './ggml-sizes';
 import {
   GiB,
   audioChunks,
-  breakdownTotal,
   contextPlan,
   decoderComputeBytes,
   describeModel,

@@ -4,13 +4,13 @@
  */
 import { RotorError } from '../../common/errors';
 import { tensorBytes as defaultTensorBytes } from './ggml-sizes';
+import { BREAKDOWN_KEYS, breakdownTotal, emptyBreakdown } from '../../common/memory-breakdown';
 import { kvCacheTypeInfo, rowBytes, type KvCacheType } from '../../common/kv-cache-types';
 import type {
   ContextPlan,
   DecoderDims,
   EncoderDims,
   HardwareInfo,
-  MemoryBreakdown,
   MemoryEstimate,
   MemoryPool,
   ModelDescription,
@@ -211,14 +211,6 @@ export function offloadSplit(
   return { gpuLayerCount: Math.max(0, g - 1), outputOnGpu: g >= 1 };
 }
 
-function emptyBreakdown(): MemoryBreakdown {
-  return { weights: 0, mmproj: 0, kv: 0, computeDecoder: 0, computeEncoder: 0, overhead: 0 };
-}
-
-export function breakdownTotal(b: MemoryBreakdown): number {
-  return b.weights + b.mmproj + b.kv + b.computeDecoder + b.computeEncoder + b.overhead;
-}
-
 /** The accelerator the advisor plans for: the one with the most free memory. */
 export function primaryGpu(hw: HardwareInfo): HardwareInfo['devices'][number] | undefined {
   return [...hw.devices].filter((d) => d.kind !== 'cpu').sort((a, b) => b.freeBytes - a.freeBytes)[0];
@@ -346,7 +338,7 @@ export function estimateMemory(
   const pools: PoolUsage[] = [];
   if (hw.unifiedMemory) {
     const merged = emptyBreakdown();
-    for (const key of Object.keys(merged) as (keyof MemoryBreakdown)[]) merged[key] = host[key] + device[key];
+    for (const key of BREAKDOWN_KEYS) merged[key] = host[key] + device[key];
     pools.push({
       pool: 'unified',
       breakdown: merged,

@@ -4,24 +4,10 @@ import type {
   MeasuredAllocation,
   MemoryBreakdown,
   MemoryEstimate,
-  PoolUsage,
   RunConfig,
 } from '../../../../common/advisor-types';
+import { breakdownTotal, sumPools } from '../../../../common/memory-breakdown';
 import { SEGMENT_LABELS, type Segment } from './MemoryBar';
-
-export function sumPools(pools: readonly PoolUsage[]): MemoryBreakdown {
-  const out: MemoryBreakdown = {
-    weights: 0,
-    mmproj: 0,
-    kv: 0,
-    computeDecoder: 0,
-    computeEncoder: 0,
-    overhead: 0,
-  };
-  for (const p of pools)
-    for (const k of Object.keys(out) as (keyof MemoryBreakdown)[]) out[k] += p.breakdown[k];
-  return out;
-}
 
 export function segmentsOf(b: MemoryBreakdown): Segment[] {
   return [
@@ -33,9 +19,7 @@ export function segmentsOf(b: MemoryBreakdown): Segment[] {
   ];
 }
 
-export function total(b: MemoryBreakdown): number {
-  return b.weights + b.mmproj + b.kv + b.computeDecoder + b.computeEncoder + b.overhead;
-}
+export const total = breakdownTotal;
 
 export function cacheLabel(c: Pick<RunConfig, 'kvTypeK' | 'kvTypeV'>): string {
   return c.kvTypeK === c.kvTypeV ? c.kvTypeK : `K ${c.kvTypeK} / V ${c.kvTypeV}`;
