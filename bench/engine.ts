@@ -121,7 +121,7 @@ async function benchWeights(kind: string, modelPath: string, mmprojPath: string)
         const res = await ctx.transcribe(pcm, { maxTokens: 1 });
         audioTokens = res.windows[0]!.audioTokens;
         oursEncode.push(res.timings.encodeMs);
-        oursPrefill.push(res.timings.prefillMs);
+        oursPrefill.push(res.timings.audioPrefillMs);
       }
       ctx.dispose();
       const cliEncodes: number[] = [];
@@ -169,7 +169,7 @@ async function benchWeights(kind: string, modelPath: string, mmprojPath: string)
       const cliEncode = median(cliEncodes);
       const cliDecode = median(cliDecodes);
       add(label, `encoder per 30 s chunk (median of ${reps})`, 'ms', median(oursEncode), cliEncode);
-      // our prefillMs also covers the few text tokens around the audio; the CLI number is the audio batches only
+      // both sides: the decoder pass over the audio embeddings only (the CLI's "decoded (batch i/n)" lines)
       const prefill = median(oursPrefill);
       add(
         label,

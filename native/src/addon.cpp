@@ -432,6 +432,7 @@ Napi::Value Generate(const Napi::CallbackInfo & info) {
             r.Set("sequences", seqs);
             r.Set("encodeMs", res->encode_ms);
             r.Set("prefillMs", res->prefill_ms);
+            r.Set("audioPrefillMs", res->audio_prefill_ms);
             r.Set("decodeMs", res->decode_ms);
             r.Set("nPrefillTokens", res->n_prefill_tokens);
             r.Set("nDecodeSteps", res->n_decode_steps);

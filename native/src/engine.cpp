@@ -303,6 +303,7 @@ void prefill(ContextState & cs, const SeqRequest & req, int32_t seq_id, SeqState
             rc = mtmd_helper_decode_image_chunk(ms.mtmd, cs.ctx, chunk, mtmd_get_output_embd(ms.mtmd), seq.n_past, seq_id,
                                                 (int32_t) cs.params.n_batch, &new_n_past, nullptr, nullptr);
             out.prefill_ms += now_ms() - t1;
+            out.audio_prefill_ms += now_ms() - t1;
             if (last && rc == 0) {
                 throw Error("INTERNAL", "the prompt must end with text after the audio");
             }

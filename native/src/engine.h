@@ -100,7 +100,8 @@ struct SeqResult {
 struct GenerateResult {
     std::vector<SeqResult> seqs;
     double                 encode_ms  = 0;
-    double                 prefill_ms = 0;
+    double                 prefill_ms = 0;       // text chunks + audio embeddings through the decoder
+    double                 audio_prefill_ms = 0; // the audio embeddings' share of prefill_ms
     double                 decode_ms  = 0;
     int32_t                n_prefill_tokens = 0;
     int32_t                n_decode_steps   = 0;

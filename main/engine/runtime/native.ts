@@ -56,6 +56,7 @@ export interface NativeGenerateResult {
   sequences: NativeSequenceResult[];
   encodeMs: number;
   prefillMs: number;
+  audioPrefillMs: number;
   decodeMs: number;
   nPrefillTokens: number;
   nDecodeSteps: number;

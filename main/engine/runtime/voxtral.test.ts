@@ -113,6 +113,9 @@ describe('transcribe', () => {
     const textTokens = model.tokenize('[INST][/INST]lang:en[TRANSCRIBE]', { addSpecial: true }).length + 1; // + [BEGIN_AUDIO]
     expect(w.promptTokens).toBe(375 + textTokens);
     expect(res.timings.decodedTokens).toBe(12);
+    expect(res.timings.encodeMs).toBeGreaterThan(0);
+    expect(res.timings.audioPrefillMs).toBeGreaterThan(0);
+    expect(res.timings.audioPrefillMs).toBeLessThanOrEqual(res.timings.prefillMs);
   });
 
   it('is deterministic and depends on the audio', async () => {

@@ -83,7 +83,10 @@ export interface WindowTranscript {
 
 export interface GenerationTimings {
   encodeMs: number;
+  /** Decoder time for the whole prompt (text chunks and audio embeddings). */
   prefillMs: number;
+  /** The audio embeddings' share of prefillMs. */
+  audioPrefillMs: number;
   decodeMs: number;
   prefillTokens: number;
   decodeSteps: number;
@@ -359,6 +362,7 @@ function timings(r: NativeGenerateResult): GenerationTimings {
   return {
     encodeMs: r.encodeMs,
     prefillMs: r.prefillMs,
+    audioPrefillMs: r.audioPrefillMs,
     decodeMs: r.decodeMs,
     prefillTokens: r.nPrefillTokens,
     decodeSteps: r.nDecodeSteps,
