@@ -8,3 +8,4 @@ export type {
   NativeLogLevel,
 } from './native';
 export { resolveAddonPath } from './native';
+export * from './logit-stats';
