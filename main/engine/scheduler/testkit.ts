@@ -6,6 +6,7 @@
  * between them), a streaming VAD that reports regions with a realistic delay, and a transcriber that returns, for a
  * window, exactly the words whose midpoint falls inside it — so overlapping windows hear the overlap words twice.
  */
+import { prng as seededRandom } from '../../../fixtures/audio-long';
 import { SAMPLE_RATE, type SpeechRegion, type VadUpdate } from './cutter';
 import type { Transcriber, WindowRequest, WindowResult } from './transcriber';
 
@@ -20,17 +21,8 @@ export interface SpeechScript {
   durationSec: number;
 }
 
-/** mulberry32: small seeded PRNG so tests are reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded PRNG shared with the audio fixtures, so tests are reproducible. */
+export { seededRandom };
 
 export const SAMPLE_PASSAGE = [
   'Good morning everyone, and thanks for joining the quarterly planning meeting.',
