@@ -43,3 +43,28 @@ describe('advisor service', () => {
     expect(checkAdvisorReport(withMeasured).ok).toBe(true);
   });
 });
+
+describe('advisor service: cache types asked for lazily', () => {
+  const avail = (report: { kvTypes: { type: string; available: boolean }[] }, type: string) =>
+    report.kvTypes.find((k) => k.type === type)?.available;
+
+  it('uses the types a function resolves to', async () => {
+    const service = createAdvisorService({
+      hardware: PROFILES.laptop6,
+      supportedKvTypes: async () => ['f16', 'q8_0', 'q4_0'],
+    });
+    const report = await service.getReport();
+    expect(avail(report, 'q8_0')).toBe(true);
+    expect(avail(report, 'iso3')).toBe(false);
+  });
+
+  it('keeps every type listed when the function rejects', async () => {
+    const service = createAdvisorService({
+      hardware: PROFILES.laptop6,
+      supportedKvTypes: () => Promise.reject(new Error('engine down')),
+    });
+    const report = await service.getReport();
+    expect(avail(report, 'iso3')).toBe(true);
+    expect(avail(report, 'f16')).toBe(true);
+  });
+});

@@ -9,6 +9,7 @@ import type {
   RunConfig,
   RunOverrides,
 } from '../../common/advisor-types';
+import type { KvCacheType } from '../../common/kv-cache-types';
 import { createAdvisor, type Advisor, type AdvisorDeps } from './report';
 
 export interface AdvisorService {
@@ -19,9 +20,23 @@ export interface AdvisorService {
   setMeasured(measured: MeasuredAllocation | undefined): void;
 }
 
-export function createAdvisorService(
-  deps: AdvisorDeps & { maxAgeMs?: number; now?: () => number } = {},
-): AdvisorService {
+export interface AdvisorServiceDeps extends Omit<AdvisorDeps, 'supportedKvTypes'> {
+  /**
+   * Cache types the runtime has; a function when they must be asked for (the engine worker). Rejecting or giving
+   * undefined leaves every type listed, as when the runtime is not loaded.
+   */
+  supportedKvTypes?: readonly KvCacheType[] | (() => Promise<readonly KvCacheType[] | undefined>);
+  maxAgeMs?: number;
+  now?: () => number;
+}
+
+async function createFrom(deps: AdvisorServiceDeps): Promise<Advisor> {
+  const { supportedKvTypes: kv, ...rest } = deps;
+  const types = typeof kv === 'function' ? await kv().catch(() => undefined) : kv;
+  return createAdvisor(types ? { ...rest, supportedKvTypes: types } : rest);
+}
+
+export function createAdvisorService(deps: AdvisorServiceDeps = {}): AdvisorService {
   const maxAge = deps.maxAgeMs ?? 30_000;
   const now = deps.now ?? Date.now;
   let current: { at: number; advisor: Promise<Advisor> } | undefined;
@@ -29,7 +44,7 @@ export function createAdvisorService(
 
   const advisor = (): Promise<Advisor> => {
     if (!current || now() - current.at > maxAge) {
-      const pending = createAdvisor(deps);
+      const pending = createFrom(deps);
       // a failed probe must not stick: the next call tries again
       pending.catch(() => {
         if (current?.advisor === pending) current = undefined;

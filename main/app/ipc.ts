@@ -60,7 +60,19 @@ function makeHandlers(deps: IpcDeps): Handlers {
       const reply = await deps.engine.request('ping', { echo });
       return { echo: reply.echo, pid: reply.pid, roundTripMs: performance.now() - started };
     },
-    'engine:listDevices': () => deps.engine.request('listDevices', {}),
+    'engine:listDevices': async () => {
+      // the renderer's contract names exactly these fields; ggml's extra view stays in main
+      const { devices } = await deps.engine.request('listDevices', {});
+      return {
+        devices: devices.map(({ id, kind, name, memoryBytes, threads }) => ({
+          id,
+          kind,
+          name,
+          memoryBytes,
+          threads,
+        })),
+      };
+    },
     'settings:get': () => deps.settings.get(),
     'settings:set': async (patch) => {
       const next = await deps.settings.update(patch);

@@ -5,8 +5,12 @@
 import path from 'node:path';
 import type { AppInfo, EventChannel, EventPayload } from '../../common/ipc-contract';
 import type { Settings } from '../../common/settings';
+import { RotorError } from '../../common/errors';
+import type { KvCacheType } from '../../common/kv-cache-types';
+import type { RuntimeDevice } from '../advisor/probe-parse';
 import { createAdvisorService, type AdvisorService } from '../advisor/service';
 import { createEngineHost, type EngineHost, type EngineStatus } from '../engine/host/engine-host';
+import type { RuntimeUnavailable } from '../engine/host/protocol';
 import type { TransportFactory } from '../engine/host/transport';
 import { createFileRegistry, type FileRegistry } from './file-registry';
 import type { IpcDeps } from './ipc';
@@ -48,12 +52,43 @@ export function engineStatusEvent(status: EngineStatus): EventPayload<'engine:ev
   return event;
 }
 
+/**
+ * The advisor's runtime facts asked of the engine worker (Electron main never loads the addon). When the worker
+ * could not load it, listDevices rejects so the report says the devices are assumed, and every cache type stays.
+ */
+export function engineAdvisorDeps(engine: Pick<EngineHost, 'request'>): {
+  listDevices: () => Promise<RuntimeDevice[]>;
+  supportedKvTypes: () => Promise<readonly KvCacheType[] | undefined>;
+} {
+  return {
+    listDevices: async () => {
+      const list = await engine.request('listDevices', {});
+      if (list.source !== 'runtime') throw fromUnavailable(list.unavailable);
+      return list.devices.map((d) => ({
+        name: d.name,
+        description: d.description,
+        type: d.type,
+        totalBytes: d.memoryBytes,
+        freeBytes: d.freeBytes,
+      }));
+    },
+    supportedKvTypes: async () => {
+      const kv = await engine.request('supportedKvTypes', {});
+      return kv.source === 'runtime' ? kv.types : undefined;
+    },
+  };
+}
+
+function fromUnavailable(u: RuntimeUnavailable): RotorError {
+  return new RotorError(u.code, u.reason, u.hint ? { hint: u.hint } : {});
+}
+
 export function createAppServices(options: AppServicesOptions): AppServices {
   const engine = createEngineHost({ createTransport: options.createEngineTransport });
   const settings = createSettingsStore(path.join(options.userDataDir, 'settings.json'));
   const files = createFileRegistry();
-  // probes in main; the runtime's device list (free/total per GPU) is added once the engine exposes it
-  const advisor = options.advisor ?? createAdvisorService();
+  // probes in main; devices (free/total per GPU) and cache types come from the engine worker, which loads the addon
+  const advisor = options.advisor ?? createAdvisorService(engineAdvisorDeps(engine));
   engine.onStatus((status) => options.broadcast('engine:event', engineStatusEvent(status)));
   const ipcDeps: IpcDeps = {
     isTrustedSender: createSenderGuard({

@@ -1,6 +1,5 @@
-import os from 'node:os';
 import { RotorError } from '../../../common/errors';
-import { empty, num, object, str, type Validator } from '../../../common/ipc-validate';
+import { num, object, str, type Validator } from '../../../common/ipc-validate';
 import type { MethodTable } from './worker-runtime';
 
 function parseWith<T>(check: Validator<T>): (params: unknown) => T {
@@ -36,7 +35,7 @@ const pcmParams: Validator<{ pcm: Float32Array; sampleRate: number }> = (value) 
   return { ok: true, value: { pcm, sampleRate: rate.value } };
 };
 
-/** The methods every worker has: health, a streaming stand-in, devices, PCM transport check and a crash hook. */
+/** The methods every worker has: health, a streaming stand-in, PCM transport check and a crash hook. */
 export function builtinMethods(activeRequests: () => number): MethodTable {
   return {
     ping: {
@@ -57,23 +56,6 @@ export function builtinMethods(activeRequests: () => number): MethodTable {
           emit({ n });
         }
         return { counted: to };
-      },
-    },
-    listDevices: {
-      parse: parseWith(empty),
-      run: () => {
-        const cpus = os.cpus();
-        return {
-          devices: [
-            {
-              id: 'cpu',
-              kind: 'cpu' as const,
-              name: (cpus[0]?.model ?? 'CPU').trim() || 'CPU',
-              memoryBytes: os.totalmem(),
-              threads: os.availableParallelism(),
-            },
-          ],
-        };
       },
     },
     pcmStats: {

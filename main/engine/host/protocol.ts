@@ -13,7 +13,8 @@
  * merging (`declare module '.../protocol' { interface EngineMethods { ... } }`) and register a handler in the worker.
  */
 import type { EngineDevice } from '../../../common/ipc-contract';
-import type { ErrorPayload } from '../../../common/errors';
+import type { ErrorCode, ErrorPayload } from '../../../common/errors';
+import type { KvCacheType } from '../../../common/kv-cache-types';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -23,12 +24,37 @@ export interface MethodSpec<P, R, E = never> {
   event: E;
 }
 
+/** A device as the engine sees it: the renderer's EngineDevice plus ggml's view (device type, free memory). */
+export interface WorkerDevice extends EngineDevice {
+  description: string;
+  /** ggml_backend_dev_type; igpu shares host memory, accel is a CPU-side accelerator such as BLAS. */
+  type: 'cpu' | 'gpu' | 'igpu' | 'accel';
+  freeBytes: number;
+}
+
+/** Why the native runtime could not answer (addon not built, wrong ABI, override pointing nowhere). */
+export interface RuntimeUnavailable {
+  code: ErrorCode;
+  reason: string;
+  hint?: string;
+}
+
+export type WorkerDeviceList =
+  | { source: 'runtime'; devices: WorkerDevice[] }
+  | { source: 'os'; devices: WorkerDevice[]; unavailable: RuntimeUnavailable };
+
+export type WorkerKvTypes =
+  { source: 'runtime'; types: KvCacheType[] } | { source: 'none'; unavailable: RuntimeUnavailable };
+
 export interface EngineMethods {
   /** Round trip; `active` is how many requests the worker is still running (proves cancellation stops work). */
   ping: MethodSpec<{ echo: string }, { echo: string; pid: number; active: number }>;
   /** Streams `{ n }` for n = 1..to, one every intervalMs; cancellable. A stand-in for transcription progress. */
   count: MethodSpec<{ to: number; intervalMs: number }, { counted: number }, { n: number }>;
-  listDevices: MethodSpec<Record<string, never>, { devices: EngineDevice[] }>;
+  /** ggml's devices with free/total memory; the CPU from os data (and why) when the addon cannot be loaded. */
+  listDevices: MethodSpec<Record<string, never>, WorkerDeviceList>;
+  /** The KV cache types this build of the addon has (the RotorQuant ones only with their patches). */
+  supportedKvTypes: MethodSpec<Record<string, never>, WorkerKvTypes>;
   /** Summarises a PCM buffer; proves Float32Array audio crosses the process boundary intact. */
   pcmStats: MethodSpec<
     { pcm: Float32Array; sampleRate: number },

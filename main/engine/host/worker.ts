@@ -1,10 +1,11 @@
 /**
  * Engine worker entry. Runs as an Electron utilityProcess in the app (built to out/main/engine-worker.js) and as a
  * Node child process (child_process.fork) in the CLI and tests — from the same built file or from this source via
- * tsx. Later the native runtime's methods are registered here next to the built-in ones.
+ * tsx. The native runtime's methods (devices, KV cache types) sit next to the built-in ones.
  */
 import type { WorkerMessage } from './protocol';
 import { builtinMethods } from './builtin-methods';
+import { runtimeMethods } from './runtime-methods';
 import { startWorkerRuntime, type WorkerChannel } from './worker-runtime';
 
 interface ParentPortLike {
@@ -38,6 +39,6 @@ function pickChannel(): WorkerChannel {
 
 const runtime = startWorkerRuntime(
   pickChannel(),
-  builtinMethods(() => runtime.active()),
+  { ...builtinMethods(() => runtime.active()), ...runtimeMethods() },
   process.pid,
 );

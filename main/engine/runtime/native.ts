@@ -203,6 +203,18 @@ let cached: NativeAddon | undefined;
 
 export function resolveAddonPath(): string {
   const resourcesPath = (process as NodeJS.Process & { resourcesPath?: string }).resourcesPath;
+  const override = process.env.ROTORSCRIBE_NATIVE_ADDON;
+  // an explicit override that points nowhere is a mistake to report, not a reason to load some other build
+  if (override && !existsSync(resolve(override))) {
+    throw new RotorError(
+      'ENGINE_CRASHED',
+      'The native engine named by ROTORSCRIBE_NATIVE_ADDON does not exist.',
+      {
+        hint: 'Point ROTORSCRIBE_NATIVE_ADDON at a built rotorscribe.node or unset it.',
+        detail: resolve(override),
+      },
+    );
+  }
   const candidates = addonCandidates(moduleDirectory(), resourcesPath, process.env.ROTORSCRIBE_NATIVE_ADDON);
   const found = candidates.find((p) => existsSync(p));
   if (!found) {

@@ -1,0 +1,70 @@
+/**
+ * Worker methods answered by the native runtime: its devices and the KV cache types it was built with. If the addon
+ * cannot be loaded the worker still answers (CPU from os data, or no types) and says why, instead of crashing.
+ */
+import os from 'node:os';
+import { RotorError } from '../../../common/errors';
+import { empty } from '../../../common/ipc-validate';
+import { loadRuntimeFacts, type RuntimeFacts } from '../../advisor/runtime-deps';
+import type { RuntimeDevice } from '../../advisor/probe-parse';
+import type { RuntimeUnavailable, WorkerDevice, WorkerDeviceList, WorkerKvTypes } from './protocol';
+import type { MethodTable } from './worker-runtime';
+
+function parseEmpty(params: unknown): Record<string, never> {
+  const r = empty(params);
+  if (!r.ok) throw new RotorError('IPC_INVALID_PAYLOAD', undefined, { detail: r.problem });
+  return r.value;
+}
+
+export function toWorkerDevice(d: RuntimeDevice): WorkerDevice {
+  const onHost = d.type === 'cpu' || d.type === 'accel';
+  return {
+    id: d.name.toLowerCase(),
+    kind: onHost ? 'cpu' : 'gpu',
+    name: d.name,
+    description: d.description,
+    type: d.type,
+    memoryBytes: Math.max(0, Math.round(d.totalBytes)),
+    freeBytes: Math.max(0, Math.round(d.freeBytes)),
+    threads: d.type === 'cpu' ? os.availableParallelism() : 0,
+  };
+}
+
+/** What Node knows about the CPU: the answer when the runtime cannot give one. */
+export function cpuFromOs(): WorkerDevice {
+  const model = (os.cpus()[0]?.model ?? '').trim() || 'CPU';
+  return {
+    id: 'cpu',
+    kind: 'cpu',
+    name: model,
+    description: model,
+    type: 'cpu',
+    memoryBytes: os.totalmem(),
+    freeBytes: os.freemem(),
+    threads: os.availableParallelism(),
+  };
+}
+
+function unavailable(error: RotorError): RuntimeUnavailable {
+  const out: RuntimeUnavailable = { code: error.code, reason: error.message };
+  if (error.hint) out.hint = error.hint;
+  return out;
+}
+
+export function deviceListFrom(facts: RuntimeFacts): WorkerDeviceList {
+  if (!facts.ok) return { source: 'os', devices: [cpuFromOs()], unavailable: unavailable(facts.error) };
+  return { source: 'runtime', devices: facts.devices.map(toWorkerDevice) };
+}
+
+export function kvTypesFrom(facts: RuntimeFacts): WorkerKvTypes {
+  if (!facts.ok) return { source: 'none', unavailable: unavailable(facts.error) };
+  return { source: 'runtime', types: facts.supportedKvTypes };
+}
+
+/** `load` is asked on every call: free memory moves, and the addon loads once then stays cached by the runtime. */
+export function runtimeMethods(load: () => Promise<RuntimeFacts> = loadRuntimeFacts): MethodTable {
+  return {
+    listDevices: { parse: parseEmpty, run: async () => deviceListFrom(await load()) },
+    supportedKvTypes: { parse: parseEmpty, run: async () => kvTypesFrom(await load()) },
+  };
+}
