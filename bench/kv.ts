@@ -56,6 +56,7 @@ const MEMORY_PAIRS: Pair[] = [
   ['iso4', 'iso4'],
   ['q8_0', 'iso3'],
   ['iso4', 'iso3'],
+  ['iso3', 'iso4'],
   ['f16', 'iso3'],
 ];
 const QUALITY_PAIRS: Pair[] = MEMORY_PAIRS.filter(([k, v]) => !(k === 'f16' && v === 'f16'));
