@@ -14,12 +14,6 @@ const rqBin = join(binDir, 'test-rotorquant');
 const qfnsBin = join(binDir, 'test-quantize-fns');
 const built = existsSync(rqBin) && existsSync(qfnsBin);
 
-if (!built) {
-  console.warn(
-    `[rotorquant.test] ${rqBin} not built: the RotorQuant C++ tests are SKIPPED (see native/README.md)`,
-  );
-}
-
 const LLOYD_MAX: Record<number, number> = { 2: 0.117, 3: 0.0346, 4: 0.0095 };
 
 interface RqRun {
@@ -43,7 +37,11 @@ function fields(line: string): Record<string, string> {
   return out;
 }
 
-describe.skipIf(!built)('RotorQuant ggml types (C++ tests from the patch series)', () => {
+describe('RotorQuant ggml types (C++ tests from the patch series)', () => {
+  it('the C++ test binaries were built by `npm install` (native/scripts/build.mjs)', () => {
+    expect(built, `${rqBin} and ${qfnsBin}`).toBe(true);
+  });
+
   it('test-quantize-fns passes with the RotorQuant types included', () => {
     const res = spawnSync(qfnsBin, ['-v'], { encoding: 'utf8', timeout: 300_000 });
     expect(res.status).toBe(0);

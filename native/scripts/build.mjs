@@ -208,7 +208,8 @@ function configureAndBuild() {
   } else log('build tree configured already');
   const jobs = Number(process.env.ROTORSCRIBE_NATIVE_JOBS) || os.availableParallelism?.() || os.cpus().length;
   const targets = ['rotorscribe'];
-  if (defs.ROTORSCRIBE_TOOLS === 'ON') targets.push('llama-mtmd-cli', 'llama-quantize', 'llama-bench');
+  if (defs.ROTORSCRIBE_TOOLS === 'ON')
+    targets.push('llama-mtmd-cli', 'llama-quantize', 'llama-bench', 'test-quantize-fns', 'test-rotorquant');
   log(`compiling ${targets.join(', ')} with ${jobs} job(s)`);
   run(
     'cmake',
