@@ -10,6 +10,7 @@ import { mkdir, open, readFile, rename, type FileHandle } from 'node:fs/promises
 import { join } from 'node:path';
 import { RotorError } from '../../../common/errors';
 import type { SegmentFlag } from '../../../common/transcript';
+import type { CutWindow } from '../scheduler/cutter';
 import type { StopReason } from '../scheduler/transcriber';
 
 export const MANIFEST_FILE = 'manifest.json';
@@ -42,17 +43,20 @@ export interface JobManifest {
   engine: EngineIdentity;
 }
 
-export interface WindowRecord {
+/** The cut geometry is the scheduler's own (`CutWindow`), stored so a resume can check each window's bounds. */
+export interface WindowRecord extends Pick<
+  CutWindow,
+  | 'index'
+  | 'startSample'
+  | 'endSample'
+  | 'speechStartSample'
+  | 'speechEndSample'
+  | 'hardStart'
+  | 'hardEnd'
+  | 'overlapSamples'
+> {
   type: 'window';
   windowId: string;
-  index: number;
-  startSample: number;
-  endSample: number;
-  speechStartSample: number;
-  speechEndSample: number;
-  hardStart: boolean;
-  hardEnd: boolean;
-  overlapSamples: number;
   text: string;
   tokenCount: number;
   stopReason: StopReason;
