@@ -1,24 +1,41 @@
 /**
- * npm run bench:kv [-- --depths 4096,16384 --with-32k --positions 2048 --threads 2 --skip-quality --skip-speed]
+ * npm run bench:kv [-- --depths 4096,16384 --with-32k --positions 2048 --threads 2 --batch-threads N --n-decode 16
+ *                     --prefill-tokens 2048 --prefill-threads N --fill synth|both
+ *                     --skip-memory --skip-quality --skip-speed --skip-attention]
  *
- * The KV cache types on the real-dimension synthetic Voxtral (Q4_K_M), all in one run, through our runtime:
+ * The KV cache types on the real-dimension synthetic Voxtral (Q4_K_M), all in one run:
  *   1. bytes per token of the KV cache as allocated (ctx.memory(): llama.cpp's own buffer accounting), for f16, q8_0,
  *      q4_0, planar3/4, iso3/4 and mixed K/V;
  *   2. quality vs the f16 cache: mean KL divergence of the next-token distribution and top-1 agreement over
  *      `--positions` teacher-forced positions after a 30 s audio window, and agreement of greedy transcripts;
- *   3. decode tok/s at each depth and prefill tok/s, as ratios to f16 and q4_0 measured in the same run;
+ *   3. decode tok/s at each depth (4k, 16k; `--with-32k` adds 32640) and prefill tok/s of `--prefill-tokens` from an
+ *      empty cache, as ratios to f16, q4_0 and q8_0 measured in the same run, by native/build/bin/kv-decode
+ *      (bench/kv-decode.cpp, over the llama API of the same patched build);
  *   4. attention-output error vs f32 on K/V with a few 8-20x outlier channels per head, with and without the
  *      Hadamard rotation (parsed from test-rotorquant, built from the same patch series).
+ *
+ * Speed at depth without a prefill: a real prefill to 16k/32k takes hours on 2 cores for the quantized types (their
+ * CPU prefill attention is quadratic, row by row), so kv-decode brings the cache to depth by loading a synthetic
+ * sequence state — llama.cpp's own llama_state_seq_set_data format (layout checked byte for byte against a blob
+ * llama.cpp wrote for a few real tokens), Gaussian K/V at the model's measured scale, quantized to the cache type by
+ * ggml_quantize_chunk. That is a valid way to time decode because a decode step does the same work for any cached
+ * values: the graph depends only on the cell count, and the attention kernels read and convert every K/V row of every
+ * layer with no data-dependent branches besides the mask (and the online softmax's rescale on a new running maximum,
+ * which happens O(log n) times for exchangeable scores). `--fill both` also times decode after a real prefill in the
+ * same context as a cross-check. It says nothing about quality: the cached values are noise, so the quality section
+ * (2) always runs a real prefill.
  * Random weights have no trained outlier channels: read the quality figures as relative. Timings on a machine shared
  * with other jobs say little; compare only ratios from one run.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type KvCacheType } from '../common/kv-cache-types';
 import { quantizeGguf } from '../fixtures/quantize';
 import { writeSyntheticVoxtral } from '../fixtures/voxtral';
+import { parseKvDecodeOutput, type PrefillLine } from './kv-decode-output';
 import { syntheticPcm } from '../main/engine/runtime/testkit';
 import { kvTypeSupported, loadVoxtral, type VoxtralModel } from '../main/engine/runtime/voxtral';
 
@@ -31,7 +48,11 @@ const { values } = parseArgs({
     'with-32k': { type: 'boolean', default: false },
     positions: { type: 'string', default: '2048' },
     threads: { type: 'string', default: '2' },
-    'gen-tokens': { type: 'string', default: '16' },
+    'batch-threads': { type: 'string', default: String(availableParallelism()) },
+    'n-decode': { type: 'string', default: '16' },
+    'prefill-tokens': { type: 'string', default: '2048' },
+    'prefill-threads': { type: 'string' },
+    fill: { type: 'string', default: 'synth' },
     dir: { type: 'string', default: join(root, '.cache', 'models') },
     'skip-memory': { type: 'boolean', default: false },
     'skip-quality': { type: 'boolean', default: false },
@@ -40,7 +61,12 @@ const { values } = parseArgs({
   },
 });
 const threads = Number(values.threads);
-const genTokens = Number(values['gen-tokens']);
+const batchThreads = Number(values['batch-threads']);
+const nDecode = Number(values['n-decode']);
+const prefillTokens = Number(values['prefill-tokens']);
+const prefillThreads = Number(values['prefill-threads'] ?? threads);
+const fill = values.fill;
+if (fill !== 'synth' && fill !== 'both') throw new Error(`--fill synth|both, got ${fill}`);
 const positions = Number(values.positions);
 const depths = values.depths.split(',').filter(Boolean).map(Number);
 if (values['with-32k'] && !depths.includes(32768 - 128)) depths.push(32768 - 128);
@@ -211,58 +237,108 @@ async function quality(model: VoxtralModel): Promise<void> {
 }
 
 // ---- 3. speed -------------------------------------------------------------------------------------------------
-function fillerPrompt(model: VoxtralModel, n: number): string {
-  const unit =
-    'the meeting notes say that the budget for next quarter was approved and the team agreed on it. ';
-  const per = model.tokenize(unit).length;
-  return `[INST]${unit.repeat(Math.max(1, Math.floor(n / per)))}[/INST]`;
+// native/build/bin/kv-decode (bench/kv-decode.cpp) fills the cache to each depth by loading a synthetic sequence
+// state (see the header: why that is valid for timing decode), then times single-token decode steps.
+async function runKvDecode(args: string[]): Promise<{ code: number | null; stdout: string }> {
+  const exe = join(binDir, 'kv-decode');
+  if (!existsSync(exe)) throw new Error(`${exe} not built: run npm run build:native`);
+  log(`speed: ${exe} ${args.join(' ')}`);
+  const child = spawn(exe, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let stdout = '';
+  let partial = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
+    stdout += chunk;
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    for (const l of lines) if (l) log(`  ${l.split(' | ')[0]}`);
+  });
+  const code = await new Promise<number | null>((res, rej) => {
+    child.on('error', rej);
+    child.on('close', res);
+  });
+  return { code, stdout };
 }
 
-async function speed(model: VoxtralModel): Promise<void> {
+type Ratio = (x: number | undefined, base: number | undefined) => string;
+const ratio: Ratio = (x, base) => (x && base ? (x / base).toFixed(2) : '');
+
+async function speed(modelPath: string): Promise<void> {
+  const pairs = SPEED_PAIRS.filter(supported);
+  const { code, stdout } = await runKvDecode([
+    modelPath,
+    '--depths',
+    depths.join(','),
+    '--pairs',
+    pairs.map(([k, v]) => `${k}:${v}`).join(','),
+    '--fill',
+    fill,
+    '--threads',
+    String(threads),
+    '--batch-threads',
+    String(batchThreads),
+    '--n-decode',
+    String(nDecode),
+    '--prefill',
+    String(prefillTokens),
+    '--prefill-threads',
+    String(prefillThreads),
+  ]);
+  const out = parseKvDecodeOutput(stdout);
+  for (const f of out.failures) log(`speed: FAILED ${f}`);
+  if (code !== 0) log(`speed: kv-decode exited with ${code}`);
+
+  const name = (k: string, v: string): string => (k === v ? k : `${k}/${v}`);
   for (const depth of depths) {
-    const res: { pair: Pair; decode: number; prefill: number; depth: number }[] = [];
-    for (const pair of SPEED_PAIRS) {
-      if (!supported(pair)) continue;
-      log(`speed: ${label(pair)} at depth ${depth}`);
-      const ctx = await model.createContext({
-        contextSize: depth + genTokens + 128,
-        typeK: pair[0],
-        typeV: pair[1],
-        flashAttention: 'on',
-        threads,
-        batchSize: 512,
-      });
-      try {
-        const r = await ctx.complete(fillerPrompt(model, depth), { maxTokens: genTokens });
-        // the first generated token comes from the prefill logits; the rest are decode steps
-        res.push({
-          pair,
-          depth: r.promptTokens,
-          decode: ((r.timings.decodedTokens - 1) / r.timings.decodeMs) * 1000,
-          prefill: (r.promptTokens / r.timings.prefillMs) * 1000,
-        });
-      } finally {
-        ctx.dispose();
-      }
-    }
-    const by = (k: KvCacheType): (typeof res)[number] | undefined =>
-      res.find((r) => r.pair[0] === k && r.pair[1] === k);
-    const f16 = by('f16');
-    const q4 = by('q4_0');
+    const rows = out.decode.filter((d) => d.depth === depth && d.fill === 'synth');
+    const by = (t: string): (typeof rows)[number] | undefined => rows.find((r) => r.k === t && r.v === t);
+    const [f16, q4, q8] = [by('f16'), by('q4_0'), by('q8_0')];
     table(
-      `Speed at depth ${res[0]?.depth ?? depth} (threads ${threads}; ratios from this run)`,
-      ['K/V', 'decode tok/s', 'vs f16', 'vs q4_0', 'prefill tok/s', 'vs f16', 'vs q4_0'],
-      res.map((r) => [
-        label(r.pair),
-        r.decode.toFixed(3),
-        f16 ? (r.decode / f16.decode).toFixed(2) : '',
-        q4 ? (r.decode / q4.decode).toFixed(2) : '',
-        r.prefill.toFixed(1),
-        f16 ? (r.prefill / f16.prefill).toFixed(2) : '',
-        q4 ? (r.prefill / q4.prefill).toFixed(2) : '',
+      `Decode at depth ${depth} (synthetic cache state, ${threads} decode thread(s), ${nDecode} steps; ratios from this run)`,
+      ['K/V', 'decode tok/s', 'ms/token (median)', 'vs f16', 'vs q4_0', 'vs q8_0', 'KV KiB/token'],
+      rows.map((r) => {
+        const kv = out.kv.find((x) => x.depth === depth && x.k === r.k && x.v === r.v);
+        return [
+          name(r.k, r.v),
+          r.decodeTokS.toFixed(3),
+          r.msPerTokenMedian.toFixed(1),
+          ratio(r.decodeTokS, f16?.decodeTokS),
+          ratio(r.decodeTokS, q4?.decodeTokS),
+          ratio(r.decodeTokS, q8?.decodeTokS),
+          kv ? (kv.bytesPerToken / 1024).toFixed(2) : '',
+        ];
+      }),
+    );
+  }
+  if (out.xcheck.length) {
+    table(
+      'Cross-check: decode after a synthetic state load vs after a real prefill (same context, same run)',
+      ['depth', 'K/V', 'synth tok/s', 'prefill tok/s', 'synth / prefill'],
+      out.xcheck.map((x) => [
+        x.depth,
+        name(x.k, x.v),
+        x.synthTokS.toFixed(3),
+        x.prefillTokS.toFixed(3),
+        x.ratio.toFixed(2),
       ]),
     );
   }
+  if (out.prefill.length) {
+    const by = (t: string): PrefillLine | undefined => out.prefill.find((r) => r.k === t && r.v === t);
+    const [f16, q4, q8] = [by('f16'), by('q4_0'), by('q8_0')];
+    table(
+      `Prefill of ${prefillTokens} tokens from an empty cache (${prefillThreads} batch thread(s), ubatch 512)`,
+      ['K/V', 'prefill tok/s', 'vs f16', 'vs q4_0', 'vs q8_0'],
+      out.prefill.map((r) => [
+        name(r.k, r.v),
+        r.prefillTokS.toFixed(2),
+        ratio(r.prefillTokS, f16?.prefillTokS),
+        ratio(r.prefillTokS, q4?.prefillTokS),
+        ratio(r.prefillTokS, q8?.prefillTokS),
+      ]),
+    );
+  }
+  if (code !== 0 || out.failures.length) process.exitCode = 1;
 }
 
 // ---- 4. attention error with outliers ---------------------------------------------------------------------------
@@ -297,12 +373,19 @@ if (!(values['skip-memory'] && values['skip-quality'] && values['skip-speed'])) 
     type: 'Q4_K_M',
     threads,
   });
-  const model = await loadVoxtral({ modelPath: q.path, mmprojPath: f16.mmprojPath, threads, warmup: false });
-  try {
-    if (!values['skip-memory']) await memory(model);
-    if (!values['skip-quality']) await quality(model);
-    if (!values['skip-speed']) await speed(model);
-  } finally {
-    model.dispose();
+  if (!(values['skip-memory'] && values['skip-quality'])) {
+    const model = await loadVoxtral({
+      modelPath: q.path,
+      mmprojPath: f16.mmprojPath,
+      threads,
+      warmup: false,
+    });
+    try {
+      if (!values['skip-memory']) await memory(model);
+      if (!values['skip-quality']) await quality(model);
+    } finally {
+      model.dispose();
+    }
   }
+  if (!values['skip-speed']) await speed(q.path);
 }
