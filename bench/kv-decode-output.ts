@@ -30,6 +30,8 @@ export interface DecodeLine {
   nDecode: number;
   fillS: number;
   cells: number;
+  /** 1: upstream's Hadamard rotation of Q/K/V is on (LLAMA_ATTN_ROT_DISABLE unset, quantized K) */
+  attnRotK: number;
   logitsFinite: boolean;
   tokens: number[];
   status: string;
@@ -52,7 +54,12 @@ export interface XcheckLine {
   v: string;
   synthTokS: number;
   prefillTokS: number;
+  /** synth / prefill decode tok/s (> 1: faster after the synthetic state) */
   ratio: number;
+  /** prefill / synth median ms per token */
+  medianRatio: number;
+  /** prefill / synth CPU ms per token */
+  cpuRatio: number;
 }
 
 export interface KvDecodeOutput {
@@ -134,6 +141,7 @@ export function parseKvDecodeOutput(stdout: string): KvDecodeOutput {
           nDecode: f.num('n_decode'),
           fillS: f.num('fill_s'),
           cells: f.num('cells'),
+          attnRotK: f.num('attn_rot_k'),
           logitsFinite: f.num('logits_finite') === 1,
           tokens: toks === '-' ? [] : toks.split(',').map(Number),
           status: f.str('status'),
@@ -157,6 +165,8 @@ export function parseKvDecodeOutput(stdout: string): KvDecodeOutput {
           synthTokS: f.num('synth_tok_s'),
           prefillTokS: f.num('prefill_tok_s'),
           ratio: f.num('synth_over_prefill'),
+          medianRatio: f.num('median_ratio'),
+          cpuRatio: f.num('cpu_ratio'),
         });
       }
     } catch {

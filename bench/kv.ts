@@ -21,7 +21,8 @@
  * ggml_quantize_chunk. That is a valid way to time decode because a decode step does the same work for any cached
  * values: the graph depends only on the cell count, and the attention kernels read and convert every K/V row of every
  * layer with no data-dependent branches besides the mask (and the online softmax's rescale on a new running maximum,
- * which happens O(log n) times for exchangeable scores). `--fill both` also times decode after a real prefill in the
+ * which happens O(log n) times for exchangeable scores; with a RotorQuant K and another V type, V rows whose softmax
+ * weight underflows to 0 are skipped, so there noise-valued K is the slower bound). `--fill both` also times decode after a real prefill in the
  * same context as a cross-check. It says nothing about quality: the cached values are noise, so the quality section
  * (2) always runs a real prefill.
  * Random weights have no trained outlier channels: read the quality figures as relative. Timings on a machine shared
@@ -313,13 +314,23 @@ async function speed(modelPath: string): Promise<void> {
   if (out.xcheck.length) {
     table(
       'Cross-check: decode after a synthetic state load vs after a real prefill (same context, same run)',
-      ['depth', 'K/V', 'synth tok/s', 'prefill tok/s', 'synth / prefill'],
+      [
+        'depth',
+        'K/V',
+        'synth tok/s',
+        'prefill tok/s',
+        'synth / prefill',
+        'same, median step',
+        'same, CPU time',
+      ],
       out.xcheck.map((x) => [
         x.depth,
         name(x.k, x.v),
         x.synthTokS.toFixed(3),
         x.prefillTokS.toFixed(3),
         x.ratio.toFixed(2),
+        x.medianRatio.toFixed(2),
+        x.cpuRatio.toFixed(2),
       ]),
     );
   }
