@@ -3,19 +3,23 @@
 # patched llama.cpp (static, this checkout's native/patches) + bench/kv-decode.cpp, against a zero-filled copy of the
 # real-dimension Voxtral Q4_K_M fixture (its GGUF header is carried in .cache/rq/; the weights' values do not change
 # any kernel's timing). The cache is brought to depth by loading a synthetic sequence state (kv-decode --fill synth:
-# seconds at any depth; bench/kv.ts's header says why that is valid for timing decode); a real prefill to 4096 is
-# timed against it as a cross-check.
+# seconds at any depth; bench/kv.ts's header says why that is valid for timing decode); decode after a real prefill
+# is timed against it as a cross-check (f16 at 4096, iso3 at 2048).
 #
 # needs (carried): node_modules/node-llama-cpp/llama/gitRelease.bundle, .cache/rq/q4km-header.bin
 # output: everything tee'd into $OUT/decode.txt, stages in priority order with elapsed seconds; a stage that would
 # run past BUDGET_S (default 540 s from the start) is cut by `timeout`, keeping the lines it already printed.
-# knobs: PAIRS, DEPTHS, N_DEC, N_DEC_32K, DEC_THREADS, XCHECK_DEPTH, XCHECK_PAIRS, PREFILL_TOKENS, PREFILL_PAIRS
+# knobs: PAIRS, DEPTHS, DEPTH_32K, N_DEC, N_DEC_32K, DEC_THREADS, XCHECKS, PREFILL_TOKENS, PREFILL_PAIRS,
+#        KV_DECODE=path (skip the build, use that binary: local dry runs)
 set -e
 ROOT=$(pwd); OUT=${OUT:-/tmp/out}; J=$(nproc); mkdir -p "$OUT"
 LOG="$OUT/decode.txt"; T0=$(date +%s); BUDGET_S=${BUDGET_S:-540}
+DEPTHS=${DEPTHS:-4096,16384}
 PAIRS=${PAIRS:-f16:f16,q8_0:q8_0,q4_0:q4_0,iso3:iso3,planar3:planar3,iso4:iso4}
 DEC_THREADS=${DEC_THREADS:-2}
-XCHECK_DEPTH=${XCHECK_DEPTH:-4096}; XCHECK_PAIRS=${XCHECK_PAIRS:-f16:f16,iso3:iso3}
+# cross-checks as DEPTH=PAIRS entries: f16 at 4096 (~1 min); iso3 at 2048, because its CPU prefill is still row by
+# row (quadratic) and a 4096 prefill of it alone would take ~5 min here
+XCHECKS=${XCHECKS:-4096=f16:f16 2048=iso3:iso3}
 PREFILL_TOKENS=${PREFILL_TOKENS:-1024}; PREFILL_PAIRS=${PREFILL_PAIRS:-$PAIRS}
 
 say() { echo "## $(( $(date +%s) - T0 ))s $*" | tee -a "$LOG"; }
@@ -34,27 +38,33 @@ stage() {
 }
 
 say "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2) x$J; pairs $PAIRS; decode threads $DEC_THREADS"
-rm -rf /tmp/src /tmp/b
-git clone -q node_modules/node-llama-cpp/llama/gitRelease.bundle /tmp/src
-(cd /tmp/src && git checkout -q de3ff815ea7d559ee917f063901b8986f038abc6 && for p in "$ROOT"/native/patches/*.patch; do git apply "$p"; done)
-cmake -S /tmp/src -B /tmp/b -DCMAKE_BUILD_TYPE=Release -DGGML_NATIVE=ON -DBUILD_SHARED_LIBS=OFF -DLLAMA_BUILD_TESTS=OFF \
-  -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF > /tmp/cmake.log 2>&1
-cmake --build /tmp/b -j"$J" --target llama > /tmp/build.log 2>&1 || { tail -30 /tmp/build.log; exit 1; }
-g++ -O2 -std=c++17 bench/kv-decode.cpp -I/tmp/src/include -I/tmp/src/ggml/include /tmp/b/src/libllama.a \
-  /tmp/b/ggml/src/libggml.a /tmp/b/ggml/src/libggml-cpu.a /tmp/b/ggml/src/libggml-base.a -lpthread -fopenmp -o /tmp/kv-decode
+if [ -n "$KV_DECODE" ]; then
+  cp "$KV_DECODE" /tmp/kv-decode   # a prebuilt binary: dry runs of this script on another machine
+else
+  rm -rf /tmp/src /tmp/b
+  git clone -q node_modules/node-llama-cpp/llama/gitRelease.bundle /tmp/src
+  (cd /tmp/src && git checkout -q de3ff815ea7d559ee917f063901b8986f038abc6 && for p in "$ROOT"/native/patches/*.patch; do git apply "$p"; done)
+  cmake -S /tmp/src -B /tmp/b -DCMAKE_BUILD_TYPE=Release -DGGML_NATIVE=ON -DBUILD_SHARED_LIBS=OFF -DLLAMA_BUILD_TESTS=OFF \
+    -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF > /tmp/cmake.log 2>&1
+  cmake --build /tmp/b -j"$J" --target llama > /tmp/build.log 2>&1 || { tail -30 /tmp/build.log; exit 1; }
+  g++ -O2 -std=c++17 bench/kv-decode.cpp -I/tmp/src/include -I/tmp/src/ggml/include /tmp/b/src/libllama.a \
+    /tmp/b/ggml/src/libggml.a /tmp/b/ggml/src/libggml-cpu.a /tmp/b/ggml/src/libggml-base.a -lpthread -fopenmp -o /tmp/kv-decode
+fi
 say "built llama + kv-decode"
 
 M=/tmp/model.gguf; cp .cache/rq/q4km-header.bin $M; truncate -s 2467784128 $M
 KVD=(/tmp/kv-decode "$M" --threads "$DEC_THREADS" --batch-threads "$J")
 
 # 1. decode after a synthetic state at each depth (the figures issue 4 asks for), 32k with fewer steps
-stage "synth 4096+16384" "${KVD[@]}" --depths "${DEPTHS:-4096,16384}" --pairs "$PAIRS" --fill synth --n-decode "${N_DEC:-16}"
-stage "synth 4096 iso3 attn_rot off" env LLAMA_ATTN_ROT_DISABLE=1 "${KVD[@]}" --depths 4096 --pairs iso3:iso3 \
+stage "synth $DEPTHS" "${KVD[@]}" --depths "$DEPTHS" --pairs "$PAIRS" --fill synth --n-decode "${N_DEC:-16}"
+stage "synth ${DEPTHS%%,*} iso3 attn_rot off" env LLAMA_ATTN_ROT_DISABLE=1 "${KVD[@]}" --depths "${DEPTHS%%,*}" --pairs iso3:iso3 \
   --fill synth --n-decode "${N_DEC:-16}"
-stage "synth 32640" "${KVD[@]}" --depths 32640 --pairs "$PAIRS" --fill synth --n-decode "${N_DEC_32K:-8}"
-# 2. cross-check: decode after a real prefill of the same depth, in the same context (also a prefill figure: fill_s)
-stage "cross-check $XCHECK_DEPTH" "${KVD[@]}" --depths "$XCHECK_DEPTH" --pairs "$XCHECK_PAIRS" --fill both --n-decode "${N_DEC:-16}"
-# 3. prefill from an empty cache with all cores (the type must work from the first token)
+stage "synth ${DEPTH_32K:-32640}" "${KVD[@]}" --depths "${DEPTH_32K:-32640}" --pairs "$PAIRS" --fill synth --n-decode "${N_DEC_32K:-8}"
+# 2. prefill from an empty cache with all cores (the type must work from the first token)
 stage "prefill $PREFILL_TOKENS" "${KVD[@]}" --depths none --pairs "$PREFILL_PAIRS" \
   --prefill "$PREFILL_TOKENS" --prefill-threads "$J"
+# 3. cross-check: decode after a real prefill of the same depth, in the same context (its fill_s is a prefill figure)
+for x in $XCHECKS; do
+  stage "cross-check ${x%%=*} ${x#*=}" "${KVD[@]}" --depths "${x%%=*}" --pairs "${x#*=}" --fill both --n-decode "${N_DEC:-16}"
+done
 say "done"
