@@ -3,6 +3,8 @@
  * native/tests/test-kv-seq.cpp, built by the native build into native/build/bin, runs on the tiny synthetic Voxtral
  * (text tokens, flash attention on) and compares each operation with a fresh context that computed the same thing
  * directly. See the C++ header for how each oracle is built and why the tight bound is 2e-3 x max|logit|.
+ * Runs twice: with upstream's Hadamard rotation of Q/K/V (the default for quantized K/V) and with it off
+ * (LLAMA_ATTN_ROT_DISABLE=1), where a K-shift of any quantized cache crashed before patch 0104.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -73,11 +75,24 @@ function parse(stdout: string): { lines: SeqLine[]; result: string | undefined }
   return { lines, result };
 }
 
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  lines: SeqLine[];
+  result: string | undefined;
+}
+
+const MODES = [
+  { name: 'Hadamard on (default)', env: {} },
+  { name: 'Hadamard off (LLAMA_ATTN_ROT_DISABLE=1)', env: { LLAMA_ATTN_ROT_DISABLE: '1' } },
+] as const;
+
 let dir: string;
 let tiny: VoxtralFixture;
-let run: { status: number | null; stdout: string; stderr: string; lines: SeqLine[]; result: string | undefined };
+const runs = new Map<string, Run>();
 
-function line(check: string, pair: Pair): SeqLine {
+function line(run: Run, check: string, pair: Pair): SeqLine {
   const l = run.lines.find((x) => x.check === check && x.pair === pair);
   if (!l) throw new Error(`no ${check} line for ${pair}:\n${run.stdout}\n${run.stderr}`);
   return l;
@@ -87,66 +102,89 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'kv-seq-'));
   tiny = await writeSyntheticVoxtral({ dir, size: 'tiny', seed: 3 });
   if (!existsSync(exe)) return;
-  const res = spawnSync(exe, [tiny.modelPath, '--pairs', PAIRS.join(','), '--threads', '2'], {
-    encoding: 'utf8',
-    timeout: 240_000,
-  });
-  run = { status: res.status, stdout: `${res.stdout}`, stderr: `${res.stderr}`, ...parse(`${res.stdout}`) };
-  // the figures in the log of a test run are the point of the exercise
-  console.log(run.lines.length ? run.stdout : run.stderr);
-}, 300_000);
+  for (const mode of MODES) {
+    const res = spawnSync(exe, [tiny.modelPath, '--pairs', PAIRS.join(','), '--threads', '2'], {
+      encoding: 'utf8',
+      timeout: 240_000,
+      env: { ...process.env, ...mode.env },
+    });
+    const run = {
+      status: res.status,
+      stdout: `${res.stdout}`,
+      stderr: `${res.stderr}`,
+      ...parse(`${res.stdout}`),
+    };
+    runs.set(mode.name, run);
+    // the figures in the log of a test run are the point of the exercise
+    console.log(`${mode.name}\n${run.lines.length ? run.stdout : run.stderr}`);
+  }
+}, 600_000);
 
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('KV cache sequence operations per cache type (test-kv-seq on the tiny synthetic Voxtral)', () => {
-  it('is built by the native build and reports every check as passed', () => {
-    expect(existsSync(exe), exe).toBe(true);
-    expect(run.result, run.stderr).toBe('SEQ result ok failed 0');
-    expect(run.status).toBe(0);
-  });
+describe.each(MODES)(
+  'KV cache sequence operations per cache type (test-kv-seq, tiny Voxtral), $name',
+  (mode) => {
+    const run = (): Run => {
+      const r = runs.get(mode.name);
+      if (!r) throw new Error(`test-kv-seq did not run (${exe})`);
+      return r;
+    };
 
-  it.each(PAIRS)('%s: parallel sequences, seq_rm and seq_cp equal a fresh context within rounding', (pair) => {
-    for (const check of EXACT_CHECKS) {
-      const l = line(check, pair);
-      expect(l.status, `${check} ${pair}`).toBe('ok');
-      expect(l.maxAbs, `${check} ${pair}`).toBeLessThanOrEqual(TIGHT_REL * l.scale);
-      expect(l.kl, `${check} ${pair}`).toBeLessThanOrEqual(TIGHT_KL);
-    }
-    expect(line('can_shift', pair).value).toBe(1);
-  });
+    it('is built by the native build and reports every check as passed', () => {
+      expect(existsSync(exe), exe).toBe(true);
+      expect(run().result, run().stderr).toBe('SEQ result ok failed 0');
+      expect(run().status).toBe(0);
+    });
 
-  it('f16: a K-shift matches a fresh context at the shifted positions within rounding', () => {
-    const s = line('shift', 'f16:f16');
-    expect(s.maxAbs).toBeLessThanOrEqual(TIGHT_REL * s.scale);
-    expect(s.kl).toBeLessThanOrEqual(TIGHT_KL);
-  });
+    it.each(PAIRS)(
+      '%s: parallel sequences, seq_rm and seq_cp equal a fresh context within rounding',
+      (pair) => {
+        for (const check of EXACT_CHECKS) {
+          const l = line(run(), check, pair);
+          expect(l.status, `${check} ${pair}`).toBe('ok');
+          expect(l.maxAbs, `${check} ${pair}`).toBeLessThanOrEqual(TIGHT_REL * l.scale);
+          expect(l.kl, `${check} ${pair}`).toBeLessThanOrEqual(TIGHT_KL);
+        }
+        expect(line(run(), 'can_shift', pair).value).toBe(1);
+      },
+    );
 
-  it.each(PAIRS.filter((p) => p !== 'f16:f16'))(
-    '%s: the K-shift error (one more quantization of K) is of the order of the type own quantization error',
-    (pair) => {
-      const quant = line('quant_vs_f16', pair);
-      const shift = line('shift', pair);
-      // The shifted cache holds K quantized twice at other positions, the fresh one once: both are a quantization
-      // of the same f32 values, so the difference between them is of the size of one quantization error (measured
-      // 0.9-1.4x the type's KL vs f16). A shift that left K at its old positions or un-did the Hadamard rotation
-      // wrongly would be orders of magnitude off.
-      expect(shift.kl).toBeLessThanOrEqual(2.5 * quant.kl + 1e-6);
-      expect(Number.isFinite(shift.maxAbs)).toBe(true);
-      // after a whole context-window slide, the cache of this type vs the f16 cache slid the same way: the type's
-      // error plus the shift's (measured 1.0-1.8x the type's KL vs f16)
-      expect(line('slide_vs_f16', pair).kl).toBeLessThanOrEqual(3 * quant.kl + 1e-6);
-    },
-  );
+    it('f16: a K-shift matches a fresh context at the shifted positions within rounding', () => {
+      const s = line(run(), 'shift', 'f16:f16');
+      expect(s.maxAbs).toBeLessThanOrEqual(TIGHT_REL * s.scale);
+      expect(s.kl).toBeLessThanOrEqual(TIGHT_KL);
+    });
 
-  it('the RotorQuant shift error is of the order of q4_0 and q8_0 (4-bit types within 2x q4_0, 3-bit within 6x)', () => {
-    const q4 = line('shift', 'q4_0:q4_0').kl;
-    expect(line('shift', 'iso4:iso4').kl).toBeLessThanOrEqual(2 * q4);
-    expect(line('shift', 'planar4:planar4').kl).toBeLessThanOrEqual(2 * q4);
-    expect(line('shift', 'iso3:iso3').kl).toBeLessThanOrEqual(6 * q4);
-    expect(line('shift', 'planar3:planar3').kl).toBeLessThanOrEqual(6 * q4);
-    // q8_0 keys with iso3 values: only K is shifted, so the shift error is q8_0's, not iso3's
-    expect(line('shift', 'q8_0:iso3').kl).toBeLessThanOrEqual(10 * line('shift', 'q8_0:q8_0').kl + 1e-6);
-  });
-});
+    it.each(PAIRS.filter((p) => p !== 'f16:f16'))(
+      '%s: the K-shift error (one more quantization of K) is of the order of the type own quantization error',
+      (pair) => {
+        const quant = line(run(), 'quant_vs_f16', pair);
+        const shift = line(run(), 'shift', pair);
+        // The shifted cache holds K quantized twice at other positions, the fresh one once: both are a quantization
+        // of the same f32 values, so the difference between them is of the size of one quantization error (measured
+        // 0.9-1.4x the type's KL vs f16). A shift that left K at its old positions or un-did the Hadamard rotation
+        // wrongly would be orders of magnitude off.
+        expect(shift.kl).toBeLessThanOrEqual(2.5 * quant.kl + 1e-6);
+        expect(Number.isFinite(shift.maxAbs)).toBe(true);
+        // after a whole context-window slide, the cache of this type vs the f16 cache slid the same way: the type's
+        // error plus the shift's (measured 1.0-1.8x the type's KL vs f16)
+        expect(line(run(), 'slide_vs_f16', pair).kl).toBeLessThanOrEqual(3 * quant.kl + 1e-6);
+      },
+    );
+
+    it('the RotorQuant shift error is of the order of q4_0 and q8_0 (4-bit types within 2x q4_0, 3-bit within 6x)', () => {
+      const q4 = line(run(), 'shift', 'q4_0:q4_0').kl;
+      expect(line(run(), 'shift', 'iso4:iso4').kl).toBeLessThanOrEqual(2 * q4);
+      expect(line(run(), 'shift', 'planar4:planar4').kl).toBeLessThanOrEqual(2 * q4);
+      expect(line(run(), 'shift', 'iso3:iso3').kl).toBeLessThanOrEqual(6 * q4);
+      expect(line(run(), 'shift', 'planar3:planar3').kl).toBeLessThanOrEqual(6 * q4);
+      // q8_0 keys with iso3 values: only K is shifted, so the shift error is q8_0's, not iso3's
+      expect(line(run(), 'shift', 'q8_0:iso3').kl).toBeLessThanOrEqual(
+        10 * line(run(), 'shift', 'q8_0:q8_0').kl + 1e-6,
+      );
+    });
+  },
+);
