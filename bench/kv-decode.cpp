@@ -33,6 +33,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <memory>
 #include <random>
 #include <string>
 #include <thread>
@@ -200,18 +201,25 @@ static std::string parse_state(const std::vector<uint8_t> & blob, state_layout &
     return "";
 }
 
+struct state_blob {
+    std::unique_ptr<uint8_t[]> data; // not zero-initialised: every byte is written (GBs at 32k for f16)
+    size_t                     size = 0;
+};
+
 // row(il, is_v, cell) -> pointer to that cell's row bytes
 template <typename RowFn>
-static std::vector<uint8_t> write_state(const state_layout & L, uint32_t cell_count, RowFn row) {
+static state_blob write_state(const state_layout & L, uint32_t cell_count, RowFn row) {
     const size_t n_layer = L.k.size();
     size_t total = 4 + 4 + 4 + 4*(size_t) L.n_stream + (size_t) cell_count*12 + 8;
     for (size_t il = 0; il < n_layer; ++il) {
         total += 12 + L.k[il].row*cell_count + 12 + L.v[il].row*cell_count;
     }
-    std::vector<uint8_t> out(total);
+    state_blob out;
+    out.data.reset(new uint8_t[total]);
+    out.size = total;
     size_t off = 0;
     auto put = [&](const void * src, size_t n) {
-        memcpy(out.data() + off, src, n);
+        memcpy(out.data.get() + off, src, n);
         off += n;
     };
     put(&L.magic, 4);
@@ -599,7 +607,7 @@ int main(int argc, char ** argv) {
                     const auto again = write_state(L, probe_cells, [&](size_t il, bool is_v, uint32_t c) {
                         return (is_v ? pv[il] + (size_t) c*L.v[il].row : pk[il] + (size_t) c*L.k[il].row);
                     });
-                    if (again != probe_blob) {
+                    if (again.size != probe_blob.size() || memcmp(again.data.get(), probe_blob.data(), again.size) != 0) {
                         err = "our writer does not reproduce llama.cpp's state blob";
                     }
                 }
@@ -642,10 +650,10 @@ int main(int argc, char ** argv) {
                         const size_t idx = (c + il*131) % P.rows;
                         return is_v ? P.v[il].data() + idx*L.v[il].row : P.k[il].data() + idx*L.k[il].row;
                     });
-                    const size_t used = llama_state_seq_set_data(ctx, blob.data(), blob.size(), 0);
-                    ok = used == blob.size();
+                    const size_t used = llama_state_seq_set_data(ctx, blob.data.get(), blob.size, 0);
+                    ok = used == blob.size;
                     if (!ok) {
-                        fprintf(stderr, "llama_state_seq_set_data consumed %zu of %zu bytes\n", used, blob.size());
+                        fprintf(stderr, "llama_state_seq_set_data consumed %zu of %zu bytes\n", used, blob.size);
                     }
                 } else {
                     ok = prefill(ctx, filler_tokens(depth, n_vocab, 12345), n_batch);
