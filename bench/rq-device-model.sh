@@ -9,12 +9,13 @@
 # needs (carried): node_modules/node-llama-cpp/llama/gitRelease.bundle, .cache/rq/q4km-header.bin
 # output: everything tee'd into $OUT/decode.txt, stages in priority order with elapsed seconds; a stage that would
 # run past BUDGET_S (default 540 s from the start) is cut by `timeout`, keeping the lines it already printed.
-# knobs: PAIRS, DEPTHS, DEPTH_32K, N_DEC, N_DEC_32K, DEC_THREADS, XCHECKS, PREFILL_TOKENS, PREFILL_PAIRS,
+# knobs: PAIRS, DEPTH_4K/16K/32K, N_DEC (4k, cross-checks), N_DEC_16K, N_DEC_32K, DEC_THREADS, XCHECKS, PREFILL_TOKENS, PREFILL_PAIRS,
 #        KV_DECODE=path (skip the build, use that binary: local dry runs)
 set -e
 ROOT=$(pwd); OUT=${OUT:-/tmp/out}; J=$(nproc); mkdir -p "$OUT"
 LOG="$OUT/decode.txt"; T0=$(date +%s); BUDGET_S=${BUDGET_S:-540}
-DEPTHS=${DEPTHS:-4096,16384}
+DEPTH_4K=${DEPTH_4K:-4096}; DEPTH_16K=${DEPTH_16K:-16384}; DEPTH_32K=${DEPTH_32K:-32640}
+N_DEC=${N_DEC:-16}; N_DEC_16K=${N_DEC_16K:-8}; N_DEC_32K=${N_DEC_32K:-6}
 PAIRS=${PAIRS:-f16:f16,q8_0:q8_0,q4_0:q4_0,iso3:iso3,planar3:planar3,iso4:iso4}
 DEC_THREADS=${DEC_THREADS:-2}
 # cross-checks as DEPTH=PAIRS entries: f16 at 4096 (~1 min); iso3 at 2048, because its CPU prefill is still row by
@@ -55,16 +56,17 @@ say "built llama + kv-decode"
 M=/tmp/model.gguf; cp .cache/rq/q4km-header.bin $M; truncate -s 2467784128 $M
 KVD=(/tmp/kv-decode "$M" --threads "$DEC_THREADS" --batch-threads "$J")
 
-# 1. decode after a synthetic state at each depth (the figures issue 4 asks for), 32k with fewer steps
-stage "synth $DEPTHS" "${KVD[@]}" --depths "$DEPTHS" --pairs "$PAIRS" --fill synth --n-decode "${N_DEC:-16}"
-stage "synth ${DEPTHS%%,*} iso3 attn_rot off" env LLAMA_ATTN_ROT_DISABLE=1 "${KVD[@]}" --depths "${DEPTHS%%,*}" --pairs iso3:iso3 \
-  --fill synth --n-decode "${N_DEC:-16}"
-stage "synth ${DEPTH_32K:-32640}" "${KVD[@]}" --depths "${DEPTH_32K:-32640}" --pairs "$PAIRS" --fill synth --n-decode "${N_DEC_32K:-8}"
+# 1. decode after a synthetic state at each depth (the figures issue 4 asks for); deeper steps take longer, so fewer
+stage "synth $DEPTH_4K" "${KVD[@]}" --depths "$DEPTH_4K" --pairs "$PAIRS" --fill synth --n-decode "$N_DEC"
+stage "synth $DEPTH_4K iso3 attn_rot off" env LLAMA_ATTN_ROT_DISABLE=1 "${KVD[@]}" --depths "$DEPTH_4K" --pairs iso3:iso3 \
+  --fill synth --n-decode "$N_DEC"
+stage "synth $DEPTH_16K" "${KVD[@]}" --depths "$DEPTH_16K" --pairs "$PAIRS" --fill synth --n-decode "$N_DEC_16K"
+stage "synth $DEPTH_32K" "${KVD[@]}" --depths "$DEPTH_32K" --pairs "$PAIRS" --fill synth --n-decode "$N_DEC_32K"
 # 2. prefill from an empty cache with all cores (the type must work from the first token)
 stage "prefill $PREFILL_TOKENS" "${KVD[@]}" --depths none --pairs "$PREFILL_PAIRS" \
   --prefill "$PREFILL_TOKENS" --prefill-threads "$J"
 # 3. cross-check: decode after a real prefill of the same depth, in the same context (its fill_s is a prefill figure)
 for x in $XCHECKS; do
-  stage "cross-check ${x%%=*} ${x#*=}" "${KVD[@]}" --depths "${x%%=*}" --pairs "${x#*=}" --fill both --n-decode "${N_DEC:-16}"
+  stage "cross-check ${x%%=*} ${x#*=}" "${KVD[@]}" --depths "${x%%=*}" --pairs "${x#*=}" --fill both --n-decode "$N_DEC"
 done
 say "done"
