@@ -21,7 +21,7 @@
  * ggml_quantize_chunk. That is a valid way to time decode because a decode step does the same work for any cached
  * values: the graph depends only on the cell count, and the attention kernels read and convert every K/V row of every
  * layer with no data-dependent branches besides the mask (and the online softmax's rescale on a new running maximum,
- * which happens O(log n) times for exchangeable scores; with a RotorQuant K and another V type, V rows whose softmax
+ * which happens O(log n) times for exchangeable scores, at worst once per cell; with a RotorQuant K and another V type, V rows whose softmax
  * weight underflows to 0 are skipped, so there noise-valued K is the slower bound). `--fill both` also times decode after a real prefill in the
  * same context as a cross-check. It says nothing about quality: the cached values are noise, so the quality section
  * (2) always runs a real prefill.
