@@ -12,7 +12,7 @@ const nodeOrElectron = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'out', 'dist', 'native/build', 'native/llama.cpp', '.cache'] },
+  { ignores: ['node_modules', 'out', 'dist', 'native/build', 'native/llama.cpp', '.cache', '.devkit'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -209,7 +209,15 @@ function configureAndBuild() {
   const jobs = Number(process.env.ROTORSCRIBE_NATIVE_JOBS) || os.availableParallelism?.() || os.cpus().length;
   const targets = ['rotorscribe'];
   if (defs.ROTORSCRIBE_TOOLS === 'ON')
-    targets.push('llama-mtmd-cli', 'llama-quantize', 'llama-bench', 'test-quantize-fns', 'test-rotorquant', 'kv-decode', 'test-kv-seq');
+    targets.push(
+      'llama-mtmd-cli',
+      'llama-quantize',
+      'llama-bench',
+      'test-quantize-fns',
+      'test-rotorquant',
+      'kv-decode',
+      'test-kv-seq',
+    );
   log(`compiling ${targets.join(', ')} with ${jobs} job(s)`);
   run(
     'cmake',
