@@ -12,6 +12,10 @@ cp .devkit/bench-engine.mjs /tmp/k/ || exit 3
 export ROTORSCRIBE_ROOT=/tmp/k ROTORSCRIBE_NATIVE_ADDON=/tmp/k/rotorscribe.node
 /tmp/k/native/build/bin/llama-bench --help > /dev/null 2>&1 || export LD_LIBRARY_PATH=/tmp/k/lib:${LD_LIBRARY_PATH:-}
 LOG=/tmp/bench-engine.log
+if [ -n "${RESUME:-}" ] && [ ! -f $LOG ]; then
+  echo "no run to resume: this is a fresh host (the previous one was released between calls), start again without RESUME"
+  exit 4
+fi
 if [ -z "${RESUME:-}" ]; then
   rm -f $LOG /tmp/bench-engine.done
   (cd /tmp/k && setsid nohup bash -c "/tmp/node /tmp/k/bench-engine.mjs --dir /tmp/models $* > $LOG 2>&1; echo \$? > /tmp/bench-engine.done" \
