@@ -1,6 +1,6 @@
 /**
  * npm run bench:kv [-- --depths 4096,16384 --with-32k --positions 2048 --threads 2 --batch-threads N --n-decode 16
- *                     --prefill-tokens 2048 --prefill-threads N --fill synth|both
+ *                     --prefill-tokens 2048 --prefill-threads N --fill synth|both --pairs q4_0:q4_0,iso4:iso4
  *                     --skip-memory --skip-quality --skip-speed --skip-attention]
  *
  * The KV cache types on the real-dimension synthetic Voxtral (Q4_K_M), all in one run:
@@ -25,6 +25,8 @@
  * weight underflows to 0 are skipped, so there noise-valued K is the slower bound). `--fill both` also times decode after a real prefill in the
  * same context as a cross-check. It says nothing about quality: the cached values are noise, so the quality section
  * (2) always runs a real prefill.
+ * `--pairs K:V,...` replaces the K/V combinations of every section (f16/f16 stays as the reference). The RotorQuant
+ * scale can be switched for a whole run with GGML_RQ_SCALE=mse|norm|unbiased (native/README.md, "Scale choice").
  * Random weights have no trained outlier channels: read the quality figures as relative. Timings on a machine shared
  * with other jobs say little; compare only ratios from one run.
  */
@@ -33,7 +35,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type KvCacheType } from '../common/kv-cache-types';
+import { isKvCacheType, type KvCacheType } from '../common/kv-cache-types';
 import { quantizeGguf } from '../fixtures/quantize';
 import { writeSyntheticVoxtral } from '../fixtures/voxtral';
 import { parseKvDecodeOutput, type PrefillLine } from './kv-decode-output';
@@ -55,6 +57,7 @@ const { values } = parseArgs({
     'prefill-threads': { type: 'string' },
     fill: { type: 'string', default: 'synth' },
     dir: { type: 'string', default: join(root, '.cache', 'models') },
+    pairs: { type: 'string' },
     'skip-memory': { type: 'boolean', default: false },
     'skip-quality': { type: 'boolean', default: false },
     'skip-speed': { type: 'boolean', default: false },
@@ -73,8 +76,27 @@ const depths = values.depths.split(',').filter(Boolean).map(Number);
 if (values['with-32k'] && !depths.includes(32768 - 128)) depths.push(32768 - 128);
 
 type Pair = readonly [KvCacheType, KvCacheType];
-const MEMORY_PAIRS: Pair[] = [
-  ['f16', 'f16'],
+const label = ([k, v]: Pair): string => (k === v ? k : `${k}/${v}`);
+const log = (msg: string): void => console.error(`[bench:kv] ${msg}`);
+
+function parsePairs(list: string): Pair[] {
+  return list
+    .split(',')
+    .filter(Boolean)
+    .map((item) => {
+      const [k, v] = item.split(':');
+      if (!isKvCacheType(k) || !isKvCacheType(v))
+        throw new Error(`--pairs: ${item} is not K:V of cache types`);
+      return [k, v] as const;
+    });
+}
+
+const REFERENCE: Pair = ['f16', 'f16'];
+const isReference = ([k, v]: Pair): boolean => k === 'f16' && v === 'f16';
+// --pairs replaces the default lists of every section; f16/f16 stays as the reference
+const chosen = values.pairs === undefined ? undefined : [REFERENCE, ...parsePairs(values.pairs)];
+const MEMORY_PAIRS: Pair[] = chosen ?? [
+  REFERENCE,
   ['q8_0', 'q8_0'],
   ['q4_0', 'q4_0'],
   ['planar3', 'planar3'],
@@ -86,24 +108,22 @@ const MEMORY_PAIRS: Pair[] = [
   ['iso3', 'iso4'],
   ['f16', 'iso3'],
 ];
-const QUALITY_PAIRS: Pair[] = MEMORY_PAIRS.filter(([k, v]) => !(k === 'f16' && v === 'f16'));
-const SPEED_PAIRS: Pair[] = [
-  ['f16', 'f16'],
+const QUALITY_PAIRS: Pair[] = MEMORY_PAIRS.filter((p) => !isReference(p));
+const SPEED_PAIRS: Pair[] = chosen ?? [
+  REFERENCE,
   ['q8_0', 'q8_0'],
   ['q4_0', 'q4_0'],
   ['iso3', 'iso3'],
   ['planar3', 'planar3'],
   ['iso4', 'iso4'],
 ];
-const label = ([k, v]: Pair): string => (k === v ? k : `${k}/${v}`);
-const log = (msg: string): void => console.error(`[bench:kv] ${msg}`);
-const VALUES_PER_TOKEN = 2 * 30 * 8 * 128; // K and V, 30 layers, 8 KV heads, head_dim 128
 
 function supported(pair: Pair): boolean {
   const ok = kvTypeSupported(pair[0]) && kvTypeSupported(pair[1]);
   if (!ok) log(`${label(pair)}: not in this build of the addon (rebuild with native/patches/01xx) — skipped`);
   return ok;
 }
+const VALUES_PER_TOKEN = 2 * 30 * 8 * 128; // K and V, 30 layers, 8 KV heads, head_dim 128
 
 function table(title: string, head: string[], rows: (string | number)[][]): void {
   console.log(`\n### ${title}\n`);
@@ -212,7 +232,7 @@ async function quality(model: VoxtralModel): Promise<void> {
   };
 
   log(`quality: f16 reference over ${positions} positions`);
-  const ref = await evalPair(['f16', 'f16']);
+  const ref = await evalPair(REFERENCE);
   const rows: (string | number)[][] = [];
   for (const pair of QUALITY_PAIRS) {
     if (!supported(pair)) continue;
