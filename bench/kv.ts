@@ -1,13 +1,15 @@
 /**
  * npm run bench:kv [-- --depths 4096,16384 --with-32k --positions 2048 --threads 2 --batch-threads N --n-decode 16
  *                     --prefill-tokens 2048 --prefill-threads N --fill synth|both --pairs q4_0:q4_0,iso4:iso4
+ *                     --reference f16|f32
  *                     --skip-memory --skip-quality --skip-speed --skip-attention]
  *
  * The KV cache types on the real-dimension synthetic Voxtral (Q4_K_M), all in one run:
  *   1. bytes per token of the KV cache as allocated (ctx.memory(): llama.cpp's own buffer accounting), for f16, q8_0,
  *      q4_0, planar3/4, iso3/4 and mixed K/V;
- *   2. quality vs the f16 cache: mean KL divergence of the next-token distribution and top-1 agreement over
- *      `--positions` teacher-forced positions after a 30 s audio window, and agreement of greedy transcripts;
+ *   2. quality vs the f16 cache (`--reference f32`: vs the f32 cache): mean KL divergence of the next-token
+ *      distribution and top-1 agreement over `--positions` teacher-forced positions after a 30 s audio window, and
+ *      agreement of greedy transcripts;
  *   3. decode tok/s at each depth (4k, 16k; `--with-32k` adds 32640) and prefill tok/s of `--prefill-tokens` from an
  *      empty cache, as ratios to f16, q4_0 and q8_0 measured in the same run, by native/build/bin/kv-decode
  *      (bench/kv-decode.cpp, over the llama API of the same patched build);
@@ -58,6 +60,7 @@ const { values } = parseArgs({
     fill: { type: 'string', default: 'synth' },
     dir: { type: 'string', default: join(root, '.cache', 'models') },
     pairs: { type: 'string' },
+    reference: { type: 'string', default: 'f16' },
     'skip-memory': { type: 'boolean', default: false },
     'skip-quality': { type: 'boolean', default: false },
     'skip-speed': { type: 'boolean', default: false },
@@ -92,7 +95,11 @@ function parsePairs(list: string): Pair[] {
 }
 
 const REFERENCE: Pair = ['f16', 'f16'];
-const isReference = ([k, v]: Pair): boolean => k === 'f16' && v === 'f16';
+// the quality section compares every pair with this cache; f32 shows what the f16 cache itself loses
+if (values.reference !== 'f16' && values.reference !== 'f32') throw new Error('--reference f16|f32');
+const QUALITY_REFERENCE: Pair = [values.reference, values.reference];
+const isQualityReference = ([k, v]: Pair): boolean =>
+  k === QUALITY_REFERENCE[0] && v === QUALITY_REFERENCE[1];
 // --pairs replaces the default lists of every section; f16/f16 stays as the reference
 const chosen = values.pairs === undefined ? undefined : [REFERENCE, ...parsePairs(values.pairs)];
 const MEMORY_PAIRS: Pair[] = chosen ?? [
@@ -108,7 +115,7 @@ const MEMORY_PAIRS: Pair[] = chosen ?? [
   ['iso3', 'iso4'],
   ['f16', 'iso3'],
 ];
-const QUALITY_PAIRS: Pair[] = MEMORY_PAIRS.filter((p) => !isReference(p));
+const QUALITY_PAIRS: Pair[] = MEMORY_PAIRS.filter((p) => !isQualityReference(p));
 const SPEED_PAIRS: Pair[] = chosen ?? [
   REFERENCE,
   ['q8_0', 'q8_0'],
@@ -231,8 +238,8 @@ async function quality(model: VoxtralModel): Promise<void> {
     }
   };
 
-  log(`quality: f16 reference over ${positions} positions`);
-  const ref = await evalPair(REFERENCE);
+  log(`quality: ${label(QUALITY_REFERENCE)} reference over ${positions} positions`);
+  const ref = await evalPair(QUALITY_REFERENCE);
   const rows: (string | number)[][] = [];
   for (const pair of QUALITY_PAIRS) {
     if (!supported(pair)) continue;
@@ -251,7 +258,7 @@ async function quality(model: VoxtralModel): Promise<void> {
     ]);
   }
   table(
-    `Quality vs the f16 cache (${ref.rows.length} positions after 30 s of audio; random weights: relative only)`,
+    `Quality vs the ${label(QUALITY_REFERENCE)} cache (${ref.rows.length} positions after 30 s of audio; random weights: relative only)`,
     ['K/V', 'mean KL', 'top-1 agreement %', 'greedy transcript common prefix', 'identical'],
     rows,
   );
