@@ -28,7 +28,7 @@
  * same context as a cross-check. It says nothing about quality: the cached values are noise, so the quality section
  * (2) always runs a real prefill.
  * `--pairs K:V,...` replaces the K/V combinations of every section (f16/f16 stays as the reference). The RotorQuant
- * scale can be switched for a whole run with GGML_RQ_SCALE=mse|norm|unbiased (native/README.md, "Scale choice").
+ * scale can be switched for a whole run with GGML_RQ_SCALE=mse|norm|unbiased (native/README.md, "Scale and codebook extent").
  * Random weights have no trained outlier channels: read the quality figures as relative. Timings on a machine shared
  * with other jobs say little; compare only ratios from one run.
  */
@@ -101,7 +101,10 @@ const QUALITY_REFERENCE: Pair = [values.reference, values.reference];
 const isQualityReference = ([k, v]: Pair): boolean =>
   k === QUALITY_REFERENCE[0] && v === QUALITY_REFERENCE[1];
 // --pairs replaces the default lists of every section; f16/f16 stays as the reference
-const chosen = values.pairs === undefined ? undefined : [REFERENCE, ...parsePairs(values.pairs)];
+const chosen =
+  values.pairs === undefined
+    ? undefined
+    : [REFERENCE, ...parsePairs(values.pairs).filter(([k, v]) => !(k === 'f16' && v === 'f16'))];
 const MEMORY_PAIRS: Pair[] = chosen ?? [
   REFERENCE,
   ['q8_0', 'q8_0'],
