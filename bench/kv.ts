@@ -252,6 +252,8 @@ async function quality(model: VoxtralModel): Promise<void> {
     let prefix = 0;
     while (prefix < ref.greedy.length && ref.greedy[prefix] === got.greedy[prefix]) prefix++;
     const same = prefix === ref.greedy.length && got.greedy.length === ref.greedy.length;
+    // a full run takes most of an hour on two cores: show each figure as it lands
+    log(`quality: ${label(pair)} mean KL ${kl.toExponential(3)}, top-1 ${(top1 * 100).toFixed(2)} %`);
     rows.push([
       label(pair),
       kl.toExponential(3),
