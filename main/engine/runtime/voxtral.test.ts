@@ -244,11 +244,20 @@ describe('logits', () => {
     expect(ev.rows).toHaveLength(4);
     const argmax = (row: Float32Array): number => row.reduce((best, v, i) => (v > row[best]! ? i : best), 0);
     expect(ev.rows.map(argmax)).toEqual([...tokens]);
-    // teacher forcing the same tokens gives the same rows, plus one after the last token
+    // teacher forcing the same tokens gives the same rows, plus one after the last token; the forced tokens go
+    // through as one batch, so only the row after the prompt is bit-identical
     const forced = await ctx.evaluateLogits(pcm, { forcedTokens: tokens });
     expect(forced.rows).toHaveLength(5);
-    for (let r = 0; r < 4; r++)
-      expect(Array.from(forced.rows[r]!.subarray(0, 50))).toEqual(Array.from(ev.rows[r]!.subarray(0, 50)));
+    expect(forced.tokens).toEqual(tokens);
+    expect(Array.from(forced.rows[0]!)).toEqual(Array.from(ev.rows[0]!));
+    for (let r = 1; r < 4; r++) {
+      const a = forced.rows[r]!;
+      const b = ev.rows[r]!;
+      expect(argmax(a)).toBe(argmax(b));
+      const scale = b.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      const diff = a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
+      expect(diff).toBeLessThan(5e-3 * scale); // F16 weights: 1- vs n-row mat-mul rounding (~2e-3)
+    }
   });
 });
 
