@@ -89,6 +89,23 @@ describe('RotorQuant ggml types (C++ tests from the patch series)', () => {
     }
   });
 
+  it('with the clipping weight, the 4-bit types keep less shared error than q4_0 (3-bit: at most 2.5x)', () => {
+    const lines = runRq().lines;
+    for (const ratio of ['1.0', '2.0']) {
+      const base = lines.find((l) => l.startsWith(`RQ mean_error mean/noise ${ratio} q8_0 `)) ?? '';
+      const q4 = Number(/ q4_0 (\S+)/.exec(base)?.[1]);
+      expect(q4).toBeGreaterThan(0);
+      const rows = lines.filter(
+        (l) => l.startsWith(`RQ mean_error mean/noise ${ratio} `) && / (planar|iso)[34] /.test(l),
+      );
+      expect(rows).toHaveLength(4);
+      for (const line of rows) {
+        const stored = Number(/default (\S+)/.exec(line)?.[1]);
+        expect(stored, line).toBeLessThanOrEqual((/[a-z]4 /.test(line) ? 0.75 : 2.5) * q4);
+      }
+    }
+  });
+
   it('a Hadamard rotation first cuts the outlier-channel error of every type', () => {
     const out = runRq().lines.filter((l) => l.startsWith('RQ outlier '));
     expect(out).toHaveLength(6);
