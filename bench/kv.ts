@@ -29,6 +29,8 @@
  * (2) always runs a real prefill.
  * `--pairs K:V,...` replaces the K/V combinations of every section (f16/f16 stays as the reference). The RotorQuant
  * scale can be switched for a whole run with GGML_RQ_SCALE=mse|norm|unbiased (native/README.md, "Scale and codebook extent").
+ * GGML_RQ_FA_F32=1 runs every cache type's attention through the f32 RotorQuant paths (upstream's f16 paths round Q and
+ * accumulate f16 V rows in f16), so that the quality section compares what the types store, not their arithmetic.
  * Random weights have no trained outlier channels: read the quality figures as relative. Timings on a machine shared
  * with other jobs say little; compare only ratios from one run.
  */
@@ -263,7 +265,11 @@ async function quality(model: VoxtralModel): Promise<void> {
     ]);
   }
   table(
-    `Quality vs the ${label(QUALITY_REFERENCE)} cache (${ref.rows.length} positions after 30 s of audio; random weights: relative only)`,
+    `Quality vs the ${label(QUALITY_REFERENCE)} cache (${ref.rows.length} positions after 30 s of audio; random weights: relative only${
+      process.env.GGML_RQ_FA_F32 === '1'
+        ? '; GGML_RQ_FA_F32=1: every type through the f32 attention path'
+        : ''
+    })`,
     ['K/V', 'mean KL', 'top-1 agreement %', 'greedy transcript common prefix', 'identical'],
     rows,
   );

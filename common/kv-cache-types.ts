@@ -22,12 +22,12 @@ const TABLE = [
   { name: 'q5_0', ggmlTypeId: 6, blockValues: 32, blockBytes: 22, family: 'upstream-quant' },
   { name: 'q5_1', ggmlTypeId: 7, blockValues: 32, blockBytes: 24, family: 'upstream-quant' },
   { name: 'iq4_nl', ggmlTypeId: 20, blockValues: 32, blockBytes: 18, family: 'upstream-quant' },
-  { name: 'planar3', ggmlTypeId: 43, blockValues: 128, blockBytes: 50, family: 'rotorquant' },
-  { name: 'iso3', ggmlTypeId: 44, blockValues: 128, blockBytes: 50, family: 'rotorquant' },
-  { name: 'planar4', ggmlTypeId: 45, blockValues: 128, blockBytes: 66, family: 'rotorquant' },
-  { name: 'iso4', ggmlTypeId: 46, blockValues: 128, blockBytes: 66, family: 'rotorquant' },
-  { name: 'planar2', ggmlTypeId: 47, blockValues: 128, blockBytes: 34, family: 'rotorquant' },
-  { name: 'iso2', ggmlTypeId: 48, blockValues: 128, blockBytes: 34, family: 'rotorquant' },
+  { name: 'planar3', ggmlTypeId: 43, blockValues: 128, blockBytes: 51, family: 'rotorquant' },
+  { name: 'iso3', ggmlTypeId: 44, blockValues: 128, blockBytes: 51, family: 'rotorquant' },
+  { name: 'planar4', ggmlTypeId: 45, blockValues: 128, blockBytes: 67, family: 'rotorquant' },
+  { name: 'iso4', ggmlTypeId: 46, blockValues: 128, blockBytes: 67, family: 'rotorquant' },
+  { name: 'planar2', ggmlTypeId: 47, blockValues: 128, blockBytes: 35, family: 'rotorquant' },
+  { name: 'iso2', ggmlTypeId: 48, blockValues: 128, blockBytes: 35, family: 'rotorquant' },
 ] as const satisfies readonly (Omit<KvCacheTypeInfo, 'name'> & { name: string })[];
 
 export type KvCacheType = (typeof TABLE)[number]['name'];

@@ -21,14 +21,33 @@ interface RqRun {
   lines: string[];
 }
 
-let cached: RqRun | undefined;
-function runRq(): RqRun {
-  if (!cached) {
-    const res = spawnSync(rqBin, [], { encoding: 'utf8', timeout: 300_000 });
-    cached = { status: res.status, lines: `${res.stdout}`.split('\n').filter((l) => l.startsWith('RQ ')) };
+const cached = new Map<string, RqRun>();
+function runRq(env: Record<string, string> = {}): RqRun {
+  const key = JSON.stringify(env);
+  let run = cached.get(key);
+  if (!run) {
+    const res = spawnSync(rqBin, [], { encoding: 'utf8', timeout: 300_000, env: { ...process.env, ...env } });
+    run = { status: res.status, lines: `${res.stdout}`.split('\n').filter((l) => l.startsWith('RQ ')) };
+    cached.set(key, run);
   }
-  return cached;
+  return run;
 }
+
+// [K, V, kernel error vs attention over the dequantized cache] of every flash-attention line
+function faErrors(run: RqRun): Array<[string, string, number, string]> {
+  return run.lines
+    .filter((l) => l.startsWith('RQ fa '))
+    .map((line) => {
+      const m = /k=(\S+) v=(\S+) kernel_err (\S+) err_vs_f32 (\S+)/.exec(line);
+      expect(m, line).not.toBeNull();
+      const [, k, v, kernelErr] = m as RegExpExecArray;
+      return [k as string, v as string, Number(kernelErr), line];
+    });
+}
+
+const UPSTREAM_TYPES = ['f16', 'q8_0', 'q4_0'];
+const isUpstreamPair = (k: string, v: string): boolean =>
+  UPSTREAM_TYPES.includes(k) && UPSTREAM_TYPES.includes(v);
 
 function fields(line: string): Record<string, string> {
   const parts = line.split(/\s+/).slice(2);
@@ -122,14 +141,18 @@ describe('RotorQuant ggml types (C++ tests from the patch series)', () => {
     for (const nq of [1, 5, 64, 200]) {
       expect(fa.filter((l) => l.startsWith(`RQ fa n_q=${nq} `))).toHaveLength(81);
     }
-    const upstream = ['f16', 'q8_0', 'q4_0'];
-    for (const line of fa) {
-      const m = /k=(\S+) v=(\S+) kernel_err (\S+) err_vs_f32 (\S+)/.exec(line);
-      expect(m, line).not.toBeNull();
-      const [, k, v, kernelErr] = m as RegExpExecArray;
+    for (const [k, v, kernelErr, line] of faErrors(runRq())) {
       // upstream's paths (neither K nor V RotorQuant) convert Q to q8_0/f16; the RotorQuant paths keep Q in f32
-      const tol = upstream.includes(k as string) && upstream.includes(v as string) ? 2e-2 : 1e-4;
-      expect(Number(kernelErr), line).toBeLessThan(tol);
+      expect(kernelErr, line).toBeLessThan(isUpstreamPair(k, v) ? 2e-2 : 1e-4);
     }
+  });
+
+  it('GGML_RQ_FA_F32=1 sends the f16/q8_0/q4_0 pairs through the f32 path too (the KL measurement switch)', () => {
+    const plain = faErrors(runRq()).filter(([k, v]) => isUpstreamPair(k, v));
+    const f32 = faErrors(runRq({ GGML_RQ_FA_F32: '1' })).filter(([k, v]) => isUpstreamPair(k, v));
+    expect(f32).toHaveLength(4 * 9);
+    for (const [, , kernelErr, line] of f32) expect(kernelErr, line).toBeLessThan(1e-4);
+    // without the switch the decode step's f16 arithmetic shows (measured 1e-3 - 8e-3): the switch is what changed
+    expect(Math.max(...plain.map(([, , e]) => e))).toBeGreaterThan(1e-3);
   });
 });

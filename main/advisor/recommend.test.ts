@@ -187,8 +187,8 @@ describe('overrides and the savings view', () => {
     expect(rows.map((x) => x.kvType)).toEqual([...KV_QUALITY_ORDER]);
     const f16 = rows.find((x) => x.kvType === 'f16')!;
     const iso3 = rows.find((x) => x.kvType === 'iso3')!;
-    expect(f16.bytesPerToken / iso3.bytesPerToken).toBeCloseTo(5.12, 2);
-    expect(f16.kvBytes / iso3.kvBytes).toBeCloseTo(5.12, 2);
+    expect(f16.bytesPerToken / iso3.bytesPerToken).toBeCloseTo(256 / 51, 2);
+    expect(f16.kvBytes / iso3.kvBytes).toBeCloseTo(256 / 51, 2);
     // only the cache and the decoder's working buffers (V rotation for quantized V) differ between the rows
     const decoder = (kv: 'f16' | 'iso3') =>
       estimateConfig(inp, { ...r.config, kvTypeK: kv, kvTypeV: kv }).pools.reduce(
