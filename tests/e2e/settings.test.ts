@@ -36,7 +36,7 @@ describe('settings panel in Chromium (built renderer, real preload, real advisor
     await page.getByLabel('Key cache type').selectOption('iso3');
     await page.getByLabel('Value cache type').selectOption('iso3');
     await page.waitForFunction(
-      () => document.querySelector('[data-testid="kv-per-token"]')?.textContent === '23.90625 KiB',
+      () => document.querySelector('[data-testid="kv-per-token"]')?.textContent === '23.9063 KiB',
     );
     expect(await kvBytes.textContent()).not.toBe(before.bytes);
     await page.getByLabel('Key cache type').selectOption('f16');
@@ -78,7 +78,7 @@ describe('settings panel in Chromium (built renderer, real preload, real advisor
     // back to this machine's recommendation (the previous test left a 60 s window applied)
     await page.getByRole('button', { name: 'Reset to recommended' }).click();
     await page.waitForFunction(
-      () => document.querySelector('[data-testid="kv-per-token"]')?.textContent === '31.40625 KiB',
+      () => document.querySelector('[data-testid="kv-per-token"]')?.textContent === '31.4063 KiB',
     );
     await page.getByText(/Why not something else/).click();
     expect(await page.locator('.alternatives').textContent()).toMatch(
