@@ -33,7 +33,7 @@ function runRq(env: Record<string, string> = {}): RqRun {
   return run;
 }
 
-// [K, V, kernel error vs attention over the dequantized cache] of every flash-attention line
+// [K, V, kernel error vs attention over the dequantized cache, the line] of every flash-attention line
 function faErrors(run: RqRun): Array<[string, string, number, string]> {
   return run.lines
     .filter((l) => l.startsWith('RQ fa '))
