@@ -1,7 +1,7 @@
 /**
  * npm run bench:kv [-- --depths 4096,16384 --with-32k --positions 2048 --threads 2 --batch-threads N --n-decode 16
  *                     --prefill-tokens 2048 --prefill-threads N --fill synth|both --pairs q4_0:q4_0,iso4:iso4
- *                     --reference f16|f32
+ *                     --reference f16|f32 --input synthetic|speech
  *                     --skip-memory --skip-quality --skip-speed --skip-attention]
  *
  * The KV cache types on the real-dimension synthetic Voxtral (Q4_K_M), all in one run:
@@ -9,7 +9,9 @@
  *      q4_0, planar3/4, iso3/4 and mixed K/V;
  *   2. quality vs the f16 cache (`--reference f32`: vs the f32 cache): mean KL divergence of the next-token
  *      distribution and top-1 agreement over `--positions` teacher-forced positions after a 30 s audio window, and
- *      agreement of greedy transcripts;
+ *      agreement of greedy transcripts; `--input speech` swaps the fixture for a held-out one: 30 s of espeak-ng speech
+ *      of another text, with that text as the forced tokens (a second input for tuning, so that a setting chosen on
+ *      one input is checked on another);
  *   3. decode tok/s at each depth (4k, 16k; `--with-32k` adds 32640) and prefill tok/s of `--prefill-tokens` from an
  *      empty cache, as ratios to f16, q4_0 and q8_0 measured in the same run, by native/build/bin/kv-decode
  *      (bench/kv-decode.cpp, over the llama API of the same patched build);
@@ -40,6 +42,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isKvCacheType, type KvCacheType } from '../common/kv-cache-types';
+import { pcmFromWav, SAMPLE_RATE, speechWav } from '../fixtures/audio';
 import { quantizeGguf } from '../fixtures/quantize';
 import { writeSyntheticVoxtral } from '../fixtures/voxtral';
 import { parseKvDecodeOutput, type PrefillLine } from './kv-decode-output';
@@ -63,6 +66,7 @@ const { values } = parseArgs({
     dir: { type: 'string', default: join(root, '.cache', 'models') },
     pairs: { type: 'string' },
     reference: { type: 'string', default: 'f16' },
+    input: { type: 'string', default: 'synthetic' },
     'skip-memory': { type: 'boolean', default: false },
     'skip-quality': { type: 'boolean', default: false },
     'skip-speed': { type: 'boolean', default: false },
@@ -215,11 +219,31 @@ function klAndTop1(ref: Float32Array[], got: Float32Array[]): { kl: number; top1
   return { kl: kl / n, top1: same / n };
 }
 
+const HELD_OUT_TEXT =
+  'Before the break the engineers compared three proposals for the new bridge. The first kept the old piers and ' +
+  'widened the deck, the second moved the crossing two hundred metres upstream, and the third replaced the bridge ' +
+  'with a tunnel that would take four years to dig. Questions from the residents were mostly about noise, parking ' +
+  'and how long the road would stay closed. ';
+
+// the audio window and the text forced after it: the fixture every earlier figure used, or a held-out one
+async function qualityInput(): Promise<{ pcm: Float32Array; text: string }> {
+  if (values.input === 'synthetic')
+    return {
+      pcm: syntheticPcm(29.5, 7),
+      text:
+        'the committee reviewed the minutes of the previous session and moved on to the budget, ' +
+        'where the treasurer explained that travel costs had risen while equipment spending fell. ',
+    };
+  if (values.input !== 'speech') throw new Error(`--input synthetic|speech, got ${values.input}`);
+  const wav = join(root, '.cache', 'bench', 'kv-held-out.wav');
+  if (!existsSync(wav)) await speechWav({ text: HELD_OUT_TEXT.repeat(2), path: wav, padSeconds: 0.5 });
+  const pcm = await pcmFromWav(wav);
+  return { pcm: pcm.subarray(0, Math.min(pcm.length, 29.5 * SAMPLE_RATE)), text: HELD_OUT_TEXT };
+}
+
 async function quality(model: VoxtralModel): Promise<void> {
-  const pcm = syntheticPcm(29.5, 7);
-  const text =
-    'the committee reviewed the minutes of the previous session and moved on to the budget, ' +
-    'where the treasurer explained that travel costs had risen while equipment spending fell. ';
+  const { pcm, text } = await qualityInput();
+  log(`quality: input ${values.input}, ${(pcm.length / SAMPLE_RATE).toFixed(1)} s of audio`);
   const unit = model.tokenize(text);
   const forced: number[] = [];
   while (forced.length < positions) forced.push(...unit);

@@ -1,8 +1,9 @@
 /**
  * Runs the RotorQuant C++ tests built from our patch series (native/patches/0100-0199) and checks their measured
  * figures: distortion vs the Lloyd-Max optimum, SIMD vs scalar, vec_dot vs dequantize-then-dot, flash attention for
- * every K/V combination against f32 references. The binaries come from the native build (`test-rotorquant`,
- * `test-quantize-fns` next to llama-bench), or from ROTORSCRIBE_RQ_TEST_DIR.
+ * every K/V combination against f32 references, and upstream's test-backend-ops cases for the new types. The binaries
+ * come from the native build (`test-rotorquant`, `test-quantize-fns`, `test-backend-ops` next to llama-bench), or
+ * from ROTORSCRIBE_RQ_TEST_DIR.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -12,7 +13,8 @@ import { describe, expect, it } from 'vitest';
 const binDir = process.env.ROTORSCRIBE_RQ_TEST_DIR ?? resolve(__dirname, 'build', 'bin');
 const rqBin = join(binDir, 'test-rotorquant');
 const qfnsBin = join(binDir, 'test-quantize-fns');
-const built = existsSync(rqBin) && existsSync(qfnsBin);
+const opsBin = join(binDir, 'test-backend-ops');
+const built = existsSync(rqBin) && existsSync(qfnsBin) && existsSync(opsBin);
 
 const LLOYD_MAX: Record<number, number> = { 2: 0.117, 3: 0.0346, 4: 0.0095 };
 
@@ -58,8 +60,25 @@ function fields(line: string): Record<string, string> {
 
 describe('RotorQuant ggml types (C++ tests from the patch series)', () => {
   it('the C++ test binaries were built by `npm install` (native/scripts/build.mjs)', () => {
-    expect(built, `${rqBin} and ${qfnsBin}`).toBe(true);
+    expect(built, `${rqBin}, ${qfnsBin} and ${opsBin}`).toBe(true);
   });
+
+  it("upstream's test-backend-ops passes its RotorQuant cases (CPU fast paths vs the CPU reference path)", () => {
+    const ops = 'FLASH_ATTN_EXT,SET_ROWS,CPY,GET_ROWS';
+    const res = spawnSync(opsBin, ['test', '-b', 'CPU', '-o', ops, '-p', 'planar|iso'], {
+      encoding: 'utf8',
+      timeout: 600_000,
+    });
+    const out = `${res.stdout}${res.stderr}`;
+    expect(res.status, out.slice(-2000)).toBe(0);
+    const summary = /(\d+)\/(\d+) tests passed/.exec(out);
+    expect(summary, out.slice(-2000)).not.toBeNull();
+    const [, passed, total] = summary as RegExpExecArray;
+    // 168 flash-attention cases (every K/V pair with a RotorQuant side, decode and prefill, no mask, sinks +
+    // softcap), 6 each of SET_ROWS / GET_ROWS and 12 CPY, as the patch series declares them
+    expect(Number(total)).toBe(192);
+    expect(passed).toBe(total);
+  }, 600_000);
 
   it('test-quantize-fns passes with the RotorQuant types included', () => {
     const res = spawnSync(qfnsBin, ['-v'], { encoding: 'utf8', timeout: 300_000 });

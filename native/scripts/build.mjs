@@ -215,6 +215,7 @@ function configureAndBuild() {
       'llama-bench',
       'test-quantize-fns',
       'test-rotorquant',
+      'test-backend-ops',
       'kv-decode',
       'test-kv-seq',
     );
