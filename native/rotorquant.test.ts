@@ -95,6 +95,26 @@ describe('RotorQuant ggml types (C++ tests from the patch series)', () => {
     expect(status).toBe(0);
   });
 
+  // `test-rotorquant --bytes`: fixed rows built with integer arithmetic, quantized and hashed. The quantizer must write
+  // the same bytes on every platform and backend (a cache written by one build is read by another after a K-shift or a
+  // saved session); an aarch64 NEON build run under qemu printed these same hashes. A deliberate change of the
+  // quantizer changes them, and this table with it.
+  const QUANTIZED_BYTES_FNV1A64: Record<string, string> = {
+    planar2: 'f24fa820a5dabf1a',
+    iso2: 'b929c89ae97f89ef',
+    planar3: '0fb1d467f67bb287',
+    iso3: '5404c0f44adf7d75',
+    planar4: '670326913b485011',
+    iso4: 'efdc266d751639ab',
+  };
+  it('quantizes fixed rows to the pinned bytes', () => {
+    const hashes = runRq()
+      .lines.filter((l) => l.startsWith('RQ bytes '))
+      .map((l) => l.split(/\s+/))
+      .map((f) => [f[2], f[4]]);
+    expect(Object.fromEntries(hashes)).toEqual(QUANTIZED_BYTES_FNV1A64);
+  });
+
   it('round-trip MSE·d on isotropic Gaussian data is at most 5% above the Lloyd-Max optimum for every type', () => {
     const mse = runRq().lines.filter((l) => l.startsWith('RQ mse '));
     expect(mse).toHaveLength(6);
