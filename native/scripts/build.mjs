@@ -208,17 +208,8 @@ function configureAndBuild() {
   } else log('build tree configured already');
   const jobs = Number(process.env.ROTORSCRIBE_NATIVE_JOBS) || os.availableParallelism?.() || os.cpus().length;
   const targets = ['rotorscribe'];
-  if (defs.ROTORSCRIBE_TOOLS === 'ON')
-    targets.push(
-      'llama-mtmd-cli',
-      'llama-quantize',
-      'llama-bench',
-      'test-quantize-fns',
-      'test-rotorquant',
-      'test-backend-ops',
-      'kv-decode',
-      'test-kv-seq',
-    );
+  // the tools and C++ tests: native/CMakeLists.txt's ROTORSCRIBE_TOOL_TARGETS
+  if (defs.ROTORSCRIBE_TOOLS === 'ON') targets.push('rotorscribe-tools');
   log(`compiling ${targets.join(', ')} with ${jobs} job(s)`);
   run(
     'cmake',
