@@ -3,6 +3,9 @@
  * runtime's device list. Kept apart from the I/O so recorded outputs of real machines can test them.
  */
 import type { ComputeDevice, HardwareInfo } from '../../common/advisor-types';
+import type { RuntimeDevice } from '../engine/runtime/facts';
+
+export type { RuntimeDevice } from '../engine/runtime/facts';
 
 export interface CpuFacts {
   model: string;
@@ -128,16 +131,6 @@ export function parseVmStat(text: string): number | undefined {
     }
   }
   return seen ? pages * page : undefined;
-}
-
-/** What the runtime's device list gives for one ggml backend device. */
-export interface RuntimeDevice {
-  name: string;
-  description: string;
-  /** ggml_backend_dev_type: cpu, gpu, igpu (integrated, shares host memory) or accel. */
-  type: 'cpu' | 'gpu' | 'igpu' | 'accel';
-  totalBytes: number;
-  freeBytes: number;
 }
 
 export function isUnifiedMemory(platform: string, arch: string): boolean {

@@ -5,8 +5,7 @@
 import os from 'node:os';
 import { RotorError } from '../../../common/errors';
 import { empty } from '../../../common/ipc-validate';
-import { loadRuntimeFacts, type RuntimeFacts } from '../../advisor/runtime-deps';
-import type { RuntimeDevice } from '../../advisor/probe-parse';
+import { loadRuntimeFacts, type RuntimeDevice, type RuntimeFacts } from '../runtime/facts';
 import type { RuntimeUnavailable, WorkerDevice, WorkerDeviceList, WorkerKvTypes } from './protocol';
 import type { MethodTable } from './worker-runtime';
 

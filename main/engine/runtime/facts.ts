@@ -1,0 +1,52 @@
+/**
+ * What the native runtime knows that a hardware probe cannot: the ggml devices with free/total memory and the KV
+ * cache types this build has. Loads the addon, so only for processes that may (CLI, engine worker), never Electron
+ * main. Lives in the engine so the worker can answer without reaching into the advisor (advisor → engine only).
+ */
+import { RotorError } from '../../../common/errors';
+import { KV_CACHE_TYPES, type KvCacheType } from '../../../common/kv-cache-types';
+import type { NativeDevice } from './native';
+
+/** What the runtime's device list gives for one ggml backend device. */
+export interface RuntimeDevice {
+  name: string;
+  description: string;
+  /** ggml_backend_dev_type: cpu, gpu, igpu (integrated, shares host memory) or accel. */
+  type: 'cpu' | 'gpu' | 'igpu' | 'accel';
+  totalBytes: number;
+  freeBytes: number;
+}
+
+export type RuntimeFacts =
+  { ok: true; devices: RuntimeDevice[]; supportedKvTypes: KvCacheType[] } | { ok: false; error: RotorError };
+
+export function toRuntimeDevice(d: NativeDevice): RuntimeDevice {
+  return {
+    name: d.name,
+    description: d.description,
+    type: d.type === 'other' ? 'accel' : d.type,
+    totalBytes: d.memoryTotal,
+    freeBytes: d.memoryFree,
+  };
+}
+
+/**
+ * Devices and the cache types this build supports (in the order of the common type table; ranking them is the
+ * advisor's business), or why the addon could not be asked (not built, wrong ABI, ...).
+ */
+export async function loadRuntimeFacts(): Promise<RuntimeFacts> {
+  try {
+    const runtime = await import('./voxtral');
+    const devices = runtime.listDevices().map(toRuntimeDevice);
+    const supportedKvTypes = KV_CACHE_TYPES.map((t) => t.name).filter((t) => runtime.kvTypeSupported(t));
+    return { ok: true, devices, supportedKvTypes };
+  } catch (err) {
+    const error =
+      err instanceof RotorError
+        ? err
+        : new RotorError('ENGINE_CRASHED', 'The native engine could not be loaded.', {
+            detail: err instanceof Error ? err.message : String(err),
+          });
+    return { ok: false, error };
+  }
+}
