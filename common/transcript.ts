@@ -25,6 +25,8 @@ export interface Segment {
   flags?: SegmentFlag[];
   /** Detected or requested language (ISO 639-1), when known. */
   language?: string;
+  /** Speaker or label the user gave this segment in the editor (the model does not diarize). */
+  speaker?: string;
 }
 
 export interface TranscriptSource {
