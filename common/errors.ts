@@ -31,6 +31,14 @@ export const ERROR_CODES = {
   CHECKPOINT_CORRUPT: 'A saved checkpoint could not be read.',
   CHECKPOINT_MISMATCH: 'The saved job belongs to a different file or different settings.',
   OUTPUT_UNWRITABLE: 'The output folder cannot be written to.',
+  // library and job queue (SQLite)
+  LIBRARY_NEWER_VERSION: 'The library was saved by a newer version of RotorScribe and cannot be opened by this one.',
+  LIBRARY_CORRUPT: 'The library file is damaged and cannot be read.',
+  LIBRARY_BUSY: 'The library is locked by another RotorScribe window or process.',
+  TRANSCRIPT_NOT_FOUND: 'The transcript does not exist or was deleted.',
+  TRANSCRIPT_INVALID: 'The transcript data is not valid.',
+  JOB_NOT_FOUND: 'The job is no longer in the queue.',
+  JOB_INVALID_STATE: 'The job cannot do that in its current state.',
   // command line
   INVALID_ARGUMENT: 'A command-line option is missing or invalid.',
   // IPC

@@ -1,0 +1,37 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Segment, Transcript } from '../../../common/transcript';
+
+/** A fresh folder per test, removed by the returned cleanup. */
+export function tempDir(): { dir: string; file: string; cleanup: () => void } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'rotorscribe-lib-'));
+  return { dir, file: path.join(dir, 'library.sqlite'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A transcript whose segments hold `texts`, 10 s apart. */
+export function transcriptOf(title: string, texts: readonly string[], extra: Partial<Segment>[] = []): Transcript {
+  return {
+    version: 1,
+    meta: {
+      title,
+      source: { name: `${title}.m4a`, durationSec: texts.length * 10 },
+      language: 'en',
+      engine: { model: 'voxtral-mini', kvK: 'q8_0', kvV: 'iso3' },
+    },
+    segments: texts.map((text, i) => ({
+      id: `s${i}`,
+      startSec: i * 10,
+      endSec: i * 10 + 9.5,
+      text,
+      windowId: `w${i}`,
+      ...extra[i],
+    })),
+  };
+}
+
+/** A clock the test moves by hand. */
+export function manualClock(start = 1_700_000_000_000): { now: () => number; advance: (ms: number) => void } {
+  let t = start;
+  return { now: () => t, advance: (ms) => void (t += ms) };
+}
