@@ -10,6 +10,7 @@ import {
   type ResultOf,
   type WorkerMessage,
 } from './protocol';
+import type { PauseControl } from './pause-control';
 import type { EngineTransport, TransportFactory } from './transport';
 
 export interface EngineStatus {
@@ -24,6 +25,8 @@ export interface RequestOptions<E> {
   /** Aborting sends `cancel` for this request id and rejects with CANCELLED. */
   signal?: AbortSignal;
   onEvent?: (event: E) => void;
+  /** Pause/resume for methods that support it (`job`); pausing before the request is sent holds it at its start. */
+  control?: PauseControl;
 }
 
 /** How main (and the CLI) talk to the engine, whatever process hosts it. */
@@ -60,6 +63,7 @@ interface Pending {
   reject: (error: RotorError) => void;
   cleanup: () => void;
   sent: boolean;
+  control: PauseControl | undefined;
 }
 
 export function createEngineHost(options: EngineHostOptions): EngineHost {
@@ -97,14 +101,21 @@ export function createEngineHost(options: EngineHostOptions): EngineHost {
   function sendPending(p: Pending): void {
     if (!transport || status.state !== 'ready') return;
     p.sent = true;
+    const t = transport;
     try {
-      transport.send(
-        { type: 'request', id: p.id, method: p.method, params: p.params },
-        transferablesOf(p.params),
-      );
+      t.send({ type: 'request', id: p.id, method: p.method, params: p.params }, transferablesOf(p.params));
     } catch {
       // The channel closed under us; the exit handler settles this request as crashed.
+      return;
     }
+    p.control?.attach((type) => {
+      if (transport !== t) return;
+      try {
+        t.send({ type, id: p.id });
+      } catch {
+        // worker gone: the request fails as crashed anyway
+      }
+    });
   }
 
   function spawn(): void {
@@ -209,7 +220,7 @@ export function createEngineHost(options: EngineHostOptions): EngineHost {
     },
 
     request(method, params, requestOptions = {}) {
-      const { signal, onEvent } = requestOptions;
+      const { signal, onEvent, control } = requestOptions;
       if (status.state === 'failed') {
         return Promise.reject(new RotorError('ENGINE_CRASHED', status.message));
       }
@@ -221,6 +232,7 @@ export function createEngineHost(options: EngineHostOptions): EngineHost {
           const p = pending.get(id);
           if (!p) return;
           pending.delete(id);
+          p.cleanup();
           if (p.sent && transport) {
             try {
               transport.send({ type: 'cancel', id });
@@ -238,8 +250,12 @@ export function createEngineHost(options: EngineHostOptions): EngineHost {
           onEvent: onEvent as ((event: unknown) => void) | undefined,
           resolve: resolve as (value: unknown) => void,
           reject,
-          cleanup: () => signal?.removeEventListener('abort', onAbort),
+          cleanup: () => {
+            signal?.removeEventListener('abort', onAbort);
+            control?.detach();
+          },
           sent: false,
+          control,
         };
         pending.set(id, p);
         ensureRunning();

@@ -15,6 +15,9 @@
 import type { EngineDevice } from '../../../common/ipc-contract';
 import type { ErrorCode, ErrorPayload } from '../../../common/errors';
 import type { KvCacheType } from '../../../common/kv-cache-types';
+import type { Transcript } from '../../../common/transcript';
+import type { EngineIdentity } from '../checkpoints/store';
+import type { ExistingJobPolicy, JobEvent, JobProgress } from '../job/runner';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -46,13 +49,69 @@ export type WorkerDeviceList =
 export type WorkerKvTypes =
   { source: 'runtime'; types: KvCacheType[] } | { source: 'none'; unavailable: RuntimeUnavailable };
 
+/** The model a job runs on; `echo` derives text from the audio (tests, demos without weights). */
+export type JobEngine =
+  | { kind: 'runtime'; modelPath: string; mmprojPath: string; threads?: number }
+  | { kind: 'echo'; delayMs?: number };
+
+/**
+ * What the client decided with the advisor before anything is allocated: the worker sizes the context from exactly
+ * this (parallel sequences × one window each) and never consults a memory budget of its own.
+ */
+export interface JobPlan {
+  kvK: KvCacheType;
+  kvV: KvCacheType;
+  maxWindowSec: number;
+  parallel: number;
+}
+
+export interface JobParams {
+  /** Absolute paths: the worker's working directory is not the client's. */
+  input: string;
+  jobDir: string;
+  existing: ExistingJobPolicy;
+  language?: string;
+  title?: string;
+  engine: JobEngine;
+  plan: JobPlan;
+}
+
+export interface JobOutcome {
+  transcript: Transcript;
+  progress: JobProgress;
+  restored: number;
+  windows: number;
+  flagged: number;
+  decode: { samples: number; corruptPackets: number; warnings: string[] };
+  engine: EngineIdentity;
+}
+
+/** The model the worker keeps loaded between jobs; a client planning the next job counts its memory as free. */
+export interface ResidentModel {
+  modelPath: string;
+  mmprojPath: string;
+  /** Bytes the worker holds for it (weights + encoder, as mapped from the files). */
+  heldBytes: number;
+}
+
 export interface EngineMethods {
   /** Round trip; `active` is how many requests the worker is still running (proves cancellation stops work). */
   ping: MethodSpec<{ echo: string }, { echo: string; pid: number; active: number }>;
   /** Streams `{ n }` for n = 1..to, one every intervalMs; cancellable. A stand-in for transcription progress. */
   count: MethodSpec<{ to: number; intervalMs: number }, { counted: number }, { n: number }>;
-  /** ggml's devices with free/total memory; the CPU from os data (and why) when the addon cannot be loaded. */
-  listDevices: MethodSpec<Record<string, never>, WorkerDeviceList>;
+  /**
+   * ggml's devices with free/total memory; the CPU from os data (and why) when the addon cannot be loaded.
+   * `engineHeldBytes`: memory the worker holds for a resident model (already subtracted from the free figures; a job
+   * reuses or releases it before allocating, so planning adds it back).
+   */
+  listDevices: MethodSpec<Record<string, never>, WorkerDeviceList & { engineHeldBytes: number }>;
+  /** The model kept loaded between jobs, if any. */
+  residentModel: MethodSpec<Record<string, never>, { model: ResidentModel | null }>;
+  /**
+   * One transcription job run in the engine process: decode → VAD → windows → model → checkpoints → transcript.
+   * Events are the job's events; cancel, pause and resume travel as host messages over the request id.
+   */
+  job: MethodSpec<JobParams, JobOutcome, JobEvent>;
   /** The KV cache types this build of the addon has (the RotorQuant ones only with their patches). */
   supportedKvTypes: MethodSpec<Record<string, never>, WorkerKvTypes>;
   /** Summarises a PCM buffer; proves Float32Array audio crosses the process boundary intact. */
@@ -69,8 +128,12 @@ export type ParamsOf<M extends EngineMethod> = EngineMethods[M]['params'];
 export type ResultOf<M extends EngineMethod> = EngineMethods[M]['result'];
 export type EventOf<M extends EngineMethod> = EngineMethods[M]['event'];
 
+/** `pause`/`resume` reach requests whose handler listens for them (the job); others ignore them. */
 export type HostMessage =
-  { type: 'request'; id: number; method: string; params: unknown } | { type: 'cancel'; id: number };
+  | { type: 'request'; id: number; method: string; params: unknown }
+  | { type: 'cancel'; id: number }
+  | { type: 'pause'; id: number }
+  | { type: 'resume'; id: number };
 
 export type WorkerMessage =
   | { type: 'ready'; pid: number; protocol: number }
@@ -87,7 +150,7 @@ const isId = (value: unknown): value is number =>
 
 export function isHostMessage(value: unknown): value is HostMessage {
   if (!isObj(value) || !isId(value.id)) return false;
-  if (value.type === 'cancel') return true;
+  if (value.type === 'cancel' || value.type === 'pause' || value.type === 'resume') return true;
   return value.type === 'request' && typeof value.method === 'string';
 }
 

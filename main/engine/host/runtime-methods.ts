@@ -60,10 +60,18 @@ export function kvTypesFrom(facts: RuntimeFacts): WorkerKvTypes {
   return { source: 'runtime', types: facts.supportedKvTypes };
 }
 
-/** `load` is asked on every call: free memory moves, and the addon loads once then stays cached by the runtime. */
-export function runtimeMethods(load: () => Promise<RuntimeFacts> = loadRuntimeFacts): MethodTable {
+/**
+ * `engineHeldBytes`: what the resident model holds (see EngineMethods.listDevices).
+ * `load` is asked on every call: free memory moves, and the addon loads once then stays cached by the runtime. */
+export function runtimeMethods(
+  load: () => Promise<RuntimeFacts> = loadRuntimeFacts,
+  engineHeldBytes: () => number = () => 0,
+): MethodTable {
   return {
-    listDevices: { parse: parseEmpty, run: async () => deviceListFrom(await load()) },
+    listDevices: {
+      parse: parseEmpty,
+      run: async () => ({ ...deviceListFrom(await load()), engineHeldBytes: engineHeldBytes() }),
+    },
     supportedKvTypes: { parse: parseEmpty, run: async () => kvTypesFrom(await load()) },
   };
 }

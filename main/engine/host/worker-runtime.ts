@@ -15,10 +15,14 @@ export interface WorkerChannel {
   onMessage(listener: (message: unknown) => void): void;
 }
 
+export type ControlMessage = 'pause' | 'resume';
+
 export interface MethodContext<E> {
   id: number;
   signal: AbortSignal;
   emit: (event: E) => void;
+  /** Pause/resume sent by the host for this request; a handler that cannot pause simply never listens. */
+  onControl: (listener: (message: ControlMessage) => void) => void;
 }
 
 export interface MethodHandler<M extends EngineMethod> {
@@ -39,11 +43,16 @@ export function startWorkerRuntime(
   pid: number,
 ): { active(): number } {
   const running = new Map<number, AbortController>();
+  const controls = new Map<number, (message: ControlMessage) => void>();
 
   channel.onMessage((raw) => {
     if (!isHostMessage(raw)) return;
     if (raw.type === 'cancel') {
       running.get(raw.id)?.abort();
+      return;
+    }
+    if (raw.type === 'pause' || raw.type === 'resume') {
+      controls.get(raw.id)?.(raw.type);
       return;
     }
     const { id, method } = raw;
@@ -63,6 +72,7 @@ export function startWorkerRuntime(
           emit: (event) => {
             if (!controller.signal.aborted) channel.send({ type: 'event', id, event });
           },
+          onControl: (listener) => void controls.set(id, listener),
         });
         if (controller.signal.aborted) throw new RotorError('CANCELLED');
         channel.send({ type: 'result', id, value });
@@ -70,6 +80,7 @@ export function startWorkerRuntime(
         channel.send({ type: 'error', id, error: toErrorPayload(error) });
       } finally {
         running.delete(id);
+        controls.delete(id);
       }
     })();
   });

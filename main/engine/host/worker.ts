@@ -5,6 +5,8 @@
  */
 import type { WorkerMessage } from './protocol';
 import { builtinMethods } from './builtin-methods';
+import { defaultFrontEnd, jobMethods } from './job-method';
+import { ModelCache } from './model-cache';
 import { runtimeMethods } from './runtime-methods';
 import { startWorkerRuntime, type WorkerChannel } from './worker-runtime';
 
@@ -28,7 +30,7 @@ function pickChannel(): WorkerChannel {
     process.exit(2);
   }
   // The host is gone: nothing can read our answers any more.
-  process.on('disconnect', () => process.exit(0));
+  process.on('disconnect', () => void models.release().finally(() => process.exit(0)));
   return {
     send: (message: WorkerMessage) => {
       if (process.connected) send(message);
@@ -37,8 +39,23 @@ function pickChannel(): WorkerChannel {
   };
 }
 
+// The model stays loaded between jobs that ask for the same files; the context is per job, sized from its plan.
+const models = new ModelCache(async (files) =>
+  (await import('../job/runtime-transcriber')).loadRuntimeModel(files),
+);
+
 const runtime = startWorkerRuntime(
   pickChannel(),
-  { ...builtinMethods(() => runtime.active()), ...runtimeMethods() },
+  {
+    ...builtinMethods(() => runtime.active()),
+    ...runtimeMethods(undefined, () => models.resident()?.heldBytes ?? 0),
+    ...jobMethods({
+      frontEnd: defaultFrontEnd,
+      models,
+      createEngine: async (model, plan, threads) =>
+        (await import('../job/runtime-transcriber')).createRuntimeEngine(model, plan, threads),
+      runJob: async (opts, deps) => (await import('../job/runner')).runJob(opts, deps),
+    }),
+  },
   process.pid,
 );

@@ -26,21 +26,6 @@ export class RuntimeTranscriber implements Transcriber {
     readonly maxParallel: number,
   ) {}
 
-  /**
-   * The native context may still be releasing the previous decode when its result arrives (ENGINE_BUSY on an
-   * immediate next call); wait briefly instead of failing the job.
-   */
-  private async whenFree<T>(call: () => Promise<T>): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await call();
-      } catch (error) {
-        if (!(error instanceof RotorError && error.code === 'ENGINE_BUSY') || attempt >= 100) throw error;
-        await new Promise((r) => setTimeout(r, Math.min(50, 2 + attempt * 2)));
-      }
-    }
-  }
-
   async transcribe(windows: WindowRequest[], opts: TranscribeOptions = {}): Promise<WindowResult[]> {
     if (windows.length > this.maxParallel) {
       throw new RotorError(
@@ -49,21 +34,19 @@ export class RuntimeTranscriber implements Transcriber {
       );
     }
     try {
-      const res = await this.whenFree(() =>
-        this.ctx.transcribe(
-          windows.map((w) => ({
-            pcm: w.pcm,
-            maxTokens: w.maxTokens,
-            ...(w.language ? { language: w.language } : {}),
-            ...(w.repetitionPenalty !== undefined ? { repetitionPenalty: w.repetitionPenalty } : {}),
-          })),
-          {
-            ...(opts.signal ? { signal: opts.signal } : {}),
-            ...(opts.onPiece
-              ? { onPiece: (i: number, text: string) => opts.onPiece!(windows[i]!.windowId, text) }
-              : {}),
-          },
-        ),
+      const res = await this.ctx.transcribe(
+        windows.map((w) => ({
+          pcm: w.pcm,
+          maxTokens: w.maxTokens,
+          ...(w.language ? { language: w.language } : {}),
+          ...(w.repetitionPenalty !== undefined ? { repetitionPenalty: w.repetitionPenalty } : {}),
+        })),
+        {
+          ...(opts.signal ? { signal: opts.signal } : {}),
+          ...(opts.onPiece
+            ? { onPiece: (i: number, text: string) => opts.onPiece!(windows[i]!.windowId, text) }
+            : {}),
+        },
       );
       return res.windows.map((r) => ({
         text: r.text,
@@ -92,16 +75,93 @@ export function cellsPerSequence(audioTokensPer30s: number, maxWindowSec: number
   return prompt + audioTokensPer30s + output + 16;
 }
 
-export interface OpenRuntimeRequest {
-  modelPath?: string;
-  mmprojPath?: string;
+export interface RuntimeModelFiles {
+  modelPath: string;
+  mmprojPath: string;
+  threads?: number;
+}
+
+/** What sizes and types the context: the client's memory plan (nothing here consults a budget of its own). */
+export interface RuntimeContextPlan {
   kvK: string;
   kvV: string;
   maxWindowSec: number;
   parallel: number;
+}
+
+/** The loaded model's surface this module needs (structural: the worker's model cache holds it). */
+export interface RuntimeModelLike {
+  readonly info: { audioTokensPer30s: number };
+  readonly audioTokenRate: string;
+  readonly paths: { model: string; mmproj: string };
+  createContext(opts: {
+    contextSize: number;
+    parallel: number;
+    typeK: KvCacheType;
+    typeV: KvCacheType;
+    threads?: number;
+  }): Promise<RuntimeContextLike & { dispose(): void }>;
+  dispose(): void;
+}
+
+export interface RuntimeEngine {
+  transcriber: RuntimeTranscriber;
+  identity: EngineIdentity;
+  /** Releases the context only; the model stays with whoever loaded it. */
+  dispose(): void;
+}
+
+/** Loads the weights and the audio encoder; no context yet (that waits for the plan). */
+export async function loadRuntimeModel(files: RuntimeModelFiles): Promise<RuntimeModelLike> {
+  const runtime = await import('../runtime/index');
+  return runtime.loadVoxtral({
+    modelPath: files.modelPath,
+    mmprojPath: files.mmprojPath,
+    ...(files.threads ? { threads: files.threads } : {}),
+  });
+}
+
+function fileName(path: string): string {
+  return path.split(/[\\/]/u).pop() ?? path;
+}
+
+/** A context sized from the plan: `parallel` sequences of one window each. */
+export async function createRuntimeEngine(
+  model: RuntimeModelLike,
+  plan: RuntimeContextPlan,
+  threads?: number,
+): Promise<RuntimeEngine> {
+  if (!isKvCacheType(plan.kvK) || !isKvCacheType(plan.kvV)) {
+    throw new RotorError('KV_TYPE_UNSUPPORTED', `Unknown KV cache type ${plan.kvK}/${plan.kvV}.`);
+  }
+  const perSeq = cellsPerSequence(model.info.audioTokensPer30s, plan.maxWindowSec);
+  const ctx = await model.createContext({
+    contextSize: Math.max(256, perSeq * plan.parallel),
+    parallel: plan.parallel,
+    typeK: plan.kvK,
+    typeV: plan.kvV,
+    ...(threads ? { threads } : {}),
+  });
+  return {
+    transcriber: new RuntimeTranscriber(ctx, plan.parallel),
+    identity: {
+      id: `voxtral-llama.cpp/${model.audioTokenRate}`,
+      model: fileName(model.paths.model),
+      mmproj: fileName(model.paths.mmproj),
+      kvK: plan.kvK,
+      kvV: plan.kvV,
+    },
+    dispose: () => ctx.dispose(),
+  };
+}
+
+export interface OpenRuntimeRequest extends RuntimeContextPlan {
+  modelPath?: string;
+  mmprojPath?: string;
   threads?: number;
 }
 
+/** Model + context in one call, owned together (tests and benches; the engine worker caches the model instead). */
 export async function openRuntimeTranscriber(req: OpenRuntimeRequest): Promise<{
   transcriber: RuntimeTranscriber;
   identity: EngineIdentity;
@@ -112,37 +172,14 @@ export async function openRuntimeTranscriber(req: OpenRuntimeRequest): Promise<{
       hint: 'Pass --model FILE.gguf --mmproj MMPROJ.gguf.',
     });
   }
-  if (!isKvCacheType(req.kvK) || !isKvCacheType(req.kvV))
-    throw new RotorError('KV_TYPE_UNSUPPORTED', `unknown KV cache type`);
-  const runtime = await import('../runtime/index');
-  const threads = req.threads ?? undefined;
-  const model = await runtime.loadVoxtral({
+  const model = await loadRuntimeModel({
     modelPath: req.modelPath,
     mmprojPath: req.mmprojPath,
-    ...(threads ? { threads } : {}),
+    ...(req.threads ? { threads: req.threads } : {}),
   });
   try {
-    const perSeq = cellsPerSequence(model.info.audioTokensPer30s, req.maxWindowSec);
-    const ctx = await model.createContext({
-      contextSize: Math.max(256, perSeq * req.parallel),
-      parallel: req.parallel,
-      typeK: req.kvK as KvCacheType,
-      typeV: req.kvV as KvCacheType,
-      ...(threads ? { threads } : {}),
-    });
-    const name = req.modelPath.split(/[\\/]/u).pop() ?? req.modelPath;
-    const mmproj = req.mmprojPath.split(/[\\/]/u).pop() ?? req.mmprojPath;
-    return {
-      transcriber: new RuntimeTranscriber(ctx, req.parallel),
-      identity: {
-        id: `voxtral-llama.cpp/${model.audioTokenRate}`,
-        model: name,
-        mmproj,
-        kvK: req.kvK,
-        kvV: req.kvV,
-      },
-      dispose: () => model.dispose(),
-    };
+    const engine = await createRuntimeEngine(model, req, req.threads);
+    return { ...engine, dispose: () => model.dispose() };
   } catch (error) {
     model.dispose();
     throw error;
