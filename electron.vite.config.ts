@@ -4,6 +4,8 @@ import { defineConfig } from 'electron-vite';
 import type { PluginOption } from 'vite';
 
 const root = import.meta.dirname;
+// The same alias as tsconfig.base.json's paths (tsx, the CLI and tsc read it there) and vitest.config.ts.
+const alias = { '@common': resolve(root, 'common') };
 
 /**
  * The renderer's index.html carries a strict CSP for the built app. The Vite dev server needs inline scripts
@@ -23,6 +25,7 @@ function devCsp(): PluginOption {
 
 export default defineConfig({
   main: {
+    resolve: { alias },
     build: {
       outDir: 'out/main',
       rolldownOptions: {
@@ -35,6 +38,7 @@ export default defineConfig({
     },
   },
   preload: {
+    resolve: { alias },
     build: {
       outDir: 'out/preload',
       // Sandboxed preloads must be one CommonJS file that requires nothing but 'electron'.
@@ -47,6 +51,7 @@ export default defineConfig({
   },
   renderer: {
     root: resolve(root, 'renderer'),
+    resolve: { alias },
     plugins: [react(), devCsp()],
     build: {
       outDir: resolve(root, 'out/renderer'),

@@ -5,6 +5,9 @@ import { defineConfig } from 'vitest/config';
 const notOurs = ['**/node_modules/**', 'out/**', 'native/build/**', 'native/llama.cpp/**'];
 // The same alias as tsconfig.base.json's paths and electron.vite.config.ts.
 const alias = { '@common': fileURLToPath(new URL('./common', import.meta.url)) };
+// Child processes run TypeScript through tsx (engine worker, CLI): wherever their working directory is, they read
+// the alias from our tsconfig.
+const env = { TSX_TSCONFIG_PATH: fileURLToPath(new URL('./tsconfig.json', import.meta.url)) };
 
 const NODE_TESTS = ['{main,preload,common,native,fixtures,bench}/**/*.test.ts', 'tests/*/**/*.test.ts'];
 
@@ -46,6 +49,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           environment: 'node',
+          env,
           include: NODE_TESTS,
           exclude: [...notOurs, ...INTEGRATION, 'tests/e2e/**'],
           testTimeout: 20_000,
@@ -67,6 +71,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           environment: 'node',
+          env,
           include: INTEGRATION,
           exclude: [...notOurs, 'tests/e2e/**'],
           testTimeout: 120_000,
@@ -78,6 +83,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           environment: 'node',
+          env,
           include: ['tests/e2e/**/*.test.ts'],
           exclude: notOurs,
           testTimeout: 180_000,
