@@ -31,6 +31,7 @@ export const ERROR_CODES = {
   CHECKPOINT_CORRUPT: 'A saved checkpoint could not be read.',
   CHECKPOINT_MISMATCH: 'The saved job belongs to a different file or different settings.',
   OUTPUT_UNWRITABLE: 'The output folder cannot be written to.',
+  OUTPUT_EXISTS: 'A transcript with this name already exists.',
   // library and job queue (SQLite)
   LIBRARY_NEWER_VERSION: 'The library was saved by a newer version of RotorScribe and cannot be opened by this one.',
   LIBRARY_CORRUPT: 'The library file is damaged and cannot be read.',
