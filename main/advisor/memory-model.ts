@@ -2,6 +2,7 @@
  * Memory model of Voxtral on llama.cpp + libmtmd: what a configuration allocates, by purpose and by memory pool.
  * Pure arithmetic. Where llama.cpp's behaviour decides a number, the comment names the place in v0.5.0.
  */
+import { SAMPLE_RATE } from '../../common/audio';
 import { RotorError } from '../../common/errors';
 import { tensorBytes as defaultTensorBytes } from './ggml-sizes';
 import { BREAKDOWN_KEYS, breakdownTotal, emptyBreakdown } from '../../common/memory-breakdown';
@@ -24,7 +25,6 @@ export const GiB = 1024 * MiB;
 /** The model card's usable context (the GGUF may claim 131072). */
 export const CONTEXT_LIMIT = 32768;
 /** mtmd feeds the encoder 30 s chunks of 3000 mel frames (100 frames/s, hop 160 at 16 kHz). */
-const SAMPLE_RATE = 16000;
 const HOP = 160;
 const FRAMES_PER_CHUNK = 3000;
 /** `<s>[INST][BEGIN_AUDIO] … [/INST]lang:xx[TRANSCRIBE]`: 8 tokens, kept generous for an understanding question. */

@@ -7,11 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RotorError } from '../../../common/errors';
 import { FIXTURE_FFMPEG, SENTENCES, prng, speechClip, wavBytes } from '../../../fixtures/audio-long';
 import { SileroVad } from '../vad/silero';
-import { type AudioStream, DECODE_SAMPLE_RATE, decodeAudio, probeAudio } from './decode';
+import { SAMPLE_RATE } from '../../../common/audio';
+import { type AudioStream, decodeAudio, probeAudio } from './decode';
 import { resolveFfmpegPath } from './ffmpeg-path';
 
 const run = promisify(execFile);
-const SR = DECODE_SAMPLE_RATE;
+const SR = SAMPLE_RATE;
 
 /** Base scene at 16 kHz: 1 s silence, sentence, 1.5 s silence, sentence, 1 s silence. */
 async function baseScene(): Promise<Int16Array> {

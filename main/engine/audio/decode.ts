@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import type { Stats } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
+import { DEFAULT_CHUNK_SAMPLES, SAMPLE_RATE } from '../../../common/audio';
 import { RotorError } from '../../../common/errors';
 import { checkInputFile, ensureUnchanged, readHead } from './file-check';
 import {
@@ -21,10 +22,6 @@ import {
 import { resolveFfmpegPath } from './ffmpeg-path';
 import { PcmChunker } from './pcm-chunker';
 
-/** The rate and layout every later stage (VAD, encoder) expects. */
-export const DECODE_SAMPLE_RATE = 16_000;
-/** Default chunk: 2 s of audio (128 KiB), a few pipe reads. */
-export const DEFAULT_CHUNK_SAMPLES = 32_768;
 /** How often (wall time) a running decode checks that its source file is still there. */
 const SOURCE_CHECK_MS = 1_000;
 const MAX_WARNINGS = 20;
@@ -189,7 +186,7 @@ export function decodeArgs(path: string, startSec = 0): string[] {
   args.push('-err_detect', 'ignore_err', '-fflags', '+discardcorrupt');
   if (startSec > 0) args.push('-ss', startSec.toFixed(3));
   args.push('-i', inputArg(path), '-map', '0:a:0', '-vn', '-sn', '-dn');
-  args.push('-ac', '1', '-ar', String(DECODE_SAMPLE_RATE), '-f', 'f32le', 'pipe:1');
+  args.push('-ac', '1', '-ar', String(SAMPLE_RATE), '-f', 'f32le', 'pipe:1');
   return args;
 }
 
@@ -308,7 +305,7 @@ async function* run(
       }
       stats.warnings.push(`ffmpeg stopped early (exit ${code}); the rest of the file could not be read`);
     } else if (readErrors > 0) {
-      const at = ((stats.samples + (chunk?.length ?? 0)) / DECODE_SAMPLE_RATE + startSec).toFixed(1);
+      const at = ((stats.samples + (chunk?.length ?? 0)) / SAMPLE_RATE + startSec).toFixed(1);
       stats.warnings.push(
         `reading stopped at a damaged spot ${at} s into the file; the rest could not be decoded`,
       );

@@ -5,13 +5,16 @@
  * and dropped on open. Damage anywhere else is reported as CHECKPOINT_CORRUPT, never silently skipped.
  */
 import { createHash } from 'node:crypto';
-import { constants as fsConstants } from 'node:fs';
-import { mkdir, open, readFile, rename, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RotorError } from '../../../common/errors';
 import type { SegmentFlag } from '../../../common/transcript';
+import { writeFileAtomic } from '../../fs/atomic-write';
 import type { CutWindow } from '../scheduler/cutter';
-import type { StopReason } from '../scheduler/transcriber';
+import type { StopReason } from '../stop-reason';
+
+/** Kept here for callers that imported it from the store before it moved to main/fs/atomic-write.ts. */
+export { writeFileAtomic };
 
 export const MANIFEST_FILE = 'manifest.json';
 export const LOG_FILE = 'windows.jsonl';
@@ -97,44 +100,16 @@ function writeError(dir: string, error: unknown, finished: number): RotorError {
   const code = errnoCode(error);
   if (code === 'ENOSPC' || code === 'EDQUOT') {
     return new RotorError('DISK_FULL', `The disk is full; the job could not save its progress in ${dir}.`, {
-      hint: `Free some space and run again with --resume: ${finished} finished window(s) are kept.`,
+      hint: `Free some space, then resume the job: ${finished} finished window(s) are kept.`,
       detail: code,
       cause: error,
     });
   }
   return new RotorError('OUTPUT_UNWRITABLE', `The job folder cannot be written: ${dir}`, {
-    hint: 'Choose an output folder you can write to (--out DIR).',
+    hint: 'Choose a folder you can write to for the job.',
     detail: code ?? (error instanceof Error ? error.message : String(error)),
     cause: error,
   });
-}
-
-/** Write a file so that readers see either the old or the new content, never a mix: temp + fsync + rename. */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  const fh = await open(tmp, 'w');
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, path);
-  await syncDir(path.slice(0, Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'))) || '.');
-}
-
-async function syncDir(dir: string): Promise<void> {
-  // Makes the rename durable on POSIX; directories cannot be opened for sync on Windows.
-  if (process.platform === 'win32') return;
-  let fh: FileHandle | undefined;
-  try {
-    fh = await open(dir, fsConstants.O_RDONLY);
-    await fh.sync();
-  } catch {
-    // Best effort: some file systems refuse fsync on directories.
-  } finally {
-    await fh?.close();
-  }
 }
 
 export interface ParsedLog {
@@ -163,7 +138,7 @@ export function parseLog(content: Buffer, where = LOG_FILE): ParsedLog {
           'CHECKPOINT_CORRUPT',
           `The saved progress is damaged in ${where} (byte ${offset}).`,
           {
-            hint: 'Start the job again without --resume (or delete its job folder).',
+            hint: 'Start the job over: its saved progress cannot be used.',
           },
         );
       }
@@ -234,7 +209,7 @@ export class CheckpointStore {
         'CHECKPOINT_CORRUPT',
         `The job description is damaged: ${join(dir, MANIFEST_FILE)}`,
         {
-          hint: 'Start the job again without --resume (or delete its job folder).',
+          hint: 'Start the job over: its saved progress cannot be used.',
           cause: error,
         },
       );

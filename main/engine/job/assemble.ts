@@ -5,7 +5,7 @@
  */
 import type { Segment, SegmentFlag, Transcript, TranscriptMeta } from '../../../common/transcript';
 import type { WindowRecord } from '../checkpoints/store';
-import { SAMPLE_RATE } from '../scheduler/cutter';
+import { SAMPLE_RATE } from '../../../common/audio';
 import { overlapWordBound, stitchSeam } from '../scheduler/stitch';
 
 export function assembleTranscript(records: readonly WindowRecord[], meta: TranscriptMeta): Transcript {

@@ -210,7 +210,7 @@ describe('runJob with a scripted front end and transcriber', () => {
     expect(events[0]).toMatchObject({ type: 'started', maxParallel: 1, memory: 'one window fits' });
   });
 
-  it('pauses between batches and reports progress with RTF and ETA', async () => {
+  it('pauses between batches and reports progress with speed and ETA', async () => {
     const short = buildScript({ seed: 4 });
     const { deps, opts } = setup(short, 'pause');
     let clock = 0;
@@ -254,8 +254,12 @@ describe('runJob with a scripted front end and transcriber', () => {
       expect(progress[i]!.audioSecDone).toBeGreaterThan(progress[i - 1]!.audioSecDone);
       expect(progress[i]!.windowsDone).toBe(i + 1);
     }
-    expect(progress[2]!.realTimeFactor).toBeCloseTo(0.5, 6);
-    expect(progress[2]!.etaSec).toBeCloseTo((short.durationSec - progress[2]!.audioSecDone) * 0.5, 6);
+    // Speed: audio finished per wall second of the whole run (here the clock only moves in the model).
+    const p2 = progress[2]!;
+    expect(p2.speedX).toBeCloseTo(p2.audioSecDone / p2.elapsedSec, 9);
+    expect(p2.speedX).toBeGreaterThan(1);
+    expect(p2.rtf).toBeCloseTo(1 / p2.speedX!, 9);
+    expect(p2.etaSec).toBeCloseTo((short.durationSec - p2.audioSecDone) / p2.speedX!, 6);
     expect(result.progress).toMatchObject({ windowsTotal: result.records.length, etaSec: 0 });
   });
 

@@ -1,67 +1,49 @@
 /**
- * One transcription job: decode → VAD → window cutter → batches of ≤ maxParallel windows → transcriber (with the
- * loop guard) → checkpoint (each window durable before the next batch starts) → assembly.
+ * One transcription job, as a pipeline of named stages with one orchestrator (this file) and one cleanup path:
  *
- * Resume replays decode + VAD + cutter from the start of the file and skips the windows already in the log. Replaying
- * costs only front-end time (no model work) and is what makes the cuts exact: seeking ffmpeg restarts its resampler and
- * Silero's recurrent state, which shifts VAD decisions by a frame or so, hence different windows and different text.
- * Every window replayed is checked against its checkpointed bounds.
+ *   source (stages/source.ts) → VAD + cutter (stages/front-end.ts) → transcriber (stages/batches.ts)
+ *     → checkpoints (stages/job-folder.ts, checkpoints/store.ts) → assembly (assemble.ts)
+ *
+ * Every resource (the source, the checkpoint log's file handle, the control listener, the VAD) is registered with
+ * the job's CleanupStack as soon as it exists and released on every path: success, error, cancellation.
+ *
+ * Resume replays source + VAD + cutter from the start and skips the windows already in the log. Replaying costs only
+ * front-end time (no model work) and is what makes the cuts exact: seeking ffmpeg restarts its resampler and Silero's
+ * recurrent state, which shifts VAD decisions by a frame or so, hence different windows and different text. Every
+ * window replayed is checked against its checkpointed bounds.
  */
+import { DEFAULT_CHUNK_SAMPLES, samplesToSec } from '../../../common/audio';
 import { RotorError } from '../../../common/errors';
 import type { Transcript, TranscriptMeta } from '../../../common/transcript';
-import {
-  CheckpointStore,
-  type EngineIdentity,
-  type JobManifest,
-  type LogRecord,
-  type WindowRecord,
-} from '../checkpoints/store';
-import {
-  type CutterConfig,
-  type CutWindow,
-  DEFAULT_CUTTER_CONFIG,
-  SAMPLE_RATE,
-  type SpeechRegion,
-  WindowCutter,
-} from '../scheduler/cutter';
-import { DEFAULT_RETRY_CONFIG, runWindows, type RetryConfig } from '../scheduler/retry';
+import type { CheckpointStore, EngineIdentity, JobManifest, WindowRecord } from '../checkpoints/store';
+import { type CutterConfig, type CutWindow, DEFAULT_CUTTER_CONFIG, WindowCutter } from '../scheduler/cutter';
+import type { RetryConfig } from '../scheduler/retry';
 import type { Transcriber } from '../scheduler/transcriber';
 import { assembleTranscript } from './assemble';
 import { JobControl } from './control';
-import { identifyInput, sameInput } from './input-identity';
+import { BatchGrouper, isFlagged, transcribeBatch } from './stages/batches';
+import { CleanupStack } from './stages/cleanup';
+import { cancelledError } from './stages/errors';
+import { cutWindows, type StreamingVad } from './stages/front-end';
+import { type ExistingJobPolicy, openJob } from './stages/job-folder';
+import { decideParallel, type PlanMemory } from './stages/memory';
+import { type JobProgress, ProgressTracker } from './stages/progress';
+import { jobSettings } from './stages/settings';
+import { createFileSource, type DecodedStream, type FileSourceDeps, type PcmSource } from './stages/source';
 
-/** The streaming VAD as main/engine/vad/silero.ts exposes it. */
-export interface StreamingVad {
-  push(pcm: Float32Array): Promise<SpeechRegion[]> | SpeechRegion[];
-  readonly openStartSec: number | null;
-  flush(): Promise<SpeechRegion[]> | SpeechRegion[];
-  dispose?(): Promise<void> | void;
-}
-
-export type DecodedStream = AsyncIterable<Float32Array> & {
-  stats(): { samples: number; corruptPackets: number; warnings: string[] };
-};
-
-export interface MemoryPlanRequest {
-  maxWindowSec: number;
-  /** What the transcriber could run at once. */
-  requestedParallel: number;
-  engine: EngineIdentity;
-}
-
-export interface MemoryPlan {
-  fits: boolean;
-  /** Windows the budget allows at once (≥ 1 when it fits). */
-  maxParallel: number;
-  /** One sentence: why it fits / does not, for the user. */
-  reason: string;
-}
-
-export type PlanMemory = (request: MemoryPlanRequest) => MemoryPlan | Promise<MemoryPlan>;
+export type { CheckpointMismatchReason } from './stages/errors';
+export { checkpointMismatchReason } from './stages/errors';
+export type { ExistingJobPolicy } from './stages/job-folder';
+export type { MemoryPlan, MemoryPlanRequest, PlanMemory } from './stages/memory';
+export type { JobProgress } from './stages/progress';
+export type { PcmSource, PushSource, SourceInfo, SourceStats } from './stages/source';
+export { createFileSource, createPushSource } from './stages/source';
+export type { DecodedStream, StreamingVad };
 
 export interface JobDeps {
-  probe(path: string, opts: { signal?: AbortSignal }): Promise<{ durationSec: number | null }>;
-  decode(path: string, opts: { signal?: AbortSignal; chunkSamples?: number }): DecodedStream;
+  /** File source (with `decode`): used unless the job is given its own `source`. */
+  probe?: FileSourceDeps['probe'];
+  decode?: FileSourceDeps['decode'];
   createVad(): Promise<StreamingVad>;
   transcriber: Transcriber;
   planMemory?: PlanMemory;
@@ -69,19 +51,23 @@ export interface JobDeps {
   now?: () => number;
 }
 
-export type ExistingJobPolicy = 'resume' | 'restart' | 'refuse';
-
 export interface JobOptions {
+  /** The recording (its path: identity, name, decode). With `source`, a label for the transcript's metadata. */
   input: string;
   jobDir: string;
-  /** What to do when jobDir already holds an unfinished job. A finished job is re-assembled when resuming. */
+  /**
+   * An existing job in jobDir: 'resume' continues it (or returns its transcript if finished), 'refuse' returns a
+   * finished one but refuses to touch an unfinished or different one, 'restart' replaces it.
+   */
   existing: ExistingJobPolicy;
   language?: string;
   cutter?: Partial<CutterConfig>;
   retry?: Partial<Omit<RetryConfig, 'limits'>>;
   engine: EngineIdentity;
-  /** Samples per decoded chunk: part of the settings (VAD/cut decisions are made at chunk ends). */
+  /** Samples per chunk fed to the VAD: part of the settings (VAD/cut decisions are made at chunk ends). */
   chunkSamples?: number;
+  /** Where the PCM comes from instead of decoding `input` (e.g. createPushSource for a live recording). The job owns it and disposes it. */
+  source?: PcmSource;
   control?: JobControl;
   onEvent?: (event: JobEvent) => void;
   title?: string;
@@ -97,6 +83,8 @@ export type JobEvent =
       restoredWindows: number;
       maxParallel: number;
       memory?: string;
+      /** The job was finished before: its saved transcript is returned, nothing is transcribed. */
+      alreadyFinished?: boolean;
     }
   | {
       type: 'window';
@@ -117,18 +105,6 @@ export type JobEvent =
   | { type: 'resumed' }
   | { type: 'finished'; windows: number; segments: number; flagged: number; progress: JobProgress };
 
-export interface JobProgress {
-  windowsDone: number;
-  /** Estimate from the audio length and the windows so far (exact once the job ends). */
-  windowsTotal: number | null;
-  audioSecDone: number;
-  durationSec: number | null;
-  elapsedSec: number;
-  /** Wall seconds per audio second for the windows transcribed in this run (lower is faster); null before the first. */
-  realTimeFactor: number | null;
-  etaSec: number | null;
-}
-
 export interface JobResult {
   transcript: Transcript;
   records: WindowRecord[];
@@ -136,58 +112,21 @@ export interface JobResult {
   progress: JobProgress;
   /** Windows restored from an earlier run. */
   restored: number;
+  /** Windows whose kept text still looks like a loop or hit the output cap. */
+  flagged: number;
+  /** The job was already finished: the saved transcript was returned without model work. */
+  alreadyFinished: boolean;
   decode: { samples: number; corruptPackets: number; warnings: string[] };
 }
 
-const DEFAULT_CHUNK_SAMPLES = 32_768;
-
-function baseName(path: string): string {
-  return path.split(/[\\/]/u).pop() ?? path;
+function titleOf(name: string): string {
+  return name.replace(/\.[^.]+$/u, '');
 }
 
-function settingsOf(opts: JobOptions, cutter: CutterConfig): Record<string, unknown> {
-  const retry = { ...DEFAULT_RETRY_CONFIG, ...opts.retry };
-  return {
-    sampleRate: SAMPLE_RATE,
-    chunkSamples: opts.chunkSamples ?? DEFAULT_CHUNK_SAMPLES,
-    language: opts.language ?? null,
-    cutter,
-    retry: { ...retry, limits: retry.limits },
-  };
-}
-
-function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(
-          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)),
-        )
-      : v,
-  );
-}
-
-function mismatch(what: string, jobDir: string): RotorError {
-  return new RotorError('CHECKPOINT_MISMATCH', `The saved job in ${jobDir} was made ${what}.`, {
-    hint: 'Run without --resume to start over (the saved progress will be replaced), or choose another --out folder.',
-  });
-}
-
-export async function runJob(opts: JobOptions, deps: JobDeps): Promise<JobResult> {
-  const now = deps.now ?? (() => performance.now());
-  const started = now();
-  const control = opts.control ?? new JobControl();
-  const signal = control.signal;
-  const emit = (e: JobEvent): void => opts.onEvent?.(e);
-  const cutterCfg: CutterConfig = { ...DEFAULT_CUTTER_CONFIG, ...opts.cutter };
-  // Validates the settings before any work.
-  new WindowCutter(cutterCfg);
-
-  const probe = await deps.probe(opts.input, { signal });
-  const identity = await identifyInput(opts.input);
-  const settings = settingsOf(opts, cutterCfg);
+function transcriptMeta(opts: JobOptions, name: string, durationSec: number | null): TranscriptMeta {
   const meta: TranscriptMeta = {
-    title: opts.title ?? baseName(opts.input).replace(/\.[^.]+$/u, ''),
-    source: { name: baseName(opts.input), durationSec: probe.durationSec },
+    title: opts.title ?? titleOf(name),
+    source: { name, durationSec },
   };
   if (opts.language) meta.language = opts.language;
   const engineInfo = Object.fromEntries(
@@ -196,331 +135,218 @@ export async function runJob(opts: JobOptions, deps: JobDeps): Promise<JobResult
       .map((k) => [k, opts.engine[k]]),
   );
   if (Object.keys(engineInfo).length > 0) meta.engine = engineInfo;
+  return meta;
+}
 
-  // ---- job directory: new, resumed, or refused
-  const previous = await CheckpointStore.readManifest(opts.jobDir);
-  let store: CheckpointStore;
-  let manifest: JobManifest;
-  let earlier: LogRecord[] = [];
-  if (previous && opts.existing === 'resume') {
-    if (!sameInput(previous.input, identity))
-      throw mismatch(`for a different file (${previous.input.path})`, opts.jobDir);
-    if (stableJson(previous.settings) !== stableJson(settings))
-      throw mismatch('with different settings', opts.jobDir);
-    if (stableJson(previous.engine) !== stableJson(opts.engine))
-      throw mismatch('with a different model or cache type', opts.jobDir);
-    const opened = await CheckpointStore.open(opts.jobDir, previous);
-    store = opened.store;
-    manifest = previous;
-    earlier = opened.log.records;
-    if (opened.log.droppedTail) {
-      emit({
-        type: 'warning',
-        code: 'CHECKPOINT_CORRUPT',
-        message: 'The last saved window was incomplete (interrupted write) and will be redone.',
-      });
-    }
-  } else {
-    if (previous && opts.existing === 'refuse') {
-      const log = await CheckpointStore.peek(opts.jobDir);
-      const unfinished = !log.records.some((r) => r.type === 'end') && log.records.length > 0;
-      if (unfinished) {
-        throw new RotorError(
-          'CHECKPOINT_MISMATCH',
-          `An unfinished job for this file is saved in ${opts.jobDir}.`,
-          {
-            hint: `Add --resume to continue it (${log.records.length} window(s) done), or --restart to discard it.`,
-          },
-        );
-      }
-    }
-    manifest = {
-      version: 1,
-      createdAt: new Date().toISOString(),
-      input: identity,
-      settings,
-      engine: opts.engine,
-    };
-    store = await CheckpointStore.create(opts.jobDir, manifest);
-  }
-
-  const restoredById = new Map<string, WindowRecord>();
-  for (const r of earlier) if (r.type === 'window') restoredById.set(r.windowId, r);
-  const ended = earlier.find((r) => r.type === 'end');
-  const records: WindowRecord[] = [];
-  let restoredCount = 0;
-  const progress: JobProgress = {
-    windowsDone: 0,
-    windowsTotal: null,
-    audioSecDone: 0,
-    durationSec: probe.durationSec,
-    elapsedSec: 0,
-    realTimeFactor: null,
-    etaSec: null,
-  };
-  let sessionAudioSec = 0;
-  let sessionWallSec = 0;
-  const updateProgress = (lastEndSec: number, final = false): void => {
-    progress.windowsDone = records.length;
-    progress.audioSecDone = Math.max(progress.audioSecDone, lastEndSec);
-    progress.elapsedSec = (now() - started) / 1000;
-    progress.realTimeFactor = sessionAudioSec > 0 ? sessionWallSec / sessionAudioSec : null;
-    const dur = probe.durationSec;
-    if (final) {
-      progress.windowsTotal = records.length;
-      progress.etaSec = 0;
-    } else if (dur && progress.audioSecDone > 0 && records.length > 0) {
-      progress.windowsTotal = Math.max(
-        records.length,
-        Math.round((records.length * dur) / progress.audioSecDone),
-      );
-      progress.etaSec =
-        progress.realTimeFactor === null
-          ? null
-          : Math.max(0, dur - progress.audioSecDone) * progress.realTimeFactor;
-    }
-  };
-
-  if (ended) {
-    records.push(...[...restoredById.values()].sort((a, b) => a.index - b.index));
-    restoredCount = records.length;
-    await store.close();
-    updateProgress(records.at(-1) ? records.at(-1)!.endSample / SAMPLE_RATE : 0, true);
-    emit({
-      type: 'started',
-      jobDir: opts.jobDir,
-      durationSec: probe.durationSec,
-      restoredWindows: records.length,
-      maxParallel: 0,
-    });
-    return finish({ samples: ended.samples, corruptPackets: 0, warnings: [] });
-  }
-
-  // ---- memory budget
-  let maxParallel = Math.max(1, deps.transcriber.maxParallel);
-  let memoryReason: string | undefined;
-  if (deps.planMemory) {
-    let plan: MemoryPlan | null = null;
-    try {
-      plan = await deps.planMemory({
-        maxWindowSec: cutterCfg.maxWindowSec,
-        requestedParallel: maxParallel,
-        engine: opts.engine,
-      });
-    } catch (error) {
-      // A budget that cannot be computed (unknown model file, probe failure) is reported, not fatal: the runtime
-      // still refuses a context that cannot be allocated (CONTEXT_TOO_LARGE).
-      emit({
-        type: 'warning',
-        code: 'OUT_OF_MEMORY',
-        message: `The memory budget could not be checked: ${error instanceof Error ? error.message : String(error)}`,
-      });
-    }
-    if (plan && (!plan.fits || plan.maxParallel < 1)) {
-      await store.close();
-      throw new RotorError('OUT_OF_MEMORY', `This configuration does not fit in memory: ${plan.reason}`, {
-        hint: 'Choose a smaller model, a compressed KV cache (--kv-k/--kv-v) or a shorter window (--max-window-sec).',
-      });
-    }
-    if (plan) {
-      maxParallel = Math.min(maxParallel, plan.maxParallel);
-      memoryReason = plan.reason;
-    }
-  }
-  const earlierBatch = [...restoredById.values()][0]?.batch;
-  if (earlierBatch !== undefined) {
-    if (earlierBatch > maxParallel) {
-      emit({
-        type: 'warning',
-        code: 'CHECKPOINT_MISMATCH',
-        message: `The job started with ${earlierBatch} windows at a time; only ${maxParallel} fit now, so the rest may differ slightly from an uninterrupted run.`,
-      });
-    }
-    maxParallel = Math.min(maxParallel, earlierBatch);
-  }
-  emit({
-    type: 'started',
-    jobDir: opts.jobDir,
-    durationSec: probe.durationSec,
-    restoredWindows: restoredById.size,
-    maxParallel,
-    ...(memoryReason ? { memory: memoryReason } : {}),
-  });
-
-  const offState = control.onStateChange((s) => emit({ type: s }));
-  const vad = await deps.createVad();
-  const cutter = new WindowCutter(cutterCfg);
-  const stream = deps.decode(opts.input, {
-    signal,
-    chunkSamples: opts.chunkSamples ?? DEFAULT_CHUNK_SAMPLES,
-  });
-  let pending: CutWindow[] = [];
-
-  const toRecord = (
-    w: CutWindow,
-  ): Omit<WindowRecord, 'text' | 'tokenCount' | 'stopReason' | 'attempts' | 'flags'> => ({
-    type: 'window',
-    windowId: w.id,
-    index: w.index,
-    startSample: w.startSample,
-    endSample: w.endSample,
-    speechStartSample: w.speechStartSample,
-    speechEndSample: w.speechEndSample,
-    hardStart: w.hardStart,
-    hardEnd: w.hardEnd,
-    overlapSamples: w.overlapSamples,
-  });
-
-  const windowEvent = (r: WindowRecord, status: WindowStatus): JobEvent => ({
+function windowEvent(r: WindowRecord, status: WindowStatus): JobEvent {
+  return {
     type: 'window',
     windowId: r.windowId,
     index: r.index,
     status,
-    startSec: r.startSample / SAMPLE_RATE,
-    endSec: r.endSample / SAMPLE_RATE,
+    startSec: samplesToSec(r.startSample),
+    endSec: samplesToSec(r.endSample),
     text: r.text,
     attempts: r.attempts,
     flags: r.flags,
-  });
+  };
+}
 
-  const runBatch = async (): Promise<void> => {
-    if (pending.length === 0) return;
-    const batch = pending;
-    pending = [];
-    await control.waitIfPaused();
-    if (signal.aborted) throw new RotorError('CANCELLED');
-    const t0 = now();
-    const outcomes = await runWindows(
-      deps.transcriber,
-      batch.map((w) => ({
-        id: w.id,
-        pcm: w.pcm,
-        startSec: w.startSample / SAMPLE_RATE,
-        ...(opts.language ? { language: opts.language } : {}),
-      })),
-      opts.retry,
+function defaultSource(
+  opts: JobOptions,
+  deps: JobDeps,
+  chunkSamples: number,
+  signal: AbortSignal,
+): PcmSource {
+  const { probe, decode } = deps;
+  if (!probe || !decode)
+    throw new RotorError('INTERNAL', 'The job has neither a source nor a decoder for its input.');
+  return createFileSource(opts.input, { probe, decode }, { chunkSamples, signal });
+}
+
+export async function runJob(opts: JobOptions, deps: JobDeps): Promise<JobResult> {
+  const now = deps.now ?? (() => performance.now());
+  const startedMs = now();
+  const control = opts.control ?? new JobControl();
+  const signal = control.signal;
+  const emit = (e: JobEvent): void => opts.onEvent?.(e);
+  const warn = (code: string, message: string): void => emit({ type: 'warning', code, message });
+  const cutterCfg: CutterConfig = { ...DEFAULT_CUTTER_CONFIG, ...opts.cutter };
+  const chunkSamples = opts.chunkSamples ?? DEFAULT_CHUNK_SAMPLES;
+  const cleanup = new CleanupStack();
+  let store: CheckpointStore | null = null;
+  try {
+    // ---- source (owned from the start: disposed even if the settings are invalid)
+    const source = cleanup.own(
+      opts.source ?? defaultSource(opts, deps, chunkSamples, signal),
+      'source',
+      (s) => s.dispose(),
+    );
+    // Validates the settings before any work.
+    const cutter = new WindowCutter(cutterCfg);
+    const info = await source.describe(signal);
+    const meta = transcriptMeta(opts, info.name, info.durationSec);
+
+    // ---- checkpoints: new, continued, already finished, or refused
+    const job = await openJob({
+      jobDir: opts.jobDir,
+      existing: opts.existing,
+      input: info.identity,
+      settings: jobSettings({ chunkSamples, language: opts.language, cutter: cutterCfg, retry: opts.retry }),
+      engine: opts.engine,
+      onWarning: warn,
+    });
+    const progress = new ProgressTracker({
+      durationSec: info.durationSec,
+      maxWindowSec: cutterCfg.maxWindowSec,
+      startedMs,
+    });
+    if (job.kind === 'finished') {
+      for (const r of job.records) {
+        progress.windowCut({
+          startSec: samplesToSec(r.startSample),
+          endSec: samplesToSec(r.endSample),
+          overlapSec: samplesToSec(r.overlapSamples),
+        });
+        progress.windowRestored(samplesToSec(r.endSample));
+      }
+      emit({
+        type: 'started',
+        jobDir: opts.jobDir,
+        durationSec: info.durationSec,
+        restoredWindows: job.records.length,
+        maxParallel: 0,
+        alreadyFinished: true,
+      });
+      const done = progress.finish(samplesToSec(job.end.samples), now());
+      return finish(job.records, job.manifest, meta, done, job.records.length, true, {
+        samples: job.end.samples,
+        corruptPackets: 0,
+        warnings: [],
+      });
+    }
+    store = cleanup.own(job.store, 'checkpoint log', (s) => s.close());
+    const restored = job.restored;
+
+    // ---- memory budget, then the batch size (a resume keeps the one it started with)
+    const budget = await decideParallel(
+      deps.planMemory,
       {
+        maxWindowSec: cutterCfg.maxWindowSec,
+        requestedParallel: deps.transcriber.maxParallel,
+        engine: opts.engine,
+      },
+      warn,
+    );
+    let batchSize = budget.maxParallel;
+    if (restored.batch !== undefined) {
+      if (restored.batch > batchSize) {
+        warn(
+          'CHECKPOINT_MISMATCH',
+          `The job started with ${restored.batch} windows at a time; only ${batchSize} fit now, so the rest may differ slightly from an uninterrupted run.`,
+        );
+      }
+      batchSize = Math.min(batchSize, restored.batch);
+    }
+    emit({
+      type: 'started',
+      jobDir: opts.jobDir,
+      durationSec: info.durationSec,
+      restoredWindows: restored.size,
+      maxParallel: batchSize,
+      ...(budget.reason ? { memory: budget.reason } : {}),
+    });
+
+    cleanup.defer(
+      'control listener',
+      control.onStateChange((s) => emit({ type: s })),
+    );
+    const vad = cleanup.own(await deps.createVad(), 'VAD', (v) => v.dispose?.());
+
+    // ---- front end → transcriber → checkpoints
+    const records: WindowRecord[] = [];
+    let restoredCount = 0;
+    const grouper = new BatchGrouper(batchSize);
+    const runBatch = async (windows: readonly CutWindow[]): Promise<void> => {
+      await control.waitIfPaused();
+      if (signal.aborted) throw new RotorError('CANCELLED');
+      const fresh = await transcribeBatch(windows, {
+        transcriber: deps.transcriber,
+        retry: opts.retry,
+        language: opts.language,
+        batchSize,
         signal,
         onPiece: (windowId, text) => emit({ type: 'piece', windowId, text }),
         onAttempt: (windowId, a) => {
           if (a.issues.length > 0) emit({ type: 'attempt', windowId, attempt: a.attempt, issues: a.issues });
         },
-      },
-    );
-    sessionWallSec += (now() - t0) / 1000;
-    const fresh: WindowRecord[] = batch.map((w, i) => {
-      const o = outcomes[i]!;
-      return {
-        ...toRecord(w),
-        text: o.text,
-        tokenCount: o.tokenCount,
-        stopReason: o.stopReason,
-        attempts: o.attempts.length,
-        flags: o.flags,
-        ...(opts.language ? { language: opts.language } : {}),
-        batch: maxParallel,
-      };
-    });
-    // Durable before anything else happens: a crash from here on cannot lose these windows.
-    await store.appendMany(fresh);
-    for (let i = 0; i < batch.length; i++) {
-      const w = batch[i]!;
-      const o = outcomes[i]!;
-      const record = fresh[i]!;
-      records.push(record);
-      sessionAudioSec += (w.endSample - w.startSample) / SAMPLE_RATE;
-      emit(
-        windowEvent(record, o.flags.includes('loop') || o.flags.includes('max_tokens') ? 'flagged' : 'done'),
-      );
-    }
-    updateProgress(batch.at(-1)!.endSample / SAMPLE_RATE);
-    emit({ type: 'progress', progress: { ...progress } });
-  };
+      });
+      // Durable before anything else happens: a crash from here on cannot lose these windows.
+      await store!.appendMany(fresh);
+      for (const record of fresh) {
+        records.push(record);
+        progress.windowDone(samplesToSec(record.endSample));
+        emit(windowEvent(record, isFlagged(record) ? 'flagged' : 'done'));
+      }
+      emit({ type: 'progress', progress: progress.snapshot(now()) });
+    };
 
-  const take = async (windows: CutWindow[]): Promise<void> => {
-    for (const w of windows) {
-      const saved = restoredById.get(w.id);
+    for await (const w of cutWindows(source, vad, cutter, { chunkSamples, signal })) {
+      progress.windowCut({
+        startSec: samplesToSec(w.startSample),
+        endSec: samplesToSec(w.endSample),
+        overlapSec: samplesToSec(w.overlapSamples),
+      });
+      const saved = restored.take(w);
       if (saved) {
-        if (
-          saved.startSample !== w.startSample ||
-          saved.endSample !== w.endSample ||
-          saved.hardEnd !== w.hardEnd
-        ) {
-          throw new RotorError(
-            'CHECKPOINT_MISMATCH',
-            `Window ${w.id} no longer matches the saved job (the audio decodes differently).`,
-            {
-              hint: 'Run without --resume to start over.',
-            },
-          );
-        }
         records.push(saved);
         restoredCount++;
-        restoredById.delete(w.id);
-        updateProgress(saved.endSample / SAMPLE_RATE);
+        progress.windowRestored(samplesToSec(saved.endSample));
         emit(windowEvent(saved, 'restored'));
-        emit({ type: 'progress', progress: { ...progress } });
+        emit({ type: 'progress', progress: progress.snapshot(now()) });
         continue;
       }
-      const group = (x: CutWindow): number => Math.floor(x.index / maxParallel);
-      if (pending.length > 0 && group(pending[0]!) !== group(w)) await runBatch();
-      pending.push(w);
-      if (pending.length >= maxParallel) await runBatch();
+      for (const batch of grouper.add(w)) await runBatch(batch);
     }
-  };
-
-  let decodeStats: JobResult['decode'];
-  try {
-    for await (const pcm of stream) {
-      if (signal.aborted) throw new RotorError('CANCELLED');
-      const closed = await vad.push(pcm);
-      await take(cutter.push(pcm, { closed, openStartSec: vad.openStartSec }));
-    }
-    await take(cutter.finish(await vad.flush()));
-    await runBatch();
-    decodeStats = stream.stats();
-    if (restoredById.size > 0) {
-      throw new RotorError('CHECKPOINT_MISMATCH', 'Saved windows were not found again in the audio.', {
-        hint: 'Run without --resume to start over.',
-      });
-    }
-    await store.append({ type: 'end', windows: records.length, samples: decodeStats.samples });
+    for (const batch of grouper.flush()) await runBatch(batch);
+    restored.checkAllFound();
+    const decode = source.stats();
+    await store.append({ type: 'end', windows: records.length, samples: decode.samples });
+    if (decode.corruptPackets > 0)
+      warn('AUDIO_CORRUPT', `${decode.corruptPackets} damaged audio packet(s) were skipped.`);
+    const done = progress.finish(samplesToSec(decode.samples), now());
+    return finish(records, job.manifest, meta, done, restoredCount, false, decode);
   } catch (error) {
-    if (signal.aborted && !(error instanceof RotorError && error.code !== 'CANCELLED')) {
-      throw new RotorError(
-        'CANCELLED',
-        `The job was cancelled; ${store.finishedWindows} finished window(s) are saved.`,
-        {
-          hint: 'Run again with --resume to continue.',
-        },
-      );
-    }
+    if (signal.aborted && !(error instanceof RotorError && error.code !== 'CANCELLED'))
+      throw cancelledError(store?.finishedWindows ?? 0);
     throw error;
   } finally {
-    offState();
-    await store.close();
-    await vad.dispose?.();
+    const failures = await cleanup.close();
+    for (const f of failures)
+      warn(
+        'INTERNAL',
+        `Releasing the ${f.what} failed: ${f.error instanceof Error ? f.error.message : String(f.error)}`,
+      );
   }
-  if (decodeStats.corruptPackets > 0) {
-    emit({
-      type: 'warning',
-      code: 'AUDIO_CORRUPT',
-      message: `${decodeStats.corruptPackets} damaged audio packet(s) were skipped.`,
-    });
-  }
-  updateProgress(records.at(-1) ? records.at(-1)!.endSample / SAMPLE_RATE : 0, true);
-  return finish(decodeStats);
 
-  function finish(decode: JobResult['decode']): JobResult {
+  function finish(
+    records: WindowRecord[],
+    manifest: JobManifest,
+    meta: TranscriptMeta,
+    progress: JobProgress,
+    restored: number,
+    alreadyFinished: boolean,
+    decode: JobResult['decode'],
+  ): JobResult {
     const transcript = assembleTranscript(records, meta);
-    const flagged = records.filter((r) => r.flags.includes('loop') || r.flags.includes('max_tokens')).length;
+    const flagged = records.filter(isFlagged).length;
     emit({
       type: 'finished',
       windows: records.length,
       segments: transcript.segments.length,
       flagged,
-      progress: { ...progress },
+      progress,
     });
-    return { transcript, records, manifest, progress: { ...progress }, restored: restoredCount, decode };
+    return { transcript, records, manifest, progress, restored, flagged, alreadyFinished, decode };
   }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SAMPLE_RATE, WindowCutter, type CutWindow, type CutterConfig } from './cutter';
+import { SAMPLE_RATE } from '../../../common/audio';
+import { WindowCutter, type CutWindow, type CutterConfig } from './cutter';
 import {
   buildScript,
   scriptRegions,

@@ -16,7 +16,10 @@
  * Memory: only the PCM of the window being built (≤ maxWindowSec) plus a short look-back is kept.
  */
 
-export const SAMPLE_RATE = 16_000;
+import { MTMD_CHUNK_SEC, SAMPLE_RATE } from '../../../common/audio';
+
+/** Re-exported for callers that took it from the cutter before common/audio.ts existed. */
+export { MTMD_CHUNK_SEC };
 
 export interface CutterConfig {
   maxWindowSec: number;
@@ -43,9 +46,6 @@ export const DEFAULT_CUTTER_CONFIG: Readonly<CutterConfig> = Object.freeze({
   lookbackSec: 4,
   vadLagSec: 1,
 });
-
-/** Hard ceiling from libmtmd: audio is encoded in independent 30 s chunks; a window must fit one. */
-export const MTMD_CHUNK_SEC = 30;
 
 export interface SpeechRegion {
   startSec: number;

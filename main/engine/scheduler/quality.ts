@@ -4,7 +4,7 @@
  */
 import { deflateRawSync } from 'node:zlib';
 import { splitWords } from '../../../common/transcript';
-import type { StopReason } from './transcriber';
+import { isLengthStop, type StopReason } from '../stop-reason';
 
 export type QualityIssue = 'max_tokens' | 'token_rate' | 'repeated_ngram' | 'compression';
 
@@ -82,7 +82,7 @@ export function assessOutput(
   const rep = longestRepeat(words);
   const ratio = compressionRatio(result.text);
   const tokensPerSec = audioSec > 0 ? result.tokenCount / audioSec : Number.POSITIVE_INFINITY;
-  if (result.stopReason === 'max_tokens') issues.push('max_tokens');
+  if (isLengthStop(result.stopReason)) issues.push('max_tokens');
   if (result.tokenCount > limits.tokenSlack + limits.maxTokensPerSec * audioSec) issues.push('token_rate');
   const repeatLimit = rep.n === 1 ? limits.maxConsecutiveWordRepeats : limits.maxConsecutiveRepeats;
   if (rep.times >= repeatLimit) issues.push('repeated_ngram');

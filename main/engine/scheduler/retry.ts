@@ -5,7 +5,7 @@
  */
 import { RotorError } from '../../../common/errors';
 import type { SegmentFlag } from '../../../common/transcript';
-import { SAMPLE_RATE } from './cutter';
+import { SAMPLE_RATE } from '../../../common/audio';
 import {
   assessOutput,
   collapseRepeats,
@@ -15,7 +15,8 @@ import {
   type QualityReport,
 } from './quality';
 import { overlapWordBound, stitchSeam } from './stitch';
-import type { StopReason, Transcriber, WindowRequest, WindowResult } from './transcriber';
+import { isLengthStop, type StopReason } from '../stop-reason';
+import type { Transcriber, WindowRequest, WindowResult } from './transcriber';
 
 export interface RetryConfig {
   maxAttempts: number;
@@ -195,7 +196,7 @@ export async function runWindows(
         const rb = results.get(`${s.w.id}.b`)!;
         const seam = stitchSeam(ra.text, rb.text, overlapWordBound((split ?? 0) / SAMPLE_RATE));
         const stopReason: StopReason =
-          ra.stopReason === 'max_tokens' || rb.stopReason === 'max_tokens' ? 'max_tokens' : 'eos';
+          isLengthStop(ra.stopReason) || isLengthStop(rb.stopReason) ? 'max_tokens' : 'eos';
         result = {
           text: [seam.left, seam.right].filter((t) => t.length > 0).join(' '),
           tokenCount: ra.tokenCount + rb.tokenCount,
@@ -226,7 +227,7 @@ export async function runWindows(
     if (s.attempts.length > 1) flags.push('retried');
     if (!good) {
       if (best.issues.some((i) => i !== 'max_tokens')) flags.push('loop');
-      if (best.stopReason === 'max_tokens') flags.push('max_tokens');
+      if (isLengthStop(best.stopReason)) flags.push('max_tokens');
     }
     return {
       id: s.w.id,

@@ -2,6 +2,9 @@
  * The seam between the scheduler and whatever turns a window of audio into text. The native runtime gets an adapter
  * (main/engine/job/runtime-transcriber.ts); tests and the CLI's scripted mode use main/engine/scheduler/testkit.ts.
  */
+import type { StopReason } from '../stop-reason';
+
+export type { StopReason };
 
 export interface WindowRequest {
   /** Checkpoint key; sub-windows of a split retry get `<id>.a` / `<id>.b`. */
@@ -19,8 +22,6 @@ export interface WindowRequest {
   /** Retry knob: > 1 penalises tokens already generated in this window. Undefined = engine default (off). */
   repetitionPenalty?: number;
 }
-
-export type StopReason = 'eos' | 'max_tokens' | 'cancelled';
 
 export interface WindowResult {
   text: string;

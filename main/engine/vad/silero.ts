@@ -7,11 +7,11 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { SAMPLE_RATE } from '../../../common/audio';
 import { RotorError } from '../../../common/errors';
 import { toAsarUnpacked } from '../audio/unpacked-path';
 import { type SampleRegion, SpeechSegmenter } from './segmenter';
 
-export const VAD_SAMPLE_RATE = 16_000;
 export const VAD_FRAME_SAMPLES = 512;
 const CONTEXT_SAMPLES = 64;
 const STATE_SIZE = 2 * 1 * 128;
@@ -81,7 +81,7 @@ export class SileroVad {
   private offsetSec = 0;
   private frameIndex = 0;
   private queue: Promise<unknown> = Promise.resolve();
-  private readonly srTensor = new ort.Tensor('int64', BigInt64Array.of(BigInt(VAD_SAMPLE_RATE)), []);
+  private readonly srTensor = new ort.Tensor('int64', BigInt64Array.of(BigInt(SAMPLE_RATE)), []);
   private disposed = false;
 
   private constructor(
@@ -99,7 +99,7 @@ export class SileroVad {
       minSilenceMs: opts.minSilenceMs ?? 100,
       minSpeechMs: opts.minSpeechMs ?? 250,
       speechPadMs: opts.speechPadMs ?? 30,
-      sampleRate: VAD_SAMPLE_RATE,
+      sampleRate: SAMPLE_RATE,
       frameSamples: VAD_FRAME_SAMPLES,
     };
     // Validate before paying for the model.
@@ -161,7 +161,7 @@ export class SileroVad {
    */
   get openStartSec(): number | null {
     const start = this.segmenter.openStart();
-    return start === null ? null : this.offsetSec + start / VAD_SAMPLE_RATE;
+    return start === null ? null : this.offsetSec + start / SAMPLE_RATE;
   }
 
   /** Forgets the stream; the next push starts a new one whose sample 0 is at `startSec` (e.g. a resume point). */
@@ -267,8 +267,8 @@ export class SileroVad {
 
   private toSeconds(region: SampleRegion): SpeechRegion {
     return {
-      startSec: this.offsetSec + region.start / VAD_SAMPLE_RATE,
-      endSec: this.offsetSec + region.end / VAD_SAMPLE_RATE,
+      startSec: this.offsetSec + region.start / SAMPLE_RATE,
+      endSec: this.offsetSec + region.end / SAMPLE_RATE,
     };
   }
 }

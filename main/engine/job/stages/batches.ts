@@ -1,0 +1,96 @@
+/**
+ * The transcriber stage: windows grouped into batches of up to `size` (one transcriber call each, the windows
+ * decoded side by side), run through the scheduler's loop guard and retries, and turned into log records.
+ *
+ * Batches are aligned on window index — batch k holds windows [k·size, (k+1)·size) — so a resumed job, which skips
+ * the saved windows, still decodes every remaining window next to the same neighbours as an uninterrupted run.
+ */
+import { samplesToSec } from '../../../../common/audio';
+import type { WindowRecord } from '../../checkpoints/store';
+import type { CutWindow } from '../../scheduler/cutter';
+import { runWindows, type AttemptRecord, type RetryConfig } from '../../scheduler/retry';
+import type { Transcriber } from '../../scheduler/transcriber';
+
+export class BatchGrouper {
+  private pending: CutWindow[] = [];
+
+  constructor(readonly size: number) {
+    if (!(Number.isInteger(size) && size >= 1)) throw new RangeError(`batch size must be ≥ 1: ${size}`);
+  }
+
+  /** Adds a window; returns the batches that are complete now (at most two). */
+  add(w: CutWindow): CutWindow[][] {
+    const out: CutWindow[][] = [];
+    const group = (x: CutWindow): number => Math.floor(x.index / this.size);
+    if (this.pending.length > 0 && group(this.pending[0]!) !== group(w)) out.push(this.take());
+    this.pending.push(w);
+    if (this.pending.length >= this.size) out.push(this.take());
+    return out;
+  }
+
+  /** End of the windows: what is left, as a last (short) batch. */
+  flush(): CutWindow[][] {
+    return this.pending.length > 0 ? [this.take()] : [];
+  }
+
+  private take(): CutWindow[] {
+    const batch = this.pending;
+    this.pending = [];
+    return batch;
+  }
+}
+
+export interface TranscribeBatchOptions {
+  transcriber: Transcriber;
+  retry: Partial<Omit<RetryConfig, 'limits'>> | undefined;
+  language: string | undefined;
+  /** Recorded with each window so a resume keeps the batch size. */
+  batchSize: number;
+  signal: AbortSignal;
+  onPiece(windowId: string, text: string): void;
+  onAttempt(windowId: string, attempt: AttemptRecord): void;
+}
+
+/** Flagged: the kept text still looked like a loop or ran into the output cap after every retry. */
+export function isFlagged(record: Pick<WindowRecord, 'flags'>): boolean {
+  return record.flags.includes('loop') || record.flags.includes('max_tokens');
+}
+
+export async function transcribeBatch(
+  batch: readonly CutWindow[],
+  opts: TranscribeBatchOptions,
+): Promise<WindowRecord[]> {
+  const outcomes = await runWindows(
+    opts.transcriber,
+    batch.map((w) => ({
+      id: w.id,
+      pcm: w.pcm,
+      startSec: samplesToSec(w.startSample),
+      ...(opts.language ? { language: opts.language } : {}),
+    })),
+    opts.retry,
+    { signal: opts.signal, onPiece: opts.onPiece, onAttempt: opts.onAttempt },
+  );
+  return batch.map((w, i) => {
+    const o = outcomes[i]!;
+    return {
+      type: 'window',
+      windowId: w.id,
+      index: w.index,
+      startSample: w.startSample,
+      endSample: w.endSample,
+      speechStartSample: w.speechStartSample,
+      speechEndSample: w.speechEndSample,
+      hardStart: w.hardStart,
+      hardEnd: w.hardEnd,
+      overlapSamples: w.overlapSamples,
+      text: o.text,
+      tokenCount: o.tokenCount,
+      stopReason: o.stopReason,
+      attempts: o.attempts.length,
+      flags: o.flags,
+      ...(opts.language ? { language: opts.language } : {}),
+      batch: opts.batchSize,
+    };
+  });
+}
