@@ -25,16 +25,16 @@ import {
   APP_ENTRY_URL,
   APP_ORIGIN,
   APP_SCHEME,
+  HELP_URL,
+  ISSUES_URL,
   isPermissionAllowed,
+  isPermissionCheckAllowed,
   originOf,
   resolveAppAsset,
   type InvokeEventLike,
 } from './security';
 import { createAppServices } from './services';
 import { hardenWebContents, secureWindowOptions } from './window';
-
-const HELP_URL = 'https://github.com/rotorscribe/rotorscribe#readme';
-const ISSUES_URL = 'https://github.com/rotorscribe/rotorscribe/issues';
 
 protocol.registerSchemesAsPrivileged([
   { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } },
@@ -96,10 +96,10 @@ if (!app.requestSingleInstanceLock()) {
       return net.fetch(pathToFileURL(file).toString());
     });
     session.defaultSession.setPermissionRequestHandler((_contents, permission, callback, details) =>
-      callback(isPermissionAllowed(permission, details.requestingUrl, trustedOrigins)),
+      callback(isPermissionAllowed(permission, details, trustedOrigins)),
     );
-    session.defaultSession.setPermissionCheckHandler((_contents, permission, requestingOrigin) =>
-      isPermissionAllowed(permission, requestingOrigin, trustedOrigins),
+    session.defaultSession.setPermissionCheckHandler((_contents, permission, requestingOrigin, details) =>
+      isPermissionCheckAllowed(permission, requestingOrigin, details, trustedOrigins),
     );
 
     const services = createAppServices({

@@ -1,7 +1,16 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildMenuTemplate } from './menu';
-import { APP_ORIGIN, isPermissionAllowed, originOf, resolveAppAsset } from './security';
+import {
+  APP_ORIGIN,
+  HELP_URL,
+  ISSUES_URL,
+  isAllowedExternalUrl,
+  isPermissionAllowed,
+  isPermissionCheckAllowed,
+  originOf,
+  resolveAppAsset,
+} from './security';
 import { hardenWebContents, secureWindowOptions, type HardenableContents } from './window';
 
 describe('origins', () => {
@@ -16,11 +25,72 @@ describe('origins', () => {
 });
 
 describe('permissions', () => {
-  it('allows only media, only for our origin', () => {
-    expect(isPermissionAllowed('media', 'app://rotorscribe/index.html', [APP_ORIGIN])).toBe(true);
-    expect(isPermissionAllowed('media', 'https://evil.example/', [APP_ORIGIN])).toBe(false);
-    for (const p of ['geolocation', 'notifications', 'clipboard-read', 'openExternal', 'midiSysex']) {
-      expect(isPermissionAllowed(p, 'app://rotorscribe/index.html', [APP_ORIGIN])).toBe(false);
+  const ours = 'app://rotorscribe/index.html';
+  const ask = (permission: string, requestingUrl: string, mediaTypes?: string[]) =>
+    isPermissionAllowed(permission, mediaTypes ? { requestingUrl, mediaTypes } : { requestingUrl }, [
+      APP_ORIGIN,
+    ]);
+
+  it('grants the microphone, only for our origin', () => {
+    expect(ask('media', ours, ['audio'])).toBe(true);
+    expect(ask('media', 'https://evil.example/', ['audio'])).toBe(false);
+  });
+
+  it('refuses the camera, alone or together with the microphone, and media requests that name no device', () => {
+    expect(ask('media', ours, ['video'])).toBe(false);
+    expect(ask('media', ours, ['audio', 'video'])).toBe(false);
+    expect(ask('media', ours, [])).toBe(false);
+    expect(ask('media', ours)).toBe(false);
+  });
+
+  it('refuses every other permission', () => {
+    for (const p of [
+      'geolocation',
+      'notifications',
+      'clipboard-read',
+      'openExternal',
+      'midiSysex',
+      'display-capture',
+    ]) {
+      expect(ask(p, ours, ['audio'])).toBe(false);
+    }
+  });
+
+  it('the permission check answers yes only for audio media on our origin', () => {
+    expect(isPermissionCheckAllowed('media', APP_ORIGIN, { mediaType: 'audio' }, [APP_ORIGIN])).toBe(true);
+    expect(isPermissionCheckAllowed('media', APP_ORIGIN, { mediaType: 'video' }, [APP_ORIGIN])).toBe(false);
+    expect(isPermissionCheckAllowed('media', APP_ORIGIN, { mediaType: 'unknown' }, [APP_ORIGIN])).toBe(false);
+    expect(isPermissionCheckAllowed('media', APP_ORIGIN, {}, [APP_ORIGIN])).toBe(false);
+    expect(
+      isPermissionCheckAllowed('media', 'https://evil.example', { mediaType: 'audio' }, [APP_ORIGIN]),
+    ).toBe(false);
+    expect(isPermissionCheckAllowed('geolocation', APP_ORIGIN, { mediaType: 'audio' }, [APP_ORIGIN])).toBe(
+      false,
+    );
+  });
+});
+
+describe('external links', () => {
+  it('allows the project help and issue pages', () => {
+    expect(isAllowedExternalUrl(HELP_URL)).toBe(true);
+    expect(isAllowedExternalUrl(ISSUES_URL)).toBe(true);
+    expect(isAllowedExternalUrl('https://github.com/rotorscribe/rotorscribe/issues/17')).toBe(true);
+  });
+
+  it('refuses every other URL, including look-alikes', () => {
+    for (const url of [
+      'https://example.org/docs',
+      'http://github.com/rotorscribe/rotorscribe/issues',
+      'https://github.com/rotorscribe/rotorscribe-evil',
+      'https://github.com/attacker/repo',
+      'https://github.com/rotorscribe/rotorscribe/../../attacker/repo',
+      'https://github.com.evil.example/rotorscribe/rotorscribe',
+      'https://user:pw@github.com/rotorscribe/rotorscribe',
+      'file:///etc/passwd',
+      'javascript:alert(1)',
+      'not a url',
+    ]) {
+      expect(isAllowedExternalUrl(url), url).toBe(false);
     }
   });
 });
@@ -58,7 +128,7 @@ describe('windows', () => {
     });
   });
 
-  it('denies window.open, navigation and webviews; https links go to the system browser', () => {
+  it('denies window.open, navigation and webviews; only project links go to the system browser', () => {
     const listeners = new Map<string, (e: { preventDefault(): void }) => void>();
     let openHandler: ((d: { url: string }) => { action: string }) | undefined;
     const fake = {
@@ -68,8 +138,9 @@ describe('windows', () => {
     const opened: string[] = [];
     hardenWebContents(fake as unknown as HardenableContents, (url) => opened.push(url));
     expect(openHandler?.({ url: 'https://example.org/docs' })).toEqual({ action: 'deny' });
+    expect(openHandler?.({ url: ISSUES_URL })).toEqual({ action: 'deny' });
     expect(openHandler?.({ url: 'file:///etc/passwd' })).toEqual({ action: 'deny' });
-    expect(opened).toEqual(['https://example.org/docs']);
+    expect(opened).toEqual([ISSUES_URL]);
     for (const name of ['will-navigate', 'will-redirect', 'will-attach-webview']) {
       let prevented = false;
       listeners.get(name)?.({ preventDefault: () => (prevented = true) });

@@ -55,13 +55,62 @@ export function createSenderGuard(options: {
   };
 }
 
-/** Only microphone/camera capture ('media'), only for our own pages. Everything else (geolocation, notifications…) is denied. */
+/** What Electron's permission request handler says about a request (PermissionRequest / MediaAccessPermissionRequest). */
+export interface PermissionRequestDetailsLike {
+  readonly requestingUrl?: string;
+  /** For 'media': the devices asked for; Chromium sends both for getUserMedia({ audio, video }). */
+  readonly mediaTypes?: readonly string[];
+}
+
+/**
+ * Only the microphone, only for our own pages. Electron names camera and microphone capture one permission,
+ * 'media', so the request's mediaTypes decide: a request that includes 'video' (or names no device) is refused
+ * whole. Everything else (geolocation, notifications, ...) is denied.
+ */
 export function isPermissionAllowed(
   permission: string,
-  requestingUrl: string | undefined,
+  details: PermissionRequestDetailsLike,
   trustedOrigins: readonly string[],
 ): boolean {
-  return permission === 'media' && isTrustedUrl(requestingUrl, trustedOrigins);
+  if (permission !== 'media' || !isTrustedUrl(details.requestingUrl, trustedOrigins)) return false;
+  const types = details.mediaTypes ?? [];
+  return types.length > 0 && types.every((t) => t === 'audio');
+}
+
+/**
+ * The synchronous permission check (navigator.permissions, device enumeration): 'media' with mediaType 'audio'
+ * only; 'video' and 'unknown' are refused like every other permission.
+ */
+export function isPermissionCheckAllowed(
+  permission: string,
+  requestingOrigin: string | undefined,
+  details: { readonly mediaType?: string },
+  trustedOrigins: readonly string[],
+): boolean {
+  return (
+    permission === 'media' && details.mediaType === 'audio' && isTrustedUrl(requestingOrigin, trustedOrigins)
+  );
+}
+
+/** The project's own pages: the only links that leave the app, to the system browser. */
+export const HELP_URL = 'https://github.com/rotorscribe/rotorscribe#readme';
+export const ISSUES_URL = 'https://github.com/rotorscribe/rotorscribe/issues';
+const PROJECT_ORIGIN = 'https://github.com';
+const PROJECT_PATH = '/rotorscribe/rotorscribe';
+
+/**
+ * Whether a link may open in the system browser: https on the project's pages only (help, issues, releases),
+ * judged on the parsed URL so dot segments, credentials or look-alike hosts cannot slip through.
+ */
+export function isAllowedExternalUrl(url: string): boolean {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return false;
+  }
+  if (u.protocol !== 'https:' || u.origin !== PROJECT_ORIGIN || u.username || u.password) return false;
+  return u.pathname === PROJECT_PATH || u.pathname.startsWith(`${PROJECT_PATH}/`);
 }
 
 /** Maps app://rotorscribe/<path> to a file inside rootDir; null for other hosts or any path escaping rootDir. */

@@ -1,4 +1,5 @@
 import type { BrowserWindowConstructorOptions, Event, HandlerDetails, WebContents } from 'electron';
+import { isAllowedExternalUrl } from './security';
 
 /** The web preferences every RotorScribe window gets; nothing here is optional. */
 export function secureWindowOptions(preloadPath: string): BrowserWindowConstructorOptions {
@@ -35,12 +36,13 @@ export interface HardenableContents {
 }
 
 /**
- * No page of ours navigates away, opens windows or embeds webviews. Links to https pages open in the system browser
- * (through `openExternal`) instead of inside the app.
+ * No page of ours navigates away, opens windows or embeds webviews. Links to the project's own pages (help, issues)
+ * open in the system browser (through `openExternal`); every other URL is refused, so a transcript or a rendered
+ * link can never send the user, or a crafted URL, anywhere else.
  */
 export function hardenWebContents(contents: HardenableContents, openExternal: (url: string) => void): void {
   contents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) openExternal(url);
+    if (isAllowedExternalUrl(url)) openExternal(url);
     return { action: 'deny' };
   });
   const block = (event: Event): void => event.preventDefault();
