@@ -33,7 +33,8 @@ export const ERROR_CODES = {
   OUTPUT_UNWRITABLE: 'The output folder cannot be written to.',
   OUTPUT_EXISTS: 'A transcript with this name already exists.',
   // library and job queue (SQLite)
-  LIBRARY_NEWER_VERSION: 'The library was saved by a newer version of RotorScribe and cannot be opened by this one.',
+  LIBRARY_NEWER_VERSION:
+    'The library was saved by a newer version of RotorScribe and cannot be opened by this one.',
   LIBRARY_CORRUPT: 'The library file is damaged and cannot be read.',
   LIBRARY_BUSY: 'The library is locked by another RotorScribe window or process.',
   TRANSCRIPT_NOT_FOUND: 'The transcript does not exist or was deleted.',

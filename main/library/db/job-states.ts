@@ -1,7 +1,15 @@
 /** The life of a queued file. Pure: the queue enforces it on every state change. */
 export type JobState = 'queued' | 'probing' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
 
-export const JOB_STATES: readonly JobState[] = ['queued', 'probing', 'running', 'paused', 'done', 'failed', 'cancelled'];
+export const JOB_STATES: readonly JobState[] = [
+  'queued',
+  'probing',
+  'running',
+  'paused',
+  'done',
+  'failed',
+  'cancelled',
+];
 
 const NEXT: Record<JobState, readonly JobState[]> = {
   queued: ['probing', 'running', 'paused', 'cancelled', 'failed'],

@@ -154,7 +154,8 @@ function finite(value: number | null): number | null {
  */
 export function createJobQueue(db: DatabaseSync, now: () => number = Date.now): JobQueue {
   const st = {
-    insert: db.prepare(`INSERT INTO jobs (id, source_path, display_name, size_bytes, state, position, created_at,
+    insert:
+      db.prepare(`INSERT INTO jobs (id, source_path, display_name, size_bytes, state, position, created_at,
       updated_at) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)`),
     maxPosition: db.prepare('SELECT coalesce(max(position), -1) AS p FROM jobs'),
     all: db.prepare(`SELECT ${COLUMNS} FROM jobs ORDER BY position`),
@@ -164,7 +165,8 @@ export function createJobQueue(db: DatabaseSync, now: () => number = Date.now): 
     next: db.prepare(`SELECT id FROM jobs WHERE state = 'queued' ORDER BY position LIMIT 1`),
     setState: db.prepare(`UPDATE jobs SET state = ?, error_code = ?, error_message = ?, error_hint = ?,
       job_dir = coalesce(?, job_dir), transcript_id = coalesce(?, transcript_id), updated_at = ? WHERE id = ?`),
-    progress: db.prepare(`UPDATE jobs SET windows_done = ?, windows_total = ?, audio_sec_done = ?, duration_sec = ?,
+    progress:
+      db.prepare(`UPDATE jobs SET windows_done = ?, windows_total = ?, audio_sec_done = ?, duration_sec = ?,
       speed = ?, eta_sec = ?, updated_at = ? WHERE id = ?`),
     jobDir: db.prepare('UPDATE jobs SET job_dir = ?, updated_at = ? WHERE id = ?'),
     position: db.prepare('UPDATE jobs SET position = ? WHERE id = ?'),
@@ -289,9 +291,7 @@ export function createJobQueue(db: DatabaseSync, now: () => number = Date.now): 
     },
 
     recoverAfterRestart() {
-      return inTransaction(db, () =>
-        rows(st.stranded.all()).map((r) => setState(text(r, 'id'), 'queued')),
-      );
+      return inTransaction(db, () => rows(st.stranded.all()).map((r) => setState(text(r, 'id'), 'queued')));
     },
 
     clearDone: () => Number(guarded(() => st.clearDone.run().changes)),

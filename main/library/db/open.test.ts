@@ -36,7 +36,9 @@ describe('openLibraryDatabase', () => {
     expect(pragma('foreign_keys')).toBe(1);
     expect(pragma('busy_timeout')).toBe(1234);
     const tables = lib.db
-      .prepare(`SELECT name FROM sqlite_schema WHERE type IN ('table') AND name NOT LIKE 'segments_fts_%' ORDER BY name`)
+      .prepare(
+        `SELECT name FROM sqlite_schema WHERE type IN ('table') AND name NOT LIKE 'segments_fts_%' ORDER BY name`,
+      )
       .all()
       .map((r) => r['name']);
     expect(tables).toEqual(['jobs', 'segments', 'segments_fts', 'transcripts']);
@@ -61,7 +63,9 @@ describe('openLibraryDatabase', () => {
     const next = [...v1, { version: 2, sql: 'CREATE TABLE extra (x INTEGER) STRICT;' }];
     const lib = openLibraryDatabase(file, { migrations: next });
     expect(lib.version).toBe(2);
-    expect(lib.db.prepare(`SELECT count(*) AS n FROM sqlite_schema WHERE name = 'extra'`).get()).toEqual({ n: 1 });
+    expect(lib.db.prepare(`SELECT count(*) AS n FROM sqlite_schema WHERE name = 'extra'`).get()).toEqual({
+      n: 1,
+    });
     lib.close();
   });
 
@@ -77,7 +81,9 @@ describe('openLibraryDatabase', () => {
     expect(() => openLibraryDatabase(file, { migrations: broken })).toThrow(RotorError);
     const raw = new DatabaseSync(file, { readOnly: true });
     expect(raw.prepare('PRAGMA user_version').get()).toEqual({ user_version: 1 });
-    expect(raw.prepare(`SELECT count(*) AS n FROM sqlite_schema WHERE name = 'half'`).get()).toEqual({ n: 0 });
+    expect(raw.prepare(`SELECT count(*) AS n FROM sqlite_schema WHERE name = 'half'`).get()).toEqual({
+      n: 0,
+    });
     raw.close();
   });
 
@@ -120,7 +126,8 @@ describe('openLibraryDatabase', () => {
   it('reports damaged pages behind a valid header as LIBRARY_CORRUPT', () => {
     const file = fresh();
     const lib = openLibraryDatabase(file);
-    const insert = lib.db.prepare(`INSERT INTO jobs (id, source_path, display_name, state, position, created_at,
+    const insert = lib.db
+      .prepare(`INSERT INTO jobs (id, source_path, display_name, state, position, created_at,
       updated_at) VALUES (?, ?, ?, 'queued', ?, 1, 1)`);
     for (let i = 0; i < 400; i++) insert.run(`job-${i}`, `/audio/${'x'.repeat(200)}-${i}.wav`, `f${i}`, i);
     lib.db.exec('PRAGMA wal_checkpoint(TRUNCATE)');

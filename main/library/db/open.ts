@@ -28,7 +28,11 @@ export interface LibraryDatabase {
 const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
 
 function corrupt(filePath: string, detail: string, cause?: unknown): RotorError {
-  return new RotorError('LIBRARY_CORRUPT', undefined, { hint: CORRUPT_HINT, detail: `${detail} — ${filePath}`, cause });
+  return new RotorError('LIBRARY_CORRUPT', undefined, {
+    hint: CORRUPT_HINT,
+    detail: `${detail} — ${filePath}`,
+    cause,
+  });
 }
 
 /** A non-empty file that does not start with SQLite's magic string is not a database at all. */
@@ -71,7 +75,8 @@ function inspect(filePath: string, quickCheck: boolean, latest: number): void {
       });
     }
     const appId = pragmaNumber(db, 'application_id');
-    if (appId !== 0 && appId !== APPLICATION_ID) throw corrupt(filePath, `not a RotorScribe library (application_id ${appId})`);
+    if (appId !== 0 && appId !== APPLICATION_ID)
+      throw corrupt(filePath, `not a RotorScribe library (application_id ${appId})`);
     if (quickCheck) {
       const result = db.prepare('PRAGMA quick_check(1)').get();
       const verdict = result ? Object.values(result)[0] : undefined;

@@ -54,7 +54,11 @@ export function toLibraryError(error: unknown, filePath?: string): RotorError {
         cause: error,
       });
     case SQLITE_FULL:
-      return new RotorError('DISK_FULL', undefined, { hint: 'Free some disk space and try again.', detail, cause: error });
+      return new RotorError('DISK_FULL', undefined, {
+        hint: 'Free some disk space and try again.',
+        detail,
+        cause: error,
+      });
     case SQLITE_IOERR:
     case SQLITE_CANTOPEN:
       return new RotorError('FILE_UNREADABLE', 'The library file cannot be opened or written.', {

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { DatabaseSync } from 'node:sqlite';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Segment, Transcript } from '../../../common/transcript';
@@ -6,11 +7,19 @@ import type { Segment, Transcript } from '../../../common/transcript';
 /** A fresh folder per test, removed by the returned cleanup. */
 export function tempDir(): { dir: string; file: string; cleanup: () => void } {
   const dir = mkdtempSync(path.join(tmpdir(), 'rotorscribe-lib-'));
-  return { dir, file: path.join(dir, 'library.sqlite'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    dir,
+    file: path.join(dir, 'library.sqlite'),
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 /** A transcript whose segments hold `texts`, 10 s apart. */
-export function transcriptOf(title: string, texts: readonly string[], extra: Partial<Segment>[] = []): Transcript {
+export function transcriptOf(
+  title: string,
+  texts: readonly string[],
+  extra: Partial<Segment>[] = [],
+): Transcript {
   return {
     version: 1,
     meta: {
@@ -34,4 +43,12 @@ export function transcriptOf(title: string, texts: readonly string[], extra: Par
 export function manualClock(start = 1_700_000_000_000): { now: () => number; advance: (ms: number) => void } {
   let t = start;
   return { now: () => t, advance: (ms) => void (t += ms) };
+}
+
+/**
+ * FTS5's integrity check against the content table (rank = 1 makes it compare with `segments`, not only check the
+ * index's own structure): throws when the index and the text disagree.
+ */
+export function checkFtsAgainstContent(db: DatabaseSync): void {
+  db.exec(`INSERT INTO segments_fts(segments_fts, rank) VALUES ('integrity-check', 1)`);
 }

@@ -122,11 +122,17 @@ function checkSegments(segments: readonly Segment[]): void {
     if (typeof s.id !== 'string' || s.id.length === 0) throw invalid(`segment ${i}: empty id`);
     if (ids.has(s.id)) throw invalid(`segment ${i}: duplicate id ${s.id}`);
     ids.add(s.id);
-    if (!Number.isFinite(s.startSec) || !Number.isFinite(s.endSec) || s.startSec < 0 || s.endSec < s.startSec) {
+    if (
+      !Number.isFinite(s.startSec) ||
+      !Number.isFinite(s.endSec) ||
+      s.startSec < 0 ||
+      s.endSec < s.startSec
+    ) {
       throw invalid(`segment ${s.id}: times ${s.startSec}–${s.endSec}`);
     }
     if (typeof s.text !== 'string') throw invalid(`segment ${s.id}: text`);
-    for (const f of s.flags ?? []) if (!FLAG_VALUES.has(f)) throw invalid(`segment ${s.id}: flag ${String(f)}`);
+    for (const f of s.flags ?? [])
+      if (!FLAG_VALUES.has(f)) throw invalid(`segment ${s.id}: flag ${String(f)}`);
   });
 }
 
@@ -191,7 +197,9 @@ export function createLibrary(db: DatabaseSync, now: () => number = Date.now): L
     segments: db.prepare(`SELECT seg_id, start_sec, end_sec, text, speaker, flags, window_id, language
       FROM segments WHERE transcript_id = ? ORDER BY idx`),
     count: db.prepare('SELECT count(*) AS n FROM transcripts WHERE deleted_at IS NULL'),
-    rename: db.prepare('UPDATE transcripts SET title = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL'),
+    rename: db.prepare(
+      'UPDATE transcripts SET title = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL',
+    ),
     touchSegments: db.prepare(`UPDATE transcripts SET updated_at = ?, flags_count = ?, segment_count = ?
       WHERE id = ? AND deleted_at IS NULL`),
     softDelete: db.prepare('UPDATE transcripts SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL'),
