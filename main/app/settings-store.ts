@@ -1,7 +1,8 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { RotorError } from '../../common/errors';
 import { checkSettingsPatch, settingsFromStored, type Settings } from '../../common/settings';
+import { writeFileAtomic } from '../fs/atomic-write';
 
 export interface SettingsStore {
   get(): Promise<Settings>;
@@ -28,10 +29,8 @@ export function createSettingsStore(filePath: string): SettingsStore {
 
   async function save(next: Settings): Promise<void> {
     await mkdir(path.dirname(filePath), { recursive: true });
-    // Write-then-rename so a crash mid-write never leaves a half file behind.
-    const tmp = `${filePath}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify(next, null, 2) + '\n', 'utf8');
-    await rename(tmp, filePath);
+    // Atomic and durable: a crash or power loss never leaves a half (or empty) settings file behind.
+    await writeFileAtomic(filePath, JSON.stringify(next, null, 2) + '\n');
   }
 
   return {
