@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeSyntheticVoxtral } from '../../fixtures/voxtral';
 import type { AdvisorReport } from '../../common/advisor-types';
-import { runDoctor } from './doctor';
+import { recommendationFlags, runDoctor } from './doctor';
 import { createAdvisor, variantIdFromFile } from './report';
 import { PROFILES } from './test-profiles';
 
@@ -31,6 +31,24 @@ describe('doctor', () => {
     const { text, report } = await runDoctor({ hardware: PROFILES.ram4 });
     expect(report.recommendation.ok).toBe(false);
     expect(text).toMatch(/No configuration fits\n {2}Voxtral cannot run on this machine/);
+    expect(text).not.toContain('rotorscribe transcribe');
+  });
+
+  it('prints the transcribe flags that run its recommendation', async () => {
+    for (const hardware of [PROFILES.laptop6, PROFILES.cpu8]) {
+      const { text, report } = await runDoctor({ hardware });
+      const c = report.recommendation.config;
+      const flags = recommendationFlags(report.recommendation);
+      expect(flags).toEqual([
+        '--kv-k',
+        c.kvTypeK,
+        '--kv-v',
+        c.kvTypeV,
+        '--parallel',
+        String(c.parallelWindows),
+      ]);
+      expect(text).toContain(`Run it with\n  rotorscribe transcribe <file…> ${flags.join(' ')}`);
+    }
   });
 
   it('marks cache types the runtime was not built with', async () => {

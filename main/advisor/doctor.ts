@@ -3,7 +3,7 @@
  * cache type would cost. main/cli.ts parses the flags and prints `text` (or JSON.stringify(report) with --json).
  */
 import { formatBytes, formatKiB } from '../../common/format-bytes';
-import type { AdvisorReport, PoolUsage } from '../../common/advisor-types';
+import type { AdvisorReport, PoolUsage, Recommendation } from '../../common/advisor-types';
 import { summarizeHardware } from './probe-parse';
 import { createAdvisor, type AdvisorDeps } from './report';
 import { runtimeAdvisorDeps } from './runtime-deps';
@@ -27,6 +27,16 @@ function poolLine(p: PoolUsage): string {
   return `${poolName(p.pool)}: ${parts.join(' + ')} = ${formatBytes(p.total)} of a ${formatBytes(p.budget)} budget`;
 }
 
+/**
+ * The `rotorscribe transcribe` flags that run a recommendation's cache types and parallelism. The CLI reuses this
+ * so that doctor and transcribe cannot drift apart. Window length is not a flag here: the advisor sizes memory for
+ * windows at least as long as the CLI's (which are capped by the 30 s encoder chunk), so the CLI default fits.
+ */
+export function recommendationFlags(recommendation: Pick<Recommendation, 'config'>): string[] {
+  const c = recommendation.config;
+  return ['--kv-k', c.kvTypeK, '--kv-v', c.kvTypeV, '--parallel', String(c.parallelWindows)];
+}
+
 export function formatDoctor(report: AdvisorReport): string {
   const r = report.recommendation;
   const c = r.config;
@@ -37,6 +47,8 @@ export function formatDoctor(report: AdvisorReport): string {
       `GPU layers ${c.gpuLayers} · threads ${c.threads} · flash attention ${c.flashAttention ? 'on' : 'off'} · n_ctx ${r.estimate.context.nCtx}`,
   );
   for (const p of r.estimate.pools) lines.push(`  ${poolLine(p)}`);
+  if (r.ok)
+    lines.push('', 'Run it with', `  rotorscribe transcribe <file…> ${recommendationFlags(r).join(' ')}`);
   if (r.alternatives.length) {
     lines.push('', 'Not chosen');
     for (const a of r.alternatives) lines.push(`  ${a.label}: ${a.reason}`);
