@@ -3,7 +3,8 @@
  * 42 × 2 of broadcast subtitles), split at word boundaries, each cue's time a share of its segment proportional to
  * its characters, and no two cues overlapping.
  */
-import { splitWords, type Transcript } from '../../../common/transcript';
+import { splitWords, type Transcript } from '@common/transcript';
+import { qualityNote } from './quality-note';
 import { toMillis } from './time';
 
 export interface Cue {
@@ -65,7 +66,11 @@ export function buildCues(transcript: Transcript, options: Partial<CueOptions> =
     // Subtitle syntax reserves "-->" for timings.
     const text = seg.text.replaceAll('-->', '->').trim();
     if (!text) continue;
-    const groups = groupLines(wrapLines(text, o.maxLineChars), o.maxLines);
+    // a flagged segment's "[check: …]" note starts a line of its own after the text, within the line limits
+    const note = qualityNote(seg.flags);
+    const wrapped = wrapLines(text, o.maxLineChars);
+    if (note) wrapped.push(...wrapLines(note, o.maxLineChars));
+    const groups = groupLines(wrapped, o.maxLines);
     const start = Math.max(floor, toMillis(seg.startSec));
     const end = Math.max(start + groups.length, toMillis(seg.endSec));
     const chars = groups.map((g) => g.join(' ').length);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { splitWords, type Segment, type Transcript } from '../../../common/transcript';
 import { SAMPLE_PASSAGE, seededRandom } from '../../engine/scheduler/testkit';
 import { buildCues, wrapLines } from './cues';
+import { escapeMarkdown } from './markdown';
 import { exportTranscript, EXPORT_FORMATS, toJson, toMarkdown, toSrt, toTxt, toVtt } from './index';
 import { parseSrt, parseVtt, type ParsedCue } from './testing/subtitle-parsers';
 import { readZip } from './testing/zip';
@@ -126,9 +127,11 @@ describe('document exports', () => {
   const t = meeting(2, 30);
   t.segments[4]!.flags = ['loop', 'retried'];
 
-  it('TXT has one line per segment, in order', () => {
+  it('TXT has one line per segment, in order; a flagged segment ends with its check note', () => {
     const lines = toTxt(t).trimEnd().split('\n');
-    expect(lines).toEqual(t.segments.map((s) => s.text));
+    expect(lines).toEqual(
+      t.segments.map((s, i) => (i === 4 ? `${s.text} [check: repeated text, retried]` : s.text)),
+    );
     expect(toTxt(t, { timestamps: true }).split('\n')[0]).toBe(`[0:00] ${t.segments[0]!.text}`);
   });
 
@@ -152,7 +155,33 @@ describe('document exports', () => {
     expect(md.startsWith('# Quarterly planning\n\n*Source: meeting.m4a · Duration: ')).toBe(true);
     expect(md).toContain('**[0:00]** ');
     expect(md).toContain('Costs went \\<up\\> & the A --\\> B link failed.');
-    expect(md).toContain('⚠️');
+    expect(md).toContain(`${escapeMarkdown(t.segments[4]!.text)} *\\[check: repeated text, retried\\]*\n`);
+    expect(md.match(/\[check:/g)).toHaveLength(1);
+  });
+
+  it('SRT and VTT carry the check note as a line of the flagged segment, and stay valid', () => {
+    const flagged: Transcript = {
+      ...t,
+      segments: t.segments.map((s, i) =>
+        i === 1 ? { ...s, flags: ['hard_cut'] } : i === 2 ? { ...s, flags: ['max_tokens', 'loop'] } : s,
+      ),
+    };
+    const profile = { maxLineChars: 42, maxLines: 2 };
+    for (const cues of [parseSrt(toSrt(flagged), profile), parseVtt(toVtt(flagged), profile)]) {
+      const notes = cues.flatMap((c) => c.lines).filter((l) => l.startsWith('[check:'));
+      expect(notes).toEqual([
+        '[check: cut mid-speech]',
+        '[check: repeated text, may be cut short]',
+        '[check: repeated text, retried]',
+      ]);
+    }
+  });
+
+  it('unflagged transcripts carry no note in any text format', () => {
+    const clean: Transcript = { ...t, segments: t.segments.map(({ flags: _f, ...s }) => s) };
+    for (const out of [toTxt(clean), toMarkdown(clean), toSrt(clean), toVtt(clean)]) {
+      expect(out).not.toContain('check:');
+    }
   });
 
   it('DOCX is a valid zip whose document.xml holds every segment', async () => {

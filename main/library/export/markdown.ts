@@ -1,4 +1,5 @@
-import type { Transcript } from '../../../common/transcript';
+import type { Transcript } from '@common/transcript';
+import { qualityNote } from './quality-note';
 import { shortClock } from './time';
 
 /** Escapes characters that Markdown would read as formatting, so a transcript renders as said. */
@@ -17,8 +18,10 @@ export function toMarkdown(transcript: Transcript): string {
   const parts = [`# ${escapeMarkdown(meta.title)}`, '', `*${facts.join(' · ')}*`, ''];
   for (const s of transcript.segments) {
     if (!s.text.trim()) continue;
-    const flag = s.flags?.includes('loop') ? ' ⚠️' : '';
-    parts.push(`**[${shortClock(s.startSec)}]**${flag} ${escapeMarkdown(s.text.trim())}`, '');
+    const note = qualityNote(s.flags);
+    // in italics after the text, escaped so the brackets stay literal (no link syntax)
+    const flag = note ? ` *${escapeMarkdown(note)}*` : '';
+    parts.push(`**[${shortClock(s.startSec)}]** ${escapeMarkdown(s.text.trim())}${flag}`, '');
   }
   return `${parts.join('\n').trimEnd()}\n`;
 }

@@ -1,10 +1,18 @@
-import type { Transcript } from '../../../common/transcript';
+import type { Transcript } from '@common/transcript';
+import { qualityNote } from './quality-note';
 import { shortClock } from './time';
 
-/** One segment per line; with `timestamps`, each line starts with `[M:SS]`. */
+/**
+ * One segment per line; with `timestamps`, each line starts with `[M:SS]`. A flagged segment ends with its
+ * "[check: …]" note.
+ */
 export function toTxt(transcript: Transcript, options: { timestamps?: boolean } = {}): string {
   const lines = transcript.segments
     .filter((s) => s.text.trim())
-    .map((s) => (options.timestamps ? `[${shortClock(s.startSec)}] ${s.text.trim()}` : s.text.trim()));
+    .map((s) => {
+      const note = qualityNote(s.flags);
+      const text = note ? `${s.text.trim()} ${note}` : s.text.trim();
+      return options.timestamps ? `[${shortClock(s.startSec)}] ${text}` : text;
+    });
   return lines.length > 0 ? `${lines.join('\n')}\n` : '';
 }
