@@ -1,8 +1,11 @@
 /**
- * Shapes the settings advisor hands across process boundaries (IPC, CLI JSON). Types only: the arithmetic lives in
+ * Shapes the settings advisor hands across process boundaries (IPC, CLI JSON). What crosses IPC is a valibot schema
+ * here and its type is derived from it, so the runtime check and the type cannot drift. The arithmetic lives in
  * main/advisor, so the renderer never needs Node code to show a report.
  */
-import type { KvCacheType } from './kv-cache-types';
+import * as v from 'valibot';
+import { KV_CACHE_TYPES, type KvCacheType } from './kv-cache-types';
+import { bool, list, num, object, partial, str } from './schema';
 
 /** Decoder dimensions read from the text model's GGUF header. */
 export interface DecoderDims {
@@ -54,125 +57,205 @@ export interface ModelDescription {
   approximate: boolean;
 }
 
-export type ComputeKind = 'cpu' | 'gpu' | 'unified';
+// ---------------------------------------------------------------------------------------------------------------
+// What crosses IPC (advisor:getReport, advisor:evaluate, settings.runConfig)
 
-export interface ComputeDevice {
+const kvType = v.picklist(KV_CACHE_TYPES.map((t) => t.name) as [KvCacheType, ...KvCacheType[]]);
+const bytes = num({ min: -1e15, max: 1e15 });
+const count = num({ min: 0, max: 1e9, integer: true });
+const text = (max = 2000) => str({ max });
+
+const computeKind = v.picklist(['cpu', 'gpu', 'unified']);
+export type ComputeKind = v.InferOutput<typeof computeKind>;
+
+export const computeDeviceSchema = object({
   /** ggml backend device name, e.g. "CUDA0", "Metal", "CPU". */
-  name: string;
-  description: string;
-  kind: ComputeKind;
-  totalBytes: number;
-  freeBytes: number;
-}
+  name: text(200),
+  description: text(500),
+  kind: computeKind,
+  totalBytes: bytes,
+  freeBytes: bytes,
+});
+export type ComputeDevice = v.InferOutput<typeof computeDeviceSchema>;
 
-export interface HardwareInfo {
-  os: { platform: string; release: string; arch: string };
-  cpu: { model: string; physicalCores: number; logicalCores: number; simd: string[] };
-  ram: { totalBytes: number; freeBytes: number };
+export const hardwareInfoSchema = object({
+  os: object({ platform: text(50), release: text(100), arch: text(50) }),
+  cpu: object({
+    model: text(300),
+    physicalCores: count,
+    logicalCores: count,
+    simd: list(text(50), { max: 64 }),
+  }),
+  ram: object({ totalBytes: bytes, freeBytes: bytes }),
   /** Accelerators ggml sees (never the CPU itself). */
-  devices: ComputeDevice[];
+  devices: list(computeDeviceSchema, { max: 32 }),
   /** True on Apple Silicon: GPU and CPU share one memory pool. */
-  unifiedMemory: boolean;
+  unifiedMemory: bool,
   /** Where the device list came from: the runtime, or a CPU-only fallback. */
-  deviceSource: 'runtime' | 'fallback';
-}
+  deviceSource: v.picklist(['runtime', 'fallback']),
+});
+export type HardwareInfo = v.InferOutput<typeof hardwareInfoSchema>;
 
 /** Bytes by purpose, for one memory pool. */
-export interface MemoryBreakdown {
-  weights: number;
-  mmproj: number;
-  kv: number;
-  computeDecoder: number;
-  computeEncoder: number;
-  overhead: number;
-}
+export const memoryBreakdownSchema = object({
+  weights: bytes,
+  mmproj: bytes,
+  kv: bytes,
+  computeDecoder: bytes,
+  computeEncoder: bytes,
+  overhead: bytes,
+});
+export type MemoryBreakdown = v.InferOutput<typeof memoryBreakdownSchema>;
 
-export type MemoryPool = 'ram' | 'vram' | 'unified';
+const memoryPool = v.picklist(['ram', 'vram', 'unified']);
+export type MemoryPool = v.InferOutput<typeof memoryPool>;
 
-export interface PoolUsage {
-  pool: MemoryPool;
-  breakdown: MemoryBreakdown;
-  total: number;
+export const poolUsageSchema = object({
+  pool: memoryPool,
+  breakdown: memoryBreakdownSchema,
+  total: bytes,
   /** What the advisor lets this configuration use in this pool (free minus safety margin). */
-  budget: number;
+  budget: bytes,
   /**
    * Mapped file pages of weights the CPU backend repacked: llama.cpp's buffers count them a second time, but they are
    * clean page cache the OS reclaims, so they are not in `total`.
    */
-  reclaimable: number;
-}
+  reclaimable: bytes,
+});
+export type PoolUsage = v.InferOutput<typeof poolUsageSchema>;
 
-export type TokenRate = 'pooled' | 'reference';
+const tokenRate = v.picklist(['pooled', 'reference']);
+export type TokenRate = v.InferOutput<typeof tokenRate>;
 
 /** A configuration the user could run. */
-export interface RunConfig {
-  weights: string;
-  kvTypeK: KvCacheType;
-  kvTypeV: KvCacheType;
-  windowSeconds: number;
-  parallelWindows: number;
+export const runConfigSchema = object({
+  weights: str({ min: 1, max: 100 }),
+  kvTypeK: kvType,
+  kvTypeV: kvType,
+  windowSeconds: num({ min: 1, max: 36_000, integer: true }),
+  parallelWindows: num({ min: 1, max: 64, integer: true }),
   /** Decoder layers on the GPU; 0 = CPU only; nLayer + 1 also moves the output head. */
-  gpuLayers: number;
-  threads: number;
-  flashAttention: boolean;
-  tokenRate: TokenRate;
-}
+  gpuLayers: num({ min: 0, max: 1000, integer: true }),
+  threads: num({ min: 1, max: 1024, integer: true }),
+  flashAttention: bool,
+  tokenRate,
+});
+export type RunConfig = v.InferOutput<typeof runConfigSchema>;
 
-export interface ContextPlan {
-  audioTokensPerWindow: number;
-  promptTokens: number;
-  outputTokens: number;
+/** Any subset of the settings; the advisor checks ranges against the machine and the model. */
+export const runOverridesSchema = partial(runConfigSchema);
+export type RunOverrides = v.InferOutput<typeof runOverridesSchema>;
+
+export const contextPlanSchema = object({
+  audioTokensPerWindow: count,
+  promptTokens: count,
+  outputTokens: count,
   /** Cells one window needs. */
-  tokensPerWindow: number;
+  tokensPerWindow: count,
   /** Cells of the whole unified cache (all windows, padded as llama.cpp pads it). */
-  nCtx: number;
+  nCtx: count,
   /** Longest context one window may use (the model card's 32k). */
-  contextLimit: number;
-  withinContextLimit: boolean;
-}
+  contextLimit: count,
+  withinContextLimit: bool,
+});
+export type ContextPlan = v.InferOutput<typeof contextPlanSchema>;
 
-export interface MemoryEstimate {
-  config: RunConfig;
-  context: ContextPlan;
-  kvBytesPerToken: number;
-  pools: PoolUsage[];
-  fits: boolean;
+export const memoryEstimateSchema = object({
+  config: runConfigSchema,
+  context: contextPlanSchema,
+  kvBytesPerToken: bytes,
+  pools: list(poolUsageSchema, { max: 4 }),
+  fits: bool,
   /** Per pool: budget - total (negative = shortfall). */
-  headroomBytes: number;
+  headroomBytes: bytes,
   /** The pool with the least headroom. */
-  tightestPool: MemoryPool;
-}
+  tightestPool: memoryPool,
+});
+export type MemoryEstimate = v.InferOutput<typeof memoryEstimateSchema>;
 
-export interface Alternative {
-  label: string;
-  config: RunConfig;
-  totalBytes: number;
-  fits: boolean;
+export const alternativeSchema = object({
+  label: text(200),
+  config: runConfigSchema,
+  totalBytes: bytes,
+  fits: bool,
   /** Why it was not chosen: "would need 1.2 GB more than the 5.4 GB budget". */
-  reason: string;
-}
+  reason: text(),
+});
+export type Alternative = v.InferOutput<typeof alternativeSchema>;
 
-export interface CacheTypeRow {
-  kvType: KvCacheType;
-  bytesPerToken: number;
+export const cacheTypeRowSchema = object({
+  kvType,
+  bytesPerToken: bytes,
   /** Cache bytes of the chosen window × parallel at this type. */
-  kvBytes: number;
+  kvBytes: bytes,
   /** Total of the chosen configuration with this cache type. */
-  totalBytes: number;
+  totalBytes: bytes,
   /** Longest single window (minutes of audio) whose cache fits beside the rest, capped by the 32k context limit. */
-  maxWindowMinutes: number;
+  maxWindowMinutes: num({ min: 0, max: 1e4 }),
   /** What stops a longer window: memory, or the model's 32k context. */
-  windowLimit: 'memory' | 'context';
-  available: boolean;
-}
+  windowLimit: v.picklist(['memory', 'context']),
+  available: bool,
+});
+export type CacheTypeRow = v.InferOutput<typeof cacheTypeRowSchema>;
 
-export interface Recommendation {
-  ok: boolean;
-  config: RunConfig;
-  estimate: MemoryEstimate;
-  why: string;
-  alternatives: Alternative[];
-}
+export const recommendationSchema = object({
+  ok: bool,
+  config: runConfigSchema,
+  estimate: memoryEstimateSchema,
+  why: text(),
+  alternatives: list(alternativeSchema, { max: 50 }),
+});
+export type Recommendation = v.InferOutput<typeof recommendationSchema>;
+
+/** Measured allocation of a loaded configuration, next to what the advisor predicted for it. */
+export const measuredAllocationSchema = object({
+  config: runConfigSchema,
+  nCtx: count,
+  predicted: memoryBreakdownSchema,
+  measured: memoryBreakdownSchema,
+  /** Which measured fields the runtime reported (the rest are zero). */
+  reported: list(v.keyof(memoryBreakdownSchema), { max: 6 }),
+});
+export type MeasuredAllocation = v.InferOutput<typeof measuredAllocationSchema>;
+
+export const advisorReportSchema = object({
+  hardware: hardwareInfoSchema,
+  recommendation: recommendationSchema,
+  variants: list(
+    object({
+      id: text(100),
+      label: text(300),
+      approximate: bool,
+      weightBytes: bytes,
+      mmprojBytes: bytes,
+      /** Decoder layers (GPU offload goes up to layers + 1, the output head). */
+      layers: count,
+    }),
+    { max: 50 },
+  ),
+  kvTypes: list(object({ type: kvType, available: bool, bitsPerValue: num({ min: 0, max: 64 }) }), {
+    max: 64,
+  }),
+  /** Savings view for the recommended configuration: every cache type side by side. */
+  cacheTable: list(cacheTypeRowSchema, { max: 64 }),
+  /** After a model was loaded: what the runtime allocated. */
+  measured: v.optional(measuredAllocationSchema),
+});
+export type AdvisorReport = v.InferOutput<typeof advisorReportSchema>;
+
+export const evaluateRequestSchema = object({ overrides: runOverridesSchema });
+export type EvaluateRequest = v.InferOutput<typeof evaluateRequestSchema>;
+
+export const evaluateResultSchema = object({
+  estimate: memoryEstimateSchema,
+  cacheTable: list(cacheTypeRowSchema, { max: 64 }),
+  /** "Fits with 2.1 GB to spare" / "Needs 1.3 GB more than the 6 GB VRAM budget". */
+  verdict: text(),
+});
+export type EvaluateResult = v.InferOutput<typeof evaluateResultSchema>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Advisor-internal shapes (never cross IPC)
 
 export interface WeightsVariant {
   id: string;
@@ -180,42 +263,4 @@ export interface WeightsVariant {
   /** 1 = best quality. */
   qualityRank: number;
   model: ModelDescription;
-}
-
-export interface AdvisorReport {
-  hardware: HardwareInfo;
-  recommendation: Recommendation;
-  variants: {
-    id: string;
-    label: string;
-    approximate: boolean;
-    weightBytes: number;
-    mmprojBytes: number;
-    /** Decoder layers (GPU offload goes up to layers + 1, the output head). */
-    layers: number;
-  }[];
-  kvTypes: { type: KvCacheType; available: boolean; bitsPerValue: number }[];
-  /** Savings view for the recommended configuration: every cache type side by side. */
-  cacheTable: CacheTypeRow[];
-  /** After a model was loaded: what the runtime allocated. */
-  measured?: MeasuredAllocation;
-}
-
-export type RunOverrides = Partial<RunConfig>;
-
-export interface EvaluateResult {
-  estimate: MemoryEstimate;
-  cacheTable: CacheTypeRow[];
-  /** "Fits with 2.1 GB to spare" / "Needs 1.3 GB more than the 6 GB VRAM budget". */
-  verdict: string;
-}
-
-/** Measured allocation of a loaded configuration, next to what the advisor predicted for it. */
-export interface MeasuredAllocation {
-  config: RunConfig;
-  nCtx: number;
-  predicted: MemoryBreakdown;
-  measured: MemoryBreakdown;
-  /** Which measured fields the runtime reported (the rest are zero). */
-  reported: (keyof MemoryBreakdown)[];
 }

@@ -1,80 +1,32 @@
 import { describe, expect, it } from 'vitest';
+import { INVOKE_EXPOSURE } from './ipc-channels';
 import {
   EVENT_CHANNELS,
   INVOKE_CHANNELS,
-  checkIpcResult,
+  ipcResultSchema,
   isEventChannel,
   isInvokeChannel,
   isRendererInvokeChannel,
 } from './ipc-contract';
-import { arrayOf, either, empty, num, object, oneOf, str } from './ipc-validate';
-import { DEFAULT_SETTINGS, checkSettings, settingsFromStored } from './settings';
+import { check, type Schema } from './schema';
+import { DEFAULT_SETTINGS, checkSettingsPatch, settingsFromStored, settingsSchema } from './settings';
 
-describe('validators', () => {
-  it('str enforces type, length and pattern', () => {
-    const v = str({ min: 2, max: 4, pattern: /^[a-z]+$/ });
-    expect(v('abc')).toEqual({ ok: true, value: 'abc' });
-    expect(v('a').ok).toBe(false);
-    expect(v('abcde').ok).toBe(false);
-    expect(v('AB').ok).toBe(false);
-    expect(v(12).ok).toBe(false);
-  });
-
-  it('num rejects NaN, Infinity, non-integers and out-of-range values', () => {
-    const v = num({ min: 0, max: 10, integer: true });
-    expect(v(3)).toEqual({ ok: true, value: 3 });
-    for (const bad of [NaN, Infinity, 1.5, -1, 11, '3', null]) expect(v(bad).ok).toBe(false);
-  });
-
-  it('object rejects unknown fields, missing fields and non-plain objects', () => {
-    const v = object({ a: num() }, { b: str() });
-    expect(v({ a: 1 })).toEqual({ ok: true, value: { a: 1 } });
-    expect(v({ a: 1, b: 'x' })).toEqual({ ok: true, value: { a: 1, b: 'x' } });
-    const extra = v({ a: 1, evil: true });
-    expect(extra.ok).toBe(false);
-    if (!extra.ok) expect(extra.problem).toContain('evil');
-    const missing = v({ b: 'x' });
-    expect(missing.ok).toBe(false);
-    if (!missing.ok) expect(missing.problem).toMatch(/^a: expected a finite number/);
-    expect(v([1]).ok).toBe(false);
-    expect(v(new Date()).ok).toBe(false);
-    expect(v(null).ok).toBe(false);
-  });
-
-  it('nested paths name the offending field', () => {
-    const v = object({ list: arrayOf(object({ n: num() })) });
-    const r = v({ list: [{ n: 1 }, { n: 'x' }] });
-    expect(r).toEqual({ ok: false, problem: 'list[1].n: expected a finite number, got "x"' });
-  });
-
-  it('arrayOf caps the length', () => {
-    expect(arrayOf(num(), { max: 2 })([1, 2, 3]).ok).toBe(false);
-  });
-
-  it('oneOf and either', () => {
-    expect(oneOf('a', 'b')('b').ok).toBe(true);
-    expect(oneOf('a', 'b')('c').ok).toBe(false);
-    const v = either(num(), str());
-    expect(v(1).ok && v('x').ok).toBe(true);
-    expect(v(true).ok).toBe(false);
-  });
-
-  it('empty accepts undefined and {} only', () => {
-    expect(empty(undefined).ok).toBe(true);
-    expect(empty({}).ok).toBe(true);
-    expect(empty({ x: 1 }).ok).toBe(false);
-    expect(empty('x').ok).toBe(false);
-  });
-});
+const ok = (schema: Schema, value: unknown): boolean => check(schema, value).ok;
 
 describe('ipc contract', () => {
-  it('every channel is namespaced and has request and response validators', () => {
+  it('every channel is namespaced and has request and response schemas and its exposure', () => {
+    expect(Object.keys(INVOKE_CHANNELS).sort()).toEqual(Object.keys(INVOKE_EXPOSURE).sort());
     for (const [name, spec] of Object.entries(INVOKE_CHANNELS)) {
       expect(name).toMatch(/^[a-z]+:[A-Za-z]+$/);
-      expect(typeof spec.request).toBe('function');
-      expect(typeof spec.response).toBe('function');
+      expect(spec.request.kind).toBe('schema');
+      expect(spec.response.kind).toBe('schema');
+      expect(spec.exposure).toBe(INVOKE_EXPOSURE[name as keyof typeof INVOKE_EXPOSURE]);
     }
-    for (const name of Object.keys(EVENT_CHANNELS)) expect(name).toMatch(/^[a-z]+:[A-Za-z]+$/);
+    for (const [name, schema] of Object.entries(EVENT_CHANNELS)) {
+      expect(name).toMatch(/^[a-z]+:[A-Za-z]+$/);
+      expect(isEventChannel(name)).toBe(true);
+      expect(schema.kind).toBe('schema');
+    }
   });
 
   it('channel guards', () => {
@@ -88,49 +40,86 @@ describe('ipc contract', () => {
   });
 
   it('engine:ping request validation', () => {
-    const v = INVOKE_CHANNELS['engine:ping'].request;
-    expect(v({ echo: 'hi' }).ok).toBe(true);
-    expect(v({ echo: 5 }).ok).toBe(false);
-    expect(v({ echo: 'x'.repeat(201) }).ok).toBe(false);
-    expect(v(undefined).ok).toBe(false);
+    const s = INVOKE_CHANNELS['engine:ping'].request;
+    expect(ok(s, { echo: 'hi' })).toBe(true);
+    expect(check(s, { echo: 5 })).toEqual({ ok: false, problem: 'echo: expected string, got 5' });
+    expect(check(s, { echo: 'x'.repeat(201) })).toEqual({
+      ok: false,
+      problem: 'echo: too long (at most 200 characters)',
+    });
+    expect(check(s, undefined).ok).toBe(false);
   });
 
   it('settings:set accepts partial patches but validates each field', () => {
-    const v = INVOKE_CHANNELS['settings:set'].request;
-    expect(v({ theme: 'dark' })).toEqual({ ok: true, value: { theme: 'dark' } });
-    expect(v({}).ok).toBe(true);
-    expect(v({ theme: 'purple' }).ok).toBe(false);
-    expect(v({ threads: -1 }).ok).toBe(false);
-    expect(v({ language: '../../etc' }).ok).toBe(false);
-    expect(v({ path: '/etc/passwd' }).ok).toBe(false);
+    const s = INVOKE_CHANNELS['settings:set'].request;
+    expect(check(s, { theme: 'dark' })).toEqual({ ok: true, value: { theme: 'dark' } });
+    expect(ok(s, {})).toBe(true);
+    expect(ok(s, { theme: 'purple' })).toBe(false);
+    expect(ok(s, { threads: -1 })).toBe(false);
+    expect(ok(s, { language: '../../etc' })).toBe(false);
+    expect(check(s, { path: '/etc/passwd' })).toEqual({ ok: false, problem: 'path: unexpected field' });
+    expect(check(s, { runConfig: { windowSeconds: 1.5 } })).toEqual({
+      ok: false,
+      problem: 'runConfig.windowSeconds: expected an integer, got 1.5',
+    });
+    expect(checkSettingsPatch({ runConfig: { kvTypeK: 'iso3' } }).ok).toBe(true);
   });
 
   it('files:registerDropped takes paths; dialog:openAudioFiles takes nothing', () => {
-    expect(INVOKE_CHANNELS['files:registerDropped'].request({ paths: ['/a/b.wav'] }).ok).toBe(true);
-    expect(INVOKE_CHANNELS['files:registerDropped'].request({ paths: [''] }).ok).toBe(false);
-    expect(INVOKE_CHANNELS['dialog:openAudioFiles'].request({ defaultPath: '/etc' }).ok).toBe(false);
+    const dropped = INVOKE_CHANNELS['files:registerDropped'].request;
+    expect(ok(dropped, { paths: ['/a/b.wav'] })).toBe(true);
+    expect(check(dropped, { paths: ['/a', ''] })).toEqual({
+      ok: false,
+      problem: 'paths[1]: too short (at least 1 characters)',
+    });
+    expect(check(dropped, { paths: Array.from({ length: 1001 }, () => '/a.wav') })).toEqual({
+      ok: false,
+      problem: 'paths: too many items (at most 1000 items)',
+    });
+    expect(ok(INVOKE_CHANNELS['dialog:openAudioFiles'].request, { defaultPath: '/etc' })).toBe(false);
+    expect(ok(INVOKE_CHANNELS['dialog:openAudioFiles'].request, undefined)).toBe(true);
+  });
+
+  it('file lists cap each name', () => {
+    const files = Array.from({ length: 5 }, (_, i) => ({
+      token: `tok-${i}-abcdef`,
+      name: 'a.wav',
+      sizeBytes: 1,
+    }));
+    files[3] = { ...files[3]!, name: 'n'.repeat(1001) };
+    expect(check(EVENT_CHANNELS['files:added'], { files })).toEqual({
+      ok: false,
+      problem: 'files[3].name: too long (at most 1000 characters)',
+    });
   });
 
   it('engine events: status and progress, nothing else', () => {
-    const v = EVENT_CHANNELS['engine:event'];
-    expect(v({ kind: 'status', state: 'ready', restarts: 0, pid: 42 }).ok).toBe(true);
-    expect(v({ kind: 'progress', jobId: 'j1', fraction: 0.5 }).ok).toBe(true);
-    expect(v({ kind: 'progress', jobId: 'j1', fraction: 2 }).ok).toBe(false);
-    expect(v({ kind: 'status', state: 'exploded', restarts: 0 }).ok).toBe(false);
+    const s = EVENT_CHANNELS['engine:event'];
+    expect(ok(s, { kind: 'status', state: 'ready', restarts: 0, pid: 42 })).toBe(true);
+    expect(ok(s, { kind: 'progress', jobId: 'j1', fraction: 0.5 })).toBe(true);
+    expect(check(s, { kind: 'progress', jobId: 'j1', fraction: 2 })).toEqual({
+      ok: false,
+      problem: 'fraction: too large (at most 1), got 2',
+    });
+    expect(ok(s, { kind: 'status', state: 'exploded', restarts: 0 })).toBe(false);
+    expect(ok(s, { kind: 'bogus' })).toBe(false);
   });
 
   it('result envelopes carry typed errors', () => {
-    const v = checkIpcResult(INVOKE_CHANNELS['engine:ping'].response);
-    expect(v({ ok: true, value: { echo: 'a', pid: 1, roundTripMs: 0.3 } }).ok).toBe(true);
-    expect(v({ ok: false, error: { code: 'IPC_INVALID_PAYLOAD', message: 'bad' } }).ok).toBe(true);
-    expect(v({ ok: false, error: { code: 'NOT_A_CODE', message: 'bad' } }).ok).toBe(false);
-    expect(v({ ok: true, value: { echo: 'a' } }).ok).toBe(false);
+    const s = ipcResultSchema(INVOKE_CHANNELS['engine:ping'].response);
+    expect(ok(s, { ok: true, value: { echo: 'a', pid: 1, roundTripMs: 0.3 } })).toBe(true);
+    expect(ok(s, { ok: false, error: { code: 'IPC_INVALID_PAYLOAD', message: 'bad' } })).toBe(true);
+    expect(ok(s, { ok: false, error: { code: 'NOT_A_CODE', message: 'bad' } })).toBe(false);
+    expect(check(s, { ok: true, value: { echo: 'a' } })).toEqual({
+      ok: false,
+      problem: 'value.pid: missing',
+    });
   });
 });
 
 describe('settings', () => {
   it('defaults are valid', () => {
-    expect(checkSettings(DEFAULT_SETTINGS).ok).toBe(true);
+    expect(ok(settingsSchema, DEFAULT_SETTINGS)).toBe(true);
   });
 
   it('reads stored settings leniently, field by field', () => {

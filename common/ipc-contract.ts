@@ -1,13 +1,35 @@
 /**
- * The one IPC contract between renderer, preload and main: channel names, payload types and their runtime validators.
- * Main validates every request with `request`; the preload refuses channels that are not listed here; the renderer
- * gets its types from here. Adding a channel = adding one entry below and one handler in main/app/ipc.ts.
+ * How to add an IPC channel: name it in ipc-channels.ts (INVOKE_EXPOSURE or EVENT_NAMES; the preload needs nothing
+ * else), give it its request/response schemas below in INVOKE_SCHEMAS (or its payload schema in EVENT_CHANNELS),
+ * and add its handler in main/app/ipc.ts. The compiler refuses a channel missing from any of the three. Types come
+ * from the schemas (`RequestOf`, `ResponseOf`, `EventPayload`, or `v.InferOutput` for a named shape): never write
+ * an interface for a payload. Keep a max on every string and array; main checks requests and events against these.
+ *
+ * The one IPC contract between renderer, preload and main. Main validates every request and every outgoing event;
+ * the renderer client validates what it receives; the preload imports only ipc-channels.ts (no validators).
  */
+import * as v from 'valibot';
 import { ERROR_CODES, type ErrorCode, type ErrorPayload } from './errors';
-import { arrayOf, either, empty, num, object, oneOf, str, type Infer, type Validator } from './ipc-validate';
-import { checkSettings, checkSettingsPatch } from './settings';
-import { checkAdvisorReport, checkEvaluateRequest, checkEvaluateResult } from './advisor-validate';
+import { advisorReportSchema, evaluateRequestSchema, evaluateResultSchema } from './advisor-types';
+import {
+  INVOKE_EXPOSURE,
+  type EventChannel,
+  type Exposure,
+  type InvokeChannel,
+  type RendererInvokeChannel,
+} from './ipc-channels';
+import { empty, list, num, object, str, type Schema, type TypeEqual } from './schema';
+import { settingsPatchSchema, settingsSchema } from './settings';
 
+export {
+  API_KEY,
+  isEventChannel,
+  isInvokeChannel,
+  isRendererInvokeChannel,
+  type EventChannel,
+  type InvokeChannel,
+  type RendererInvokeChannel,
+} from './ipc-channels';
 export type { Settings, ThemePreference } from './settings';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -20,7 +42,7 @@ const appInfo = object({
   arch: str({ max: 30 }),
   versions: object({ electron: str({ max: 50 }), chrome: str({ max: 50 }), node: str({ max: 50 }) }),
 });
-export type AppInfo = Infer<typeof appInfo>;
+export type AppInfo = v.InferOutput<typeof appInfo>;
 
 const enginePingRequest = object({ echo: str({ max: 200 }) });
 const enginePingResponse = object({
@@ -29,19 +51,19 @@ const enginePingResponse = object({
   pid: num({ min: 1, integer: true }),
   roundTripMs: num({ min: 0 }),
 });
-export type EnginePingRequest = Infer<typeof enginePingRequest>;
-export type EnginePingResponse = Infer<typeof enginePingResponse>;
+export type EnginePingRequest = v.InferOutput<typeof enginePingRequest>;
+export type EnginePingResponse = v.InferOutput<typeof enginePingResponse>;
 
 const engineDevice = object({
   id: str({ max: 100 }),
-  kind: oneOf('cpu', 'gpu'),
+  kind: v.picklist(['cpu', 'gpu']),
   name: str({ max: 200 }),
   /** Memory the device can use, in bytes (system RAM for the CPU). */
   memoryBytes: num({ min: 0, integer: true }),
   threads: num({ min: 0, integer: true }),
 });
-export type EngineDevice = Infer<typeof engineDevice>;
-const deviceList = object({ devices: arrayOf(engineDevice, { max: 64 }) });
+export type EngineDevice = v.InferOutput<typeof engineDevice>;
+const deviceList = object({ devices: list(engineDevice, { max: 64 }) });
 
 /** A file main has checked and registered; the renderer only ever holds the opaque token, never a path. */
 const fileRef = object({
@@ -49,102 +71,91 @@ const fileRef = object({
   name: str({ max: 1000 }),
   sizeBytes: num({ min: 0, integer: true }),
 });
-export type FileRef = Infer<typeof fileRef>;
-const fileList = object({ files: arrayOf(fileRef, { max: 1000 }) });
+export type FileRef = v.InferOutput<typeof fileRef>;
+const fileList = object({ files: list(fileRef, { max: 1000 }) });
 
 /** Absolute paths resolved by the preload from dropped File objects (webUtils.getPathForFile). */
-const droppedPaths = object({ paths: arrayOf(str({ min: 1, max: 4096 }), { max: 1000 }) });
+const droppedPaths = object({ paths: list(str({ min: 1, max: 4096 }), { max: 1000 }) });
 
 export const ENGINE_STATES = ['starting', 'ready', 'restarting', 'stopped', 'failed'] as const;
 export type EngineState = (typeof ENGINE_STATES)[number];
 
-const engineStatusEvent = object(
-  {
-    kind: oneOf('status'),
-    state: oneOf(...ENGINE_STATES),
+const engineEvent = v.variant('kind', [
+  object({
+    kind: v.literal('status'),
+    state: v.picklist(ENGINE_STATES),
     restarts: num({ min: 0, integer: true }),
-  },
-  { pid: num({ min: 1, integer: true }), message: str({ max: 2000 }) },
-);
-const engineProgressEvent = object(
-  { kind: oneOf('progress'), jobId: str({ max: 100 }), fraction: num({ min: 0, max: 1 }) },
-  { message: str({ max: 2000 }) },
-);
-const engineEvent = either(engineStatusEvent, engineProgressEvent);
-export type EngineEvent = Infer<typeof engineEvent>;
+    pid: v.optional(num({ min: 1, integer: true })),
+    message: v.optional(str({ max: 2000 })),
+  }),
+  object({
+    kind: v.literal('progress'),
+    jobId: str({ max: 100 }),
+    fraction: num({ min: 0, max: 1 }),
+    message: v.optional(str({ max: 2000 })),
+  }),
+]);
+export type EngineEvent = v.InferOutput<typeof engineEvent>;
 
 export const APP_VIEWS = ['library', 'settings'] as const;
 export type AppView = (typeof APP_VIEWS)[number];
-const navigate = object({ view: oneOf(...APP_VIEWS) });
+const navigate = object({ view: v.picklist(APP_VIEWS) });
 
-const errorPayload: Validator<ErrorPayload> = object(
-  {
-    code: (value: unknown, path = '') =>
-      typeof value === 'string' && Object.hasOwn(ERROR_CODES, value)
-        ? { ok: true as const, value: value as ErrorCode }
-        : { ok: false as const, problem: `${path}: unknown error code` },
-    message: str({ max: 4000 }),
-  },
-  { hint: str({ max: 4000 }), detail: str({ max: 20_000 }) },
-);
+export const errorPayloadSchema = object({
+  code: v.picklist(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]),
+  message: str({ max: 4000 }),
+  hint: v.optional(str({ max: 4000 })),
+  detail: v.optional(str({ max: 20_000 })),
+});
+// ErrorPayload stays in errors.ts (every layer uses it, most without a schema library); this keeps the two equal.
+const _errorPayloadMatches: TypeEqual<v.InferOutput<typeof errorPayloadSchema>, ErrorPayload> = true;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Channel registry
 
-interface InvokeSpec {
-  request: Validator<unknown>;
-  response: Validator<unknown>;
-  /**
-   * 'renderer': callable through window.api.invoke. 'preload': only the preload calls it, with data the renderer
-   * cannot forge (paths of dropped files); window.api.invoke refuses it.
-   */
-  exposure: 'renderer' | 'preload';
+interface InvokeSchemas {
+  request: Schema;
+  response: Schema;
 }
 
-export const INVOKE_CHANNELS = {
-  'app:getInfo': { request: empty, response: appInfo, exposure: 'renderer' },
-  'engine:ping': { request: enginePingRequest, response: enginePingResponse, exposure: 'renderer' },
-  'engine:listDevices': { request: empty, response: deviceList, exposure: 'renderer' },
-  'settings:get': { request: empty, response: checkSettings, exposure: 'renderer' },
-  'settings:set': { request: checkSettingsPatch, response: checkSettings, exposure: 'renderer' },
-  'dialog:openAudioFiles': { request: empty, response: fileList, exposure: 'renderer' },
-  'files:registerDropped': { request: droppedPaths, response: fileList, exposure: 'preload' },
+const INVOKE_SCHEMAS = {
+  'app:getInfo': { request: empty, response: appInfo },
+  'engine:ping': { request: enginePingRequest, response: enginePingResponse },
+  'engine:listDevices': { request: empty, response: deviceList },
+  'settings:get': { request: empty, response: settingsSchema },
+  'settings:set': { request: settingsPatchSchema, response: settingsSchema },
+  'dialog:openAudioFiles': { request: empty, response: fileList },
+  'files:registerDropped': { request: droppedPaths, response: fileList },
   /** Hardware probe + recommendation + savings table (+ the last measured allocation). */
-  'advisor:getReport': { request: empty, response: checkAdvisorReport, exposure: 'renderer' },
+  'advisor:getReport': { request: empty, response: advisorReportSchema },
   /** The consequences of user overrides on top of the recommendation, computed before they are committed. */
-  'advisor:evaluate': { request: checkEvaluateRequest, response: checkEvaluateResult, exposure: 'renderer' },
-} as const satisfies Record<string, InvokeSpec>;
+  'advisor:evaluate': { request: evaluateRequestSchema, response: evaluateResultSchema },
+} as const satisfies { [C in InvokeChannel]: InvokeSchemas };
+
+type InvokeSpecs = {
+  [C in InvokeChannel]: (typeof INVOKE_SCHEMAS)[C] & { exposure: (typeof INVOKE_EXPOSURE)[C] };
+};
+
+/** Channel name → { request schema, response schema, exposure }: what main registers and checks. */
+export const INVOKE_CHANNELS: InvokeSpecs = Object.fromEntries(
+  Object.entries(INVOKE_SCHEMAS).map(([name, spec]) => [
+    name,
+    { ...spec, exposure: INVOKE_EXPOSURE[name as InvokeChannel] satisfies Exposure },
+  ]),
+) as InvokeSpecs;
 
 export const EVENT_CHANNELS = {
   'engine:event': engineEvent,
-  'settings:changed': checkSettings,
+  'settings:changed': settingsSchema,
   /** Files added from the app menu (File → Add files…). */
   'files:added': fileList,
   /** Menu navigation (e.g. Settings… / Preferences…). */
   'app:navigate': navigate,
-} as const satisfies Record<string, Validator<unknown>>;
+} as const satisfies { [E in EventChannel]: Schema };
 
-export type InvokeChannel = keyof typeof INVOKE_CHANNELS;
-export type RendererInvokeChannel = {
-  [C in InvokeChannel]: (typeof INVOKE_CHANNELS)[C]['exposure'] extends 'renderer' ? C : never;
-}[InvokeChannel];
-export type EventChannel = keyof typeof EVENT_CHANNELS;
-
-export type RequestOf<C extends InvokeChannel> = Infer<(typeof INVOKE_CHANNELS)[C]['request']>;
-export type ResponseOf<C extends InvokeChannel> = Infer<(typeof INVOKE_CHANNELS)[C]['response']>;
-export type EventPayload<E extends EventChannel> = Infer<(typeof EVENT_CHANNELS)[E]>;
-
-export function isInvokeChannel(value: unknown): value is InvokeChannel {
-  return typeof value === 'string' && Object.hasOwn(INVOKE_CHANNELS, value);
-}
-
-export function isRendererInvokeChannel(value: unknown): value is RendererInvokeChannel {
-  return isInvokeChannel(value) && INVOKE_CHANNELS[value].exposure === 'renderer';
-}
-
-export function isEventChannel(value: unknown): value is EventChannel {
-  return typeof value === 'string' && Object.hasOwn(EVENT_CHANNELS, value);
-}
+export type RequestOf<C extends InvokeChannel> = v.InferOutput<(typeof INVOKE_SCHEMAS)[C]['request']>;
+export type ResponseOf<C extends InvokeChannel> = v.InferOutput<(typeof INVOKE_SCHEMAS)[C]['response']>;
+export type EventPayload<E extends EventChannel> = v.InferOutput<(typeof EVENT_CHANNELS)[E]>;
 
 // ---------------------------------------------------------------------------------------------------------------
 // What crosses the wire
@@ -155,17 +166,19 @@ export function isEventChannel(value: unknown): value is EventChannel {
  */
 export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: ErrorPayload };
 
-export function checkIpcResult<T>(value: Validator<T>): Validator<IpcResult<T>> {
-  const success = object({ ok: oneOf(true), value });
-  const failure = object({ ok: oneOf(false), error: errorPayload });
-  return either(success, failure) as Validator<IpcResult<T>>;
+/** The envelope schema around one channel's response. */
+export function ipcResultSchema<S extends Schema>(value: S) {
+  return v.variant('ok', [
+    object({ ok: v.literal(true), value }),
+    object({ ok: v.literal(false), error: errorPayloadSchema }),
+  ]);
 }
-
-export const checkErrorPayload = errorPayload;
 
 /** Optional-argument form for channels whose request is empty. */
 export type InvokeArgs<C extends InvokeChannel> =
-  RequestOf<C> extends Record<string, never> ? [request?: RequestOf<C>] : [request: RequestOf<C>];
+  v.InferInput<(typeof INVOKE_SCHEMAS)[C]['request']> extends undefined | Record<string, never>
+    ? [request?: RequestOf<C>]
+    : [request: RequestOf<C>];
 
 /** The single object the preload exposes as `window.api`. */
 export interface RendererApi<TFile = unknown> {
@@ -178,5 +191,3 @@ export interface RendererApi<TFile = unknown> {
   /** Registers files dropped on the window; paths are resolved inside the preload, never by page code. */
   registerDroppedFiles(files: readonly TFile[]): Promise<IpcResult<ResponseOf<'files:registerDropped'>>>;
 }
-
-export const API_KEY = 'api';

@@ -1,7 +1,7 @@
 /**
- * Tiny runtime validators for data that crosses a process boundary.
- * Hand-written (no schema library) so the preload bundle stays small and the rules stay readable next to the types.
- * Each validator returns the value typed, or a problem string naming the offending path.
+ * Compatibility shim, not used by renderer <-> main IPC any more (that is valibot: schema.ts, ipc-contract.ts).
+ * Only the engine worker's method parsers (main/engine/host/builtin-methods.ts, runtime-methods.ts, job-method.ts)
+ * still use these hand-written validators; once they move to valibot schemas + `check` from schema.ts, delete it.
  */
 export type Checked<T> = { ok: true; value: T } | { ok: false; problem: string };
 export type Validator<T> = (value: unknown, path?: string) => Checked<T>;

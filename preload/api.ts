@@ -1,12 +1,8 @@
 import type { IpcRenderer, IpcRendererEvent, WebUtils } from 'electron';
 import { toErrorPayload, RotorError } from '../common/errors';
-import {
-  EVENT_CHANNELS,
-  isEventChannel,
-  isRendererInvokeChannel,
-  type IpcResult,
-  type RendererApi,
-} from '../common/ipc-contract';
+// Names only: the schemas stay out of the sandboxed preload; main checks requests, the renderer client responses.
+import { isEventChannel, isRendererInvokeChannel } from '../common/ipc-channels';
+import type { IpcResult, RendererApi } from '../common/ipc-contract';
 
 function refused(
   code: 'IPC_UNKNOWN_CHANNEL' | 'IPC_INVALID_PAYLOAD',
@@ -16,7 +12,7 @@ function refused(
 }
 
 /**
- * Builds window.api from the contract. Page code can reach only registered renderer channels, sees only event
+ * Builds window.api from the channel list. Page code can reach only registered renderer channels, sees only event
  * payloads (never the IpcRendererEvent, which would expose `sender`), and cannot name file paths itself.
  */
 export function createRendererApi(
@@ -36,11 +32,8 @@ export function createRendererApi(
       }
       if (typeof listener !== 'function')
         throw new RotorError('IPC_INVALID_PAYLOAD', 'Listener must be a function.');
-      const check = EVENT_CHANNELS[event];
-      const wrapped = (_event: IpcRendererEvent, payload: unknown): void => {
-        const r = check(payload);
-        if (r.ok) (listener as (p: unknown) => void)(r.value);
-      };
+      const wrapped = (_event: IpcRendererEvent, payload: unknown): void =>
+        (listener as (p: unknown) => void)(payload);
       ipcRenderer.on(event, wrapped);
       return () => void ipcRenderer.removeListener(event, wrapped);
     },

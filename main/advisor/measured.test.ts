@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkAdvisorReport } from '../../common/advisor-validate';
+import { advisorReportSchema } from '../../common/advisor-types';
+import { check } from '../../common/schema';
 import { VOXTRAL_VARIANTS } from './catalog';
 import { measuredAllocation, predictedAllocation } from './measured';
 import { advisorReport, recommend } from './recommend';
@@ -23,6 +24,6 @@ describe('measured allocation', () => {
     const withEncoder = measuredAllocation(rec.estimate, mem, 5.4e7);
     expect(withEncoder.reported).toContain('computeEncoder');
     expect(withEncoder.measured).toMatchObject({ weights: 4e9, kv: 1.6e8, computeEncoder: 5.4e7 });
-    expect(checkAdvisorReport({ ...advisorReport(input, rec), measured: withEncoder }).ok).toBe(true);
+    expect(check(advisorReportSchema, { ...advisorReport(input, rec), measured: withEncoder }).ok).toBe(true);
   });
 });

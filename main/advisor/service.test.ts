@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkAdvisorReport, checkEvaluateResult } from '../../common/advisor-validate';
+import { advisorReportSchema, evaluateResultSchema } from '../../common/advisor-types';
+import { check } from '../../common/schema';
 import { createAdvisorService } from './service';
 import { PROFILES } from './test-profiles';
 
@@ -7,10 +8,10 @@ describe('advisor service', () => {
   it('returns reports and evaluations that pass the IPC validators', async () => {
     const service = createAdvisorService({ hardware: PROFILES.laptop6 });
     const report = await service.getReport();
-    const checked = checkAdvisorReport(report);
+    const checked = check(advisorReportSchema, report);
     expect(checked.ok ? 'ok' : checked.problem).toBe('ok');
     const result = await service.evaluate({ kvTypeK: 'f16', kvTypeV: 'f16' });
-    const r2 = checkEvaluateResult(result);
+    const r2 = check(evaluateResultSchema, result);
     expect(r2.ok ? 'ok' : r2.problem).toBe('ok');
     expect(result.estimate.config.kvTypeK).toBe('f16');
     expect(result.estimate.config.windowSeconds).toBe(report.recommendation.config.windowSeconds);
@@ -40,7 +41,7 @@ describe('advisor service', () => {
     service.setMeasured({ config: c, nCtx: 2048, predicted: b, measured: b, reported: ['weights', 'kv'] });
     const withMeasured = await service.getReport();
     expect(withMeasured.measured?.nCtx).toBe(2048);
-    expect(checkAdvisorReport(withMeasured).ok).toBe(true);
+    expect(check(advisorReportSchema, withMeasured).ok).toBe(true);
   });
 });
 

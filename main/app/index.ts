@@ -17,9 +17,9 @@ import {
   shell,
   type WebContents,
 } from 'electron';
-import { EVENT_CHANNELS, type EventChannel, type EventPayload } from '../../common/ipc-contract';
+import type { EventChannel, EventPayload } from '../../common/ipc-contract';
 import { utilityTransportFactory } from './engine-utility-transport';
-import { registerIpc } from './ipc';
+import { checkEvent, registerIpc } from './ipc';
 import { buildMenuTemplate } from './menu';
 import {
   APP_ENTRY_URL,
@@ -52,7 +52,7 @@ const trustedOrigins = devOrigin ? [APP_ORIGIN, devOrigin] : [APP_ORIGIN];
 const windows = new Set<BrowserWindow>();
 
 function broadcast<E extends EventChannel>(channel: E, payload: EventPayload<E>): void {
-  const checked = EVENT_CHANNELS[channel](payload);
+  const checked = checkEvent(channel, payload);
   if (!checked.ok) {
     console.error(`refusing to send malformed ${channel} event: ${checked.problem}`);
     return;

@@ -3,11 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RotorError } from '../../common/errors';
-import { INVOKE_CHANNELS, checkIpcResult } from '../../common/ipc-contract';
+import { INVOKE_CHANNELS, ipcResultSchema } from '../../common/ipc-contract';
+import { check } from '../../common/schema';
 import { DEFAULT_SETTINGS, type Settings } from '../../common/settings';
 import type { EngineHost } from '../engine/host/engine-host';
 import { createFileRegistry } from './file-registry';
-import { registerIpc, type IpcDeps, type IpcMainLike } from './ipc';
+import { checkEvent, registerIpc, type IpcDeps, type IpcMainLike } from './ipc';
 import { createSenderGuard, type InvokeEventLike } from './security';
 import { createSettingsStore } from './settings-store';
 
@@ -85,7 +86,7 @@ describe('registerIpc', () => {
     const f = fakeIpcMain();
     registerIpc(f.ipcMain, deps);
     const result = await f.invoke('engine:ping', ours, { echo: 'hi' });
-    expect(checkIpcResult(INVOKE_CHANNELS['engine:ping'].response)(result).ok).toBe(true);
+    expect(check(ipcResultSchema(INVOKE_CHANNELS['engine:ping'].response), result).ok).toBe(true);
     expect(result).toMatchObject({ ok: true, value: { echo: 'hi', pid: 4242 } });
   });
 
@@ -122,6 +123,48 @@ describe('registerIpc', () => {
     registerIpc(f.ipcMain, deps);
     const result = await f.invoke('engine:ping', ours, payload);
     expect(result).toMatchObject({ ok: false, error: { code: 'IPC_INVALID_PAYLOAD' } });
+  });
+
+  it.each([
+    [
+      'a string over its limit',
+      'engine:ping',
+      { echo: 'x'.repeat(201) },
+      'echo: too long (at most 200 characters)',
+    ],
+    ['a wrong type', 'settings:set', { threads: '4' }, 'threads: expected number, got "4"'],
+    ['a non-integer', 'settings:set', { threads: 2.5 }, 'threads: expected an integer, got 2.5'],
+    [
+      'a number over its max',
+      'settings:set',
+      { threads: 4096 },
+      'threads: too large (at most 1024), got 4096',
+    ],
+    [
+      'an array over its max',
+      'files:registerDropped',
+      { paths: Array.from({ length: 1001 }, (_, i) => `/a/${i}.wav`) },
+      'paths: too many items (at most 1000 items)',
+    ],
+    [
+      'an item over its limit',
+      'files:registerDropped',
+      { paths: ['/a.wav', '/b.wav', `/${'c'.repeat(4096)}`] },
+      'paths[2]: too long (at most 4096 characters)',
+    ],
+    [
+      'a nested wrong value',
+      'advisor:evaluate',
+      { overrides: { kvTypeK: 'q3_xx' } },
+      'overrides.kvTypeK: expected',
+    ],
+    ['a payload on an empty channel', 'app:getInfo', { x: 1 }, 'x: unexpected field'],
+  ])('refuses %s with IPC_INVALID_PAYLOAD and names the path', async (_name, channel, payload, detail) => {
+    const reg = registerIpc(fakeIpcMain().ipcMain, deps);
+    const result = await reg.dispatch(channel, ours, payload);
+    expect(result).toMatchObject({ ok: false, error: { code: 'IPC_INVALID_PAYLOAD' } });
+    if (result.ok) throw new Error('expected a refusal');
+    expect(result.error.detail?.startsWith(detail)).toBe(true);
   });
 
   it('rejects extra arguments', async () => {
@@ -220,6 +263,22 @@ describe('registerIpc', () => {
     });
     expect(await f.invoke('files:registerDropped', ours, { paths: ['rel/a.wav'] })).toMatchObject({
       error: { code: 'IPC_INVALID_PAYLOAD' },
+    });
+  });
+});
+
+describe('checkEvent', () => {
+  it('passes a payload the contract names and refuses one it does not, with the path', () => {
+    const status = { kind: 'status', state: 'ready', restarts: 0, pid: 7 };
+    expect(checkEvent('engine:event', status)).toEqual({ ok: true, value: status });
+    expect(checkEvent('engine:event', { ...status, restarts: -1 })).toEqual({
+      ok: false,
+      problem: 'restarts: too small (at least 0), got -1',
+    });
+    expect(checkEvent('app:navigate', { view: 'terminal' }).ok).toBe(false);
+    expect(checkEvent('settings:changed', { ...DEFAULT_SETTINGS, secret: 1 })).toEqual({
+      ok: false,
+      problem: 'secret: unexpected field',
     });
   });
 });

@@ -1,17 +1,22 @@
 /**
- * IPC registration: one handler per contract channel, each behind the same gate (trusted sender, valid payload).
- * Takes Electron objects as parameters so tests and the e2e harness drive it with fakes in plain Node.
+ * IPC registration: one handler per contract channel, each behind the same gate (trusted sender, valid payload),
+ * and the check every outgoing event passes. Takes Electron objects as parameters so tests and the e2e harness drive
+ * it with fakes in plain Node.
  */
 import { RotorError, toErrorPayload } from '../../common/errors';
 import {
+  EVENT_CHANNELS,
   INVOKE_CHANNELS,
   isInvokeChannel,
   type AppInfo,
+  type EventChannel,
+  type EventPayload,
   type InvokeChannel,
   type IpcResult,
   type RequestOf,
   type ResponseOf,
 } from '../../common/ipc-contract';
+import { check, type Checked } from '../../common/schema';
 import type { Settings } from '../../common/settings';
 import type { AdvisorService } from '../advisor/service';
 import type { EngineHost } from '../engine/host/engine-host';
@@ -89,6 +94,14 @@ function makeHandlers(deps: IpcDeps): Handlers {
   };
 }
 
+/**
+ * What main may send on an event channel: the payload checked against the contract (a malformed one is a bug in
+ * main, refused here rather than dropped silently by the renderer).
+ */
+export function checkEvent<E extends EventChannel>(channel: E, payload: unknown): Checked<EventPayload<E>> {
+  return check(EVENT_CHANNELS[channel], payload) as Checked<EventPayload<E>>;
+}
+
 export interface IpcRegistration {
   /** The gate + handler for one call; what each ipcMain handler runs. Exposed for tests and the e2e harness. */
   dispatch(channel: string, event: InvokeEventLike, payload: unknown): Promise<IpcResult<unknown>>;
@@ -112,7 +125,7 @@ export function registerIpc(ipcMain: IpcMainLike, deps: IpcDeps): IpcRegistratio
       if (!isInvokeChannel(channel)) {
         throw new RotorError('IPC_UNKNOWN_CHANNEL', undefined, { detail: String(channel).slice(0, 100) });
       }
-      const checked = INVOKE_CHANNELS[channel].request(payload);
+      const checked = check(INVOKE_CHANNELS[channel].request, payload);
       if (!checked.ok) throw new RotorError('IPC_INVALID_PAYLOAD', undefined, { detail: checked.problem });
       const handler = handlers[channel] as (request: unknown, event: InvokeEventLike) => unknown;
       return { ok: true, value: await handler(checked.value, event) };

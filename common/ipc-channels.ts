@@ -1,0 +1,46 @@
+/**
+ * IPC channel names and who may call them: everything the sandboxed preload needs, and nothing more. No schema
+ * library and no payload shapes here (those are in ipc-contract.ts), so the preload bundle stays a few kilobytes;
+ * preload/preload.test.ts checks the built bundle for it.
+ */
+
+/**
+ * 'renderer': callable through window.api.invoke. 'preload': only the preload calls it, with data the renderer
+ * cannot forge (paths of dropped files); window.api.invoke refuses it.
+ */
+export type Exposure = 'renderer' | 'preload';
+
+export const INVOKE_EXPOSURE = {
+  'app:getInfo': 'renderer',
+  'engine:ping': 'renderer',
+  'engine:listDevices': 'renderer',
+  'settings:get': 'renderer',
+  'settings:set': 'renderer',
+  'dialog:openAudioFiles': 'renderer',
+  'files:registerDropped': 'preload',
+  'advisor:getReport': 'renderer',
+  'advisor:evaluate': 'renderer',
+} as const satisfies Record<string, Exposure>;
+
+export const EVENT_NAMES = ['engine:event', 'settings:changed', 'files:added', 'app:navigate'] as const;
+
+export type InvokeChannel = keyof typeof INVOKE_EXPOSURE;
+export type RendererInvokeChannel = {
+  [C in InvokeChannel]: (typeof INVOKE_EXPOSURE)[C] extends 'renderer' ? C : never;
+}[InvokeChannel];
+export type EventChannel = (typeof EVENT_NAMES)[number];
+
+export function isInvokeChannel(value: unknown): value is InvokeChannel {
+  return typeof value === 'string' && Object.hasOwn(INVOKE_EXPOSURE, value);
+}
+
+export function isRendererInvokeChannel(value: unknown): value is RendererInvokeChannel {
+  return isInvokeChannel(value) && INVOKE_EXPOSURE[value] === 'renderer';
+}
+
+export function isEventChannel(value: unknown): value is EventChannel {
+  return typeof value === 'string' && (EVENT_NAMES as readonly string[]).includes(value);
+}
+
+/** The key of the one object the preload exposes on window. */
+export const API_KEY = 'api';
