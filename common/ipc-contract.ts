@@ -1,12 +1,11 @@
 /**
- * How to add an IPC channel: name it in ipc-channels.ts (INVOKE_EXPOSURE or EVENT_NAMES; the preload needs nothing
- * else), give it its request/response schemas below in INVOKE_SCHEMAS (or its payload schema in EVENT_CHANNELS),
- * and add its handler in main/app/ipc.ts. The compiler refuses a channel missing from any of the three. Types come
- * from the schemas (`RequestOf`, `ResponseOf`, `EventPayload`, or `v.InferOutput` for a named shape): never write
- * an interface for a payload. Keep a max on every string and array; main checks requests and events against these.
+ * How to add an IPC channel: name it in ipc-channels.ts (INVOKE_EXPOSURE or EVENT_NAMES: all the preload sees), give
+ * it schemas here (INVOKE_SCHEMAS or EVENT_CHANNELS, built from schema.ts: `object`, `str`/`list` with a max, `num`),
+ * and a handler in main/app/ipc.ts; the compiler refuses a channel missing from any of them. Types come from the
+ * schemas (RequestOf, ResponseOf, EventPayload, v.InferOutput): never hand-write an interface for a payload.
  *
- * The one IPC contract between renderer, preload and main. Main validates every request and every outgoing event;
- * the renderer client validates what it receives; the preload imports only ipc-channels.ts (no validators).
+ * The one IPC contract: main checks every request and outgoing event against it, the renderer client every answer
+ * and event it receives; the sandboxed preload imports only ipc-channels.ts, so no validator code ships there.
  */
 import * as v from 'valibot';
 import { ERROR_CODES, type ErrorCode, type ErrorPayload } from './errors';
@@ -14,7 +13,6 @@ import { advisorReportSchema, evaluateRequestSchema, evaluateResultSchema } from
 import {
   INVOKE_EXPOSURE,
   type EventChannel,
-  type Exposure,
   type InvokeChannel,
   type RendererInvokeChannel,
 } from './ipc-channels';
@@ -140,7 +138,7 @@ type InvokeSpecs = {
 export const INVOKE_CHANNELS: InvokeSpecs = Object.fromEntries(
   Object.entries(INVOKE_SCHEMAS).map(([name, spec]) => [
     name,
-    { ...spec, exposure: INVOKE_EXPOSURE[name as InvokeChannel] satisfies Exposure },
+    { ...spec, exposure: INVOKE_EXPOSURE[name as InvokeChannel] },
   ]),
 ) as InvokeSpecs;
 

@@ -74,9 +74,11 @@ describe('schema building blocks', () => {
     expect(check(empty, 'x').ok).toBe(false);
   });
 
-  it('a long wrong value is shortened in the problem', () => {
+  it('a long wrong value or a long unknown key is shortened in the problem', () => {
     const r = check(v.picklist(['a', 'b']), 'z'.repeat(10_000));
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.problem.length).toBeLessThan(120);
+    const key = check(object({ a: num() }), { a: 1, ['k'.repeat(100_000)]: 1 });
+    expect(key).toEqual({ ok: false, problem: `${'k'.repeat(57)}...: unexpected field` });
   });
 });

@@ -70,17 +70,18 @@ export const empty = v.optional(object({}), () => ({}));
 
 type Issue = v.BaseIssue<unknown>;
 
+function shortened(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** Keys can come from the sender (an unexpected field), so each is shortened: the problem must fit in `detail`. */
 function pathOf(issue: Issue): string {
   let out = '';
   for (const item of issue.path ?? []) {
     const key: unknown = item.key;
-    out += typeof key === 'number' ? `[${key}]` : `${out ? '.' : ''}${String(key)}`;
+    out += typeof key === 'number' ? `[${key}]` : `${out ? '.' : ''}${shortened(String(key))}`;
   }
   return out || 'payload';
-}
-
-function shortened(text: string): string {
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
 function describeIssue(issue: Issue): string {
