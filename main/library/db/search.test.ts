@@ -140,6 +140,29 @@ describe('library search', () => {
     expect(store.library.search('secret').length).toBe(1);
   });
 
+  it('fills a page with live hits even when deleted transcripts hold the best-ranked ones', () => {
+    const deleted = store.library.save({
+      transcript: transcriptOf('Deleted', ['plan plan plan', 'plan plan plan', 'plan plan plan']),
+    });
+    const live = store.library.save({
+      transcript: transcriptOf('Live', [
+        'a long line that mentions the plan once among many other words',
+        'plan b',
+      ]),
+    });
+    expect(store.library.search('plan ', { limit: 2 }).map((h) => h.transcriptId)).toEqual([
+      deleted.id,
+      deleted.id,
+    ]);
+    store.library.remove(deleted.id);
+    const hits = store.library.search('plan ', { limit: 2 });
+    expect(hits.map((h) => [h.transcriptId, h.segmentId])).toEqual([
+      [live.id, 's1'],
+      [live.id, 's0'],
+    ]);
+    expect(store.library.search('plan ', { limit: 2, offset: 1 }).map((h) => h.segmentId)).toEqual(['s0']);
+  });
+
   it('reflects a rename in the hit title and pages through hits', () => {
     const { id } = store.library.save({
       transcript: transcriptOf('Before', ['word', 'word word', 'word word word']),
