@@ -422,6 +422,9 @@ describe('decodeAudio / probeAudio', () => {
     await writeFile(empty, '');
     const text = file('notes.mp3');
     await writeFile(text, 'Meeting notes: nothing to hear here.\n'.repeat(50));
+    // named .txt, ffmpeg opens it (tty demuxer) as a video of its characters
+    const textTxt = file('notes.txt');
+    await writeFile(textTxt, 'Meeting notes: nothing to hear here.\n'.repeat(50));
     const png = file('image.png');
     await ffmpeg('-f', 'lavfi', '-i', 'testsrc=size=64x64', '-frames:v', '1', png);
     const silentVideo = file('silent.mp4');
@@ -455,15 +458,28 @@ describe('decodeAudio / probeAudio', () => {
       [folder, 'FILE_UNREADABLE'],
       [fifo, 'FILE_UNREADABLE'],
       [text, 'AUDIO_UNSUPPORTED'],
+      [textTxt, 'AUDIO_UNSUPPORTED'],
       [png, 'AUDIO_UNSUPPORTED'],
       [silentVideo, 'AUDIO_UNSUPPORTED'],
       [broken, 'AUDIO_CORRUPT'],
       [id3garbage, 'AUDIO_CORRUPT'],
     ];
+    // what the message says matters as much as the code: a text file is not "a video without sound"
+    const saying = new Map<string, RegExp>([
+      [text, /^This is not an audio or video file: /],
+      [textTxt, /^This is not an audio or video file: /],
+      [png, /without an audio track/],
+      [silentVideo, /^This is a video or image without an audio track: /],
+    ]);
     for (const [path, code] of cases) {
       const fromProbe = await errorOf(probeAudio(path));
       expect([path, fromProbe.code]).toEqual([path, code]);
       expect(fromProbe.message).toContain(path);
+      const says = saying.get(path);
+      if (says) {
+        expect(fromProbe.message).toMatch(says);
+        expect(fromProbe.hint).toBeTruthy();
+      }
       const fromDecode = await errorOf(collect(decodeAudio(path)));
       expect([path, fromDecode.code]).toEqual([path, code]);
     }

@@ -8,7 +8,7 @@ import type { Stats } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { DEFAULT_CHUNK_SAMPLES, SAMPLE_RATE } from '../../../common/audio';
 import { RotorError } from '../../../common/errors';
-import { checkInputFile, ensureUnchanged, readHead } from './file-check';
+import { checkInputFile, ensureUnchanged, looksLikeText, readHead } from './file-check';
 import {
   type FailureKind,
   LineSplitter,
@@ -74,6 +74,13 @@ function ffmpegMissing(error: unknown): RotorError {
   });
 }
 
+function notMedia(path: string, detail: string): RotorError {
+  return new RotorError('AUDIO_UNSUPPORTED', `This is not an audio or video file: ${path}`, {
+    hint: 'Choose an audio or video file (mp3, wav, m4a, ogg, opus, flac, webm, mp4, mkv, mov …).',
+    detail,
+  });
+}
+
 async function failureError(path: string, kind: FailureKind, stderr: string): Promise<RotorError> {
   const detail = stderr.trim().split('\n').slice(-6).join('\n');
   switch (kind) {
@@ -86,6 +93,9 @@ async function failureError(path: string, kind: FailureKind, stderr: string): Pr
       });
     case 'no-audio': {
       const probe = parseProbeLog(stderr);
+      const head = await readHead(path, 512).catch(() => new Uint8Array());
+      if (probe.container === 'tty' || (!looksLikeMedia(head) && looksLikeText(head)))
+        return notMedia(path, detail);
       const what = probe.hasVideo
         ? 'a video or image without an audio track'
         : 'a file without an audio track';
@@ -106,14 +116,7 @@ async function failureError(path: string, kind: FailureKind, stderr: string): Pr
           },
         );
       }
-      return new RotorError(
-        'AUDIO_UNSUPPORTED',
-        `This is not an audio or video file RotorScribe can read: ${path}`,
-        {
-          hint: 'Choose an audio or video file (mp3, wav, m4a, ogg, opus, flac, webm, mp4, mkv, mov …).',
-          detail,
-        },
-      );
+      return notMedia(path, detail);
     }
     case 'corrupt':
       return new RotorError('AUDIO_CORRUPT', `The audio in this file could not be decoded: ${path}`, {

@@ -72,6 +72,23 @@ export async function readHead(path: string, length = 64): Promise<Uint8Array> {
   }
 }
 
+/**
+ * Whether a file's first bytes are text (UTF-8 without control characters other than tab, line and page breaks):
+ * ffmpeg opens such a file with its "tty" demuxer as a video of the characters, so without this a text file would
+ * be reported as a video without sound.
+ */
+export function looksLikeText(head: Uint8Array): boolean {
+  if (head.length === 0) return false;
+  let text: string;
+  try {
+    // stream: a multi-byte character cut off by the end of the sample is not an error
+    text = new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: true });
+  } catch {
+    return false;
+  }
+  return !/[\u0000-\u0008\u000b\u000e-\u001f\u007f]/u.test(text);
+}
+
 /** Raised between reads of a long decode: the source was deleted, moved or truncated underneath us. */
 export async function ensureUnchanged(path: string, before: Stats): Promise<void> {
   let now: Stats;
