@@ -86,7 +86,12 @@ export function looksLikeText(head: Uint8Array): boolean {
   } catch {
     return false;
   }
-  return !/[\u0000-\u0008\u000b\u000e-\u001f\u007f]/u.test(text);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    // tab, line feed, form feed and carriage return are text; other C0 controls and DEL are not
+    if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0c && c !== 0x0d) || c === 0x7f) return false;
+  }
+  return true;
 }
 
 /** Raised between reads of a long decode: the source was deleted, moved or truncated underneath us. */
