@@ -116,7 +116,6 @@ describe('argument errors', () => {
       windowsTotal: 40,
       audioSecDone: 900,
       durationSec: 3600,
-      elapsedSec: 60,
       realTimeFactor: 0.25,
       etaSec: 675,
     });
@@ -246,7 +245,7 @@ describe('the CLI on real files (ffmpeg decode + Silero VAD + echo engine)', () 
     },
   );
 
-  it('survives kill -9 at ~50 % and resumes to byte-identical outputs', async () => {
+  it('kill -9 of the engine process at ~50 %: ENGINE_CRASHED with a --resume hint, then byte-identical outputs', async () => {
     const formats = 'txt,srt,vtt,json,md,docx';
     const common = [
       'transcribe',
@@ -261,7 +260,7 @@ describe('the CLI on real files (ffmpeg decode + Silero VAD + echo engine)', () 
       '1',
     ];
     const refOut = join(root, 'ref');
-    const ref = cli([...common, '--out', refOut]);
+    const ref = cli([...common, '--out', refOut, '--keep-job']);
     expect(ref.code, ref.stderr).toBe(0);
     const refLog = parseLog(
       readFileSync(join(refOut, '.rotorscribe-jobs', readdir(refOut), LOG_FILE)),
@@ -277,28 +276,33 @@ describe('the CLI on real files (ffmpeg decode + Silero VAD + echo engine)', () 
     });
     let windows = 0;
     let buffered = '';
-    const killedAt = await new Promise<number>((resolveKill, reject) => {
-      child.stdout.setEncoding('utf8');
-      child.stdout.on('data', (chunk: string) => {
-        buffered += chunk;
-        let nl;
-        while ((nl = buffered.indexOf('\n')) >= 0) {
-          const line = JSON.parse(buffered.slice(0, nl)) as { type: string };
-          buffered = buffered.slice(nl + 1);
-          if (line.type === 'window' && ++windows === Math.floor(total / 2)) {
-            child.kill('SIGKILL');
-            resolveKill(windows);
-          }
+    const lines: { type: string; code?: string; hint?: string; file?: string }[] = [];
+    let killed = 0;
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      buffered += chunk;
+      let nl;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const line = JSON.parse(buffered.slice(0, nl)) as { type: string };
+        lines.push(line);
+        buffered = buffered.slice(nl + 1);
+        if (line.type === 'window' && ++windows === Math.floor(total / 2)) {
+          // The engine is the CLI's only child process: kill it, not the CLI.
+          killed = enginePid(child.pid!);
+          process.kill(killed, 'SIGKILL');
         }
-      });
-      child.on('exit', () => reject(new Error(`child exited before the kill (after ${windows} windows)`)));
-    }).finally(() => child.removeAllListeners('exit'));
-    await new Promise((r) => child.once('close', r));
-    expect(child.signalCode).toBe('SIGKILL');
+      }
+    });
+    const code = await new Promise<number | null>((r) => child.once('close', r));
+    expect(killed).toBeGreaterThan(0);
+    expect(code).toBe(1);
+    const error = lines.at(-1)!;
+    expect(error).toMatchObject({ type: 'error', code: 'ENGINE_CRASHED', file: meeting });
+    expect(error.hint).toMatch(/--resume/);
     expect(existsSync(join(out, 'part1.txt'))).toBe(false);
     const jobDir = join(out, '.rotorscribe-jobs', readdir(out));
     const saved = parseLog(readFileSync(join(jobDir, LOG_FILE))).records.length;
-    expect(saved).toBeGreaterThanOrEqual(killedAt);
+    expect(saved).toBeGreaterThanOrEqual(Math.floor(total / 2) - 1);
     expect(saved).toBeLessThan(total);
 
     // Without --resume the saved work is protected.
@@ -316,6 +320,8 @@ describe('the CLI on real files (ffmpeg decode + Silero VAD + echo engine)', () 
     }
     const doc = (dir: string) => readZip(readFileSync(join(dir, 'part1.docx'))).get('word/document.xml')!;
     expect(doc(out).equals(doc(refOut))).toBe(true);
+    // the job folder is gone once the outputs are written
+    expect(existsSync(jobDir)).toBe(false);
   });
 
   it('stops on SIGINT with the finished windows saved (exit 130), then resumes', async () => {
@@ -374,6 +380,17 @@ describe('the CLI on real files (ffmpeg decode + Silero VAD + echo engine)', () 
     expect(r.code, r.stderr).toBe(0);
   });
 });
+
+/** The engine worker: the only child process of the CLI process. */
+function enginePid(cliPid: number): number {
+  const pids = spawnSync('ps', ['-o', 'pid=', '--ppid', String(cliPid)], { encoding: 'utf8' })
+    .stdout.trim()
+    .split(/\s+/u)
+    .map(Number)
+    .filter((n) => n > 0);
+  expect(pids).toHaveLength(1);
+  return pids[0]!;
+}
 
 function readdir(out: string): string {
   const entries = spawnSync('ls', [join(out, '.rotorscribe-jobs')], { encoding: 'utf8' })

@@ -1,22 +1,28 @@
 /**
- * The `rotorscribe` command line: the engine without Electron. Subcommands live in one table (add one = add an
- * entry). Every failure is a RotorError printed as `error CODE: message` + hint, with a non-zero exit status;
+ * The `rotorscribe` command line: a client of the engine host. Transcription runs in a child engine process (a native
+ * crash there is reported here, never takes the CLI down); this process plans memory with the advisor from what the
+ * engine reports, sends the `job`, draws progress and writes the exports. Subcommands live in one table (add one = add
+ * an entry). Every failure is a RotorError printed as `error CODE: message` + hint, with a non-zero exit status;
  * with --json every event and error is one JSON object per line on stdout.
  */
 import { createHash } from 'node:crypto';
-import { access, mkdir, stat } from 'node:fs/promises';
-import { basename, extname, join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { access, mkdir, rmdir, stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { HardwareInfo } from '../common/advisor-types';
 import { RotorError, toErrorPayload, type ErrorPayload } from '../common/errors';
-import { isKvCacheType, KV_CACHE_TYPES } from '../common/kv-cache-types';
-import { writeFileAtomic } from './engine/checkpoints/store';
-import { JobControl } from './engine/job/control';
-import { EchoTranscriber } from './engine/job/echo-transcriber';
-import type { JobDeps, JobEvent, JobProgress, PlanMemory } from './engine/job/runner';
-import { MTMD_CHUNK_SEC } from './engine/scheduler/cutter';
-import type { Transcriber } from './engine/scheduler/transcriber';
-import type { EngineIdentity } from './engine/checkpoints/store';
+import { isKvCacheType, KV_CACHE_TYPES, type KvCacheType } from '../common/kv-cache-types';
+import { deleteJobFolder } from './engine/checkpoints/delete-job';
+import { writeFileAtomic } from './fs/atomic-write';
+import { createEngineHost, type EngineHost } from './engine/host/engine-host';
+import { forkTransportFactory, workerFromSource } from './engine/host/fork-transport';
+import type { JobEngine, JobPlan } from './engine/host/protocol';
 import { EXPORT_FORMATS, exportTranscript, isExportFormat, type ExportFormat } from './library/export/index';
+import { hostFacts } from './cli/engine-client';
+import { withCliHint } from './cli/hints';
+import { outputStems } from './cli/outputs';
+import { qualitySummary, type FlaggedWindow } from './cli/summary';
 
 export interface CliIo {
   stdout: { write(text: string): unknown; isTTY?: boolean };
@@ -27,28 +33,11 @@ export interface CliIo {
   onInterrupt?: (handler: () => void) => () => void;
 }
 
-/** An engine ready to transcribe, plus what identifies it in the job manifest. */
-export interface OpenedEngine {
-  transcriber: Transcriber;
-  identity: EngineIdentity;
-  dispose(): Promise<void> | void;
-}
-
-export interface EngineRequest {
-  modelPath?: string;
-  mmprojPath?: string;
-  kvK: string;
-  kvV: string;
-  maxWindowSec: number;
-  parallel: number;
-}
-
 export interface CliDeps {
-  /** Front end (decode, VAD) for jobs; default: ffmpeg + Silero. */
-  frontEnd?: () => Promise<Pick<JobDeps, 'probe' | 'decode' | 'createVad'>>;
-  /** Opens the real runtime; default: main/engine/job/runtime-transcriber when present. */
-  openRuntime?: (req: EngineRequest) => Promise<OpenedEngine>;
-  planMemory?: PlanMemory;
+  /** The engine host; default: a child process running the worker from source, never restarted behind a job. */
+  createHost?: () => EngineHost;
+  /** The machine as the advisor sees it (tests); default: probed, with the engine's devices. */
+  hardware?: HardwareInfo;
 }
 
 type Handler = (args: string[], io: CliIo, deps: CliDeps) => Promise<number>;
@@ -62,6 +51,7 @@ interface Command {
 export const EXIT = { ok: 0, failed: 1, usage: 2, cancelled: 130 } as const;
 
 const LANGUAGES = ['en', 'es', 'fr', 'pt', 'hi', 'de', 'nl', 'it'];
+const MAX_WINDOW_SEC = 29.5;
 
 function usageError(message: string, hint?: string): RotorError {
   return new RotorError('INVALID_ARGUMENT', message, { hint: hint ?? 'Run `rotorscribe help` for usage.' });
@@ -74,6 +64,7 @@ function printError(io: CliIo, json: boolean, error: unknown, file?: string): Er
   } else {
     io.stderr.write(`rotorscribe: error ${payload.code}: ${payload.message}\n`);
     if (payload.hint) io.stderr.write(`  hint: ${payload.hint}\n`);
+    if (io.env.ROTORSCRIBE_DEBUG && payload.detail) io.stderr.write(`  detail: ${payload.detail}\n`);
     if (payload.code === 'INTERNAL' && error instanceof Error && error.stack && io.env.ROTORSCRIBE_DEBUG) {
       io.stderr.write(`${error.stack}\n`);
     }
@@ -81,14 +72,24 @@ function printError(io: CliIo, json: boolean, error: unknown, file?: string): Er
   return payload;
 }
 
-function parse(args: string[], options: ParseArgsConfig['options']): ReturnType<typeof parseArgs> {
+function parse(
+  args: string[],
+  options: ParseArgsConfig['options'],
+  command: string,
+): ReturnType<typeof parseArgs> {
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
     throw usageError(
       error instanceof Error ? error.message.replace(/\. To specify.*$/su, '.') : String(error),
+      `Run \`rotorscribe help ${command}\` for its options.`,
     );
   }
+}
+
+export function defaultEngineHost(env: NodeJS.ProcessEnv = process.env): EngineHost {
+  // maxRestarts 0: a crash fails the job in front of the user (who resumes it), it is not retried behind their back.
+  return createEngineHost({ createTransport: forkTransportFactory(workerFromSource(), env), maxRestarts: 0 });
 }
 
 // ---------------------------------------------------------------------------------------------- transcribe
@@ -101,6 +102,8 @@ const TRANSCRIBE_OPTIONS = {
   out: { type: 'string' },
   resume: { type: 'boolean' },
   restart: { type: 'boolean' },
+  overwrite: { type: 'boolean' },
+  'keep-job': { type: 'boolean' },
   model: { type: 'string' },
   mmproj: { type: 'string' },
   'max-window-sec': { type: 'string' },
@@ -114,21 +117,24 @@ const TRANSCRIBE_OPTIONS = {
 interface TranscribeArgs {
   files: string[];
   language?: string;
-  kvK: string;
-  kvV: string;
+  /** Undefined: the advisor's recommendation for this machine decides. */
+  kvK?: KvCacheType;
+  kvV?: KvCacheType;
+  maxWindowSec?: number;
+  parallel?: number;
   formats: ExportFormat[];
   out: string;
   existing: 'resume' | 'restart' | 'refuse';
+  overwrite: boolean;
+  keepJob: boolean;
   modelPath?: string;
   mmprojPath?: string;
-  maxWindowSec: number;
-  parallel: number;
   json: boolean;
   engine: 'runtime' | 'echo';
 }
 
 export function parseTranscribeArgs(args: string[], io: Pick<CliIo, 'cwd' | 'env'>): TranscribeArgs {
-  const { values: v, positionals } = parse(args, TRANSCRIBE_OPTIONS) as {
+  const { values: v, positionals } = parse(args, TRANSCRIBE_OPTIONS, 'transcribe') as {
     values: Partial<Record<keyof typeof TRANSCRIBE_OPTIONS, string | boolean>>;
     positionals: string[];
   };
@@ -136,12 +142,13 @@ export function parseTranscribeArgs(args: string[], io: Pick<CliIo, 'cwd' | 'env
     typeof v[k] === 'string' ? (v[k] as string) : undefined;
   if (positionals.length === 0)
     throw usageError('No input file given.', 'Usage: rotorscribe transcribe <file…> [options]');
-  const language = str('language');
+  const language = str('language')?.toLowerCase();
   if (language !== undefined && language !== 'auto' && !LANGUAGES.includes(language)) {
-    throw usageError(`Unknown language '${language}'.`, `Use one of: auto, ${LANGUAGES.join(', ')}.`);
+    throw usageError(`Unknown language '${str('language')}'.`, `Use one of: auto, ${LANGUAGES.join(', ')}.`);
   }
-  const kv = (flag: 'kv-k' | 'kv-v'): string => {
-    const t = str(flag) ?? 'f16';
+  const kv = (flag: 'kv-k' | 'kv-v'): KvCacheType | undefined => {
+    const t = str(flag)?.toLowerCase();
+    if (t === undefined) return undefined;
     if (!isKvCacheType(t)) {
       throw usageError(
         `Unknown KV cache type '${t}' for --${flag}.`,
@@ -160,13 +167,12 @@ export function parseTranscribeArgs(args: string[], io: Pick<CliIo, 'cwd' | 'env
   }
   const num = (
     flag: 'max-window-sec' | 'parallel',
-    def: number,
     lo: number,
     hi: number,
     integer: boolean,
-  ): number => {
+  ): number | undefined => {
     const raw = str(flag);
-    if (raw === undefined) return def;
+    if (raw === undefined) return undefined;
     const n = Number(raw);
     if (!Number.isFinite(n) || n < lo || n > hi || (integer && !Number.isInteger(n))) {
       throw usageError(
@@ -184,21 +190,27 @@ export function parseTranscribeArgs(args: string[], io: Pick<CliIo, 'cwd' | 'env
   if (engine === 'runtime' && (!modelPath || !mmprojPath)) {
     throw usageError(
       'A model and its audio encoder are needed.',
-      'Pass --model FILE.gguf --mmproj MMPROJ.gguf (or set ROTORSCRIBE_MODEL / ROTORSCRIBE_MMPROJ).',
+      'Pass --model FILE.gguf --mmproj MMPROJ.gguf (or set ROTORSCRIBE_MODEL / ROTORSCRIBE_MMPROJ), or --engine echo to try the pipeline without weights.',
     );
   }
+  const kvK = kv('kv-k');
+  const kvV = kv('kv-v');
+  const maxWindowSec = num('max-window-sec', 5, MAX_WINDOW_SEC, false);
+  const parallel = num('parallel', 1, 16, true);
   return {
     files: positionals.map((p) => resolve(io.cwd, p)),
     ...(language && language !== 'auto' ? { language } : {}),
-    kvK: kv('kv-k'),
-    kvV: kv('kv-v'),
+    ...(kvK ? { kvK } : {}),
+    ...(kvV ? { kvV } : {}),
+    ...(maxWindowSec !== undefined ? { maxWindowSec } : {}),
+    ...(parallel !== undefined ? { parallel } : {}),
     formats: [...new Set(formats)] as ExportFormat[],
     out: resolve(io.cwd, str('out') ?? '.'),
     existing: v.resume ? 'resume' : v.restart ? 'restart' : 'refuse',
+    overwrite: v.overwrite === true,
+    keepJob: v['keep-job'] === true,
     ...(modelPath ? { modelPath: resolve(io.cwd, modelPath) } : {}),
     ...(mmprojPath ? { mmprojPath: resolve(io.cwd, mmprojPath) } : {}),
-    maxWindowSec: num('max-window-sec', 28, 5, MTMD_CHUNK_SEC - 0.5, false),
-    parallel: num('parallel', 2, 1, 16, true),
     json: v.json === true,
     engine,
   };
@@ -238,125 +250,181 @@ function formatDuration(sec: number | null): string {
   return h > 0 ? `${h}:${pad(m)}:${pad(s % 60)}` : `${m}:${pad(s % 60)}`;
 }
 
-export function progressLine(name: string, p: JobProgress, width = 80): string {
+/** The progress fields the CLI draws (structural: the job's JobProgress has them). */
+export interface ProgressView {
+  windowsDone: number;
+  windowsTotal: number | null;
+  audioSecDone: number;
+  durationSec: number | null;
+  etaSec: number | null;
+  /** Audio seconds per wall second (× real time). */
+  speedX?: number | null;
+  /** Older runners: wall seconds per audio second. */
+  realTimeFactor?: number | null;
+}
+
+/** Audio seconds per wall second: "4.0x real time" means an hour of audio in 15 minutes. */
+export function speedOf(p: ProgressView): number | null {
+  if (typeof p.speedX === 'number' && p.speedX > 0) return p.speedX;
+  if (typeof p.realTimeFactor === 'number' && p.realTimeFactor > 0) return 1 / p.realTimeFactor;
+  return null;
+}
+
+export function progressLine(name: string, p: ProgressView, width = 80): string {
   const fraction = p.durationSec ? Math.min(1, p.audioSecDone / p.durationSec) : 0;
   const pct = `${Math.floor(fraction * 100)}%`.padStart(4);
-  const rtf = p.realTimeFactor === null ? '' : ` ${(1 / p.realTimeFactor).toFixed(1)}x`;
-  const tail = ` ${pct} ${formatDuration(p.audioSecDone)}/${formatDuration(p.durationSec)} w${p.windowsDone}/${p.windowsTotal ?? '?'}${rtf} ETA ${formatDuration(p.etaSec)}`;
+  const speed = speedOf(p);
+  const rtf = speed === null ? '' : ` ${speed.toFixed(1)}x`;
+  const total = p.windowsTotal === null ? '?' : String(Math.max(p.windowsTotal, p.windowsDone));
+  const tail = ` ${pct} ${formatDuration(p.audioSecDone)}/${formatDuration(p.durationSec)} w${p.windowsDone}/${total}${rtf} ETA ${formatDuration(p.etaSec)}`;
   const label = name.length > 24 ? `${name.slice(0, 21)}...` : name;
   const barWidth = Math.max(10, width - tail.length - label.length - 4);
   const filled = Math.round(fraction * barWidth);
   return `${label} [${'#'.repeat(filled)}${'-'.repeat(barWidth - filled)}]${tail}`;
 }
 
-async function defaultFrontEnd(): Promise<Pick<JobDeps, 'probe' | 'decode' | 'createVad'>> {
-  const audio = await import('./engine/audio/decode');
-  const vad = await import('./engine/vad/silero');
+interface PlanOutcome {
+  plan: JobPlan;
+  reason?: string;
+  note?: string;
+}
+
+/**
+ * Plan, then allocate: the engine reports devices, cache types and what it holds; the advisor turns those into the
+ * plan here, and a plan that does not fit fails before the engine has loaded anything.
+ */
+async function planFor(a: TranscribeArgs, host: EngineHost, deps: CliDeps): Promise<PlanOutcome> {
+  const overrides = {
+    ...(a.kvK ? { kvK: a.kvK } : {}),
+    ...(a.kvV ? { kvV: a.kvV } : {}),
+    ...(a.maxWindowSec !== undefined ? { maxWindowSec: a.maxWindowSec } : {}),
+    ...(a.parallel !== undefined ? { parallel: a.parallel } : {}),
+  };
+  if (a.engine === 'echo') {
+    // No model, no memory to plan: the echo engine takes the flags as they are.
+    const kvK = a.kvK ?? 'f16';
+    return {
+      plan: { kvK, kvV: a.kvV ?? kvK, maxWindowSec: a.maxWindowSec ?? 28, parallel: a.parallel ?? 2 },
+    };
+  }
+  const { createJobAdvisor, planJob } = await import('./advisor/job-config');
+  const facts = await hostFacts(host);
+  const advisor = await createJobAdvisor({
+    ...facts,
+    ...(a.modelPath ? { modelPath: a.modelPath } : {}),
+    ...(a.mmprojPath ? { mmprojPath: a.mmprojPath } : {}),
+    ...(deps.hardware ? { hardware: deps.hardware } : {}),
+  });
+  const r = planJob(advisor, overrides, a.modelPath);
   return {
-    probe: (path, o) => audio.probeAudio(path, o),
-    decode: (path, o) => audio.decodeAudio(path, o),
-    createVad: () => vad.SileroVad.load(),
+    plan: r.plan,
+    reason: r.reason,
+    ...(r.lowered
+      ? { note: `--parallel ${r.lowered.asked} does not fit; running ${r.lowered.fits} windows at a time.` }
+      : {}),
   };
 }
 
-/** The advisor's memory model (main/advisor) as the job's budget check, given the model files' full paths. */
-async function defaultPlanMemory(modelPath?: string, mmprojPath?: string): Promise<PlanMemory> {
-  const { createJobPlanMemory } = await import('./advisor/job-plan');
-  const { runtimeAdvisorDeps } = await import('./advisor/runtime-deps');
-  const plan = createJobPlanMemory(await runtimeAdvisorDeps());
-  return (req) =>
-    plan({
-      ...req,
-      engine: {
-        ...req.engine,
-        ...(modelPath ? { model: modelPath } : {}),
-        ...(mmprojPath ? { mmproj: mmprojPath } : {}),
-      },
-    });
-}
-
-async function defaultOpenRuntime(req: EngineRequest): Promise<OpenedEngine> {
-  const mod = await import('./engine/job/runtime-transcriber');
-  return mod.openRuntimeTranscriber(req);
+async function existingOutputs(paths: string[]): Promise<string[]> {
+  const found: string[] = [];
+  for (const p of paths) {
+    try {
+      await stat(p);
+      found.push(p);
+    } catch {
+      // absent: fine
+    }
+  }
+  return found;
 }
 
 const transcribe: Handler = async (args, io, deps) => {
   const a = parseTranscribeArgs(args, io);
   await ensureOutDir(a.out);
-  const frontEnd = await (deps.frontEnd ?? defaultFrontEnd)();
-  const { runJob } = await import('./engine/job/runner');
+  const stems = outputStems(a.files);
   const emitJson = (obj: object): void => void io.stdout.write(`${JSON.stringify(obj)}\n`);
-  let engine: OpenedEngine;
-  if (a.engine === 'echo') {
-    const delay = Number(io.env.ROTORSCRIBE_ECHO_DELAY_MS ?? 0);
-    engine = {
-      transcriber: new EchoTranscriber(a.parallel, Number.isFinite(delay) ? delay : 0),
-      identity: { id: 'echo', kvK: a.kvK, kvV: a.kvV },
-      dispose: () => undefined,
-    };
-  } else {
-    const req: EngineRequest = { kvK: a.kvK, kvV: a.kvV, maxWindowSec: a.maxWindowSec, parallel: a.parallel };
-    if (a.modelPath) req.modelPath = a.modelPath;
-    if (a.mmprojPath) req.mmprojPath = a.mmprojPath;
-    engine = await (deps.openRuntime ?? defaultOpenRuntime)(req);
-  }
-  const planMemory =
-    deps.planMemory ??
-    (a.engine === 'runtime' && !deps.openRuntime
-      ? await defaultPlanMemory(a.modelPath, a.mmprojPath)
-      : undefined);
+  const host = (deps.createHost ?? (() => defaultEngineHost()))();
   let failures = 0;
   let cancelled = false;
   try {
+    const planned = await planFor(a, host, deps);
+    const { plan } = planned;
+    const planText = `${plan.kvK}/${plan.kvV} cache, ${plan.maxWindowSec} s windows × ${plan.parallel}`;
+    if (a.json) emitJson({ type: 'plan', plan, ...(planned.reason ? { reason: planned.reason } : {}) });
+    else {
+      io.stderr.write(`plan: ${planText}${planned.reason ? ` — ${planned.reason}` : ''}\n`);
+      if (planned.note) io.stderr.write(`note: ${planned.note}\n`);
+    }
+    const delay = Number(io.env.ROTORSCRIBE_ECHO_DELAY_MS ?? 0);
+    const engine: JobEngine =
+      a.engine === 'echo'
+        ? { kind: 'echo', ...(Number.isFinite(delay) && delay > 0 ? { delayMs: delay } : {}) }
+        : { kind: 'runtime', modelPath: a.modelPath ?? '', mmprojPath: a.mmprojPath ?? '' };
+
     for (const file of a.files) {
-      const control = new JobControl();
-      const off = io.onInterrupt?.(() => control.cancel());
       const name = basename(file);
+      const stem = stems.get(file) ?? name;
+      const outputs = a.formats.map((f) => join(a.out, `${stem}.${f}`));
+      const jobDir = jobDirFor(a.out, file);
       const tty = !a.json && io.stderr.isTTY === true;
+      const ac = new AbortController();
+      const off = io.onInterrupt?.(() => ac.abort());
+      const finished: FlaggedWindow[] = [];
+      let saved = 0;
+      let shownTotal = 0;
       let lastDraw = 0;
-      const onEvent = (e: JobEvent): void => {
-        if (a.json) {
-          if (e.type !== 'piece') emitJson({ file, ...e });
-          return;
-        }
-        if (e.type === 'warning')
-          io.stderr.write(`${tty ? '\r\x1b[K' : ''}warning ${e.code}: ${e.message}\n`);
-        if (tty && e.type === 'progress' && Date.now() - lastDraw > 100) {
-          lastDraw = Date.now();
-          io.stderr.write(`\r\x1b[K${progressLine(name, e.progress, io.stderr.columns ?? 80)}`);
-        }
-      };
       try {
-        const result = await runJob(
+        const clash = a.overwrite || a.existing === 'restart' ? [] : await existingOutputs(outputs);
+        if (clash.length > 0) {
+          throw new RotorError('OUTPUT_EXISTS', `A transcript of ${name} is already there: ${clash[0]}`, {
+            hint: 'Add --overwrite to replace it (or --restart to transcribe again), or choose another --out folder.',
+          });
+        }
+        const result = await host.request(
+          'job',
           {
             input: file,
-            jobDir: jobDirFor(a.out, file),
+            jobDir,
             existing: a.existing,
             ...(a.language ? { language: a.language } : {}),
-            cutter: { maxWindowSec: a.maxWindowSec },
-            engine: engine.identity,
-            control,
-            onEvent,
+            engine,
+            plan,
           },
           {
-            ...frontEnd,
-            transcriber: engine.transcriber,
-            ...(planMemory ? { planMemory } : {}),
+            signal: ac.signal,
+            onEvent: (e) => {
+              if (e.type === 'window') {
+                saved++;
+                finished.push({ startSec: e.startSec, flags: e.flags });
+              }
+              if (a.json) {
+                if (e.type !== 'piece') emitJson({ file, ...e });
+                return;
+              }
+              if (e.type === 'warning')
+                io.stderr.write(`${tty ? '\r\x1b[K' : ''}warning ${e.code}: ${e.message}\n`);
+              if (tty && e.type === 'progress' && Date.now() - lastDraw > 100) {
+                lastDraw = Date.now();
+                // The total is an estimate: never let the drawn figure go down.
+                shownTotal = Math.max(shownTotal, e.progress.windowsTotal ?? 0);
+                const view = { ...e.progress, windowsTotal: shownTotal || null };
+                io.stderr.write(`\r\x1b[K${progressLine(name, view, io.stderr.columns ?? 80)}`);
+              }
+            },
           },
         );
-        const stem = basename(file, extname(file));
         const written: string[] = [];
-        for (const f of a.formats) {
-          const path = join(a.out, `${stem}.${f}`);
+        for (let i = 0; i < a.formats.length; i++) {
+          const path = outputs[i]!;
           try {
-            await writeFileAtomic(path, await exportTranscript(result.transcript, f));
+            await writeFileAtomic(path, await exportTranscript(result.transcript, a.formats[i]!));
           } catch (error) {
             const code = (error as NodeJS.ErrnoException).code;
             throw new RotorError(
               code === 'ENOSPC' ? 'DISK_FULL' : 'OUTPUT_UNWRITABLE',
               `Could not write ${path}.`,
               {
-                hint: 'The transcript is saved in the job folder; free space or fix permissions, then run again with --resume.',
+                hint: 'The transcript is saved in the job folder; free space or fix permissions, then run again with --resume --overwrite.',
                 detail: code,
                 cause: error,
               },
@@ -364,53 +432,117 @@ const transcribe: Handler = async (args, io, deps) => {
           }
           written.push(path);
         }
-        if (a.json) emitJson({ type: 'written', file, outputs: written });
-        else {
+        // The outputs are on disk: the job folder has done its work (kept with --keep-job).
+        if (!a.keepJob) {
+          await deleteJobFolder(jobDir);
+          await rmdir(join(a.out, '.rotorscribe-jobs')).catch(() => undefined);
+        }
+        const quality = qualitySummary(finished);
+        const speed = speedOf(result.progress);
+        if (a.json) {
+          emitJson({
+            type: 'written',
+            file,
+            outputs: written,
+            ...(speed !== null ? { speedX: speed } : {}),
+            ...(quality ? { quality } : {}),
+          });
+        } else {
           if (tty) io.stderr.write('\r\x1b[K');
-          const p = result.progress;
-          const speed = p.realTimeFactor ? `, ${(1 / p.realTimeFactor).toFixed(1)}x real time` : '';
+          const speedText = speed !== null ? `, ${speed.toFixed(1)}x real time` : '';
           io.stderr.write(
-            `${name}: ${result.records.length} windows (${result.restored} restored), ${result.transcript.segments.length} segments${speed}\n`,
+            `${name}: ${result.windows} windows (${result.restored} restored), ${result.transcript.segments.length} segments${speedText}\n`,
           );
+          if (quality) io.stderr.write(`  ${quality}\n`);
           for (const w of written) io.stdout.write(`${w}\n`);
         }
       } catch (error) {
         if (!a.json && tty) io.stderr.write('\r\x1b[K');
-        const payload = printError(io, a.json, error, file);
+        let e = error;
+        if (e instanceof RotorError && e.code === 'CANCELLED' && !/finished window/u.test(e.message)) {
+          // The host settles a cancelled request at once; what the job saved is what it reported.
+          e = new RotorError('CANCELLED', `The job was cancelled; ${saved} finished window(s) are saved.`);
+        }
+        const payload = printError(io, a.json, withCliHint(e, file), file);
         if (payload.code === 'CANCELLED') {
           cancelled = true;
           break;
         }
         failures++;
+        if (payload.code === 'ENGINE_CRASHED') {
+          const rest = a.files.slice(a.files.indexOf(file) + 1);
+          if (rest.length > 0 && !a.json)
+            io.stderr.write(`rotorscribe: ${rest.length} file(s) not started after the engine stopped.\n`);
+          break;
+        }
       } finally {
         off?.();
       }
     }
   } finally {
-    await engine.dispose();
+    await host.stop();
   }
   return cancelled ? EXIT.cancelled : failures > 0 ? EXIT.failed : EXIT.ok;
 };
 
 // ---------------------------------------------------------------------------------------------- table
 
-const doctor: Handler = async (args, io) => {
-  const { values, positionals } = parse(args, {
-    json: { type: 'boolean' },
-    model: { type: 'string' },
-    mmproj: { type: 'string' },
-  });
+const doctor: Handler = async (args, io, deps) => {
+  const { values, positionals } = parse(
+    args,
+    { json: { type: 'boolean' }, model: { type: 'string' }, mmproj: { type: 'string' } },
+    'doctor',
+  );
   if (positionals.length) throw usageError(`Unexpected argument '${String(positionals[0])}'.`);
-  const { runDoctor } = await import('./advisor/doctor');
   const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
   const modelPath = str(values.model) ?? io.env['ROTORSCRIBE_MODEL'];
   const mmprojPath = str(values.mmproj) ?? io.env['ROTORSCRIBE_MMPROJ'];
-  const { text } = await runDoctor({
-    json: values.json === true,
+  const files = {
     ...(modelPath ? { modelPath: resolve(io.cwd, modelPath) } : {}),
     ...(mmprojPath ? { mmprojPath: resolve(io.cwd, mmprojPath) } : {}),
+  };
+  // The same facts and the same planning as `transcribe`: the engine process answers for the runtime.
+  const host = (deps.createHost ?? (() => defaultEngineHost()))();
+  let facts;
+  try {
+    facts = await hostFacts(host);
+  } finally {
+    await host.stop();
+  }
+  const { createJobAdvisor, planJob, jobPlanFlags } = await import('./advisor/job-config');
+  const { runDoctor } = await import('./advisor/doctor');
+  const advisor = await createJobAdvisor({
+    ...facts,
+    ...files,
+    ...(deps.hardware ? { hardware: deps.hardware } : {}),
   });
+  const { report, text } = await runDoctor({
+    json: values.json === true,
+    useRuntime: false,
+    hardware: advisor.input.hardware,
+    ...(facts.supportedKvTypes ? { supportedKvTypes: facts.supportedKvTypes } : {}),
+    ...files,
+  });
+  let plan;
+  try {
+    plan = planJob(advisor, {}, files.modelPath).plan;
+  } catch {
+    plan = undefined;
+  }
+  const flags = plan ? jobPlanFlags(plan) : undefined;
+  if (values.json === true) {
+    io.stdout.write(
+      `${JSON.stringify({ ...report, ...(plan && flags ? { transcribe: { plan, flags } } : {}) }, null, 2)}\n`,
+    );
+    return EXIT.ok;
+  }
   io.stdout.write(`${text}\n`);
+  if (flags) {
+    const model = files.modelPath && files.mmprojPath ? '' : ' --model FILE.gguf --mmproj MMPROJ.gguf';
+    io.stdout.write(
+      `\nTo transcribe with this recommendation (what transcribe does without these flags):\n  rotorscribe transcribe FILE${model} ${flags.join(' ')}\n`,
+    );
+  }
   return EXIT.ok;
 };
 
@@ -428,12 +560,15 @@ export const COMMANDS: Record<string, Command> = {
       'rotorscribe transcribe <file…> [options]',
       '  --model FILE --mmproj FILE   Voxtral GGUF and its audio encoder (or ROTORSCRIBE_MODEL / ROTORSCRIBE_MMPROJ)',
       `  --language xx                ${['auto', ...LANGUAGES].join(' | ')} (default auto)`,
-      '  --kv-k TYPE --kv-v TYPE      KV cache types (f16, q8_0, q4_0, planar3, iso3, planar4, iso4, …; default f16)',
+      '  --engine runtime|echo        runtime: Voxtral (default); echo: a test engine, no weights needed',
+      '  --kv-k TYPE --kv-v TYPE      KV cache types (f16, q8_0, q4_0, planar3, iso3, planar4, iso4, …; default: as `rotorscribe doctor` recommends)',
       `  --format LIST                comma-separated: ${EXPORT_FORMATS.join(',')} (default txt)`,
       '  --out DIR                    output folder (default: current folder); job progress is kept in DIR/.rotorscribe-jobs',
       '  --resume | --restart         continue an interrupted job / discard it and start over',
-      '  --max-window-sec N           longest audio window, 5 to 29.5 s (default 28)',
-      '  --parallel N                 windows decoded together when memory allows (default 2)',
+      '  --overwrite                  replace transcripts already in --out (refused otherwise)',
+      '  --keep-job                   keep the job folder after the transcripts are written (deleted by default)',
+      '  --max-window-sec N           longest audio window, 5 to 29.5 s (default: the recommendation)',
+      '  --parallel N                 windows decoded together (default: what the recommendation fits in memory)',
       '  --json                       JSON lines on stdout (events, errors) instead of a progress bar',
     ].join('\n'),
     run: transcribe,
@@ -454,13 +589,21 @@ export const COMMANDS: Record<string, Command> = {
   },
 };
 
+/** From package.json, read when asked (the CLI runs from the checkout or the packed app, both carry it). */
+export function version(): string {
+  const pkg: unknown = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  return typeof pkg === 'object' && pkg !== null && 'version' in pkg && typeof pkg.version === 'string'
+    ? pkg.version
+    : 'unknown';
+}
+
 function help(io: CliIo, command?: string): number {
   const c = command ? COMMANDS[command] : undefined;
   if (c) io.stdout.write(`${c.summary}\n\n${c.usage}\n`);
   else {
     const rows = Object.entries(COMMANDS).map(([n, x]) => `  ${n.padEnd(12)}${x.summary}`);
     io.stdout.write(
-      `RotorScribe — private, local transcription\n\nUsage: rotorscribe <command> [options]\n\n${rows.join('\n')}\n  help [cmd]   This text, or a command's options.\n`,
+      `RotorScribe ${version()} — private, local transcription\n\nUsage: rotorscribe <command> [options]\n\n${rows.join('\n')}\n  help [cmd]  This text, or a command's options.\n  --version   The version.\n`,
     );
   }
   return EXIT.ok;
@@ -470,6 +613,10 @@ export async function main(argv: string[], io: CliIo = processIo(), deps: CliDep
   const [command, ...rest] = argv;
   const json = rest.includes('--json');
   if (!command || command === 'help' || command === '--help' || command === '-h') return help(io, rest[0]);
+  if (command === '--version' || command === '-V' || command === 'version') {
+    io.stdout.write(`rotorscribe ${version()}\n`);
+    return EXIT.ok;
+  }
   const c = COMMANDS[command];
   try {
     if (!c)

@@ -39,6 +39,10 @@ function pickChannel(): WorkerChannel {
   };
 }
 
+// Ctrl-C in a terminal reaches the whole process group: the client decides what an interrupt means (cancel the job
+// and save its windows), so the worker must not die of it first.
+process.on('SIGINT', () => undefined);
+
 // The model stays loaded between jobs that ask for the same files; the context is per job, sized from its plan.
 const models = new ModelCache(async (files) =>
   (await import('../job/runtime-transcriber')).loadRuntimeModel(files),

@@ -1,0 +1,133 @@
+/**
+ * The advisor's recommendation as a transcription job's plan (cache types × window length × parallel windows), the
+ * one function both `rotorscribe doctor` and every job client (CLI, app) use, so what doctor recommends is exactly
+ * what `transcribe` runs, on the same RAM budget.
+ *
+ * The advisor sizes "windows" of any length (its ladder goes to an hour), while the job pipeline cuts windows below
+ * mtmd's 30 s chunk. The plan keeps the recommended cache types and turns the recommended window seconds × parallel
+ * into job windows of `maxWindowSec` run side by side (the same audio tokens in the cache), then asks the advisor's
+ * planMemory how many of those actually fit.
+ */
+import { RotorError } from '../../common/errors';
+import type { HardwareInfo, RunConfig } from '../../common/advisor-types';
+import type { KvCacheType } from '../../common/kv-cache-types';
+import type { RuntimeDevice } from '../engine/runtime/facts';
+import { probeHardware } from './probe';
+import { createAdvisor, variantIdFromFile, type Advisor } from './report';
+
+/** The job pipeline's longest window (mtmd's 30 s chunk minus a margin) and its default. */
+export const JOB_MAX_WINDOW_SEC = 29.5;
+export const JOB_DEFAULT_WINDOW_SEC = 28;
+export const JOB_MAX_PARALLEL = 16;
+
+export interface JobPlanValues {
+  kvK: KvCacheType;
+  kvV: KvCacheType;
+  maxWindowSec: number;
+  parallel: number;
+}
+
+/** What the engine host reports (listDevices, supportedKvTypes) plus the model files. */
+export interface EngineFacts {
+  /** The runtime's devices; absent when the addon could not be loaded (the probe falls back to the CPU). */
+  devices?: readonly RuntimeDevice[];
+  supportedKvTypes?: readonly KvCacheType[];
+  /** Memory the engine holds for a resident model: released or reused before the job allocates, so free here. */
+  engineHeldBytes?: number;
+  modelPath?: string;
+  mmprojPath?: string;
+  /** Tests: use this instead of probing. */
+  hardware?: HardwareInfo;
+}
+
+export async function createJobAdvisor(facts: EngineFacts): Promise<Advisor> {
+  const hardware =
+    facts.hardware ??
+    (await probeHardware(facts.devices ? { listDevices: async () => facts.devices ?? [] } : {}));
+  const held = Math.max(0, facts.engineHeldBytes ?? 0);
+  const adjusted: HardwareInfo = held
+    ? {
+        ...hardware,
+        ram: { ...hardware.ram, freeBytes: Math.min(hardware.ram.totalBytes, hardware.ram.freeBytes + held) },
+      }
+    : hardware;
+  return createAdvisor({
+    hardware: adjusted,
+    ...(facts.supportedKvTypes ? { supportedKvTypes: facts.supportedKvTypes } : {}),
+    ...(facts.modelPath ? { modelPath: facts.modelPath } : {}),
+    ...(facts.mmprojPath ? { mmprojPath: facts.mmprojPath } : {}),
+  });
+}
+
+export interface JobPlanResult {
+  plan: JobPlanValues;
+  /** The advisor's verdict for the plan (one sentence). */
+  reason: string;
+  /** Parallel windows lowered from what was asked to what fits. */
+  lowered?: { asked: number; fits: number };
+}
+
+/** Options given explicitly (CLI flags, app settings); the rest comes from the recommendation. */
+export type JobPlanOverrides = Partial<JobPlanValues>;
+
+function runConfig(advisor: Advisor, modelPath: string | undefined, plan: JobPlanValues): RunConfig {
+  const recommended = advisor.report().recommendation.config;
+  return {
+    ...recommended,
+    weights: modelPath ? (variantIdFromFile(modelPath) ?? 'local') : recommended.weights,
+    kvTypeK: plan.kvK,
+    kvTypeV: plan.kvV,
+    windowSeconds: Math.max(1, Math.ceil(plan.maxWindowSec)),
+    parallelWindows: plan.parallel,
+  };
+}
+
+/**
+ * Plan, before anything is allocated: the recommendation with the overrides applied, checked against the memory
+ * budget. Throws OUT_OF_MEMORY with the advisor's reason when even one window does not fit.
+ */
+export function planJob(
+  advisor: Advisor,
+  overrides: JobPlanOverrides = {},
+  modelPath?: string,
+): JobPlanResult {
+  const rec = advisor.report().recommendation.config;
+  const maxWindowSec = overrides.maxWindowSec ?? Math.min(JOB_DEFAULT_WINDOW_SEC, rec.windowSeconds);
+  const audioSeconds = rec.windowSeconds * rec.parallelWindows;
+  const parallel =
+    overrides.parallel ??
+    Math.min(JOB_MAX_PARALLEL, Math.max(1, Math.floor(audioSeconds / Math.max(1, maxWindowSec))));
+  const wanted: JobPlanValues = {
+    kvK: overrides.kvK ?? rec.kvTypeK,
+    kvV: overrides.kvV ?? overrides.kvK ?? rec.kvTypeV,
+    maxWindowSec,
+    parallel,
+  };
+  const verdict = advisor.planMemory(runConfig(advisor, modelPath, wanted));
+  if (verdict.maxParallel < 1) {
+    throw new RotorError('OUT_OF_MEMORY', `This configuration does not fit in memory: ${verdict.reason}`, {
+      detail: `kvK=${wanted.kvK} kvV=${wanted.kvV} maxWindowSec=${wanted.maxWindowSec} parallel=${wanted.parallel}`,
+    });
+  }
+  if (verdict.maxParallel >= parallel) return { plan: wanted, reason: verdict.reason };
+  const plan = { ...wanted, parallel: verdict.maxParallel };
+  return {
+    plan,
+    reason: advisor.planMemory(runConfig(advisor, modelPath, plan)).reason,
+    lowered: { asked: parallel, fits: verdict.maxParallel },
+  };
+}
+
+/** The `rotorscribe transcribe` flags that run this plan. */
+export function jobPlanFlags(plan: JobPlanValues): string[] {
+  return [
+    '--kv-k',
+    plan.kvK,
+    '--kv-v',
+    plan.kvV,
+    '--max-window-sec',
+    String(plan.maxWindowSec),
+    '--parallel',
+    String(plan.parallel),
+  ];
+}
