@@ -1,0 +1,209 @@
+import { memo, useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import type { Segment } from '../../../../common/transcript';
+import type { TextMatch } from '../../../../common/transcript-edit';
+import { useTranscriptEditorStore } from './editor-store';
+import { useFindStore } from './find-store';
+import { usePlaybackStore } from './playback-store';
+import { FLAG_INFO, formatTimestamp } from './timeline';
+
+interface SegmentRowProps {
+  segment: Segment;
+  isLast: boolean;
+  selected: boolean;
+  speakerListId: string;
+}
+
+const NO_MATCHES: readonly TextMatch[] = [];
+
+/** The text with the find hits marked, drawn under a transparent textarea with the same metrics. */
+function Highlights({
+  text,
+  matches,
+  active,
+}: {
+  text: string;
+  matches: readonly TextMatch[];
+  active?: TextMatch;
+}) {
+  const parts: ReactNode[] = [];
+  let pos = 0;
+  matches.forEach((m, k) => {
+    parts.push(text.slice(pos, m.start));
+    parts.push(
+      <mark key={k} className={m === active ? 'segment__hit segment__hit--active' : 'segment__hit'}>
+        {text.slice(m.start, m.end)}
+      </mark>,
+    );
+    pos = m.end;
+  });
+  // a trailing newline would collapse in the mirror and misalign the last line
+  parts.push(`${text.slice(pos)}\u200b`);
+  return (
+    <div className="segment__highlights" aria-hidden="true">
+      {parts}
+    </div>
+  );
+}
+
+function SpeakerInput({ segment, listId, label }: { segment: Segment; listId: string; label: string }) {
+  const run = useTranscriptEditorStore((s) => s.run);
+  // keyed by the speaker: a change from elsewhere (rename, undo) remounts it with the new draft
+  const [draft, setDraft] = useState(segment.speaker ?? '');
+  const commit = () => {
+    if ((draft.trim() || undefined) !== segment.speaker) {
+      run({ kind: 'setSpeaker', segmentId: segment.id, speaker: draft });
+    }
+  };
+  return (
+    <input
+      className="segment__speaker"
+      aria-label={label}
+      placeholder="Speaker"
+      list={listId}
+      value={draft}
+      onChange={(e) => setDraft(e.target.value)}
+      onBlur={commit}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter') commit();
+        if (e.key === 'Escape') setDraft(segment.speaker ?? '');
+      }}
+    />
+  );
+}
+
+/** One segment: timestamp (seeks), speaker, warnings, editable text and its actions. Re-renders only when its own
+ * segment, selection, current-ness or find hits change. */
+export const SegmentRow = memo(function SegmentRow({
+  segment,
+  isLast,
+  selected,
+  speakerListId,
+}: SegmentRowProps) {
+  const rowRef = useRef<HTMLLIElement>(null);
+  const textRef = useRef<HTMLTextAreaElement>(null);
+  const isCurrent = usePlaybackStore((s) => s.currentId === segment.id);
+  const seek = usePlaybackStore((s) => s.seek);
+  const { run, setText, endTyping, flush, toggleSelected } = useTranscriptEditorStore.getState();
+  const matches = useFindStore((s) => s.bySegment.get(segment.id) ?? NO_MATCHES);
+  const activeMatch = useFindStore((s) => {
+    const m = s.matches[s.active];
+    return m?.segmentId === segment.id ? m : undefined;
+  });
+
+  useEffect(() => {
+    if (!isCurrent) return;
+    const row = rowRef.current;
+    const editing =
+      row?.closest('.transcript')?.contains(document.activeElement) === true &&
+      document.activeElement instanceof HTMLTextAreaElement;
+    if (usePlaybackStore.getState().takeFollow(editing)) row?.scrollIntoView?.({ block: 'nearest' });
+  }, [isCurrent]);
+
+  useEffect(() => {
+    if (activeMatch) rowRef.current?.scrollIntoView?.({ block: 'nearest' });
+  }, [activeMatch]);
+
+  const at = formatTimestamp(segment.startSec);
+  const range = `${at}–${formatTimestamp(segment.endSec)}`;
+  const split = () => {
+    const el = textRef.current;
+    const offset = el ? el.selectionStart : 0;
+    if (run({ kind: 'split', segmentId: segment.id, offset })) el?.focus();
+  };
+  const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    // Alt+Enter splits where the caret is, without reaching for the mouse
+    if (e.key === 'Enter' && e.altKey) {
+      e.preventDefault();
+      split();
+    }
+  };
+
+  return (
+    <li
+      ref={rowRef}
+      className={`segment${segment.flags?.length ? ' segment--flagged' : ''}${selected ? ' segment--selected' : ''}`}
+      aria-current={isCurrent ? 'true' : undefined}
+      data-segment-id={segment.id}
+    >
+      <div className="segment__meta">
+        <input
+          type="checkbox"
+          className="segment__select"
+          checked={selected}
+          onChange={() => toggleSelected(segment.id)}
+          aria-label={`Select ${range} for re-transcription`}
+        />
+        <button
+          type="button"
+          className="segment__time"
+          onClick={() => seek(segment.startSec)}
+          aria-label={`Play from ${at}`}
+          title={`Play from ${at}`}
+        >
+          {at}
+        </button>
+        <SpeakerInput
+          key={segment.speaker ?? ''}
+          segment={segment}
+          listId={speakerListId}
+          label={`Speaker at ${at}`}
+        />
+        {segment.flags?.map((flag) => (
+          <span key={flag} className={`flag flag--${flag}`} title={FLAG_INFO[flag].why}>
+            {FLAG_INFO[flag].label}
+            <span className="sr-only">: {FLAG_INFO[flag].why}</span>
+          </span>
+        ))}
+      </div>
+      <div className="segment__body">
+        {matches.length > 0 && <Highlights text={segment.text} matches={matches} active={activeMatch} />}
+        <textarea
+          ref={textRef}
+          className="segment__text"
+          aria-label={`Text at ${at}`}
+          value={segment.text}
+          spellCheck
+          rows={1}
+          onChange={(e) => setText(segment.id, e.target.value)}
+          onKeyDown={onKeyDown}
+          onBlur={() => {
+            endTyping();
+            void flush();
+          }}
+        />
+      </div>
+      <div className="segment__actions">
+        <button
+          type="button"
+          className="button button--quiet"
+          onClick={split}
+          aria-label={`Split the segment at ${at} at the cursor`}
+          title="Split at the cursor (Alt+Enter)"
+        >
+          Split
+        </button>
+        <button
+          type="button"
+          className="button button--quiet"
+          onClick={() => run({ kind: 'mergeNext', segmentId: segment.id })}
+          disabled={isLast}
+          aria-label={`Merge the segment at ${at} with the next`}
+          title="Merge with the next segment"
+        >
+          Merge
+        </button>
+        {segment.flags?.length ? (
+          <button
+            type="button"
+            className="button button--quiet"
+            onClick={() => run({ kind: 'dismissFlags', segmentId: segment.id })}
+            aria-label={`Mark the segment at ${at} as reviewed`}
+            title="Remove the warnings from this segment"
+          >
+            Reviewed
+          </button>
+        ) : null}
+      </div>
+    </li>
+  );
+});
