@@ -161,6 +161,13 @@ describe('openLibraryDatabase', () => {
     lib.close();
   });
 
+  it('creates the folder the library lives in when it is missing', () => {
+    const file = fresh().replace('library.sqlite', 'nested/deeper/library.sqlite');
+    const lib = openLibraryDatabase(file);
+    expect(existsSync(file)).toBe(true);
+    lib.close();
+  });
+
   it('opens an empty file as a new library', () => {
     const file = fresh();
     writeFileSync(file, '');

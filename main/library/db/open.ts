@@ -1,4 +1,5 @@
-import { existsSync, openSync, readSync, closeSync, renameSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { RotorError } from '../../../common/errors';
 import { APPLICATION_ID, LATEST_VERSION, MIGRATIONS, type Migration } from './migrations';
@@ -124,6 +125,8 @@ export function openLibraryDatabase(filePath: string, options: OpenOptions = {})
   if (existsSync(filePath)) {
     checkHeader(filePath);
     inspect(filePath, options.quickCheck ?? true, latest);
+  } else {
+    mkdirSync(path.dirname(filePath), { recursive: true });
   }
   let db: DatabaseSync;
   try {
