@@ -9,6 +9,7 @@ import type { EngineIdentity } from '../checkpoints/store';
 import { maxTokensFor } from '../scheduler/quality';
 import { DEFAULT_RETRY_CONFIG } from '../scheduler/retry';
 import type { TranscribeOptions, Transcriber, WindowRequest, WindowResult } from '../scheduler/transcriber';
+import type { StopReason } from '../stop-reason';
 
 /** The part of VoxtralContext the adapter uses (structural, so tests can pass a fake). */
 export interface RuntimeContextLike {
@@ -16,7 +17,7 @@ export interface RuntimeContextLike {
     windows: { pcm: Float32Array; language?: string; maxTokens?: number; repetitionPenalty?: number }[],
     opts: { signal?: AbortSignal; onPiece?: (windowIndex: number, text: string, token: number) => void },
   ): Promise<{
-    windows: { text: string; tokens: ArrayLike<number>; stopReason: 'eos' | 'max_tokens' | 'context_full' }[];
+    windows: { text: string; tokens: ArrayLike<number>; stopReason: StopReason }[];
   }>;
 }
 
@@ -52,7 +53,7 @@ export class RuntimeTranscriber implements Transcriber {
         text: r.text,
         tokenCount: r.tokens.length,
         // A full context is a runaway as far as the scheduler is concerned.
-        stopReason: r.stopReason === 'eos' ? 'eos' : 'max_tokens',
+        stopReason: r.stopReason === 'eos' || r.stopReason === 'cancelled' ? r.stopReason : 'max_tokens',
       }));
     } catch (error) {
       if (opts.signal?.aborted || (error instanceof RotorError && error.code === 'CANCELLED')) {
