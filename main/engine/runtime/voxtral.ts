@@ -6,7 +6,9 @@
  */
 import { existsSync } from 'node:fs';
 import { totalmem } from 'node:os';
+import { SAMPLE_RATE } from '../../../common/audio';
 import { RotorError, isErrorCode } from '../../../common/errors';
+import type { StopReason } from '../stop-reason';
 import { isKvCacheType, kvCacheTypeInfo, rowBytes, type KvCacheType } from '../../../common/kv-cache-types';
 import { GgufFormatError, readGgufHeader, tensorDataExtent, type GgufHeader } from './gguf-header';
 import {
@@ -29,7 +31,7 @@ export type AudioTokenRate = 'reference' | 'pooled';
 export const DEFAULT_AUDIO_TOKEN_RATE: AudioTokenRate = 'reference';
 /** The model card's usable context; GGUFs advertise 131072 from max_position_embeddings. */
 export const VOXTRAL_MAX_CONTEXT = 32768;
-export const SAMPLE_RATE = 16000;
+export { SAMPLE_RATE };
 
 export interface LoadVoxtralOptions {
   modelPath: string;
@@ -71,7 +73,7 @@ export interface AudioWindow {
   repetitionPenalty?: number;
 }
 
-export type StopReason = 'eos' | 'max_tokens' | 'context_full';
+export type { StopReason };
 
 export interface WindowTranscript {
   text: string;
