@@ -37,6 +37,9 @@ export interface ProgressOptions {
   startedMs: number;
 }
 
+/** Audio (s) over which the window share is judged at the least. */
+const PRIOR_SEC = 600;
+
 export class ProgressTracker {
   private windowsCut = 0;
   private cutEndSec = 0;
@@ -56,7 +59,9 @@ export class ProgressTracker {
     this.coveredSec += Math.max(0, w.endSec - w.startSec - w.overlapSec);
     const dur = this.opts.durationSec;
     if (dur === null || this.cutEndSec <= 0) return;
-    const share = Math.min(1, this.coveredSec / this.cutEndSec);
+    // The share of audio that goes into windows, judged over at least PRIOR_SEC: the start of a recording says
+    // little about the rest, and too high a share early would overshoot (the total can then only come down).
+    const share = Math.min(1, this.coveredSec / Math.max(this.cutEndSec, Math.min(dur, PRIOR_SEC)));
     const rest = Math.max(0, dur - this.cutEndSec);
     const estimate = this.windowsCut + Math.floor((share * rest) / this.opts.maxWindowSec);
     this.total = Math.max(this.total ?? 0, estimate);
