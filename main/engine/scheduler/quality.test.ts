@@ -43,6 +43,12 @@ describe('loop detector', () => {
     expect(compressionRatio(SAMPLE_PASSAGE.join(' '))).toBeLessThan(2.6);
   });
 
+  it('treats a full context like the output cap (the one StopReason carries both)', () => {
+    const r = assessOutput({ text: 'hello there', tokenCount: 3, stopReason: 'context_full' }, 20);
+    expect(r.issues).toEqual(['max_tokens']);
+    expect(assessOutput({ text: 'hello there', tokenCount: 3, stopReason: 'eos' }, 20).issues).toEqual([]);
+  });
+
   it('ranks a worse loop as worse', () => {
     const mild = assessOutput(
       {
