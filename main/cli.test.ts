@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateMeeting } from '../fixtures/audio-long';
+import type { Transcript } from '../common/transcript';
+import { PROFILES } from './advisor/test-profiles';
+import { writeSyntheticVoxtral } from '../fixtures/voxtral';
 import { main, parseTranscribeArgs, progressLine, type CliIo } from './cli';
+import type { EngineHost } from './engine/host/engine-host';
+import type { JobParams } from './engine/host/protocol';
+import type { JobEvent } from './engine/job/runner';
 import { LOG_FILE, parseLog } from './engine/checkpoints/store';
 import { readZip } from './library/export/testing/zip';
 
@@ -23,6 +29,63 @@ function fakeIo(): CliIo & { out: string; err: string } {
     cwd: root,
   };
   return io;
+}
+
+/**
+ * An engine host that answers like a worker whose runtime could not load (CPU from os data), records the job
+ * requests and plays `events` for each one.
+ */
+function fakeHost(events: JobEvent[] = [], gapMs = 0): EngineHost & { jobs: JobParams[] } {
+  const jobs: JobParams[] = [];
+  const transcript: Transcript = {
+    version: 1,
+    meta: { title: 't', source: { name: 'a.mp3', durationSec: 600 } },
+    segments: [{ id: 's0', startSec: 0, endSec: 5, text: 'hello there', windowId: 'w0' }],
+  };
+  const request = async (method: string, params: unknown, opts?: { onEvent?: (e: unknown) => void }) => {
+    if (method === 'listDevices') {
+      return {
+        source: 'os',
+        devices: [],
+        unavailable: { code: 'ENGINE_CRASHED', reason: 'not built' },
+        engineHeldBytes: 0,
+      };
+    }
+    if (method === 'supportedKvTypes')
+      return { source: 'none', unavailable: { code: 'ENGINE_CRASHED', reason: 'x' } };
+    if (method !== 'job') throw new Error(`unexpected ${method}`);
+    jobs.push(params as JobParams);
+    for (const e of events) {
+      if (gapMs) await new Promise((r) => setTimeout(r, gapMs));
+      opts?.onEvent?.(e);
+    }
+    const progress = {
+      windowsDone: 2,
+      windowsTotal: 2,
+      audioSecDone: 600,
+      durationSec: 600,
+      elapsedSec: 150,
+      speedX: 4,
+      etaSec: 0,
+    };
+    return {
+      transcript,
+      progress,
+      restored: 0,
+      windows: 2,
+      flagged: 1,
+      decode: { samples: 0, corruptPackets: 0, warnings: [] },
+      engine: { id: 'fake' },
+    };
+  };
+  return {
+    jobs,
+    start: async () => undefined,
+    request: request as EngineHost['request'],
+    status: () => ({ state: 'ready', restarts: 0 }),
+    onStatus: () => () => undefined,
+    stop: async () => undefined,
+  };
 }
 
 /** The real CLI in a child process on the system Node (20): what a user runs. */
@@ -124,6 +187,150 @@ describe('argument errors', () => {
   });
 });
 
+describe('the CLI as a client of the engine host (fake host)', () => {
+  const input = join(root, 'fake-input.mp3');
+  beforeAll(() => writeFileSync(input, 'not read: the fake engine answers'));
+
+  it('prints the version, lists --engine in the help, and names the command in an unknown-flag hint', async () => {
+    const v = fakeIo();
+    expect(await main(['--version'], v)).toBe(0);
+    const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string };
+    expect(v.out.trim()).toBe(`rotorscribe ${pkg.version}`);
+    const h = fakeIo();
+    expect(await main(['help', 'transcribe'], h)).toBe(0);
+    expect(h.out).toMatch(/--engine runtime\|echo/);
+    expect(h.out).toMatch(/--overwrite/);
+    const u = fakeIo();
+    expect(await main(['transcribe', 'a.mp3', '--engine', 'echo', '--frobnicate'], u)).toBe(2);
+    expect(u.err).toMatch(/hint: Run `rotorscribe help transcribe`/);
+  });
+
+  it('accepts --language in any case', () => {
+    expect(
+      parseTranscribeArgs(['a.mp3', '--engine', 'echo', '--language', 'EN'], { cwd: '/w', env: {} }).language,
+    ).toBe('en');
+  });
+
+  it('summarises the quality flags with their times, the speed as audio/wall, and a window total that never drops', async () => {
+    const progress = (total: number, done: number) =>
+      ({
+        type: 'progress',
+        progress: {
+          windowsDone: done,
+          windowsTotal: total,
+          audioSecDone: done * 20,
+          durationSec: 600,
+          elapsedSec: 1,
+          speedX: 4,
+          etaSec: 10,
+        },
+      }) as unknown as JobEvent;
+    const win = (index: number, startSec: number, flags: string[]) =>
+      ({
+        type: 'window',
+        windowId: `w${index}`,
+        index,
+        status: 'done',
+        startSec,
+        endSec: startSec + 20,
+        text: 'x',
+        attempts: 1,
+        flags,
+      }) as JobEvent;
+    const host = fakeHost(
+      [
+        progress(9, 2),
+        win(0, 192, ['loop']),
+        progress(10, 4),
+        win(1, 605, ['max_tokens', 'retried']),
+        progress(9, 8),
+        win(2, 700, ['hard_cut']),
+      ],
+      120,
+    );
+    const io = fakeIo();
+    io.stderr = Object.assign(io.stderr, { isTTY: true, columns: 100 });
+    const code = await main(['transcribe', input, '--engine', 'echo', '--out', join(root, 'fake-out')], io, {
+      createHost: () => host,
+    });
+    expect(code, io.err).toBe(0);
+    expect(io.err).toMatch(/2 windows flagged: loop at 03:12, token cap \+ retried at 10:05/);
+    expect(io.err).toMatch(/, 4\.0x real time/);
+    const totals = [...io.err.matchAll(/ w\d+\/(\d+) /g)].map((m) => Number(m[1]));
+    expect(totals.length).toBeGreaterThanOrEqual(2);
+    for (let i = 1; i < totals.length; i++) expect(totals[i]).toBeGreaterThanOrEqual(totals[i - 1]!);
+  });
+
+  describe('doctor and transcribe agree (runtime engine, tiny synthetic model)', () => {
+    let model: string;
+    let mmproj: string;
+    beforeAll(async () => {
+      const fx = await writeSyntheticVoxtral({ dir: join(root, 'model'), size: 'tiny', seed: 2 });
+      model = fx.modelPath;
+      mmproj = fx.mmprojPath;
+    }, 120_000);
+
+    it('transcribe without cache/window flags runs exactly the flags doctor prints', async () => {
+      const d = fakeIo();
+      expect(
+        await main(['doctor', '--model', model, '--mmproj', mmproj], d, {
+          createHost: () => fakeHost(),
+          hardware: PROFILES.cpu8,
+        }),
+      ).toBe(0);
+      const line = /rotorscribe transcribe FILE (.*)$/m.exec(d.out)?.[1];
+      expect(line, d.out).toBeDefined();
+      const host = fakeHost();
+      const t = fakeIo();
+      const code = await main(
+        ['transcribe', input, '--model', model, '--mmproj', mmproj, '--out', join(root, 'agree-out')],
+        t,
+        { createHost: () => host, hardware: PROFILES.cpu8 },
+      );
+      expect(code, t.err).toBe(0);
+      const plan = host.jobs[0]!.plan;
+      expect(line).toBe(
+        `--kv-k ${plan.kvK} --kv-v ${plan.kvV} --max-window-sec ${plan.maxWindowSec} --parallel ${plan.parallel}`,
+      );
+      // the CPU recommendation's cache, not the old f16 default
+      expect(plan.kvK).toBe('q8_0');
+      expect(host.jobs[0]!.engine).toEqual({ kind: 'runtime', modelPath: model, mmprojPath: mmproj });
+    });
+
+    it('a plan that does not fit fails with OUT_OF_MEMORY before the engine is asked to run anything', async () => {
+      const host = fakeHost();
+      const io = fakeIo();
+      const code = await main(
+        [
+          'transcribe',
+          input,
+          '--model',
+          model,
+          '--mmproj',
+          mmproj,
+          '--kv-k',
+          'f16',
+          '--max-window-sec',
+          '29',
+          '--parallel',
+          '16',
+          '--out',
+          join(root, 'oom-out'),
+        ],
+        io,
+        {
+          createHost: () => host,
+          hardware: { ...PROFILES.ram4, ram: { totalBytes: 2 ** 30, freeBytes: 2 ** 27 } },
+        },
+      );
+      expect(code).toBe(1);
+      expect(io.err).toMatch(/error OUT_OF_MEMORY: [^\n]*does not fit/);
+      expect(io.err).toMatch(/hint: .*--kv-k/);
+      expect(host.jobs).toHaveLength(0);
+    });
+  });
+});
+
 describe('the CLI on real files (ffmpeg decode + Silero VAD + echo engine)', () => {
   let meeting: string;
   beforeAll(async () => {
@@ -175,6 +382,90 @@ describe('the CLI on real files (ffmpeg decode + Silero VAD + echo engine)', () 
     const human = cli(['transcribe', text, '--engine', 'echo', '--out', out]);
     expect(human.code).toBe(1);
     expect(human.stderr).toMatch(/^rotorscribe: error AUDIO_UNSUPPORTED: .*notes\.mp3\n {2}hint: /m);
+  });
+
+  it('gives inputs with the same base name their own transcripts, and says which', () => {
+    const dir = join(root, 'same-name');
+    mkdirSync(dir, { recursive: true });
+    const bytes = readFileSync(meeting);
+    writeFileSync(join(dir, 'talk.mp3'), bytes);
+    // another recording under the same stem (ffmpeg sniffs the content, not the extension)
+    writeFileSync(join(dir, 'talk.opus'), bytes.subarray(0, Math.floor(bytes.length / 2)));
+    const out = join(root, 'same-name-out');
+    const r = cli([
+      'transcribe',
+      join(dir, 'talk.mp3'),
+      join(dir, 'talk.opus'),
+      '--engine',
+      'echo',
+      '--out',
+      out,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n')).toEqual([join(out, 'talk.mp3.txt'), join(out, 'talk.opus.txt')]);
+    expect(readFileSync(join(out, 'talk.mp3.txt'), 'utf8')).not.toBe(
+      readFileSync(join(out, 'talk.opus.txt'), 'utf8'),
+    );
+  });
+
+  it('refuses to overwrite a finished transcript unless --overwrite, and removes the job folder unless --keep-job', () => {
+    const out = join(root, 'rerun');
+    const args = ['transcribe', meeting, '--engine', 'echo', '--out', out];
+    expect(cli(args).code).toBe(0);
+    expect(existsSync(join(out, '.rotorscribe-jobs'))).toBe(false);
+    writeFileSync(join(out, 'part1.txt'), 'my edits');
+    const again = cli(args);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/error OUTPUT_EXISTS: .*part1\.txt.*\n {2}hint: .*--overwrite/);
+    expect(readFileSync(join(out, 'part1.txt'), 'utf8')).toBe('my edits');
+    const forced = cli([...args, '--overwrite', '--keep-job']);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(readFileSync(join(out, 'part1.txt'), 'utf8')).not.toBe('my edits');
+    expect(readdir(out)).toMatch(/^part1\.mp3-/);
+  });
+
+  it('after a settings change the hints lead to a finished transcript', async () => {
+    const out = join(root, 'changed');
+    const base = ['transcribe', meeting, '--engine', 'echo', '--out', out, '--parallel', '1'];
+    const child = spawn('node', [bin, ...base, '--max-window-sec', '10', '--json'], {
+      cwd: root,
+      env: { ...process.env, ROTORSCRIBE_ECHO_DELAY_MS: '200' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let text = '';
+    let sent = false;
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (c: string) => {
+      text += c;
+      if (!sent && (text.match(/"type":"window"/g) ?? []).length >= 2) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    });
+    expect(await new Promise((r) => child.once('close', r))).toBe(130);
+    // other settings now: the unfinished job is protected, and the hint names both ways on
+    const first = cli([...base, '--max-window-sec', '12']);
+    expect(first.code).toBe(1);
+    expect(first.stderr).toMatch(/CHECKPOINT_MISMATCH[\s\S]*hint: .*--restart/);
+    // following the hint's --resume with the new settings is refused again, pointing at --restart
+    const resumed = cli([...base, '--max-window-sec', '12', '--resume']);
+    expect(resumed.code).toBe(1);
+    expect(resumed.stderr).toMatch(/CHECKPOINT_MISMATCH[\s\S]*hint: .*--restart/);
+    const restarted = cli([...base, '--max-window-sec', '12', '--restart']);
+    expect(restarted.code, restarted.stderr).toBe(0);
+    expect(existsSync(join(out, 'part1.txt'))).toBe(true);
+  });
+
+  it('reports a speed no faster than the audio over the whole run', () => {
+    const out = join(root, 'speed');
+    const t0 = performance.now();
+    const r = cli(['transcribe', meeting, '--engine', 'echo', '--out', out]);
+    const wall = (performance.now() - t0) / 1000;
+    expect(r.code, r.stderr).toBe(0);
+    const speed = Number(/, ([\d.]+)x real time/.exec(r.stderr)?.[1]);
+    expect(speed).toBeGreaterThan(0);
+    // 240 s of audio: the job cannot have been faster than the whole CLI run (which also starts two processes)
+    expect(speed).toBeLessThanOrEqual(240 / wall / 0.5);
   });
 
   it('refuses an output folder it cannot write to', () => {

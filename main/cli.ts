@@ -347,7 +347,9 @@ const transcribe: Handler = async (args, io, deps) => {
   let failures = 0;
   let cancelled = false;
   try {
-    const planned = await planFor(a, host, deps);
+    const planned = await planFor(a, host, deps).catch((error: unknown) => {
+      throw withCliHint(error);
+    });
     const { plan } = planned;
     const planText = `${plan.kvK}/${plan.kvV} cache, ${plan.maxWindowSec} s windows × ${plan.parallel}`;
     if (a.json) emitJson({ type: 'plan', plan, ...(planned.reason ? { reason: planned.reason } : {}) });
@@ -403,10 +405,10 @@ const transcribe: Handler = async (args, io, deps) => {
               }
               if (e.type === 'warning')
                 io.stderr.write(`${tty ? '\r\x1b[K' : ''}warning ${e.code}: ${e.message}\n`);
+              // The total is an estimate: never let the drawn figure go down.
+              if (e.type === 'progress') shownTotal = Math.max(shownTotal, e.progress.windowsTotal ?? 0);
               if (tty && e.type === 'progress' && Date.now() - lastDraw > 100) {
                 lastDraw = Date.now();
-                // The total is an estimate: never let the drawn figure go down.
-                shownTotal = Math.max(shownTotal, e.progress.windowsTotal ?? 0);
                 const view = { ...e.progress, windowsTotal: shownTotal || null };
                 io.stderr.write(`\r\x1b[K${progressLine(name, view, io.stderr.columns ?? 80)}`);
               }
