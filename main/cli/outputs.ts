@@ -7,16 +7,17 @@ import { basename, extname } from 'node:path';
 
 export function outputStems(files: readonly string[]): Map<string, string> {
   const plain = (f: string): string => basename(f, extname(f)) || basename(f);
+  // Case-insensitive file systems (macOS, Windows) would overwrite `Meeting.txt` with `meeting.txt`.
+  const key = (f: string): string => plain(f).toLowerCase();
   const count = new Map<string, number>();
-  for (const f of new Set(files)) count.set(plain(f), (count.get(plain(f)) ?? 0) + 1);
+  for (const f of new Set(files)) count.set(key(f), (count.get(key(f)) ?? 0) + 1);
   const out = new Map<string, string>();
   const taken = new Set<string>();
   for (const f of files) {
     if (out.has(f)) continue;
-    const base = (count.get(plain(f)) ?? 0) > 1 ? basename(f) : plain(f);
+    const base = (count.get(key(f)) ?? 0) > 1 ? basename(f) : plain(f);
     let stem = base;
     for (let n = 2; taken.has(stem.toLowerCase()); n++) stem = `${base}-${n}`;
-    // Case-insensitive file systems (macOS, Windows) would still overwrite `Meeting.txt` with `meeting.txt`.
     taken.add(stem.toLowerCase());
     out.set(f, stem);
   }
