@@ -4,7 +4,7 @@ import { useFindStore } from './find-store';
 
 /** Find & replace over the open transcript; focus stays here while stepping through matches. */
 export function FindBar({ onClose }: { onClose: () => void }) {
-  const { query, replacement, wholeWord, matchCase, matches, active } = useFindStore();
+  const { query, replacement, wholeWord, matchCase, matches, active, shown } = useFindStore();
   const { setQuery, setReplacement, setWholeWord, setMatchCase, move } = useFindStore.getState();
   const run = useTranscriptEditorStore((s) => s.run);
   const inputRef = useRef<HTMLInputElement>(null);
@@ -12,7 +12,7 @@ export function FindBar({ onClose }: { onClose: () => void }) {
   useEffect(() => {
     inputRef.current?.focus();
     inputRef.current?.select();
-  }, []);
+  }, [shown]);
 
   const current = matches[active];
   const replaceOne = () => {
@@ -32,73 +32,82 @@ export function FindBar({ onClose }: { onClose: () => void }) {
 
   return (
     <div className="findbar" role="search" aria-label="Find and replace" onKeyDown={onKeyDown}>
-      <input
-        ref={inputRef}
-        type="search"
-        className="findbar__input"
-        aria-label="Find"
-        placeholder="Find"
-        value={query}
-        onChange={(e) => setQuery(e.target.value)}
-        onKeyDown={(e) => {
-          if (e.key === 'Enter') {
-            e.preventDefault();
-            move(e.shiftKey ? -1 : 1);
-          }
-        }}
-      />
-      <span className="findbar__count" role="status" aria-live="polite">
-        {count}
-      </span>
-      <button
-        type="button"
-        className="button button--quiet"
-        onClick={() => move(-1)}
-        disabled={!matches.length}
-        aria-label="Previous match"
-      >
-        ↑
-      </button>
-      <button
-        type="button"
-        className="button button--quiet"
-        onClick={() => move(1)}
-        disabled={!matches.length}
-        aria-label="Next match"
-      >
-        ↓
-      </button>
-      <label className="findbar__option">
-        <input type="checkbox" checked={wholeWord} onChange={(e) => setWholeWord(e.target.checked)} />
-        Whole words
-      </label>
-      <label className="findbar__option">
-        <input type="checkbox" checked={matchCase} onChange={(e) => setMatchCase(e.target.checked)} />
-        Match case
-      </label>
-      <input
-        type="text"
-        className="findbar__input"
-        aria-label="Replace with"
-        placeholder="Replace with"
-        value={replacement}
-        onChange={(e) => setReplacement(e.target.value)}
-        onKeyDown={(e) => {
-          if (e.key === 'Enter') {
-            e.preventDefault();
-            replaceOne();
-          }
-        }}
-      />
-      <button type="button" className="button" onClick={replaceOne} disabled={!current}>
-        Replace
-      </button>
-      <button type="button" className="button" onClick={replaceAll} disabled={!matches.length}>
-        Replace all
-      </button>
-      <button type="button" className="button button--quiet" onClick={onClose} aria-label="Close find">
-        ✕
-      </button>
+      <div className="findbar__row">
+        <input
+          ref={inputRef}
+          type="search"
+          className="findbar__input"
+          aria-label="Find"
+          placeholder="Find"
+          value={query}
+          onChange={(e) => setQuery(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') {
+              e.preventDefault();
+              move(e.shiftKey ? -1 : 1);
+            }
+          }}
+        />
+        <span className="findbar__count" role="status" aria-live="polite">
+          {count}
+        </span>
+        <button
+          type="button"
+          className="button button--quiet"
+          onClick={() => move(-1)}
+          disabled={!matches.length}
+          aria-label="Previous match"
+        >
+          ↑
+        </button>
+        <button
+          type="button"
+          className="button button--quiet"
+          onClick={() => move(1)}
+          disabled={!matches.length}
+          aria-label="Next match"
+        >
+          ↓
+        </button>
+        <label className="findbar__option">
+          <input type="checkbox" checked={wholeWord} onChange={(e) => setWholeWord(e.target.checked)} />
+          Whole words
+        </label>
+        <label className="findbar__option">
+          <input type="checkbox" checked={matchCase} onChange={(e) => setMatchCase(e.target.checked)} />
+          Match case
+        </label>
+        <button
+          type="button"
+          className="button button--quiet findbar__close"
+          onClick={onClose}
+          aria-label="Close find"
+        >
+          ✕
+        </button>
+      </div>
+      <div className="findbar__row">
+        <input
+          type="text"
+          className="findbar__input"
+          aria-label="Replace with"
+          placeholder="Replace with"
+          value={replacement}
+          onChange={(e) => setReplacement(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') {
+              e.preventDefault();
+              replaceOne();
+            }
+          }}
+        />
+        <button type="button" className="button" onClick={replaceOne} disabled={!current}>
+          Replace
+        </button>
+        <button type="button" className="button" onClick={replaceAll} disabled={!matches.length}>
+          Replace all
+        </button>
+      </div>
     </div>
   );
 }

@@ -9,6 +9,15 @@ function PlayIcon({ playing }: { playing: boolean }) {
   );
 }
 
+/** Bar-and-triangle "skip to segment" icon; mirrored for previous. */
+function StepIcon({ back }: { back: boolean }) {
+  return (
+    <svg className="player__icon" viewBox="0 0 24 24" aria-hidden="true">
+      <path d={back ? 'M6 5h2.5v14H6zM19 5.5v13L9.5 12z' : 'M15.5 5H18v14h-2.5zM5 5.5v13L14.5 12z'} />
+    </svg>
+  );
+}
+
 /** Transport controls over the (hidden-controls) audio element; the element itself is owned here. */
 export function PlayerBar() {
   const { src, unavailable, timeSec, durationSec, playing, rate } = usePlaybackStore();
@@ -51,7 +60,7 @@ export function PlayerBar() {
         aria-label="Previous segment"
         title="Previous segment (Alt+↑)"
       >
-        ⏮
+        <StepIcon back />
       </button>
       <button
         type="button"
@@ -81,7 +90,7 @@ export function PlayerBar() {
         aria-label="Next segment"
         title="Next segment (Alt+↓)"
       >
-        ⏭
+        <StepIcon back={false} />
       </button>
       <input
         type="range"

@@ -96,7 +96,8 @@ export const SegmentRow = memo(function SegmentRow({
     const editing =
       row?.closest('.transcript')?.contains(document.activeElement) === true &&
       document.activeElement instanceof HTMLTextAreaElement;
-    if (usePlaybackStore.getState().takeFollow(editing)) row?.scrollIntoView?.({ block: 'nearest' });
+    // centred: the reader sees what comes next, and the sticky player never covers the row
+    if (usePlaybackStore.getState().takeFollow(editing)) row?.scrollIntoView?.({ block: 'center' });
   }, [isCurrent]);
 
   useEffect(() => {

@@ -13,6 +13,8 @@ interface FindState {
   active: number;
   /** Matches per segment id, for the rows to highlight without scanning the whole list. */
   bySegment: ReadonlyMap<string, readonly TextMatch[]>;
+  /** Bumped by every `show`, so Ctrl+F on an open bar brings the focus back to it. */
+  shown: number;
   show: () => void;
   hide: () => void;
   setQuery: (query: string) => void;
@@ -33,13 +35,15 @@ const initial = {
   matches: [] as readonly TextMatch[],
   active: 0,
   bySegment: new Map<string, readonly TextMatch[]>() as ReadonlyMap<string, readonly TextMatch[]>,
+  shown: 0,
 };
 
 /** The find & replace bar's state and its current matches. */
 export const useFindStore = create<FindState>()((set, get) => ({
   ...initial,
-  show: () => set({ open: true }),
-  hide: () => set({ ...initial, replacement: get().replacement, wholeWord: get().wholeWord }),
+  show: () => set({ open: true, shown: get().shown + 1 }),
+  hide: () =>
+    set({ ...initial, replacement: get().replacement, wholeWord: get().wholeWord, shown: get().shown }),
   setQuery: (query) => set({ query, active: 0 }),
   setReplacement: (replacement) => set({ replacement }),
   setWholeWord: (wholeWord) => set({ wholeWord, active: 0 }),
