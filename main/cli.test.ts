@@ -672,6 +672,79 @@ describe('the CLI on real files (ffmpeg decode + Silero VAD + echo engine)', () 
   });
 });
 
+describe('kill -9 of the engine on the native runtime (tiny synthetic Voxtral)', () => {
+  let model: string;
+  let mmproj: string;
+  let audio: string;
+  beforeAll(async () => {
+    const fx = await writeSyntheticVoxtral({ dir: join(root, 'rt-model'), size: 'tiny', seed: 3 });
+    model = fx.modelPath;
+    mmproj = fx.mmprojPath;
+    const truth = await generateMeeting({
+      outDir: join(root, 'rt-audio'),
+      durationSec: 75,
+      formats: ['mp3'],
+      seed: 5,
+    });
+    audio = join(root, 'rt-audio', truth.parts[0]!.file);
+  }, 180_000);
+
+  it('reports ENGINE_CRASHED and resumes to the same transcript as an uninterrupted run', async () => {
+    const common = [
+      'transcribe',
+      audio,
+      '--model',
+      model,
+      '--mmproj',
+      mmproj,
+      '--max-window-sec',
+      '12',
+      '--parallel',
+      '1',
+      '--kv-k',
+      'q8_0',
+      '--format',
+      'txt,json',
+    ];
+    const refOut = join(root, 'rt-ref');
+    const ref = cli([...common, '--out', refOut]);
+    expect(ref.code, ref.stderr).toBe(0);
+    const out = join(root, 'rt-killed');
+    const child = spawn('node', [bin, ...common, '--out', out, '--json'], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let buffered = '';
+    let windows = 0;
+    const lines: { type: string; code?: string; hint?: string }[] = [];
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      buffered += chunk;
+      let nl;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const line = JSON.parse(buffered.slice(0, nl)) as { type: string };
+        buffered = buffered.slice(nl + 1);
+        lines.push(line);
+        if (line.type === 'window' && ++windows === 2) process.kill(enginePid(child.pid!), 'SIGKILL');
+      }
+    });
+    expect(await new Promise((r) => child.once('close', r))).toBe(1);
+    expect(lines.at(-1)).toMatchObject({
+      type: 'error',
+      code: 'ENGINE_CRASHED',
+      hint: expect.stringMatching(/--resume/),
+    });
+    const resumed = cli([...common, '--out', out, '--resume']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/\(([2-9]) restored\)/);
+    for (const f of ['txt', 'json']) {
+      expect(readFileSync(join(out, `part1.${f}`)).equals(readFileSync(join(refOut, `part1.${f}`))), f).toBe(
+        true,
+      );
+    }
+  }, 300_000);
+});
+
 /** The engine worker: the only child process of the CLI process. */
 function enginePid(cliPid: number): number {
   const pids = spawnSync('ps', ['-o', 'pid=', '--ppid', String(cliPid)], { encoding: 'utf8' })
