@@ -4,12 +4,14 @@ import type { TextMatch } from '../../../../common/transcript-edit';
 import { useTranscriptEditorStore } from './editor-store';
 import { useFindStore } from './find-store';
 import { usePlaybackStore } from './playback-store';
+import { useSelectionStore } from './selection-store';
 import { FLAG_INFO, formatTimestamp } from './timeline';
 
 interface SegmentRowProps {
-  segment: Segment;
+  id: string;
+  /** Where the segment sits now; the row reads its segment from the store, so typing re-renders only this row. */
+  index: number;
   isLast: boolean;
-  selected: boolean;
   speakerListId: string;
 }
 
@@ -73,29 +75,28 @@ function SpeakerInput({ segment, listId, label }: { segment: Segment; listId: st
 
 /** One segment: timestamp (seeks), speaker, warnings, editable text and its actions. Re-renders only when its own
  * segment, selection, current-ness or find hits change. */
-export const SegmentRow = memo(function SegmentRow({
-  segment,
-  isLast,
-  selected,
-  speakerListId,
-}: SegmentRowProps) {
+export const SegmentRow = memo(function SegmentRow({ id, index, isLast, speakerListId }: SegmentRowProps) {
   const rowRef = useRef<HTMLLIElement>(null);
   const textRef = useRef<HTMLTextAreaElement>(null);
-  const isCurrent = usePlaybackStore((s) => s.currentId === segment.id);
-  const seek = usePlaybackStore((s) => s.seek);
-  const { run, setText, endTyping, flush, toggleSelected } = useTranscriptEditorStore.getState();
-  const matches = useFindStore((s) => s.bySegment.get(segment.id) ?? NO_MATCHES);
+  const segment = useTranscriptEditorStore((s) =>
+    s.segments[index]?.id === id ? s.segments[index] : undefined,
+  );
+  const selected = useSelectionStore((s) => s.selected.has(id));
+  const isCurrent = usePlaybackStore((s) => s.currentId === id);
+  const { run, setText, endTyping, flush } = useTranscriptEditorStore.getState();
+  const { toggle: toggleSelected } = useSelectionStore.getState();
+  const matches = useFindStore((s) => s.bySegment.get(id) ?? NO_MATCHES);
   const activeMatch = useFindStore((s) => {
     const m = s.matches[s.active];
-    return m?.segmentId === segment.id ? m : undefined;
+    return m?.segmentId === id ? m : undefined;
   });
 
   useEffect(() => {
     if (!isCurrent) return;
     const row = rowRef.current;
+    const active = document.activeElement;
     const editing =
-      row?.closest('.transcript')?.contains(document.activeElement) === true &&
-      document.activeElement instanceof HTMLTextAreaElement;
+      active instanceof HTMLTextAreaElement && row?.closest('.transcript')?.contains(active) === true;
     // centred: the reader sees what comes next, and the sticky player never covers the row
     if (usePlaybackStore.getState().takeFollow(editing)) row?.scrollIntoView?.({ block: 'center' });
   }, [isCurrent]);
@@ -104,6 +105,8 @@ export const SegmentRow = memo(function SegmentRow({
     if (activeMatch) rowRef.current?.scrollIntoView?.({ block: 'nearest' });
   }, [activeMatch]);
 
+  // between a split/merge and the list's re-render the index can point elsewhere for one pass
+  if (!segment) return null;
   const at = formatTimestamp(segment.startSec);
   const range = `${at}–${formatTimestamp(segment.endSec)}`;
   const split = () => {
@@ -137,7 +140,7 @@ export const SegmentRow = memo(function SegmentRow({
         <button
           type="button"
           className="segment__time"
-          onClick={() => seek(segment.startSec)}
+          onClick={() => usePlaybackStore.getState().seek(segment.startSec)}
           aria-label={`Play from ${at}`}
           title={`Play from ${at}`}
         >

@@ -6,6 +6,7 @@ import type { TranscriptAdapter } from './adapter';
 import { AUTOSAVE_DELAY_MS, resetTranscriptEditorStore, useTranscriptEditorStore } from './editor-store';
 import { resetFindStore } from './find-store';
 import { resetPlaybackStore } from './playback-store';
+import { resetSelectionStore } from './selection-store';
 import { TranscriptEditor } from './TranscriptEditor';
 
 const SEGMENTS: Segment[] = [
@@ -101,6 +102,7 @@ beforeEach(() => {
   resetTranscriptEditorStore();
   resetPlaybackStore();
   resetFindStore();
+  resetSelectionStore();
   fakeMedia();
   scrolled = [];
   Element.prototype.scrollIntoView = function (this: Element) {

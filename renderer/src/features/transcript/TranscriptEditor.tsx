@@ -1,4 +1,5 @@
 import { useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import type { Segment } from '../../../../common/transcript';
 import { speakersOf } from '../../../../common/transcript-edit';
 import type { TranscriptAdapter } from './adapter';
@@ -9,6 +10,7 @@ import { useFindStore } from './find-store';
 import { PlayerBar } from './PlayerBar';
 import { usePlaybackStore } from './playback-store';
 import { SegmentRow } from './SegmentRow';
+import { useSelectionStore } from './selection-store';
 import { ShortcutsHelp } from './ShortcutsHelp';
 import { SKIP_SECONDS, formatTimestamp } from './timeline';
 import './transcript.css';
@@ -52,7 +54,47 @@ function isTextField(target: EventTarget | null): boolean {
   );
 }
 
-function SpeakerRename({ speakers }: { speakers: readonly string[] }) {
+const useSpeakers = () => useTranscriptEditorStore(useShallow((s) => speakersOf(s.segments)));
+
+function SpeakerList({ id }: { id: string }) {
+  const speakers = useSpeakers();
+  return (
+    <datalist id={id}>
+      {speakers.map((s) => (
+        <option key={s} value={s} />
+      ))}
+    </datalist>
+  );
+}
+
+function RetranscribeButtons() {
+  const segments = useTranscriptEditorStore((s) => s.segments);
+  const selected = useSelectionStore((s) => s.selected);
+  const range = useMemo(() => {
+    const picked = selected.size > 0 ? segments.filter((x) => selected.has(x.id)) : [];
+    if (picked.length === 0) return null;
+    const start = Math.min(...picked.map((x) => x.startSec));
+    const end = Math.max(...picked.map((x) => x.endSec));
+    return `${formatTimestamp(start)}–${formatTimestamp(end)}`;
+  }, [segments, selected]);
+  const { retranscribeSelection } = useTranscriptEditorStore.getState();
+  const { clear: clearSelection } = useSelectionStore.getState();
+  return (
+    <>
+      <button type="button" className="button" disabled={!range} onClick={() => void retranscribeSelection()}>
+        {range ? `Re-transcribe ${range}` : 'Re-transcribe selection'}
+      </button>
+      {range && (
+        <button type="button" className="button button--quiet" onClick={clearSelection}>
+          Clear selection
+        </button>
+      )}
+    </>
+  );
+}
+
+function SpeakerRename() {
+  const speakers = useSpeakers();
   const run = useTranscriptEditorStore((s) => s.run);
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
@@ -97,8 +139,8 @@ export function TranscriptEditor({
   const rootRef = useRef<HTMLElement>(null);
   const listRef = useRef<HTMLOListElement>(null);
   const speakerListId = useId();
-  const segments = useTranscriptEditorStore((s) => s.segments);
-  const selected = useTranscriptEditorStore((s) => s.selected);
+  // ids only: typing changes a segment, not the list, so it re-renders one row and not this component
+  const ids = useTranscriptEditorStore((s) => s.ids);
   const save = useTranscriptEditorStore((s) => s.save);
   const notice = useTranscriptEditorStore((s) => s.notice);
   const canUndo = useTranscriptEditorStore((s) => s.editor.past.length > 0);
@@ -153,8 +195,16 @@ export function TranscriptEditor({
     if (initialTimeSec !== undefined) usePlaybackStore.getState().seek(initialTimeSec);
   }, [transcriptId, initialTimeSec]);
 
-  useEffect(() => usePlaybackStore.getState().refreshCurrent(), [segments]);
-  useEffect(() => useFindStore.getState().refresh(segments), [segments, findKey]);
+  useEffect(() => {
+    // the transcript opened above is already in the store: place the playhead on it, then follow every change
+    usePlaybackStore.getState().refreshCurrent();
+    return useTranscriptEditorStore.subscribe((state, prev) => {
+      if (state.segments === prev.segments) return;
+      usePlaybackStore.getState().refreshCurrent();
+      useFindStore.getState().refresh(state.segments);
+    });
+  }, []);
+  useEffect(() => useFindStore.getState().refresh(useTranscriptEditorStore.getState().segments), [findKey]);
 
   const closeFind = () => {
     useFindStore.getState().hide();
@@ -221,15 +271,6 @@ export function TranscriptEditor({
     return () => window.removeEventListener('keydown', onKeyDown);
   }, []);
 
-  const speakers = useMemo(() => speakersOf(segments), [segments]);
-  const selectedRange = useMemo(() => {
-    const picked = segments.filter((s) => selected.has(s.id));
-    if (picked.length === 0) return null;
-    const start = Math.min(...picked.map((s) => s.startSec));
-    const end = Math.max(...picked.map((s) => s.endSec));
-    return `${formatTimestamp(start)}–${formatTimestamp(end)}`;
-  }, [segments, selected]);
-
   const noteScroll = () => usePlaybackStore.getState().noteUserScroll();
 
   return (
@@ -279,20 +320,8 @@ export function TranscriptEditor({
         >
           Find…
         </button>
-        <button
-          type="button"
-          className="button"
-          disabled={!selectedRange}
-          onClick={() => void editor.retranscribeSelection()}
-        >
-          {selectedRange ? `Re-transcribe ${selectedRange}` : 'Re-transcribe selection'}
-        </button>
-        {selectedRange && (
-          <button type="button" className="button button--quiet" onClick={editor.clearSelection}>
-            Clear selection
-          </button>
-        )}
-        <SpeakerRename speakers={speakers} />
+        <RetranscribeButtons />
+        <SpeakerRename />
       </div>
       {findOpen && <FindBar onClose={closeFind} />}
       {notice && (
@@ -308,12 +337,8 @@ export function TranscriptEditor({
           </button>
         </p>
       )}
-      <datalist id={speakerListId}>
-        {speakers.map((s) => (
-          <option key={s} value={s} />
-        ))}
-      </datalist>
-      {segments.length === 0 ? (
+      <SpeakerList id={speakerListId} />
+      {ids.length === 0 ? (
         <p className="empty">This transcript has no text yet.</p>
       ) : (
         <ol
@@ -324,12 +349,12 @@ export function TranscriptEditor({
           onWheel={noteScroll}
           onTouchMove={noteScroll}
         >
-          {segments.map((s, i) => (
+          {ids.map((id, i) => (
             <SegmentRow
-              key={s.id}
-              segment={s}
-              isLast={i === segments.length - 1}
-              selected={selected.has(s.id)}
+              key={id}
+              id={id}
+              index={i}
+              isLast={i === ids.length - 1}
               speakerListId={speakerListId}
             />
           ))}

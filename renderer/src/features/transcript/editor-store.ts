@@ -11,6 +11,7 @@ import {
 } from '../../../../common/transcript-edit';
 import type { TranscriptAdapter } from './adapter';
 import { errorText } from './error-text';
+import { useSelectionStore } from './selection-store';
 import { formatTimestamp } from './timeline';
 
 /** Autosave waits this long after the last edit, so a burst of typing is one save. */
@@ -40,8 +41,8 @@ interface TranscriptEditorState {
   save: SaveStatus;
   /** The answer to the user's last action when it needs words (a refused split, a queued re-transcription). */
   notice: Notice | null;
-  /** Segments ticked for re-transcription. */
-  selected: ReadonlySet<string>;
+  /** The segment ids in order: a new array only when segments are added or removed, so the list re-renders then. */
+  ids: readonly string[];
   open: (transcriptId: string, segments: readonly Segment[], adapter: TranscriptAdapter) => void;
   setAdapter: (adapter: TranscriptAdapter) => void;
   close: () => Promise<void>;
@@ -53,8 +54,6 @@ interface TranscriptEditorState {
   redo: () => void;
   /** Save now if anything is unsaved (blur, unload, before re-transcribing); resolves when it is written. */
   flush: () => Promise<void>;
-  toggleSelected: (segmentId: string) => void;
-  clearSelection: () => void;
   retranscribeSelection: () => Promise<void>;
   dismissNotice: () => void;
 }
@@ -68,8 +67,14 @@ const initial = {
   savedVersion: 0,
   save: { kind: 'saved' } as SaveStatus,
   notice: null,
-  selected: new Set<string>() as ReadonlySet<string>,
+  ids: [] as readonly string[],
 };
+
+function sameIds(ids: readonly string[], segments: readonly Segment[]): boolean {
+  if (ids.length !== segments.length) return false;
+  for (let i = 0; i < ids.length; i++) if (ids[i] !== segments[i]?.id) return false;
+  return true;
+}
 
 /** The open transcript's segments, its undo history and its autosave. One transcript is open at a time. */
 export const useTranscriptEditorStore = create<TranscriptEditorState>()((set, get) => {
@@ -111,16 +116,16 @@ export const useTranscriptEditorStore = create<TranscriptEditorState>()((set, ge
   };
 
   const commit = (editor: EditorState) => {
-    const { selected } = get();
-    const ids = new Set(editor.segments.map((s) => s.id));
-    const stillSelected = [...selected].filter((id) => ids.has(id));
+    const { ids } = get();
+    const nextIds = sameIds(ids, editor.segments) ? ids : editor.segments.map((s) => s.id);
     set({
       editor,
       segments: editor.segments,
+      ids: nextIds,
       version: get().version + 1,
       save: get().save.kind === 'saving' ? get().save : { kind: 'pending' },
-      selected: stillSelected.length === selected.size ? selected : new Set(stillSelected),
     });
+    if (nextIds !== ids) useSelectionStore.getState().keepOnly(nextIds);
     schedule();
   };
 
@@ -133,7 +138,15 @@ export const useTranscriptEditorStore = create<TranscriptEditorState>()((set, ge
       if (prev.adapter && prev.transcriptId !== null && prev.version !== prev.savedVersion) {
         void prev.adapter.save(prev.transcriptId, prev.segments).catch(() => undefined);
       }
-      set({ ...initial, transcriptId, adapter, editor: createEditorState(segments), segments });
+      useSelectionStore.getState().clear();
+      set({
+        ...initial,
+        transcriptId,
+        adapter,
+        editor: createEditorState(segments),
+        segments,
+        ids: segments.map((s) => s.id),
+      });
     },
     setAdapter: (adapter) => set({ adapter }),
     close: async () => {
@@ -163,14 +176,9 @@ export const useTranscriptEditorStore = create<TranscriptEditorState>()((set, ge
       if (editor.future.length > 0) commit(redo(editor));
     },
     flush,
-    toggleSelected: (segmentId) => {
-      const next = new Set(get().selected);
-      if (!next.delete(segmentId)) next.add(segmentId);
-      set({ selected: next });
-    },
-    clearSelection: () => set({ selected: new Set() }),
     retranscribeSelection: async () => {
-      const { adapter, transcriptId, segments, selected } = get();
+      const { adapter, transcriptId, segments } = get();
+      const { selected } = useSelectionStore.getState();
       const picked = segments.filter((s) => selected.has(s.id));
       if (!adapter || transcriptId === null || picked.length === 0) return;
       const startSec = Math.min(...picked.map((s) => s.startSec));
@@ -181,7 +189,8 @@ export const useTranscriptEditorStore = create<TranscriptEditorState>()((set, ge
         await flush();
         if (get().save.kind === 'error') throw new Error('The latest edits could not be saved.');
         await adapter.retranscribe(transcriptId, startSec, endSec);
-        set({ notice: { tone: 'info', text: `Re-transcription of ${range} queued.` }, selected: new Set() });
+        set({ notice: { tone: 'info', text: `Re-transcription of ${range} queued.` } });
+        useSelectionStore.getState().clear();
       } catch (error) {
         set({ notice: { tone: 'error', text: `Could not re-transcribe ${range}: ${errorText(error)}` } });
       }

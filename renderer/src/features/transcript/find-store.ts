@@ -50,6 +50,8 @@ export const useFindStore = create<FindState>()((set, get) => ({
   setMatchCase: (matchCase) => set({ matchCase, active: 0 }),
   refresh: (segments) => {
     const { open, query, wholeWord, matchCase, active } = get();
+    // closed and already empty: nothing to tell the rows (this runs on every keystroke)
+    if (!open && get().matches.length === 0) return;
     const matches = open ? findMatches(segments, query, { wholeWord, matchCase }) : [];
     const bySegment = new Map<string, TextMatch[]>();
     for (const m of matches) {
