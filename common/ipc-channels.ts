@@ -20,9 +20,31 @@ export const INVOKE_EXPOSURE = {
   'files:registerDropped': 'preload',
   'advisor:getReport': 'renderer',
   'advisor:evaluate': 'renderer',
+  'dialog:openFolder': 'renderer',
+  'queue:get': 'renderer',
+  'queue:add': 'renderer',
+  'queue:control': 'renderer',
+  'queue:move': 'renderer',
+  'library:list': 'renderer',
+  'library:get': 'renderer',
+  'library:rename': 'renderer',
+  'library:delete': 'renderer',
+  'library:restore': 'renderer',
+  'library:search': 'renderer',
+  'library:saveSegments': 'renderer',
+  'library:export': 'renderer',
+  'library:mediaUrl': 'renderer',
 } as const satisfies Record<string, Exposure>;
 
-export const EVENT_NAMES = ['engine:event', 'settings:changed', 'files:added', 'app:navigate'] as const;
+export const EVENT_NAMES = [
+  'engine:event',
+  'settings:changed',
+  'files:added',
+  'app:navigate',
+  'queue:changed',
+  'job:window',
+  'library:changed',
+] as const;
 
 export type InvokeChannel = keyof typeof INVOKE_EXPOSURE;
 export type RendererInvokeChannel = {

@@ -8,7 +8,8 @@
  * and event it receives; the sandboxed preload imports only ipc-channels.ts, so no validator code ships there.
  */
 import * as v from 'valibot';
-import { ERROR_CODES, type ErrorCode, type ErrorPayload } from './errors';
+import type { ErrorPayload } from './errors';
+import { errorPayloadSchema } from './error-schema';
 import { advisorReportSchema, evaluateRequestSchema, evaluateResultSchema } from './advisor-types';
 import {
   INVOKE_EXPOSURE,
@@ -16,9 +17,11 @@ import {
   type InvokeChannel,
   type RendererInvokeChannel,
 } from './ipc-channels';
-import { empty, list, num, object, str, type Schema, type TypeEqual } from './schema';
+import { LIBRARY_EVENTS, LIBRARY_SCHEMAS } from './library-schema';
+import { empty, list, num, object, str, type Schema } from './schema';
 import { settingsPatchSchema, settingsSchema } from './settings';
 
+export { errorPayloadSchema } from './error-schema';
 export {
   API_KEY,
   isEventChannel,
@@ -99,15 +102,6 @@ export const APP_VIEWS = ['library', 'settings'] as const;
 export type AppView = (typeof APP_VIEWS)[number];
 const navigate = object({ view: v.picklist(APP_VIEWS) });
 
-export const errorPayloadSchema = object({
-  code: v.picklist(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]),
-  message: str({ max: 4000 }),
-  hint: v.optional(str({ max: 4000 })),
-  detail: v.optional(str({ max: 20_000 })),
-});
-// ErrorPayload stays in errors.ts (every layer uses it, most without a schema library); this keeps the two equal.
-const _errorPayloadMatches: TypeEqual<v.InferOutput<typeof errorPayloadSchema>, ErrorPayload> = true;
-
 // ---------------------------------------------------------------------------------------------------------------
 // Channel registry
 
@@ -123,11 +117,14 @@ const INVOKE_SCHEMAS = {
   'settings:get': { request: empty, response: settingsSchema },
   'settings:set': { request: settingsPatchSchema, response: settingsSchema },
   'dialog:openAudioFiles': { request: empty, response: fileList },
+  /** A folder: its audio and video files are added when it is queued. */
+  'dialog:openFolder': { request: empty, response: fileList },
   'files:registerDropped': { request: droppedPaths, response: fileList },
   /** Hardware probe + recommendation + savings table (+ the last measured allocation). */
   'advisor:getReport': { request: empty, response: advisorReportSchema },
   /** The consequences of user overrides on top of the recommendation, computed before they are committed. */
   'advisor:evaluate': { request: evaluateRequestSchema, response: evaluateResultSchema },
+  ...LIBRARY_SCHEMAS,
 } as const satisfies { [C in InvokeChannel]: InvokeSchemas };
 
 type InvokeSpecs = {
@@ -149,6 +146,7 @@ export const EVENT_CHANNELS = {
   'files:added': fileList,
   /** Menu navigation (e.g. Settings… / Preferences…). */
   'app:navigate': navigate,
+  ...LIBRARY_EVENTS,
 } as const satisfies { [E in EventChannel]: Schema };
 
 export type RequestOf<C extends InvokeChannel> = v.InferOutput<(typeof INVOKE_SCHEMAS)[C]['request']>;

@@ -16,11 +16,13 @@ import {
   type RequestOf,
   type ResponseOf,
 } from '../../common/ipc-contract';
+import type { QueueAction, QueueSnapshot } from '../../common/library-schema';
 import { check, type Checked } from '../../common/schema';
 import type { Settings } from '../../common/settings';
 import type { AdvisorService } from '../advisor/service';
 import type { EngineHost } from '../engine/host/engine-host';
 import type { FileRegistry } from './file-registry';
+import type { LibraryService } from './library-service';
 import type { InvokeEventLike } from './security';
 import type { SettingsStore } from './settings-store';
 
@@ -38,11 +40,24 @@ export interface IpcDeps {
   files: FileRegistry;
   /** Shows the native open dialog for the sender's window; resolves to the chosen absolute paths ([] if cancelled). */
   showOpenAudioDialog: (event: InvokeEventLike) => Promise<string[]>;
+  /** The same for one folder (its media files are queued). */
+  showOpenFolderDialog?: (event: InvokeEventLike) => Promise<string[]>;
+  /** The persistent transcription queue (main/app/jobs). */
+  queue?: QueueIpc;
+  library?: LibraryService;
   onSettingsChanged?: (settings: Settings) => void;
   /** Hardware probe and memory advisor (settings panel). */
   advisor?: Pick<AdvisorService, 'getReport' | 'evaluate'>;
   /** Where unexpected (non-RotorError) failures are reported; the renderer only sees a generic INTERNAL error. */
   logError?: (channel: string, error: unknown) => void;
+}
+
+/** What the window may ask of the job queue; paths come from the file registry's tokens, never from the renderer. */
+export interface QueueIpc {
+  snapshot(): QueueSnapshot;
+  add(paths: readonly string[]): Promise<QueueSnapshot>;
+  control(id: string, action: QueueAction): Promise<QueueSnapshot>;
+  move(id: string, index: number): QueueSnapshot;
 }
 
 type Handlers = {
@@ -57,7 +72,18 @@ function advisor(deps: IpcDeps): NonNullable<IpcDeps['advisor']> {
   return deps.advisor;
 }
 
+function required<K extends 'queue' | 'library' | 'showOpenFolderDialog'>(
+  deps: IpcDeps,
+  key: K,
+): NonNullable<IpcDeps[K]> {
+  const value = deps[key];
+  if (!value) throw new RotorError('INTERNAL', `The ${key} service is not available.`);
+  return value as NonNullable<IpcDeps[K]>;
+}
+
 function makeHandlers(deps: IpcDeps): Handlers {
+  const queue = (): QueueIpc => required(deps, 'queue');
+  const library = (): LibraryService => required(deps, 'library');
   return {
     'app:getInfo': () => deps.appInfo(),
     'engine:ping': async ({ echo }) => {
@@ -91,6 +117,26 @@ function makeHandlers(deps: IpcDeps): Handlers {
     'files:registerDropped': async ({ paths }) => ({ files: await deps.files.register(paths) }),
     'advisor:getReport': () => advisor(deps).getReport(),
     'advisor:evaluate': ({ overrides }) => advisor(deps).evaluate(overrides),
+    'dialog:openFolder': async (_request, event) => {
+      const paths = await required(deps, 'showOpenFolderDialog')(event);
+      return { files: await deps.files.register(paths) };
+    },
+    'queue:get': () => queue().snapshot(),
+    'queue:add': ({ tokens }) => queue().add(tokens.map((t) => deps.files.pathOf(t))),
+    'queue:control': ({ id, action }) => queue().control(id, action),
+    'queue:move': ({ id, index }) => queue().move(id, index),
+    'library:list': (options) => library().list(options),
+    'library:get': ({ id }) => library().get(id),
+    'library:rename': ({ id, title }) => library().rename(id, title),
+    'library:delete': ({ id }) => {
+      library().remove(id);
+      return {};
+    },
+    'library:restore': ({ id }) => library().restore(id),
+    'library:search': ({ query, limit }) => ({ hits: library().search(query, limit) }),
+    'library:saveSegments': ({ id, segments }) => library().saveSegments(id, segments),
+    'library:export': ({ id, format }, event) => library().exportTo(event, id, format),
+    'library:mediaUrl': ({ id }) => library().mediaUrl(id),
   };
 }
 

@@ -1,5 +1,7 @@
 /** The life of a queued file. Pure: the queue enforces it on every state change. */
-export type JobState = 'queued' | 'probing' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
+import type { JobState } from '../../../common/library-schema';
+
+export type { JobState };
 
 export const JOB_STATES: readonly JobState[] = [
   'queued',

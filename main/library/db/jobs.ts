@@ -1,35 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { RotorError, type ErrorPayload, isErrorCode } from '../../../common/errors';
+import type { JobProgress, QueueJob } from '../../../common/library-schema';
 import { canMove, isJobState, isRemovable, isRetryable, type JobState } from './job-states';
+
+export type { JobProgress, QueueJob };
 import { num, optNum, optText, row, rows, text, type Row } from './rows';
 import { guarded, inTransaction } from './transaction';
-
-export interface JobProgress {
-  windowsDone: number;
-  windowsTotal: number;
-  audioSecDone: number;
-  durationSec: number | null;
-  /** Audio seconds per wall-clock second. */
-  speed: number | null;
-  etaSec: number | null;
-}
-
-/** A queue entry as the window sees it: no paths. */
-export interface QueueJob {
-  id: string;
-  displayName: string;
-  sizeBytes: number | null;
-  state: JobState;
-  /** 0-based place in the queue. */
-  position: number;
-  error: ErrorPayload | null;
-  progress: JobProgress | null;
-  /** Set when the job is done: the library entry it produced. */
-  transcriptId: string | null;
-  createdAt: number;
-  updatedAt: number;
-}
 
 /** A queue entry with what only main may know. */
 export interface JobRecord extends QueueJob {

@@ -7,36 +7,18 @@ import {
   type SegmentFlag,
   type Transcript,
 } from '../../../common/transcript';
+import type {
+  ListSort,
+  SearchHit,
+  StoredTranscript,
+  TranscriptSummary,
+} from '../../../common/library-schema';
 import { buildFtsQuery } from './fts-query';
 import { num, optNum, optText, row, rows, text, type Row } from './rows';
-import { ELLIPSIS, HIT_CLOSE, HIT_OPEN, parseSnippet, stripMarkers, type SnippetPart } from './snippet';
+import { ELLIPSIS, HIT_CLOSE, HIT_OPEN, parseSnippet, stripMarkers } from './snippet';
 import { guarded, inTransaction } from './transaction';
 
-/** What the library shows about a transcript. Holds no path: safe to send to the renderer. */
-export interface TranscriptSummary {
-  id: string;
-  title: string;
-  /** ms since epoch */
-  createdAt: number;
-  updatedAt: number;
-  durationSec: number | null;
-  language: string | null;
-  /** File name of the recording, without folders. */
-  sourceName: string;
-  model: string | null;
-  kvK: string | null;
-  kvV: string | null;
-  /** Measured audio seconds per wall-clock second (the real-time factor's inverse), when known. */
-  speed: number | null;
-  /** Segments with at least one flag. */
-  flagsCount: number;
-  segmentCount: number;
-}
-
-export interface StoredTranscript {
-  summary: TranscriptSummary;
-  transcript: Transcript;
-}
+export type { ListSort, SearchHit, StoredTranscript, TranscriptSummary };
 
 export interface SaveTranscriptInput {
   transcript: Transcript;
@@ -44,8 +26,6 @@ export interface SaveTranscriptInput {
   sourceRef?: string;
   speed?: number;
 }
-
-export type ListSort = 'created' | 'updated' | 'title' | 'duration';
 
 export interface ListOptions {
   sort?: ListSort;
@@ -58,15 +38,6 @@ export interface ListPage {
   items: TranscriptSummary[];
   /** All live transcripts, for the pager. */
   total: number;
-}
-
-export interface SearchHit {
-  transcriptId: string;
-  title: string;
-  segmentId: string;
-  startSec: number;
-  endSec: number;
-  snippet: SnippetPart[];
 }
 
 export interface SearchOptions {

@@ -1,4 +1,5 @@
 /** Every export format, by name: what the CLI's --format and the app's export menu offer. */
+import { EXPORT_FORMATS, type ExportFormat } from '../../../common/library-schema';
 import type { Transcript } from '../../../common/transcript';
 import { toDocx } from './docx';
 import { toJson } from './json';
@@ -7,8 +8,7 @@ import { toSrt } from './srt';
 import { toTxt } from './txt';
 import { toVtt } from './vtt';
 
-export const EXPORT_FORMATS = ['txt', 'srt', 'vtt', 'json', 'md', 'docx'] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+export { EXPORT_FORMATS, type ExportFormat };
 
 export function isExportFormat(value: string): value is ExportFormat {
   return (EXPORT_FORMATS as readonly string[]).includes(value);
