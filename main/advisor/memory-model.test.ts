@@ -202,7 +202,7 @@ describe('model description from GGUF headers', () => {
     expect(() => describeModel('x', { metadata: {} })).toThrow(RotorError);
   });
 
-  it('reads a synthetic Voxtral pair through node-llama-cpp and matches its tensor bytes', async () => {
+  it('reads a synthetic Voxtral pair through the engine GGUF reader and matches its tensor bytes', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'advisor-'));
     try {
       const fx = await writeSyntheticVoxtral({ dir, size: 'tiny' });

@@ -1,33 +1,21 @@
 /**
- * Reads a model description from GGUF headers (local files, or a remote URL before download) with node-llama-cpp's
- * reader, which fetches only the header bytes.
+ * Reads a model description from the GGUF headers of local files with the engine's reader, which skips the
+ * vocabulary arrays and never touches the tensor data.
  */
-import { RotorError } from '../../common/errors';
 import type { ModelDescription } from '../../common/advisor-types';
+import { readGgufHeader, type GgufHeader } from '../engine/gguf';
 import { describeModel, type GgufHeaderLike } from './memory-model';
 
-/** Arrays that can be megabytes and that the memory model never reads. */
-const SKIP_KEYS = [
-  'tokenizer.ggml.tokens',
-  'tokenizer.ggml.scores',
-  'tokenizer.ggml.token_type',
-  'tokenizer.ggml.merges',
-];
+/** The memory model reads keys by their dotted names and tensors by name, ggml type and dimensions. */
+export function headerForMemoryModel(header: GgufHeader): GgufHeaderLike {
+  return {
+    metadata: Object.fromEntries(header.metadata),
+    tensorInfo: header.tensors.map((t) => ({ name: t.name, dimensions: t.shape, ggmlType: t.type })),
+  };
+}
 
-async function readHeader(pathOrUrl: string): Promise<GgufHeaderLike> {
-  const { readGgufFileInfo } = await import('node-llama-cpp');
-  try {
-    const info = await readGgufFileInfo(pathOrUrl, { ignoreKeys: SKIP_KEYS, logWarnings: false });
-    return { metadata: info.metadata, tensorInfo: info.fullTensorInfo ?? info.tensorInfo };
-  } catch (cause) {
-    const message = cause instanceof Error ? cause.message : String(cause);
-    if (/ENOENT|no such file/i.test(message))
-      throw new RotorError('MODEL_NOT_FOUND', undefined, { detail: pathOrUrl, cause });
-    throw new RotorError('MODEL_NOT_GGUF', `Cannot read the GGUF header of ${pathOrUrl}.`, {
-      detail: message,
-      cause,
-    });
-  }
+async function readHeader(path: string): Promise<GgufHeaderLike> {
+  return headerForMemoryModel(await readGgufHeader(path));
 }
 
 export async function readModelDescription(
