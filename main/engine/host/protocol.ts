@@ -16,6 +16,7 @@ import type { EngineDevice } from '../../../common/ipc-contract';
 import type { ErrorCode, ErrorPayload } from '../../../common/errors';
 import type { KvCacheType } from '../../../common/kv-cache-types';
 import type { Transcript } from '../../../common/transcript';
+import type { AudioProbe } from '../audio/decode';
 import type { EngineIdentity } from '../checkpoints/store';
 import type { ExistingJobPolicy, JobEvent, JobProgress } from '../job/runner';
 
@@ -76,6 +77,17 @@ export interface JobParams {
   plan: JobPlan;
 }
 
+/** What the runtime allocated for the job's context (measured right after creating it), for the advisor's table. */
+export interface JobMemory {
+  weightsBytes: number;
+  kvBytes: number;
+  computeBytes: number;
+  mmprojWeightsBytes: number;
+  mmprojComputeBytes: number;
+  /** Cells of the context as created. */
+  nCtx: number;
+}
+
 export interface JobOutcome {
   transcript: Transcript;
   progress: JobProgress;
@@ -84,6 +96,8 @@ export interface JobOutcome {
   flagged: number;
   decode: { samples: number; corruptPackets: number; warnings: string[] };
   engine: EngineIdentity;
+  /** Runtime engine only. */
+  memory?: JobMemory;
 }
 
 /** The model the worker keeps loaded between jobs; a client planning the next job counts its memory as free. */
@@ -112,6 +126,8 @@ export interface EngineMethods {
    * Events are the job's events; cancel, pause and resume travel as host messages over the request id.
    */
   job: MethodSpec<JobParams, JobOutcome, JobEvent>;
+  /** What ffmpeg sees in a file (duration, container, audio codec); the decoder's RotorErrors when it cannot read it. */
+  probe: MethodSpec<{ path: string }, AudioProbe>;
   /** The KV cache types this build of the addon has (the RotorQuant ones only with their patches). */
   supportedKvTypes: MethodSpec<Record<string, never>, WorkerKvTypes>;
   /** Summarises a PCM buffer; proves Float32Array audio crosses the process boundary intact. */

@@ -7,6 +7,7 @@ import type { WorkerMessage } from './protocol';
 import { builtinMethods } from './builtin-methods';
 import { defaultFrontEnd, jobMethods } from './job-method';
 import { ModelCache } from './model-cache';
+import { probeMethods } from './probe-method';
 import { runtimeMethods } from './runtime-methods';
 import { startWorkerRuntime, type WorkerChannel } from './worker-runtime';
 
@@ -52,6 +53,7 @@ const runtime = startWorkerRuntime(
   pickChannel(),
   {
     ...builtinMethods(() => runtime.active()),
+    ...probeMethods(),
     ...runtimeMethods(undefined, () => models.resident()?.heldBytes ?? 0),
     ...jobMethods({
       frontEnd: defaultFrontEnd,
