@@ -14,13 +14,15 @@ import type { ExistingJobPolicy, JobDeps, runJob } from '../job/runner';
 import type { Transcriber } from '../scheduler/transcriber';
 import { MTMD_CHUNK_SEC } from '../scheduler/cutter';
 import type { ModelCache, Disposable, ModelFiles } from './model-cache';
-import type { JobEngine, JobParams, JobPlan } from './protocol';
+import type { JobEngine, JobMemory, JobParams, JobPlan } from './protocol';
 import type { MethodTable } from './worker-runtime';
 
 /** The engine side of a job: a transcriber sized from the plan and what identifies it in the job manifest. */
 export interface JobEngineInstance {
   transcriber: Transcriber;
   identity: EngineIdentity;
+  /** What the context allocated (runtime engine). */
+  memory?: JobMemory;
   dispose(): void;
 }
 
@@ -205,6 +207,7 @@ export function jobMethods<M extends Disposable>(deps: JobServiceDeps<M>): Metho
               .length,
             decode: result.decode,
             engine: engine.identity,
+            ...(engine.memory ? { memory: engine.memory } : {}),
           };
         } finally {
           signal.removeEventListener('abort', onAbort);

@@ -101,13 +101,24 @@ export interface RuntimeModelLike {
     typeK: KvCacheType;
     typeV: KvCacheType;
     threads?: number;
-  }): Promise<RuntimeContextLike & { dispose(): void }>;
+  }): Promise<RuntimeContextLike & { dispose(): void; memory?(): ContextMemory }>;
   dispose(): void;
+}
+
+/** The runtime's MemoryReport fields the advisor compares with its prediction. */
+export interface ContextMemory {
+  weightsBytes: number;
+  kvBytes: number;
+  computeBytes: number;
+  mmprojWeightsBytes: number;
+  mmprojComputeBytes: number;
 }
 
 export interface RuntimeEngine {
   transcriber: RuntimeTranscriber;
   identity: EngineIdentity;
+  /** Measured right after the context was created (no decode running, which the runtime requires). */
+  memory?: ContextMemory & { nCtx: number };
   /** Releases the context only; the model stays with whoever loaded it. */
   dispose(): void;
 }
@@ -136,14 +147,33 @@ export async function createRuntimeEngine(
     throw new RotorError('KV_TYPE_UNSUPPORTED', `Unknown KV cache type ${plan.kvK}/${plan.kvV}.`);
   }
   const perSeq = cellsPerSequence(model.info.audioTokensPer30s, plan.maxWindowSec);
+  const nCtx = Math.max(256, perSeq * plan.parallel);
   const ctx = await model.createContext({
-    contextSize: Math.max(256, perSeq * plan.parallel),
+    contextSize: nCtx,
     parallel: plan.parallel,
     typeK: plan.kvK,
     typeV: plan.kvV,
     ...(threads ? { threads } : {}),
   });
+  let m: ContextMemory | undefined;
+  try {
+    m = ctx.memory?.();
+  } catch {
+    // a measurement for the settings panel must never fail the job
+  }
   return {
+    ...(m
+      ? {
+          memory: {
+            weightsBytes: m.weightsBytes,
+            kvBytes: m.kvBytes,
+            computeBytes: m.computeBytes,
+            mmprojWeightsBytes: m.mmprojWeightsBytes,
+            mmprojComputeBytes: m.mmprojComputeBytes,
+            nCtx,
+          },
+        }
+      : {}),
     transcriber: new RuntimeTranscriber(ctx, plan.parallel),
     identity: {
       id: `voxtral-llama.cpp/${model.audioTokenRate}`,
