@@ -1,0 +1,127 @@
+/**
+ * Files and folders the user dropped or picked → the audio/video files to queue. Folders are walked in name order
+ * (the order a file manager shows), hidden entries are skipped, and symbolic links to folders are never followed, so
+ * a link loop cannot make the walk endless; depth and count are capped so a dropped home folder cannot flood the
+ * queue.
+ */
+import { lstat, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+
+/** The open dialog's "Audio and video" filter (main/app/index.ts): what a folder expands to. */
+export const AUDIO_EXTENSIONS: readonly string[] = [
+  'wav',
+  'mp3',
+  'm4a',
+  'aac',
+  'flac',
+  'ogg',
+  'opus',
+  'webm',
+  'mp4',
+  'mkv',
+  'mov',
+];
+
+export interface ExpandLimits {
+  /** Folder levels below a dropped folder (0 = only its own files). */
+  maxDepth: number;
+  /** Files returned in all; the walk stops there and says so. */
+  maxFiles: number;
+}
+
+export const DEFAULT_EXPAND_LIMITS: Readonly<ExpandLimits> = Object.freeze({ maxDepth: 8, maxFiles: 1000 });
+
+export interface ExpandedFile {
+  path: string;
+  sizeBytes: number;
+}
+
+export interface ExpandResult {
+  files: ExpandedFile[];
+  /** Dropped paths that are neither a file nor a folder (missing, device, unreadable). */
+  missing: string[];
+  /** Folders that held no audio or video file. */
+  emptyFolders: string[];
+  /** A cap was reached: not everything below the dropped folders was looked at. */
+  truncated: boolean;
+}
+
+export function isAudioName(name: string): boolean {
+  const ext = path.extname(name).slice(1).toLowerCase();
+  return AUDIO_EXTENSIONS.includes(ext);
+}
+
+const byName = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
+
+/**
+ * A dropped file is taken whatever its extension (the probe then says clearly what it is); inside folders only names
+ * with an audio/video extension count. The same file given twice (or reached twice) appears once.
+ */
+export async function expandPaths(
+  inputs: readonly string[],
+  limits: ExpandLimits = DEFAULT_EXPAND_LIMITS,
+): Promise<ExpandResult> {
+  const out: ExpandResult = { files: [], missing: [], emptyFolders: [], truncated: false };
+  const seen = new Set<string>();
+  const full = (): boolean => out.files.length >= limits.maxFiles;
+  const take = (p: string, sizeBytes: number): void => {
+    if (seen.has(p)) return;
+    if (full()) {
+      out.truncated = true;
+      return;
+    }
+    seen.add(p);
+    out.files.push({ path: p, sizeBytes });
+  };
+
+  async function walk(dir: string, depth: number): Promise<void> {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch {
+      return; // unreadable sub-folder: skip it, keep the rest
+    }
+    entries.sort((a, b) => byName.compare(a.name, b.name));
+    const subdirs: string[] = [];
+    for (const e of entries) {
+      if (e.name.startsWith('.')) continue;
+      const p = path.join(dir, e.name);
+      if (full() && (e.isDirectory() || isAudioName(e.name))) {
+        out.truncated = true; // something more might have counted
+        break;
+      }
+      if (e.isDirectory()) subdirs.push(p);
+      else if (e.isFile() && isAudioName(e.name)) {
+        const info = await lstat(p).catch(() => null);
+        if (info) take(p, info.size);
+      } else if (e.isSymbolicLink() && isAudioName(e.name)) {
+        // a link to a file is followed; a link to a folder is not (loops)
+        const info = await stat(p).catch(() => null);
+        if (info?.isFile()) take(p, info.size);
+      }
+    }
+    for (const sub of subdirs) {
+      if (full()) {
+        out.truncated = true;
+        return;
+      }
+      if (depth >= limits.maxDepth) {
+        out.truncated = true;
+        return;
+      }
+      await walk(sub, depth + 1);
+    }
+  }
+
+  for (const input of inputs) {
+    const p = path.resolve(input);
+    const info = await stat(p).catch(() => null);
+    if (info?.isFile()) take(p, info.size);
+    else if (info?.isDirectory()) {
+      const before = out.files.length;
+      await walk(p, 0);
+      if (out.files.length === before && !out.truncated) out.emptyFolders.push(p);
+    } else out.missing.push(p);
+  }
+  return out;
+}
