@@ -30,7 +30,9 @@
  * same context as a cross-check. It says nothing about quality: the cached values are noise, so the quality section
  * (2) always runs a real prefill.
  * `--pairs K:V,...` replaces the K/V combinations of every section (f16/f16 stays as the reference). The RotorQuant
- * scale can be switched for a whole run with GGML_RQ_SCALE=mse|norm|unbiased (native/README.md, "Scale and codebook extent").
+ * scale and clipping weight of the in-process sections can be switched for a whole run with `--rq-scale
+ * mse|norm|unbiased` and `--rq-overload w` (native/README.md, "Scale and codebook extent"; the kv-decode speed runs
+ * keep the built-in values, which do not change the work a decode step does).
  * GGML_RQ_FA_F32=1 runs every cache type's attention through the f32 RotorQuant paths (upstream's f16 paths round Q and
  * accumulate f16 V rows in f16), so that the quality section compares what the types store, not their arithmetic.
  * Random weights have no trained outlier channels: read the quality figures as relative. Timings on a machine shared
@@ -47,7 +49,12 @@ import { quantizeGguf } from '../fixtures/quantize';
 import { writeSyntheticVoxtral } from '../fixtures/voxtral';
 import { parseKvDecodeOutput, type PrefillLine } from './kv-decode-output';
 import { syntheticPcm } from '../main/engine/runtime/testkit';
-import { kvTypeSupported, loadVoxtral, type VoxtralModel } from '../main/engine/runtime/voxtral';
+import {
+  kvTypeSupported,
+  loadVoxtral,
+  setRotorQuantTuningForMeasurements,
+  type VoxtralModel,
+} from '../main/engine/runtime/voxtral';
 
 const root = process.env.ROTORSCRIBE_ROOT ?? resolve(import.meta.dirname, '..');
 const binDir = process.env.ROTORSCRIBE_RQ_TEST_DIR ?? join(root, 'native', 'build', 'bin');
@@ -71,8 +78,21 @@ const { values } = parseArgs({
     'skip-quality': { type: 'boolean', default: false },
     'skip-speed': { type: 'boolean', default: false },
     'skip-attention': { type: 'boolean', default: false },
+    'rq-scale': { type: 'string' },
+    'rq-overload': { type: 'string' },
   },
 });
+const rqScale = values['rq-scale'];
+if (rqScale !== undefined && rqScale !== 'mse' && rqScale !== 'norm' && rqScale !== 'unbiased') {
+  throw new Error(`--rq-scale mse|norm|unbiased, got ${rqScale}`);
+}
+const rqOverload = values['rq-overload'] === undefined ? undefined : Number(values['rq-overload']);
+if (rqScale !== undefined || rqOverload !== undefined) {
+  setRotorQuantTuningForMeasurements({
+    ...(rqScale !== undefined ? { scale: rqScale } : {}),
+    ...(rqOverload !== undefined ? { overloadWeight: rqOverload } : {}),
+  });
+}
 const threads = Number(values.threads);
 const batchThreads = Number(values['batch-threads']);
 const nDecode = Number(values['n-decode']);
@@ -293,6 +313,8 @@ async function quality(model: VoxtralModel): Promise<void> {
       process.env.GGML_RQ_FA_F32 === '1'
         ? '; GGML_RQ_FA_F32=1: every type through the f32 attention path'
         : ''
+    }${rqScale !== undefined ? `; scale ${rqScale}` : ''}${
+      rqOverload !== undefined ? `; clipping weight ${rqOverload}` : ''
     })`,
     ['K/V', 'mean KL', 'top-1 agreement %', 'greedy transcript common prefix', 'identical'],
     rows,

@@ -1,5 +1,16 @@
-// Node-API surface of the RotorScribe engine. Every heavy call runs on its own thread and reports back through one
-// thread-safe function per call, so that streamed pieces and the final result arrive in order on the JS thread.
+// Node-API surface of the RotorScribe engine.
+//
+// Thread model. Every heavy call (loadModel, createContext, generate) is a Job: one std::thread plus one thread-safe
+// function, registered with the addon instance of its environment for as long as the thread runs. Events reach the
+// JS listener in order through the thread-safe function; the last one (done or error) is delivered only after the
+// thread has been joined and the context/model marks taken by the call have been cleared, so a listener that starts
+// the next call at once finds the context free. A call on a context that is still in use, and a memory query that
+// would read what a running decode allocates, is refused at once with ENGINE_BUSY. When the environment goes away
+// (worker terminated, process exiting normally) its cleanup hook cancels every job and joins its thread; so does a
+// listener on process 'exit', which also runs for process.exit() on the main thread (that skips the cleanup hooks),
+// and an atexit handler as the last resort. No thread is ever detached. Exceptions stop at the thread's edge and at every callback into JS: a failing job becomes an error
+// event, and a throwing JS listener cancels its job, which then ends with an INTERNAL error event (a throw from the
+// last event's listener becomes a process warning, since nothing is left to tell).
 // Handles are Napi::External values holding shared_ptrs: dispose() drops the JS reference at once, a running job
 // keeps the native state alive until it returns, and the garbage collector is only a backstop.
 #include "engine.h"
@@ -11,10 +22,15 @@
 
 #include <napi.h>
 
+#include <atomic>
+#include <cstdlib>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
-#include <variant>
+
+// ggml-quants.h is internal to ggml; this is its one entry the addon uses (patch 0100)
+extern "C" void ggml_rq_set_tuning_for_tests(double overload_weight, int scale_mode);
 
 namespace {
 
@@ -53,54 +69,361 @@ template <typename T> std::shared_ptr<T> unwrap(const Napi::Value & v, const cha
     return h->ptr;
 }
 
-// One call = one thread + one thread-safe function. Events are built on the JS thread by `build`.
-using EventBuilder = std::function<Napi::Value(Napi::Env)>;
-
-class Job {
-  public:
-    Job(Napi::Env env, Napi::Function on_event, const char * name) {
-        tsfn_ = Napi::ThreadSafeFunction::New(env, on_event, name, 0, 1);
-    }
-    void emit(EventBuilder build) {
-        auto * payload = new EventBuilder(std::move(build));
-        const napi_status st = tsfn_.NonBlockingCall(payload, [](Napi::Env env, Napi::Function cb, EventBuilder * b) {
-            try {
-                if (env != nullptr && cb != nullptr) cb.Call({ (*b)(env) });
-            } catch (const Napi::Error & e) {
-                // a throwing JS listener must not take the process down; surface it as an uncaught exception instead
-                e.ThrowAsJavaScriptException();
-            } catch (...) {
-            }
-            delete b;
-        });
-        if (st != napi_ok) delete payload;
-    }
-    void fail(const std::string & code, const std::string & message) {
-        emit([code, message](Napi::Env env) -> Napi::Value { return error_event(env, code, message); });
-    }
-    void release() { tsfn_.Release(); }
-
-  private:
-    Napi::ThreadSafeFunction tsfn_;
-};
-
-template <typename Work> void run_job(Napi::Env env, Napi::Function on_event, const char * name, Work work) {
-    auto job = std::make_shared<Job>(env, on_event, name);
-    std::thread([job, work = std::move(work)]() mutable {
-        try {
-            work(*job);
-        } catch (const rs::Error & e) {
-            job->fail(e.code, e.what());
-        } catch (const std::bad_alloc &) {
-            job->fail("OUT_OF_MEMORY", "out of memory");
-        } catch (const std::exception & e) {
-            job->fail("INTERNAL", e.what());
+// Nothing may escape a callback into JS (the listener's exception would otherwise end in std::terminate, or be
+// dropped with only a deprecation warning): what cannot be reported to its caller becomes a process warning.
+void emit_warning(Napi::Env env, const std::string & message) noexcept {
+    try {
+        Napi::Object process = env.Global().Get("process").As<Napi::Object>();
+        Napi::Value fn = process.Get("emitWarning");
+        if (fn.IsFunction()) {
+            fn.As<Napi::Function>().Call(process, { Napi::String::New(env, message), Napi::String::New(env, "RotorScribeWarning") });
         }
-        job->release();
-    }).detach();
+    } catch (...) {
+    }
 }
 
-// ---- options ---------------------------------------------------------------------------------------------------
+std::string thrown_message(const Napi::Error & e) {
+    try {
+        std::string m = e.Message();
+        if (!m.empty()) return m;
+    } catch (...) {
+    }
+    return "a value that is not an Error was thrown";
+}
+
+// ---- jobs --------------------------------------------------------------------------------------------------------
+
+using EventBuilder = std::function<Napi::Value(Napi::Env)>;
+
+class Addon;
+
+class Job : public std::enable_shared_from_this<Job> {
+  public:
+    Job(Addon & addon, const char * what) : addon_(addon), what_(what) {}
+    Job(const Job &) = delete;
+    Job & operator=(const Job &) = delete;
+    ~Job() {
+        // backstop: a job is always joined by Addon::finish or Addon::shutdown before its last reference goes
+        if (thread_.joinable()) {
+            if (thread_.get_id() == std::this_thread::get_id()) thread_.detach();
+            else thread_.join();
+        }
+    }
+
+    // worker thread: a non-final event (progress, piece)
+    void emit(EventBuilder build) noexcept { post(std::move(build), false); }
+    // any thread: asks the work to stop at its next check
+    void request_cancel() noexcept {
+        cancel_requested_.store(true);
+        if (cancel_) cancel_();
+    }
+    const std::atomic<bool> * cancel_flag() const { return &cancel_requested_; }
+
+  private:
+    friend class Addon;
+    struct Delivery {
+        std::shared_ptr<Job> job;
+        EventBuilder         build;
+        bool                 final;
+    };
+
+    void post(EventBuilder build, bool final) noexcept {
+        Delivery * d = nullptr;
+        try {
+            d = new Delivery{ shared_from_this(), std::move(build), final };
+        } catch (...) {
+            return;
+        }
+        // napi_closing once the environment is going away: its cleanup hook joins this thread instead
+        if (tsfn_.NonBlockingCall(d, &Job::deliver) != napi_ok) delete d;
+    }
+
+    static void deliver(Napi::Env env, Napi::Function cb, Delivery * raw) noexcept;
+
+    Addon &                  addon_;
+    const char *             what_;
+    uint64_t                 id_ = 0;
+    Napi::ThreadSafeFunction tsfn_;
+    std::thread              thread_;
+    std::function<void()>    cancel_;  // set before the thread starts, then only read
+    std::function<void()>    release_; // JS thread: clears the busy marks this call took
+    std::atomic<bool>        cancel_requested_{ false };
+    bool                     listener_failed_ = false; // JS thread
+    std::string              listener_error_;          // JS thread
+};
+
+class Addon {
+  public:
+    explicit Addon(Napi::Env env);
+
+    // Starts `work` (EventBuilder(Job &), returning the final event) on its own thread. `release` runs on the JS
+    // thread right before the final event is delivered, or at once if the job cannot be started.
+    template <typename Work>
+    void start(Napi::Env env, const Napi::Value & on_event, const char * what, std::function<void()> cancel,
+               std::function<void()> release, Work work) {
+        struct Undo {
+            std::function<void()> * fn;
+            ~Undo() { if (fn && *fn) (*fn)(); }
+        } undo{ &release };
+        if (!on_event.IsFunction()) throw make_error(env, "INTERNAL", "the last argument must be an event listener");
+        auto job = std::make_shared<Job>(*this, what);
+        job->cancel_ = std::move(cancel);
+        job->tsfn_ = Napi::ThreadSafeFunction::New(env, on_event.As<Napi::Function>(), std::string("rotorscribe-") + what, 0, 1);
+        std::lock_guard<std::mutex> lock(mu_);
+        if (closing_) {
+            job->tsfn_.Release();
+            throw make_error(env, "ENGINE_CRASHED", "the engine is shutting down");
+        }
+        job->id_ = next_id_++;
+        try {
+            job->thread_ = std::thread([job, work = std::move(work)]() mutable noexcept { run(*job, work); });
+        } catch (const std::exception & e) {
+            job->tsfn_.Release();
+            throw make_error(env, "INTERNAL", std::string("no thread for ") + what + ": " + e.what());
+        }
+        job->release_ = std::move(release);
+        undo.fn = nullptr;
+        jobs_.emplace(job->id_, std::move(job));
+    }
+
+    // JS thread, before the final event: the thread has posted it and is returning; join it and free the marks.
+    void finish(Job & job) noexcept {
+        std::shared_ptr<Job> keep;
+        {
+            std::lock_guard<std::mutex> lock(mu_);
+            auto it = jobs_.find(job.id_);
+            if (it != jobs_.end()) {
+                keep = it->second;
+                jobs_.erase(it);
+            }
+        }
+        try {
+            if (keep && keep->thread_.joinable()) keep->thread_.join();
+        } catch (...) {
+        }
+        if (job.release_) {
+            auto release = std::move(job.release_);
+            job.release_ = nullptr;
+            try {
+                release();
+            } catch (...) {
+            }
+        }
+    }
+
+    // Environment cleanup or process exit: cancel every running job and join its thread. New jobs are refused.
+    void shutdown() noexcept {
+        std::map<uint64_t, std::shared_ptr<Job>> jobs;
+        {
+            std::lock_guard<std::mutex> lock(mu_);
+            closing_ = true;
+            jobs.swap(jobs_);
+        }
+        for (auto & [id, job] : jobs) job->request_cancel();
+        for (auto & [id, job] : jobs) {
+            try {
+                if (job->thread_.joinable() && job->thread_.get_id() != std::this_thread::get_id()) job->thread_.join();
+            } catch (...) {
+            }
+        }
+    }
+
+    size_t running() {
+        std::lock_guard<std::mutex> lock(mu_);
+        return jobs_.size();
+    }
+
+  private:
+    template <typename Work> static void run(Job & job, Work & work) noexcept {
+        auto fail = [](std::string code, std::string message) -> EventBuilder {
+            return [code = std::move(code), message = std::move(message)](Napi::Env env) -> Napi::Value {
+                return error_event(env, code, message);
+            };
+        };
+        EventBuilder last;
+        try {
+            try {
+                last = work(job);
+            } catch (const rs::Error & e) {
+                last = fail(e.code, e.what());
+            } catch (const std::bad_alloc &) {
+                last = fail("OUT_OF_MEMORY", "out of memory");
+            } catch (const std::exception & e) {
+                last = fail("INTERNAL", e.what());
+            } catch (...) {
+                last = fail("INTERNAL", "the engine failed with an unknown exception");
+            }
+        } catch (...) {
+            last = nullptr; // building the error failed too (out of memory): deliver() reports that
+        }
+        job.post(std::move(last), true);
+        job.tsfn_.Release();
+    }
+
+    std::mutex                               mu_;
+    std::map<uint64_t, std::shared_ptr<Job>> jobs_;
+    uint64_t                                 next_id_ = 1;
+    bool                                     closing_ = false;
+};
+
+void Job::deliver(Napi::Env env, Napi::Function cb, Delivery * raw) noexcept {
+    std::unique_ptr<Delivery> d(raw);
+    if (env == nullptr) return; // the thread-safe function is being torn down
+    Job & job = *d->job;
+    try {
+        if (d->final) job.addon_.finish(job);
+        else if (job.listener_failed_) return; // the listener threw earlier: the job is stopping
+        Napi::Value ev;
+        try {
+            if (d->final && job.listener_failed_) {
+                ev = error_event(env, "INTERNAL", std::string("the ") + job.what_ + " event listener threw: " + job.listener_error_);
+            } else if (d->build) {
+                ev = d->build(env);
+            } else {
+                ev = error_event(env, "OUT_OF_MEMORY", "out of memory while reporting the result");
+            }
+        } catch (const Napi::Error & e) {
+            ev = error_event(env, "INTERNAL", "the result could not be converted: " + thrown_message(e));
+        }
+        if (cb.IsEmpty()) return;
+        try {
+            cb.Call({ ev });
+        } catch (const Napi::Error & e) {
+            if (d->final) {
+                emit_warning(env, std::string("the ") + job.what_ + " result listener threw: " + thrown_message(e));
+            } else {
+                job.listener_failed_ = true;
+                job.listener_error_ = thrown_message(e);
+                job.request_cancel();
+            }
+        }
+    } catch (...) {
+        emit_warning(env, std::string("an event of ") + job.what_ + " could not be delivered");
+    }
+}
+
+// Every instance of the addon (one per environment: main thread, each worker) until its environment is cleaned up.
+std::mutex        g_instances_mutex;
+std::set<Addon *> g_instances;
+std::atomic<bool> g_exiting{ false };
+
+// Last resort for an exit() that neither ran the cleanup hooks nor emitted process 'exit' (a native exit() call):
+// by now statics created after this handler was registered are gone, but a job still running would touch them anyway.
+void shutdown_at_exit() {
+    g_exiting.store(true);
+    std::lock_guard<std::mutex> lock(g_instances_mutex);
+    for (Addon * a : g_instances) a->shutdown();
+}
+
+void cleanup_hook(void * arg);
+
+Addon::Addon(Napi::Env env) {
+    static std::once_flag once;
+    std::call_once(once, [] { std::atexit(shutdown_at_exit); });
+    {
+        std::lock_guard<std::mutex> lock(g_instances_mutex);
+        g_instances.insert(this);
+    }
+    napi_add_env_cleanup_hook(env, cleanup_hook, this);
+}
+
+Addon & addon_of(const Napi::CallbackInfo & info) { return *static_cast<Addon *>(info.Data()); }
+
+// ---- logging -----------------------------------------------------------------------------------------------------
+
+// ggml and mtmd have one log callback per process; it forwards each line to the logger of every addon instance
+// that set one. The sinks live under one mutex; an instance's sink is detached when its environment is cleaned up.
+class LogRouter {
+  public:
+    static void set(Addon * owner, Napi::Env env, Napi::Function fn, int min_level) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        drop_locked(owner);
+        Sink s{ Napi::ThreadSafeFunction::New(env, fn, "rotorscribe-log", 0, 1), min_level };
+        s.tsfn.Unref(env); // logging alone must not keep the process alive
+        sinks_.emplace(owner, std::move(s));
+    }
+    static void clear(Addon * owner) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        drop_locked(owner);
+    }
+    static void dispatch(ggml_log_level level, const char * text) {
+        if (!text || level == GGML_LOG_LEVEL_CONT || g_exiting.load()) return;
+        std::lock_guard<std::mutex> lock(mutex_);
+        for (auto & [owner, sink] : sinks_) {
+            if ((int) level < sink.min_level) continue;
+            LogLine * line = nullptr;
+            try {
+                line = new LogLine{ (int) level, text };
+            } catch (...) {
+                return;
+            }
+            if (sink.tsfn.NonBlockingCall(line, &LogRouter::deliver) != napi_ok) delete line;
+        }
+    }
+
+  private:
+    struct Sink {
+        Napi::ThreadSafeFunction tsfn;
+        int                      min_level;
+    };
+    struct LogLine {
+        int         level;
+        std::string text;
+    };
+    static void drop_locked(Addon * owner) {
+        auto it = sinks_.find(owner);
+        if (it == sinks_.end()) return;
+        it->second.tsfn.Release();
+        sinks_.erase(it);
+    }
+    static void deliver(Napi::Env env, Napi::Function cb, LogLine * raw) noexcept {
+        std::unique_ptr<LogLine> l(raw);
+        if (env == nullptr || cb.IsEmpty()) return;
+        try {
+            static const char * names[] = { "none", "debug", "info", "warn", "error", "cont" };
+            cb.Call({ Napi::String::New(env, l->level >= 0 && l->level <= 5 ? names[l->level] : "info"),
+                      Napi::String::New(env, l->text) });
+        } catch (const Napi::Error & e) {
+            emit_warning(env, "the native logger threw: " + thrown_message(e));
+        } catch (...) {
+        }
+    }
+    static inline std::mutex                mutex_;
+    static inline std::map<Addon *, Sink>   sinks_;
+};
+
+void log_callback(ggml_log_level level, const char * text, void *) {
+    if (level == GGML_LOG_LEVEL_ERROR) rs::record_log_error(text);
+    LogRouter::dispatch(level, text);
+}
+
+void cleanup_hook(void * arg) {
+    auto * addon = static_cast<Addon *>(arg);
+    LogRouter::clear(addon);
+    addon->shutdown();
+    {
+        std::lock_guard<std::mutex> lock(g_instances_mutex);
+        g_instances.erase(addon);
+    }
+    delete addon;
+}
+
+Napi::Value SetLogger(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    Addon * owner = &addon_of(info);
+    if (info.Length() > 0 && info[0].IsFunction()) {
+        static const std::map<std::string, int> levels = { { "debug", GGML_LOG_LEVEL_DEBUG }, { "info", GGML_LOG_LEVEL_INFO },
+                                                            { "warn", GGML_LOG_LEVEL_WARN }, { "error", GGML_LOG_LEVEL_ERROR } };
+        const std::string lvl = info.Length() > 1 && info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "warn";
+        auto it = levels.find(lvl);
+        LogRouter::set(owner, env, info[0].As<Napi::Function>(), it == levels.end() ? GGML_LOG_LEVEL_WARN : it->second);
+    } else {
+        LogRouter::clear(owner);
+    }
+    return env.Undefined();
+}
+
+// ---- options -----------------------------------------------------------------------------------------------------
 
 int32_t opt_int(const Napi::Object & o, const char * key, int32_t def) {
     Napi::Value v = o.Get(key);
@@ -115,54 +438,18 @@ std::string opt_str(const Napi::Object & o, const char * key) {
     return v.IsString() ? v.As<Napi::String>().Utf8Value() : std::string();
 }
 
-// ---- logging -----------------------------------------------------------------------------------------------------
-
-std::mutex               g_log_mutex;
-Napi::ThreadSafeFunction g_log_tsfn;
-bool                     g_log_set = false;
-int                      g_log_min_level = GGML_LOG_LEVEL_WARN;
-
-struct LogLine {
-    int         level;
-    std::string text;
-};
-
-void log_callback(ggml_log_level level, const char * text, void *) {
-    if (level == GGML_LOG_LEVEL_ERROR) rs::record_log_error(text);
-    std::lock_guard<std::mutex> lock(g_log_mutex);
-    if (!g_log_set || level == GGML_LOG_LEVEL_CONT || (int) level < g_log_min_level || !text) return;
-    auto * line = new LogLine{ (int) level, text };
-    if (g_log_tsfn.NonBlockingCall(line, [](Napi::Env env, Napi::Function cb, LogLine * l) {
-            try {
-                static const char * names[] = { "none", "debug", "info", "warn", "error", "cont" };
-                cb.Call({ Napi::String::New(env, l->level >= 0 && l->level <= 5 ? names[l->level] : "info"),
-                          Napi::String::New(env, l->text) });
-            } catch (...) {
-            }
-            delete l;
-        }) != napi_ok) {
-        delete line;
-    }
+Napi::Object object_arg(const Napi::CallbackInfo & info, size_t i, const char * what) {
+    if (info.Length() <= i || !info[i].IsObject()) throw make_error(info.Env(), "INTERNAL", std::string("expected ") + what);
+    return info[i].As<Napi::Object>();
 }
 
-Napi::Value SetLogger(const Napi::CallbackInfo & info) {
-    Napi::Env env = info.Env();
-    std::lock_guard<std::mutex> lock(g_log_mutex);
-    if (g_log_set) {
-        g_log_tsfn.Release();
-        g_log_set = false;
+// Marks a context busy for one call; the message of a refused call names what is running.
+void claim(Napi::Env env, ContextState & cs, const char * what) {
+    const char * expected = nullptr;
+    if (!cs.busy_with.compare_exchange_strong(expected, what)) {
+        throw make_error(env, "ENGINE_BUSY", std::string("this context is running ") + expected +
+                                                 "; wait for its result (or cancel it) before starting " + what);
     }
-    if (info.Length() > 0 && info[0].IsFunction()) {
-        g_log_tsfn = Napi::ThreadSafeFunction::New(env, info[0].As<Napi::Function>(), "rotorscribe-log", 0, 1);
-        g_log_tsfn.Unref(env); // logging alone must not keep the process alive
-        g_log_set = true;
-        static const std::map<std::string, int> levels = { { "debug", GGML_LOG_LEVEL_DEBUG }, { "info", GGML_LOG_LEVEL_INFO },
-                                                            { "warn", GGML_LOG_LEVEL_WARN }, { "error", GGML_LOG_LEVEL_ERROR } };
-        const std::string lvl = info.Length() > 1 && info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "warn";
-        auto it = levels.find(lvl);
-        g_log_min_level = it == levels.end() ? GGML_LOG_LEVEL_WARN : it->second;
-    }
-    return env.Undefined();
 }
 
 // ---- devices and types -------------------------------------------------------------------------------------------
@@ -252,7 +539,7 @@ Napi::Object model_info(Napi::Env env, const ModelState & ms) {
 
 Napi::Value LoadModel(const Napi::CallbackInfo & info) {
     Napi::Env env = info.Env();
-    Napi::Object o = info[0].As<Napi::Object>();
+    Napi::Object o = object_arg(info, 0, "load options");
     rs::LoadParams p;
     p.model_path = opt_str(o, "modelPath");
     p.mmproj_path = opt_str(o, "mmprojPath");
@@ -263,22 +550,25 @@ Napi::Value LoadModel(const Napi::CallbackInfo & info) {
     p.audio_avgpool = opt_int(o, "audioAvgpool", 0);
     p.flash_attn = opt_int(o, "flashAttn", -1);
     p.warmup = opt_bool(o, "warmup", true);
-    run_job(env, info[1].As<Napi::Function>(), "rotorscribe-load", [p](Job & job) {
-        auto ms = rs::load_model(p, [&job](double v) {
-            job.emit([v](Napi::Env env) -> Napi::Value {
-                Napi::Object ev = Napi::Object::New(env);
-                ev.Set("type", "progress");
-                ev.Set("progress", v);
-                return ev;
-            });
-        });
-        job.emit([ms](Napi::Env env) -> Napi::Value {
+    addon_of(info).start(env, info[1], "loadModel", nullptr, nullptr, [p](Job & job) -> EventBuilder {
+        auto ms = rs::load_model(
+            p,
+            [&job](double v) {
+                job.emit([v](Napi::Env env) -> Napi::Value {
+                    Napi::Object ev = Napi::Object::New(env);
+                    ev.Set("type", "progress");
+                    ev.Set("progress", v);
+                    return ev;
+                });
+            },
+            job.cancel_flag());
+        return [ms](Napi::Env env) -> Napi::Value {
             Napi::Object ev = Napi::Object::New(env);
             ev.Set("type", "done");
             ev.Set("handle", Napi::External<HandleBase>::New(env, new ModelHolder(ms), [](Napi::Env, HandleBase * h) { delete h; }));
             ev.Set("info", model_info(env, *ms));
             return ev;
-        });
+        };
     });
     return env.Undefined();
 }
@@ -319,7 +609,7 @@ Napi::Value Detokenize(const Napi::CallbackInfo & info) {
 Napi::Value CreateContext(const Napi::CallbackInfo & info) {
     Napi::Env env = info.Env();
     auto ms = unwrap<ModelState>(info[0], "model");
-    Napi::Object o = info[1].As<Napi::Object>();
+    Napi::Object o = object_arg(info, 1, "context options");
     rs::ContextParams p;
     p.n_ctx = (uint32_t) opt_int(o, "nCtx", 4096);
     p.n_batch = (uint32_t) opt_int(o, "nBatch", 512);
@@ -331,9 +621,10 @@ Napi::Value CreateContext(const Napi::CallbackInfo & info) {
     p.n_threads = opt_int(o, "threads", 4);
     p.n_threads_batch = opt_int(o, "threadsBatch", p.n_threads);
     p.kv_unified = opt_bool(o, "kvUnified", false);
-    run_job(env, info[2].As<Napi::Function>(), "rotorscribe-context", [ms, p](Job & job) {
+    // llama_init_from_model cannot be interrupted: a shutdown waits for it
+    addon_of(info).start(env, info[2], "createContext", nullptr, nullptr, [ms, p](Job &) -> EventBuilder {
         auto cs = rs::create_context(ms, p);
-        job.emit([cs](Napi::Env env) -> Napi::Value {
+        return [cs](Napi::Env env) -> Napi::Value {
             Napi::Object ev = Napi::Object::New(env);
             ev.Set("type", "done");
             ev.Set("handle", Napi::External<HandleBase>::New(env, new ContextHolder(cs), [](Napi::Env, HandleBase * h) { delete h; }));
@@ -344,7 +635,7 @@ Napi::Value CreateContext(const Napi::CallbackInfo & info) {
             i.Set("nUbatch", llama_n_ubatch(cs->ctx));
             ev.Set("info", i);
             return ev;
-        });
+        };
     });
     return env.Undefined();
 }
@@ -352,8 +643,9 @@ Napi::Value CreateContext(const Napi::CallbackInfo & info) {
 Napi::Value Generate(const Napi::CallbackInfo & info) {
     Napi::Env env = info.Env();
     auto cs = unwrap<ContextState>(info[0], "context");
+    if (info.Length() < 2 || !info[1].IsArray()) throw make_error(env, "INTERNAL", "expected an array of requests");
     Napi::Array reqs = info[1].As<Napi::Array>();
-    Napi::Object o = info[2].As<Napi::Object>();
+    Napi::Object o = object_arg(info, 2, "generate options");
     rs::GenerateParams gp;
     gp.max_tokens = opt_int(o, "maxTokens", 256);
     gp.capture_logits = opt_bool(o, "captureLogits", false);
@@ -361,7 +653,9 @@ Napi::Value Generate(const Napi::CallbackInfo & info) {
 
     std::vector<rs::SeqRequest> requests(reqs.Length());
     for (uint32_t i = 0; i < reqs.Length(); i++) {
-        Napi::Object r = reqs.Get(i).As<Napi::Object>();
+        Napi::Value rv = reqs.Get(i);
+        if (!rv.IsObject()) throw make_error(env, "INTERNAL", "every request must be an object");
+        Napi::Object r = rv.As<Napi::Object>();
         requests[i].prompt = opt_str(r, "prompt");
         Napi::Value pcm = r.Get("pcm");
         if (pcm.IsTypedArray() && pcm.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array) {
@@ -377,15 +671,12 @@ Napi::Value Generate(const Napi::CallbackInfo & info) {
         }
     }
 
-    bool expected = false;
-    if (!cs->busy.compare_exchange_strong(expected, true)) {
-        throw make_error(env, "ENGINE_BUSY", "this context is already decoding; create another context or wait");
-    }
-    cs->cancel.store(false);
-    run_job(env, info[3].As<Napi::Function>(), "rotorscribe-generate", [cs, requests = std::move(requests), gp, stream](Job & job) {
-        // The context must be free again before the JS side hears 'done' (or 'error'), or an immediate next call
-        // would find it busy.
-        struct Unbusy { ContextState & c; ~Unbusy() { c.busy.store(false); } };
+    // the context (and the model's encoder) stay marked from here until the result is delivered
+    auto release = [cs] {
+        cs->model->active_decodes.fetch_sub(1);
+        cs->busy_with.store(nullptr);
+    };
+    auto work = [cs, requests = std::move(requests), gp, stream](Job & job) -> EventBuilder {
         rs::PieceFn on_piece;
         if (stream) {
             on_piece = [&job](int32_t seq, llama_token tok, const std::string & text) {
@@ -399,13 +690,9 @@ Napi::Value Generate(const Napi::CallbackInfo & info) {
                 });
             };
         }
-        std::shared_ptr<rs::GenerateResult> res;
-        {
-            Unbusy unbusy{ *cs };
-            res = std::make_shared<rs::GenerateResult>(rs::generate(*cs, requests, gp, on_piece));
-        }
+        auto res = std::make_shared<rs::GenerateResult>(rs::generate(*cs, requests, gp, on_piece));
         const int32_t n_vocab = llama_vocab_n_tokens(llama_model_get_vocab(cs->model->model));
-        job.emit([res, n_vocab](Napi::Env env) -> Napi::Value {
+        return [res, n_vocab](Napi::Env env) -> Napi::Value {
             Napi::Object ev = Napi::Object::New(env);
             ev.Set("type", "done");
             Napi::Object r = Napi::Object::New(env);
@@ -440,8 +727,12 @@ Napi::Value Generate(const Napi::CallbackInfo & info) {
             r.Set("cancelled", res->cancelled);
             ev.Set("result", r);
             return ev;
-        });
-    });
+        };
+    };
+    claim(env, *cs, "generate");
+    cs->cancel.store(false);
+    cs->model->active_decodes.fetch_add(1);
+    addon_of(info).start(env, info[3], "generate", [cs] { cs->cancel.store(true); }, release, std::move(work));
     return env.Undefined();
 }
 
@@ -456,6 +747,11 @@ Napi::Value Cancel(const Napi::CallbackInfo & info) {
 Napi::Value ContextMemory(const Napi::CallbackInfo & info) {
     Napi::Env env = info.Env();
     auto cs = unwrap<ContextState>(info[0], "context");
+    // jobs start only on this thread, so a context found idle here stays idle while it is read
+    if (const char * running = cs->busy_with.load()) {
+        throw make_error(env, "ENGINE_BUSY", std::string("the context's memory cannot be read while it is running ") + running +
+                                                 "; ask again after its result");
+    }
     Napi::Array out = Napi::Array::New(env);
     uint32_t i = 0;
     for (const auto & [buft, mb] : llama_get_memory_breakdown(cs->ctx)) {
@@ -476,6 +772,11 @@ Napi::Value ContextMemory(const Napi::CallbackInfo & info) {
 Napi::Value EncoderMemory(const Napi::CallbackInfo & info) {
     Napi::Env env = info.Env();
     auto ms = unwrap<ModelState>(info[0], "model");
+    // a decode (re)allocates the encoder's compute buffers while it encodes
+    if (const int n = ms->active_decodes.load(); n > 0) {
+        throw make_error(env, "ENGINE_BUSY", "the audio encoder's memory cannot be read while " + std::to_string(n) +
+                                                 " decode(s) of this model are running; ask again after their results");
+    }
     const mtmd_memory_usage mu = mtmd_get_memory_usage(ms->mtmd);
     Napi::Object o = Napi::Object::New(env);
     o.Set("weights", Napi::Number::New(env, (double) mu.weights));
@@ -483,24 +784,81 @@ Napi::Value EncoderMemory(const Napi::CallbackInfo & info) {
     return o;
 }
 
+// process 'exit' (process.exit(), an uncaught exception, the loop running dry): the last moment JS still runs, and
+// the last one at which joining is safe. exit() runs atexit handlers only after destroying the static objects that
+// llama.cpp and ggml created lazily during the jobs, so shutdown_at_exit() alone would join threads that may touch
+// freed statics.
+Napi::Value OnProcessExit(const Napi::CallbackInfo & info) {
+    addon_of(info).shutdown();
+    return info.Env().Undefined();
+}
+
+// Synchronous calls: an engine exception becomes a coded JS error instead of escaping through Node-API.
+template <Napi::Value (*F)(const Napi::CallbackInfo &)> Napi::Value guarded(const Napi::CallbackInfo & info) {
+    try {
+        return F(info);
+    } catch (const Napi::Error &) {
+        throw;
+    } catch (const rs::Error & e) {
+        throw make_error(info.Env(), e.code, e.what());
+    } catch (const std::bad_alloc &) {
+        throw make_error(info.Env(), "OUT_OF_MEMORY", "out of memory");
+    } catch (const std::exception & e) {
+        throw make_error(info.Env(), "INTERNAL", e.what());
+    } catch (...) {
+        throw make_error(info.Env(), "INTERNAL", "the engine failed with an unknown exception");
+    }
+}
+
+// Measurements only (bench:kv): the RotorQuant clipping weight and scale for every later quantization. The quantizer
+// reads them from every ggml thread without synchronisation, so this is refused while a job of this instance runs;
+// jobs of another instance (a worker's) are the caller's business.
+Napi::Value SetRotorQuantTuning(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    if (const size_t n = addon_of(info).running(); n > 0) {
+        throw make_error(env, "ENGINE_BUSY", std::to_string(n) + " job(s) are running; change the RotorQuant tuning between jobs");
+    }
+    Napi::Object o = object_arg(info, 0, "tuning options");
+    const double overload = o.Get("overloadWeight").IsNumber() ? o.Get("overloadWeight").As<Napi::Number>().DoubleValue() : -1.0;
+    static const std::map<std::string, int> scales = { { "mse", 0 }, { "norm", 1 }, { "unbiased", 2 } };
+    const auto it = scales.find(opt_str(o, "scale"));
+    ggml_rq_set_tuning_for_tests(overload, it == scales.end() ? -1 : it->second);
+    return env.Undefined();
+}
+
+// How many jobs of this addon instance are running (their threads not yet joined); for tests and diagnostics.
+Napi::Value RunningJobs(const Napi::CallbackInfo & info) {
+    return Napi::Number::New(info.Env(), (double) addon_of(info).running());
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
     rs::backend_init();
     // Silent by default: errors are still recorded for messages, nothing reaches stderr unless a logger is set.
+    // Setting the process-wide callback again from a second instance is harmless: it is the same function.
     llama_log_set(log_callback, nullptr);
     mtmd_helper_log_set(log_callback, nullptr);
-    exports.Set("loadModel", Napi::Function::New(env, LoadModel));
-    exports.Set("createContext", Napi::Function::New(env, CreateContext));
-    exports.Set("generate", Napi::Function::New(env, Generate));
-    exports.Set("cancel", Napi::Function::New(env, Cancel));
-    exports.Set("contextMemory", Napi::Function::New(env, ContextMemory));
-    exports.Set("encoderMemory", Napi::Function::New(env, EncoderMemory));
-    exports.Set("dispose", Napi::Function::New(env, DisposeHandle));
-    exports.Set("tokenize", Napi::Function::New(env, Tokenize));
-    exports.Set("detokenize", Napi::Function::New(env, Detokenize));
-    exports.Set("listDevices", Napi::Function::New(env, ListDevices));
-    exports.Set("typeInfo", Napi::Function::New(env, TypeInfo));
-    exports.Set("systemInfo", Napi::Function::New(env, SystemInfo));
-    exports.Set("setLogger", Napi::Function::New(env, SetLogger));
+    auto * addon = new Addon(env); // owned by its environment's cleanup hook
+    auto fn = [&](const char * name, Napi::Value (*f)(const Napi::CallbackInfo &)) {
+        exports.Set(name, Napi::Function::New(env, f, name, addon));
+    };
+    fn("loadModel", guarded<LoadModel>);
+    fn("createContext", guarded<CreateContext>);
+    fn("generate", guarded<Generate>);
+    fn("cancel", guarded<Cancel>);
+    fn("contextMemory", guarded<ContextMemory>);
+    fn("encoderMemory", guarded<EncoderMemory>);
+    fn("dispose", guarded<DisposeHandle>);
+    fn("tokenize", guarded<Tokenize>);
+    fn("detokenize", guarded<Detokenize>);
+    fn("listDevices", guarded<ListDevices>);
+    fn("typeInfo", guarded<TypeInfo>);
+    fn("systemInfo", guarded<SystemInfo>);
+    fn("setLogger", guarded<SetLogger>);
+    fn("runningJobs", guarded<RunningJobs>);
+    fn("setRotorQuantTuning", guarded<SetRotorQuantTuning>);
+    Napi::Object process = env.Global().Get("process").As<Napi::Object>();
+    process.Get("on").As<Napi::Function>().Call(
+        process, { Napi::String::New(env, "exit"), Napi::Function::New(env, guarded<OnProcessExit>, "rotorscribeShutdown", addon) });
     exports.Set("ggmlTypeCount", Napi::Number::New(env, GGML_TYPE_COUNT));
     return exports;
 }

@@ -121,19 +121,22 @@ std::string token_piece(const ModelState & ms, llama_token token, bool special) 
     return std::string(buf, n);
 }
 
-std::shared_ptr<ModelState> load_model(const LoadParams & params, const ProgressFn & progress) {
+std::shared_ptr<ModelState> load_model(const LoadParams & params, const ProgressFn & progress, const std::atomic<bool> * cancel) {
     backend_init();
     auto ms = std::make_shared<ModelState>();
     ms->params = params;
 
-    struct Progress { const ProgressFn * fn; double base, span; };
-    Progress p_model{ &progress, 0.0, 0.8 };
-    Progress p_mmproj{ &progress, 0.8, 0.2 };
+    struct Progress { const ProgressFn * fn; double base, span; const std::atomic<bool> * cancel; };
+    Progress p_model{ &progress, 0.0, 0.8, cancel };
+    Progress p_mmproj{ &progress, 0.8, 0.2, cancel };
+    // returning false makes the loader give up (and return nullptr)
     auto cb = [](float p, void * ud) -> bool {
         auto * pr = static_cast<Progress *>(ud);
+        if (pr->cancel && pr->cancel->load()) return false;
         if (*pr->fn) (*pr->fn)(pr->base + pr->span * p);
         return true;
     };
+    auto cancelled = [cancel] { return cancel && cancel->load(); };
 
     llama_model_params mp = llama_model_default_params();
     mp.n_gpu_layers = params.n_gpu_layers;
@@ -143,6 +146,7 @@ std::shared_ptr<ModelState> load_model(const LoadParams & params, const Progress
 
     clear_log_error();
     ms->model = llama_model_load_from_file(params.model_path.c_str(), mp);
+    if (cancelled()) throw Error("CANCELLED", "loading the model was cancelled");
     if (!ms->model) {
         throw Error("MODEL_LOAD_FAILED", "llama.cpp could not load the model: " + last_log_error());
     }
@@ -171,6 +175,7 @@ std::shared_ptr<ModelState> load_model(const LoadParams & params, const Progress
 
     clear_log_error();
     ms->mtmd = mtmd_init_from_file(params.mmproj_path.c_str(), ms->model, cp);
+    if (cancelled()) throw Error("CANCELLED", "loading the model was cancelled");
     if (!ms->mtmd) {
         const std::string why = last_log_error();
         const bool mismatch = why.find("mismatch") != std::string::npos || why.find("projector") != std::string::npos;

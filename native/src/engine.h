@@ -47,6 +47,7 @@ struct ModelState {
     llama_model *  model = nullptr;
     mtmd_context * mtmd  = nullptr;
     std::mutex     mtmd_mutex; // mtmd encode/eval helpers are not thread-safe
+    std::atomic<int> active_decodes{ 0 }; // decodes of its contexts accepted and not yet delivered (addon.cpp)
     ControlTokens  tokens;
     LoadParams     params;
     int32_t        audio_tokens_per_30s = 0;
@@ -71,7 +72,8 @@ struct ContextState {
     llama_context *             ctx = nullptr;
     ContextParams               params;
     std::atomic<bool>           cancel{ false };
-    std::atomic<bool>           busy{ false };
+    // The call that holds the context, from acceptance until its result is delivered (addon.cpp), or nullptr.
+    std::atomic<const char *>   busy_with{ nullptr };
     ~ContextState();
 };
 
@@ -113,7 +115,9 @@ using ProgressFn = std::function<void(double)>;
 using PieceFn    = std::function<void(int32_t seq, llama_token token, const std::string & text)>;
 
 void backend_init();
-std::shared_ptr<ModelState>   load_model(const LoadParams & params, const ProgressFn & progress);
+// `cancel` (may be null) stops a load at its next progress report (CANCELLED).
+std::shared_ptr<ModelState>   load_model(const LoadParams & params, const ProgressFn & progress,
+                                         const std::atomic<bool> * cancel = nullptr);
 std::shared_ptr<ContextState> create_context(const std::shared_ptr<ModelState> & model, const ContextParams & params);
 GenerateResult generate(ContextState & cs, const std::vector<SeqRequest> & requests, const GenerateParams & params,
                         const PieceFn & on_piece);

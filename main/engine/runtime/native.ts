@@ -145,8 +145,17 @@ export interface NativeTypeInfo {
   quantized: boolean;
 }
 
+export type RotorQuantScale = 'mse' | 'norm' | 'unbiased';
+
 export type NativeLogLevel = 'debug' | 'info' | 'warn' | 'error';
 
+/**
+ * The addon's raw surface. Heavy calls run on a native thread each and report through `onEvent`: any number of
+ * progress/piece events, then exactly one `done` or `error`, delivered after the thread has been joined and the
+ * context is free again. A call on a context that is still running one is refused at once (throws, code
+ * ENGINE_BUSY), as are memory queries that would race a decode. A listener that throws cancels its job, which
+ * then ends with an INTERNAL error event; a throw from the last event's listener becomes a process warning.
+ */
 export interface NativeAddon {
   loadModel(params: NativeLoadParams, onEvent: (ev: NativeLoadEvent) => void): void;
   createContext(
@@ -170,7 +179,15 @@ export interface NativeAddon {
   listDevices(): NativeDevice[];
   typeInfo(id: number): NativeTypeInfo | null;
   systemInfo(): string;
+  /** ggml's log goes to every addon instance (main thread, workers) that set a logger. */
   setLogger(fn: ((level: NativeLogLevel, text: string) => void) | null, minLevel?: NativeLogLevel): void;
+  /** Jobs of this instance whose threads have not been joined yet (0 once every result was delivered). */
+  runningJobs(): number;
+  /**
+   * Measurements only: RotorQuant's clipping weight (>= 0) and scale for later quantizations; omitted = built-in.
+   * Refused (ENGINE_BUSY) while a job runs: the quantizer reads these from every ggml thread unsynchronised.
+   */
+  setRotorQuantTuning(tuning: { overloadWeight?: number; scale?: RotorQuantScale }): void;
   readonly ggmlTypeCount: number;
 }
 

@@ -23,6 +23,7 @@ import {
   type NativeMemoryEntry,
   type NativeModelInfo,
   type NativeSequenceRequest,
+  type RotorQuantScale,
 } from './native';
 import { buildAskPrompt, buildTranscribePrompt } from './prompts';
 
@@ -157,6 +158,22 @@ function nativeError(ev: NativeErrorEvent): RotorError {
   return new RotorError(isErrorCode(ev.code) ? ev.code : 'INTERNAL', ev.message);
 }
 
+/** The addon throws plain Errors with a `code` (ENGINE_BUSY for a context in use): make them RotorErrors. */
+function thrownByNative(e: unknown): unknown {
+  const code = (e as { code?: unknown } | null)?.code;
+  return e instanceof Error && !(e instanceof RotorError) && isErrorCode(code)
+    ? new RotorError(code, e.message, { cause: e })
+    : e;
+}
+
+function callNative<T>(call: () => T): T {
+  try {
+    return call();
+  } catch (e) {
+    throw thrownByNative(e);
+  }
+}
+
 export function listDevices(): NativeDevice[] {
   return addon().listDevices();
 }
@@ -167,6 +184,23 @@ export function setNativeLogger(
   minLevel: NativeLogLevel = 'warn',
 ): void {
   addon().setLogger(fn, minLevel);
+}
+
+/**
+ * For benches and tests only: overrides RotorQuant's clipping weight and scale for every later quantization (omit
+ * both to restore the built-in values). Never in production: it is process-wide and refused while a job runs.
+ */
+export function setRotorQuantTuningForMeasurements(tuning: {
+  overloadWeight?: number;
+  scale?: RotorQuantScale;
+}): void {
+  if (tuning.overloadWeight !== undefined && !(tuning.overloadWeight >= 0)) {
+    throw new RotorError(
+      'INTERNAL',
+      `the clipping weight must be a number >= 0, got ${tuning.overloadWeight}`,
+    );
+  }
+  callNative(() => addon().setRotorQuantTuning(tuning));
 }
 
 /** Whether this build of the addon has a KV cache type (the RotorQuant ones need their patches). */
@@ -334,6 +368,9 @@ function runGenerate(
     const onAbort = (): void => native.cancel(handle);
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     const done = (): void => opts.signal?.removeEventListener('abort', onAbort);
+    // A throwing onPiece stops the decode; the call then fails with what it threw, once the context is free.
+    let pieceFailed = false;
+    let pieceError: unknown;
     try {
       native.generate(
         handle,
@@ -341,21 +378,26 @@ function runGenerate(
         { maxTokens: opts.maxTokens, captureLogits: opts.captureLogits, stream: opts.onPiece !== undefined },
         (ev) => {
           if (ev.type === 'piece') {
-            if (ev.text.length > 0 || ev.token >= 0) opts.onPiece?.(ev.seq, ev.text, ev.token);
-          } else if (ev.type === 'done') {
-            done();
-            if (ev.result.cancelled) reject(new RotorError('CANCELLED'));
-            else resolve(ev.result);
+            if (pieceFailed || !(ev.text.length > 0 || ev.token >= 0)) return;
+            try {
+              opts.onPiece?.(ev.seq, ev.text, ev.token);
+            } catch (e) {
+              pieceFailed = true;
+              pieceError = e;
+              native.cancel(handle);
+            }
           } else {
             done();
-            reject(nativeError(ev));
+            if (pieceFailed) reject(pieceError);
+            else if (ev.type === 'error') reject(nativeError(ev));
+            else if (ev.result.cancelled) reject(new RotorError('CANCELLED'));
+            else resolve(ev.result);
           }
         },
       );
     } catch (e) {
       done();
-      const code = (e as { code?: unknown }).code;
-      reject(e instanceof Error && isErrorCode(code) ? new RotorError(code, e.message) : e);
+      reject(thrownByNative(e));
     }
   });
 }
@@ -407,11 +449,13 @@ export class VoxtralModel {
   }
 
   tokenize(text: string, opts: { addSpecial?: boolean; parseSpecial?: boolean } = {}): Int32Array {
-    return addon().tokenize(this.nativeHandle(), text, opts.addSpecial ?? false, opts.parseSpecial ?? true);
+    return callNative(() =>
+      addon().tokenize(this.nativeHandle(), text, opts.addSpecial ?? false, opts.parseSpecial ?? true),
+    );
   }
 
   detokenize(tokens: ArrayLike<number>, special = false): string {
-    return addon().detokenize(this.nativeHandle(), Int32Array.from(tokens), special);
+    return callNative(() => addon().detokenize(this.nativeHandle(), Int32Array.from(tokens), special));
   }
 
   async createContext(opts: ContextOptions = {}): Promise<VoxtralContext> {
@@ -467,22 +511,24 @@ export class VoxtralModel {
     const native = addon();
     const { handle: ctxHandle, info } = await new Promise<{ handle: NativeHandle; info: NativeContextInfo }>(
       (resolve, reject) => {
-        native.createContext(
-          handle,
-          {
-            nCtx,
-            nBatch: batch,
-            nUbatch: positiveInt(opts.ubatchSize, batch, 'ubatchSize', batch),
-            nSeqMax: parallel,
-            typeK: kvCacheTypeInfo(typeK).ggmlTypeId,
-            typeV: kvCacheTypeInfo(typeV).ggmlTypeId,
-            flashAttn: fa,
-            threads,
-            threadsBatch: positiveInt(opts.threadsBatch, threads, 'threadsBatch', 1024),
-            kvUnified: opts.kvUnified ?? false,
-          },
-          (ev) =>
-            ev.type === 'done' ? resolve({ handle: ev.handle, info: ev.info }) : reject(nativeError(ev)),
+        callNative(() =>
+          native.createContext(
+            handle,
+            {
+              nCtx,
+              nBatch: batch,
+              nUbatch: positiveInt(opts.ubatchSize, batch, 'ubatchSize', batch),
+              nSeqMax: parallel,
+              typeK: kvCacheTypeInfo(typeK).ggmlTypeId,
+              typeV: kvCacheTypeInfo(typeV).ggmlTypeId,
+              flashAttn: fa,
+              threads,
+              threadsBatch: positiveInt(opts.threadsBatch, threads, 'threadsBatch', 1024),
+              kvUnified: opts.kvUnified ?? false,
+            },
+            (ev) =>
+              ev.type === 'done' ? resolve({ handle: ev.handle, info: ev.info }) : reject(nativeError(ev)),
+          ),
         );
       },
     );
@@ -493,7 +539,10 @@ export class VoxtralModel {
     return ctx;
   }
 
-  /** Frees the model now (its contexts first). A decode still running finishes cancelled, then frees its memory. */
+  /**
+   * Frees the model now (its contexts first). A decode still running stops at its next check and frees its memory
+   * when its thread ends; its promise rejects with CANCELLED.
+   */
   dispose(): void {
     for (const c of [...this.contexts]) c.dispose();
     if (this.handle) addon().dispose(this.handle);
@@ -513,23 +562,37 @@ export async function loadVoxtral(opts: LoadVoxtralOptions): Promise<VoxtralMode
   const native = addon();
   const { handle, info } = await new Promise<{ handle: NativeHandle; info: NativeModelInfo }>(
     (resolve, reject) => {
-      native.loadModel(
-        {
-          modelPath: opts.modelPath,
-          mmprojPath: opts.mmprojPath,
-          nGpuLayers: opts.gpuLayers ?? 0,
-          useMmap: opts.useMmap ?? true,
-          mmprojGpu: opts.mmprojGpu ?? true,
-          threads: positiveInt(opts.threads, 4, 'threads', 1024),
-          audioAvgpool: rate === 'pooled' ? 1 : 0,
-          flashAttn: -1,
-          warmup: opts.warmup ?? true,
-        },
-        (ev) => {
-          if (ev.type === 'progress') opts.onProgress?.(ev.progress);
-          else if (ev.type === 'done') resolve({ handle: ev.handle, info: ev.info });
-          else reject(nativeError(ev));
-        },
+      // a throwing onProgress cancels the load (the addon stops a job whose listener throws); the load then fails
+      // with what it threw
+      let progressFailed = false;
+      let progressError: unknown;
+      callNative(() =>
+        native.loadModel(
+          {
+            modelPath: opts.modelPath,
+            mmprojPath: opts.mmprojPath,
+            nGpuLayers: opts.gpuLayers ?? 0,
+            useMmap: opts.useMmap ?? true,
+            mmprojGpu: opts.mmprojGpu ?? true,
+            threads: positiveInt(opts.threads, 4, 'threads', 1024),
+            audioAvgpool: rate === 'pooled' ? 1 : 0,
+            flashAttn: -1,
+            warmup: opts.warmup ?? true,
+          },
+          (ev) => {
+            if (ev.type === 'progress') {
+              try {
+                opts.onProgress?.(ev.progress);
+              } catch (e) {
+                progressFailed = true;
+                progressError = e;
+                throw e;
+              }
+            } else if (progressFailed) reject(progressError);
+            else if (ev.type === 'done') resolve({ handle: ev.handle, info: ev.info });
+            else reject(nativeError(ev));
+          },
+        ),
       );
     },
   );
@@ -716,10 +779,13 @@ export class VoxtralContext {
     };
   }
 
-  /** Memory actually allocated, per buffer type (llama.cpp's own accounting) and per device. */
+  /**
+   * Memory actually allocated, per buffer type (llama.cpp's own accounting) and per device. Throws ENGINE_BUSY
+   * while this context decodes (or any context of its model, for the encoder's share): the figures would race it.
+   */
   memory(): MemoryReport {
-    const buffers = addon().contextMemory(this.nativeHandle());
-    const encoder = addon().encoderMemory(this.model.nativeHandle());
+    const buffers = callNative(() => addon().contextMemory(this.nativeHandle()));
+    const encoder = callNative(() => addon().encoderMemory(this.model.nativeHandle()));
     const sum = (k: 'model' | 'context' | 'compute'): number => buffers.reduce((a, b) => a + b[k], 0);
     return {
       buffers,
