@@ -10,7 +10,7 @@ import { SAMPLE_RATE } from '../../../common/audio';
 import { RotorError, isErrorCode } from '../../../common/errors';
 import type { StopReason } from '../stop-reason';
 import { isKvCacheType, kvCacheTypeInfo, rowBytes, type KvCacheType } from '../../../common/kv-cache-types';
-import { GgufFormatError, readGgufHeader, tensorDataExtent, type GgufHeader } from './gguf-header';
+import { readGgufHeader, tensorDataExtent, type GgufHeader } from './gguf-header';
 import {
   loadAddon,
   type NativeAddon,
@@ -221,28 +221,13 @@ async function checkGguf(path: string, role: 'model' | 'mmproj'): Promise<GgufHe
       `The ${role === 'model' ? 'model' : 'audio encoder (mmproj)'} file does not exist: ${path}`,
     );
   }
-  let header: GgufHeader;
-  try {
-    header = await readGgufHeader(path);
-  } catch (e) {
-    if (e instanceof GgufFormatError) {
-      const truncated = /unexpected end of file/.test(e.message);
-      throw new RotorError(truncated ? 'MODEL_TRUNCATED' : 'MODEL_NOT_GGUF', `${path}: ${e.message}`, {
-        hint: truncated ? 'Download the file again.' : 'Choose a .gguf model file.',
-      });
-    }
-    throw new RotorError('FILE_UNREADABLE', `${path}: ${(e as Error).message}`, { cause: e });
-  }
+  // the reader's errors are already typed (MODEL_TRUNCATED, MODEL_NOT_GGUF, FILE_UNREADABLE) and name the path
+  const header = await readGgufHeader(path);
   const types = addon();
-  let extent: number;
-  try {
-    extent = tensorDataExtent(header, (t) => {
-      const info = types.typeInfo(t);
-      return info ? [info.blockValues, info.blockBytes] : null;
-    });
-  } catch (e) {
-    throw new RotorError('MODEL_NOT_GGUF', `${path}: ${(e as Error).message}`);
-  }
+  const extent = tensorDataExtent(header, (t) => {
+    const info = types.typeInfo(t);
+    return info ? [info.blockValues, info.blockBytes] : null;
+  });
   if (extent > header.fileSize) {
     throw new RotorError(
       'MODEL_TRUNCATED',
