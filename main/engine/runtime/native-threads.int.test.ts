@@ -22,7 +22,13 @@ import {
 } from './native';
 import { buildTranscribePrompt } from './prompts';
 import { runtimeTestDir, syntheticPcm } from './testkit';
-import { loadVoxtral, type VoxtralContext, type VoxtralModel } from './voxtral';
+import {
+  kvTypeSupported,
+  loadVoxtral,
+  setRotorQuantTuningForMeasurements,
+  type VoxtralContext,
+  type VoxtralModel,
+} from './voxtral';
 
 const dir = runtimeTestDir('native-threads');
 let fx: VoxtralFixture;
@@ -250,6 +256,37 @@ describe('throwing listeners', () => {
     );
     expect(err).toBe(bug);
     expect(native.runningJobs()).toBe(0);
+  });
+});
+
+describe('RotorQuant tuning (measurements only)', () => {
+  it('is refused while a job runs, changes what an iso4 cache stores, and restores the built-in values', async () => {
+    expect(kvTypeSupported('iso4')).toBe(true);
+    const running = ctx.transcribe(syntheticPcm(1, 8), { maxTokens: 4 });
+    expect(() => setRotorQuantTuningForMeasurements({ overloadWeight: 0 })).toThrow(/job\(s\) are running/);
+    await running;
+    const iso = await model.createContext({
+      contextSize: 1024,
+      typeK: 'iso4',
+      typeV: 'iso4',
+      flashAttention: 'on',
+      threads: 2,
+    });
+    try {
+      const pcm = syntheticPcm(2, 9);
+      const row = async (): Promise<number[]> =>
+        Array.from((await iso.evaluateLogits(pcm, { steps: 2 })).rows[1]!);
+      const builtIn = await row();
+      setRotorQuantTuningForMeasurements({ overloadWeight: 0, scale: 'mse' });
+      const tuned = await row();
+      setRotorQuantTuningForMeasurements({});
+      const restored = await row();
+      expect(tuned).not.toEqual(builtIn);
+      expect(restored).toEqual(builtIn);
+    } finally {
+      setRotorQuantTuningForMeasurements({});
+      iso.dispose();
+    }
   });
 });
 
