@@ -10,7 +10,7 @@ import { SAMPLE_RATE } from '../../../common/audio';
 import { RotorError, isErrorCode } from '../../../common/errors';
 import type { StopReason } from '../stop-reason';
 import { isKvCacheType, kvCacheTypeInfo, rowBytes, type KvCacheType } from '../../../common/kv-cache-types';
-import { readGgufHeader, tensorDataExtent, type GgufHeader } from './gguf-header';
+import { readGgufHeader, tensorDataExtent, type GgufHeader } from '../gguf';
 import {
   loadAddon,
   type NativeAddon,
