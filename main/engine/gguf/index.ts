@@ -1,4 +1,7 @@
-/** The one GGUF header reader: the engine validates model files with it; the advisor and the test fixtures read through it. */
+/**
+ * The one GGUF header reader: the engine validates model files with it before llama.cpp sees them; the advisor and
+ * the test fixtures read through it.
+ */
 export { GGUF_LIMITS, GGUF_VALUE_TYPE, type GgufValueTypeName } from './format';
 export { GgufFormatError, readGgufHeader } from './read';
 export { tensorDataExtent, type GgmlTypeSize } from './extent';
