@@ -41,6 +41,9 @@ export const ERROR_CODES = {
   TRANSCRIPT_INVALID: 'The transcript data is not valid.',
   JOB_NOT_FOUND: 'The job is no longer in the queue.',
   JOB_INVALID_STATE: 'The job cannot do that in its current state.',
+  MEDIA_UNAVAILABLE: 'The recording cannot be played.',
+  // features announced in the UI whose engine side is not there yet
+  NOT_AVAILABLE_YET: 'This is not available yet.',
   // command line
   INVALID_ARGUMENT: 'A command-line option is missing or invalid.',
   // IPC

@@ -98,7 +98,8 @@ const engineEvent = v.variant('kind', [
 ]);
 export type EngineEvent = v.InferOutput<typeof engineEvent>;
 
-export const APP_VIEWS = ['library', 'settings'] as const;
+/** Views the app menu can open (the transcript view needs a transcript, so only the window opens it). */
+export const APP_VIEWS = ['transcribe', 'library', 'settings'] as const;
 export type AppView = (typeof APP_VIEWS)[number];
 const navigate = object({ view: v.picklist(APP_VIEWS) });
 

@@ -7,7 +7,13 @@ import type { EventChannel, IpcResult, RendererApi } from '../../common/ipc-cont
 import { resetAppStore } from './shell/app-store';
 import { resetEngineStatusStore } from './features/engine-status/store';
 import { resetLibraryStore } from './features/library/store';
+import { resetLiveTextStore } from './features/queue/live-store';
 import { resetQueueStore } from './features/queue/store';
+import { resetTranscriptEditorStore } from './features/transcript/editor-store';
+import { resetFindStore } from './features/transcript/find-store';
+import { resetPlaybackStore } from './features/transcript/playback-store';
+import { resetSelectionStore } from './features/transcript/selection-store';
+import { resetTranscriptViewStore } from './features/transcript/view-store';
 
 type Handler = (payload: unknown) => IpcResult<unknown> | Promise<IpcResult<unknown>>;
 
@@ -50,4 +56,10 @@ export function resetStores(): void {
   resetEngineStatusStore();
   resetLibraryStore();
   resetQueueStore();
+  resetLiveTextStore();
+  resetTranscriptViewStore();
+  resetTranscriptEditorStore();
+  resetPlaybackStore();
+  resetFindStore();
+  resetSelectionStore();
 }

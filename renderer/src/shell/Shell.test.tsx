@@ -1,6 +1,8 @@
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { IDLE_HANDLERS, ok, summary } from '../test-fixtures';
 import { installFakeApi, removeFakeApi, resetStores } from '../test-support';
+import { useAppStore } from './app-store';
 import { Shell } from './Shell';
 
 const info = {
@@ -18,12 +20,12 @@ afterEach(() => {
 });
 
 describe('Shell', () => {
-  it('has landmarks, a skip link first in tab order, and the library empty state', async () => {
-    installFakeApi({ 'app:getInfo': () => ({ ok: true, value: info }) });
+  it('has landmarks, a skip link first in tab order, and the recent transcripts empty state', async () => {
+    installFakeApi({ ...IDLE_HANDLERS, 'app:getInfo': () => ({ ok: true, value: info }) });
     render(<Shell />);
     expect(screen.getByRole('banner')).toBeTruthy();
     expect(screen.getByRole('navigation', { name: 'Primary' })).toBeTruthy();
-    const sidebar = screen.getByRole('complementary', { name: 'Library' });
+    const sidebar = screen.getByRole('complementary', { name: 'Recent transcripts' });
     expect(within(sidebar).getByText('No transcripts yet')).toBeTruthy();
     expect(screen.getByRole('main')).toBeTruthy();
     const links = screen.getAllByRole('link');
@@ -76,87 +78,74 @@ describe('Shell', () => {
   it('says so when opened outside the app (no window.api)', async () => {
     removeFakeApi();
     render(<Shell />);
+    // the queue says so as soon as it asks main for its jobs
+    expect((await screen.findByRole('alert')).textContent).toMatch(/not connected to its main process/);
     fireEvent.click(screen.getByRole('button', { name: 'Engine status' }));
-    expect(await screen.findByText(/not connected to its main process/)).toBeTruthy();
+    await waitFor(() =>
+      expect(screen.getByRole('status').textContent).toMatch(/Engine unavailable: .*not connected/),
+    );
   });
 
-  it('navigates to settings by button and by the app menu event', async () => {
-    const fake = installFakeApi();
+  it('navigates by button and by the app menu event, focusing the main area', async () => {
+    const fake = installFakeApi(IDLE_HANDLERS);
     render(<Shell />);
-    fireEvent.click(screen.getByRole('button', { name: 'Settings' }));
+    const nav = screen.getByRole('navigation', { name: 'Primary' });
+    // no transcript open yet: nothing to navigate to
+    expect(within(nav).queryByRole('button', { name: 'Transcript' })).toBeNull();
+    fireEvent.click(within(nav).getByRole('button', { name: 'Settings' }));
     expect(screen.getByRole('heading', { name: 'Settings', level: 1 })).toBeTruthy();
-    expect(screen.getByRole('button', { name: 'Settings' }).getAttribute('aria-current')).toBe('page');
+    expect(within(nav).getByRole('button', { name: 'Settings' }).getAttribute('aria-current')).toBe('page');
     expect(document.activeElement).toBe(screen.getByRole('main'));
-    fireEvent.click(screen.getByRole('button', { name: 'Transcribe' }));
+    fireEvent.click(within(nav).getByRole('button', { name: 'Library' }));
+    expect(screen.getByRole('heading', { name: 'Library', level: 1 })).toBeTruthy();
+    fireEvent.click(within(nav).getByRole('button', { name: 'Transcribe' }));
     expect(screen.getByRole('heading', { name: 'Transcribe', level: 1 })).toBeTruthy();
     act(() => fake.emit('app:navigate', { view: 'settings' }));
     expect(screen.getByRole('heading', { name: 'Settings', level: 1 })).toBeTruthy();
+    act(() => fake.emit('app:navigate', { view: 'library' }));
+    expect(screen.getByRole('heading', { name: 'Library', level: 1 })).toBeTruthy();
+  });
+
+  it('the sidebar lists recent transcripts and opens one in the Transcript view', async () => {
+    const t = summary({ id: 't-recent', title: 'Board meeting' });
+    const fake = installFakeApi({
+      ...IDLE_HANDLERS,
+      'library:list': () => ok({ items: [t], total: 1 }),
+      'library:get': () =>
+        ok({
+          summary: t,
+          transcript: {
+            version: 1,
+            meta: { title: t.title, source: { name: t.sourceName, durationSec: 125 } },
+            segments: [],
+          },
+        }),
+      'library:mediaUrl': () => ok({ url: null, reason: 'The recording was moved.' }),
+    });
+    render(<Shell />);
+    const sidebar = screen.getByRole('complementary', { name: 'Recent transcripts' });
+    fireEvent.click(await within(sidebar).findByRole('button', { name: /Board meeting/ }));
+    expect(await screen.findByRole('heading', { name: 'Board meeting', level: 1 })).toBeTruthy();
+    expect(fake.api.invoke).toHaveBeenCalledWith('library:get', { id: 't-recent' });
+    const nav = screen.getByRole('navigation', { name: 'Primary' });
+    expect(within(nav).getByRole('button', { name: 'Transcript' }).getAttribute('aria-current')).toBe('page');
+    expect(useAppStore.getState().transcript?.id).toBe('t-recent');
+    expect(document.activeElement).toBe(screen.getByRole('main'));
   });
 
   it('unsubscribes from events on unmount', () => {
-    const fake = installFakeApi();
+    const fake = installFakeApi(IDLE_HANDLERS);
     const { unmount } = render(<Shell />);
-    expect(fake.listenerCount('engine:event')).toBe(1);
-    expect(fake.listenerCount('files:added')).toBe(1);
+    const channels = [
+      'engine:event',
+      'files:added',
+      'queue:changed',
+      'job:window',
+      'library:changed',
+      'app:navigate',
+    ] as const;
+    for (const c of channels) expect(fake.listenerCount(c)).toBe(1);
     unmount();
-    expect(fake.listenerCount('engine:event')).toBe(0);
-    expect(fake.listenerCount('files:added')).toBe(0);
-  });
-});
-
-describe('Queue', () => {
-  it('dropped files go through registerDroppedFiles and appear with their size', async () => {
-    const fake = installFakeApi({
-      'files:registerDropped': (p) => ({
-        ok: true,
-        value: {
-          files: (p as { paths: string[] }).paths.map((path, i) => ({
-            token: `token-000${i}`,
-            name: path.split('/').pop() ?? '',
-            sizeBytes: 3 * 1024 * 1024,
-          })),
-        },
-      }),
-    });
-    render(<Shell />);
-    expect(screen.getByText(/Nothing queued/)).toBeTruthy();
-    const file = new File([new Uint8Array(10)], 'standup.m4a', { type: 'audio/mp4' });
-    fireEvent.drop(screen.getByTestId('dropzone'), { dataTransfer: { files: [file], types: ['Files'] } });
-    const list = await screen.findByRole('list', { name: 'Queued files' });
-    expect(within(list).getByText('standup.m4a')).toBeTruthy();
-    expect(within(list).getByText('3.0 MB')).toBeTruthy();
-    expect(fake.api.registerDroppedFiles).toHaveBeenCalledWith([file]);
-    fireEvent.click(screen.getByRole('button', { name: 'Remove standup.m4a' }));
-    expect(screen.getByText(/Nothing queued/)).toBeTruthy();
-  });
-
-  it('Add files… uses the main-process dialog; files added from the menu arrive as an event', async () => {
-    const fake = installFakeApi({
-      'dialog:openAudioFiles': () => ({
-        ok: true,
-        value: { files: [{ token: 'token-aaaa', name: 'interview.wav', sizeBytes: 2048 }] },
-      }),
-    });
-    render(<Shell />);
-    fireEvent.click(screen.getByRole('button', { name: 'Add files…' }));
-    expect(await screen.findByText('interview.wav')).toBeTruthy();
-    expect(fake.api.invoke).toHaveBeenCalledWith('dialog:openAudioFiles');
-    act(() =>
-      fake.emit('files:added', { files: [{ token: 'token-bbbb', name: 'lecture.mp3', sizeBytes: 512 }] }),
-    );
-    await waitFor(() => expect(screen.getByText('lecture.mp3')).toBeTruthy());
-    expect(screen.getByText('512 B')).toBeTruthy();
-  });
-
-  it('shows a typed error as an alert', async () => {
-    installFakeApi({
-      'dialog:openAudioFiles': () => ({
-        ok: false,
-        error: { code: 'FILE_NOT_FOUND', message: 'The file does not exist or was moved.' },
-      }),
-    });
-    render(<Shell />);
-    fireEvent.click(screen.getByRole('button', { name: 'Add files…' }));
-    expect((await screen.findByRole('alert')).textContent).toBe('The file does not exist or was moved.');
+    for (const c of channels) expect(fake.listenerCount(c)).toBe(0);
   });
 });

@@ -1,31 +1,61 @@
-import { useEffect, useRef } from 'react';
-import type { AppView } from '../../../common/ipc-contract';
+import { useCallback, useEffect, useRef } from 'react';
 import { EngineStatus } from '../features/engine-status/EngineStatus';
-import { LibrarySidebar } from '../features/library/LibrarySidebar';
+import { LibraryView } from '../features/library/LibraryView';
+import { RecentTranscripts } from '../features/library/RecentTranscripts';
+import { useLibraryStore } from '../features/library/store';
+import { useLiveTextStore } from '../features/queue/live-store';
 import { QueuePanel } from '../features/queue/QueuePanel';
+import { useQueueStore } from '../features/queue/store';
+import { WindowDrop } from '../features/queue/WindowDrop';
+import { TranscriptView } from '../features/transcript/TranscriptView';
 import { on } from '../ipc';
-import { useAppStore } from './app-store';
+import { useAppStore, type View } from './app-store';
 import { SettingsRoute } from './SettingsRoute';
 
-const NAV: { view: AppView; label: string }[] = [
-  { view: 'library', label: 'Transcribe' },
+const NAV: { view: View; label: string }[] = [
+  { view: 'transcribe', label: 'Transcribe' },
+  { view: 'library', label: 'Library' },
+  { view: 'transcript', label: 'Transcript' },
   { view: 'settings', label: 'Settings' },
 ];
 
-/** Window layout: banner with navigation, library sidebar, main area. Landmarks + skip link for keyboard users. */
-export function Shell() {
-  const { view, info, navigate, loadInfo } = useAppStore();
-  const mainRef = useRef<HTMLElement>(null);
-
+/** Main's pushes are followed for the whole session, whichever view is shown (live text piles up meanwhile). */
+function useMainEvents() {
   useEffect(() => {
-    void loadInfo();
-    return on('app:navigate', ({ view: next }) => navigate(next));
-  }, [loadInfo, navigate]);
+    const offs = [
+      useQueueStore.getState().listen(),
+      useLiveTextStore.getState().listen(),
+      useLibraryStore.getState().listen(),
+      on('app:navigate', ({ view }) => useAppStore.getState().navigate(view)),
+    ];
+    void useAppStore.getState().loadInfo();
+    void useQueueStore.getState().load();
+    void useLibraryStore.getState().load();
+    return () => offs.forEach((off) => off());
+  }, []);
+}
 
-  const go = (next: AppView) => {
-    navigate(next);
+/**
+ * Window layout: banner with navigation, recent transcripts, main area. Landmarks + skip link for keyboard users;
+ * every change of view moves focus to the main area, so the next Tab starts in the new view.
+ */
+export function Shell() {
+  const view = useAppStore((s) => s.view);
+  const transcript = useAppStore((s) => s.transcript);
+  const info = useAppStore((s) => s.info);
+  const mainRef = useRef<HTMLElement>(null);
+  useMainEvents();
+
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
     mainRef.current?.focus();
-  };
+  }, [view, transcript?.nonce]);
+
+  const showQueue = useCallback(() => useAppStore.getState().navigate('transcribe'), []);
 
   return (
     <div className="shell">
@@ -41,13 +71,16 @@ export function Shell() {
           <span className="brand__name">RotorScribe</span>
         </div>
         <nav aria-label="Primary" className="nav">
-          {NAV.map((item) => (
+          {NAV.filter((item) => item.view !== 'transcript' || transcript !== null).map((item) => (
             <button
               key={item.view}
               type="button"
               className="nav__item"
               aria-current={view === item.view ? 'page' : undefined}
-              onClick={() => go(item.view)}
+              onClick={() => {
+                useAppStore.getState().navigate(item.view);
+                mainRef.current?.focus();
+              }}
             >
               {item.label}
             </button>
@@ -55,8 +88,8 @@ export function Shell() {
         </nav>
         <EngineStatus />
       </header>
-      <aside className="sidebar" aria-label="Library">
-        <LibrarySidebar />
+      <aside className="sidebar" aria-label="Recent transcripts">
+        <RecentTranscripts />
         {info && (
           <p className="sidebar__footer">
             v{info.version} · Electron {info.versions.electron}
@@ -64,8 +97,12 @@ export function Shell() {
         )}
       </aside>
       <main id="main" className="main" tabIndex={-1} ref={mainRef}>
-        {view === 'settings' ? <SettingsRoute /> : <QueuePanel />}
+        {view === 'settings' && <SettingsRoute />}
+        {view === 'library' && <LibraryView />}
+        {view === 'transcript' && transcript && <TranscriptView open={transcript} />}
+        {view === 'transcribe' && <QueuePanel />}
       </main>
+      <WindowDrop onDropped={showQueue} />
     </div>
   );
 }

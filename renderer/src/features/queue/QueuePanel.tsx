@@ -1,79 +1,104 @@
-import { useEffect, useState, type DragEvent } from 'react';
-import { formatBytes } from './format';
+import { useCallback } from 'react';
+import type { QueueStatus } from '../../../../common/library-schema';
+import { useAppStore } from '../../shell/app-store';
+import { JobRow } from './JobRow';
+import { LiveText } from './LiveText';
 import { useQueueStore } from './store';
 
-/** The main area: drop zone plus the files queued for transcription (the transcript view will sit beside it). */
-export function QueuePanel() {
-  const { files, busy, error, chooseFiles, dropFiles, remove, listen } = useQueueStore();
-  const [over, setOver] = useState(false);
-  useEffect(() => listen(), [listen]);
+/** Why jobs cannot run, and what to do: the empty state for a missing model, an alert for a failed engine. */
+function QueueStatusNotice({ status }: { status: QueueStatus }) {
+  if (status.ready) return null;
+  if (status.reason === 'no_model') {
+    return (
+      <section className="empty-state" aria-labelledby="no-model-heading">
+        <h2 id="no-model-heading" className="empty-state__title">
+          No transcription model yet
+        </h2>
+        <p>{status.message ?? 'RotorScribe needs a Voxtral model file before it can transcribe.'}</p>
+        {status.hint && <p className="empty-state__hint">{status.hint}</p>}
+        <p className="empty-state__note">Files you add stay queued and start once a model is set up.</p>
+      </section>
+    );
+  }
+  return (
+    <div role="alert" className="notice notice--error">
+      <p className="notice__title">{status.message ?? 'The transcription engine is not working.'}</p>
+      {status.hint && <p>{status.hint}</p>}
+    </div>
+  );
+}
 
-  const onDragOver = (e: DragEvent<HTMLElement>) => {
-    if (!e.dataTransfer.types.includes('Files')) return;
-    e.preventDefault();
-    e.dataTransfer.dropEffect = 'copy';
-    setOver(true);
-  };
-  const onDrop = (e: DragEvent<HTMLElement>) => {
-    e.preventDefault();
-    setOver(false);
-    const dropped = [...e.dataTransfer.files];
-    if (dropped.length) void dropFiles(dropped);
-  };
+/** The Transcribe view: add files (buttons, or a drop anywhere on the window), the queue and the live text. */
+export function QueuePanel() {
+  const jobs = useQueueStore((s) => s.jobs);
+  const status = useQueueStore((s) => s.status);
+  const busy = useQueueStore((s) => s.busy);
+  const error = useQueueStore((s) => s.error);
+  const dragging = useQueueStore((s) => s.dragging);
+  const { chooseFiles, chooseFolder, dismissError } = useQueueStore.getState();
+  const openTranscript = useAppStore((s) => s.openTranscript);
+  const onOpen = useCallback((id: string) => openTranscript(id), [openTranscript]);
 
   return (
-    <section className="panel" aria-labelledby="queue-heading">
+    <section className="panel" aria-labelledby="transcribe-heading">
       <div className="panel__header">
-        <h1 id="queue-heading">Transcribe</h1>
-        <button
-          type="button"
-          className="button button--primary"
-          onClick={() => void chooseFiles()}
-          disabled={busy}
-        >
-          Add files…
-        </button>
+        <h1 id="transcribe-heading">Transcribe</h1>
+        <div className="panel__actions">
+          <button type="button" className="button" onClick={() => void chooseFolder()} disabled={busy}>
+            Add folder…
+          </button>
+          <button
+            type="button"
+            className="button button--primary"
+            onClick={() => void chooseFiles()}
+            disabled={busy}
+          >
+            Add files…
+          </button>
+        </div>
       </div>
-      <div
-        className={`dropzone${over ? ' dropzone--over' : ''}`}
-        data-testid="dropzone"
-        onDragOver={onDragOver}
-        onDragLeave={() => setOver(false)}
-        onDrop={onDrop}
-      >
+      {status && <QueueStatusNotice status={status} />}
+      {status?.ready && status.engine && <p className="queue__engine">Runs on {status.engine}</p>}
+      <div className={`dropzone${dragging ? ' dropzone--over' : ''}`} data-testid="dropzone">
         <svg className="dropzone__icon" viewBox="0 0 24 24" aria-hidden="true">
           <path d="M12 3v12m0 0-4-4m4 4 4-4M4 17v2a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2v-2" />
         </svg>
-        <p className="dropzone__title">Drop recordings here</p>
-        <p className="dropzone__hint">Audio or video files — WAV, MP3, M4A, FLAC, OGG, MP4, MKV…</p>
+        <p className="dropzone__title">
+          {dragging ? 'Drop to transcribe' : 'Drop recordings or folders here'}
+        </p>
+        <p className="dropzone__hint">
+          Anywhere on the window. Audio or video files — WAV, MP3, M4A, FLAC, OGG, MP4, MKV…
+        </p>
       </div>
       {error && (
-        <p role="alert" className="notice notice--error">
-          {error.message}
-          {error.hint ? ` ${error.hint}` : ''}
-        </p>
+        <div className="notice notice--error notice--row">
+          <p role="alert">
+            {error.message}
+            {error.hint ? ` ${error.hint}` : ''}
+          </p>
+          <button
+            type="button"
+            className="button button--quiet"
+            onClick={dismissError}
+            aria-label="Dismiss error"
+          >
+            ✕
+          </button>
+        </div>
       )}
-      <h2 className="section-title">Queue</h2>
-      {files.length === 0 ? (
+      <h2 id="queue-heading" className="section-title" tabIndex={-1}>
+        Queue
+      </h2>
+      {jobs.length === 0 ? (
         <p className="empty">Nothing queued. Files you add wait here until they are transcribed.</p>
       ) : (
-        <ul className="queue" aria-label="Queued files">
-          {files.map((f) => (
-            <li key={f.token} className="queue__item">
-              <span className="queue__name">{f.name}</span>
-              <span className="queue__size">{formatBytes(f.sizeBytes)}</span>
-              <button
-                type="button"
-                className="button button--quiet"
-                onClick={() => remove(f.token)}
-                aria-label={`Remove ${f.name}`}
-              >
-                Remove
-              </button>
-            </li>
+        <ol className="queue" aria-label="Queued files">
+          {jobs.map((job, i) => (
+            <JobRow key={job.id} job={job} index={i} count={jobs.length} onOpenTranscript={onOpen} />
           ))}
-        </ul>
+        </ol>
       )}
+      <LiveText />
     </section>
   );
 }

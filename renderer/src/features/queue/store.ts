@@ -1,42 +1,106 @@
 import { create } from 'zustand';
 import type { FileRef } from '../../../../common/ipc-contract';
+import type { QueueAction, QueueJob, QueueSnapshot, QueueStatus } from '../../../../common/library-schema';
 import { describeError, invoke, on, registerDroppedFiles } from '../../ipc';
+import { sameJob } from './job-view';
+
+type ErrorText = ReturnType<typeof describeError>;
 
 interface QueueState {
-  files: FileRef[];
+  /** In queue order (position). */
+  jobs: readonly QueueJob[];
+  /** null until main answered once. */
+  status: QueueStatus | null;
+  /** Picking, registering or adding files. */
   busy: boolean;
-  error: ReturnType<typeof describeError> | null;
-  add: (files: readonly FileRef[]) => void;
-  remove: (token: string) => void;
+  error: ErrorText | null;
+  /** Files are being dragged over the window: the drop zone shows it is a target. */
+  dragging: boolean;
+  setDragging: (dragging: boolean) => void;
+  load: () => Promise<void>;
+  /** Takes main's snapshot; unchanged jobs keep their object, so their rows do not re-render. */
+  apply: (snapshot: QueueSnapshot) => void;
   chooseFiles: () => Promise<void>;
+  chooseFolder: () => Promise<void>;
   dropFiles: (files: readonly File[]) => Promise<void>;
+  /** Queues files main registered already (menu File → Add files…). */
+  addFiles: (files: readonly FileRef[]) => Promise<void>;
+  control: (id: string, action: QueueAction) => Promise<void>;
+  move: (id: string, index: number) => Promise<void>;
+  dismissError: () => void;
+  /** Subscribes to queue snapshots and menu-added files; returns the unsubscribe. */
   listen: () => () => void;
 }
 
-const initial = { files: [] as FileRef[], busy: false, error: null };
+const initial = {
+  jobs: [] as readonly QueueJob[],
+  status: null,
+  busy: false,
+  error: null,
+  dragging: false,
+};
 
-/** Files waiting to be transcribed, held as main-issued tokens. */
+/** The persistent job queue as main reports it: the renderer never owns queue state, it shows main's snapshots. */
 export const useQueueStore = create<QueueState>()((set, get) => {
-  const run = async (work: () => Promise<{ files: FileRef[] }>): Promise<void> => {
-    set({ busy: true, error: null });
+  const apply = (snapshot: QueueSnapshot) => {
+    const before = new Map(get().jobs.map((j) => [j.id, j]));
+    const jobs = [...snapshot.jobs]
+      .sort((a, b) => a.position - b.position)
+      .map((job) => {
+        const old = before.get(job.id);
+        return old && sameJob(old, job) ? old : job;
+      });
+    const prev = get().jobs;
+    const unchanged = jobs.length === prev.length && jobs.every((j, i) => j === prev[i]);
+    set(unchanged ? { status: snapshot.status } : { jobs, status: snapshot.status });
+  };
+
+  const run = async (work: () => Promise<QueueSnapshot | null>): Promise<void> => {
+    set({ error: null });
     try {
-      get().add((await work()).files);
+      const snapshot = await work();
+      if (snapshot) apply(snapshot);
     } catch (error) {
       set({ error: describeError(error) });
+    }
+  };
+
+  /** Registered files → queued jobs; an empty pick (cancelled dialog) asks nothing more of main. */
+  const addFrom = async (pick: () => Promise<{ files: FileRef[] }>): Promise<void> => {
+    set({ busy: true });
+    try {
+      await run(async () => {
+        const { files } = await pick();
+        if (files.length === 0) return null;
+        return invoke('queue:add', { tokens: files.map((f) => f.token) });
+      });
     } finally {
       set({ busy: false });
     }
   };
+
   return {
     ...initial,
-    add: (files) => {
-      const known = new Set(get().files.map((f) => f.token));
-      set({ files: [...get().files, ...files.filter((f) => !known.has(f.token))] });
+    setDragging: (dragging) => {
+      if (dragging !== get().dragging) set({ dragging });
     },
-    remove: (token) => set({ files: get().files.filter((f) => f.token !== token) }),
-    chooseFiles: () => run(() => invoke('dialog:openAudioFiles')),
-    dropFiles: (files) => run(() => registerDroppedFiles(files)),
-    listen: () => on('files:added', ({ files }) => get().add(files)),
+    load: () => run(() => invoke('queue:get')),
+    apply,
+    chooseFiles: () => addFrom(() => invoke('dialog:openAudioFiles')),
+    chooseFolder: () => addFrom(() => invoke('dialog:openFolder')),
+    dropFiles: (files) => addFrom(() => registerDroppedFiles(files)),
+    addFiles: (files) => addFrom(async () => ({ files: [...files] })),
+    control: (id, action) => run(() => invoke('queue:control', { id, action })),
+    move: (id, index) => run(() => invoke('queue:move', { id, index })),
+    dismissError: () => set({ error: null }),
+    listen: () => {
+      const offQueue = on('queue:changed', (snapshot) => get().apply(snapshot));
+      const offFiles = on('files:added', ({ files }) => void get().addFiles(files));
+      return () => {
+        offQueue();
+        offFiles();
+      };
+    },
   };
 });
 

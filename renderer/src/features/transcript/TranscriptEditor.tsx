@@ -1,4 +1,4 @@
-import { useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { Segment } from '../../../../common/transcript';
 import { speakersOf } from '../../../../common/transcript-edit';
@@ -26,7 +26,16 @@ export interface TranscriptEditorProps {
   revision?: number;
   /** Seek here once opened (a library search hit); changing it seeks again. */
   initialTimeSec?: number;
+  /**
+   * Replaces the plain title heading (e.g. with an inline rename control); it should render an <h1> with the id
+   * TRANSCRIPT_TITLE_ID, which names the editor's region.
+   */
+  heading?: ReactNode;
+  /** Shown under the header: facts about the transcript, export. */
+  details?: ReactNode;
 }
+
+export const TRANSCRIPT_TITLE_ID = 'transcript-title';
 
 function saveLabel(save: SaveStatus): string {
   switch (save.kind) {
@@ -135,6 +144,8 @@ export function TranscriptEditor({
   adapter,
   revision = 0,
   initialTimeSec,
+  heading,
+  details,
 }: TranscriptEditorProps) {
   const rootRef = useRef<HTMLElement>(null);
   const listRef = useRef<HTMLOListElement>(null);
@@ -274,9 +285,9 @@ export function TranscriptEditor({
   const noteScroll = () => usePlaybackStore.getState().noteUserScroll();
 
   return (
-    <section ref={rootRef} className="transcript" aria-labelledby="transcript-title">
+    <section ref={rootRef} className="transcript" aria-labelledby={TRANSCRIPT_TITLE_ID}>
       <header className="transcript__header">
-        <h1 id="transcript-title">{title}</h1>
+        {heading ?? <h1 id={TRANSCRIPT_TITLE_ID}>{title}</h1>}
         <p
           className={`save-status save-status--${save.kind}`}
           role="status"
@@ -291,6 +302,7 @@ export function TranscriptEditor({
           )}
         </p>
       </header>
+      {details}
       <PlayerBar />
       <div className="transcript__toolbar" role="toolbar" aria-label="Editing">
         <button

@@ -1,0 +1,224 @@
+import { useEffect, useRef } from 'react';
+import type { ListSort, TranscriptSummary } from '../../../../common/library-schema';
+import { useAppStore } from '../../shell/app-store';
+import { formatTimestamp } from '../transcript/timeline';
+import { formatCache, formatDate, formatDuration, formatSpeed } from './format';
+import { InlineRename } from './InlineRename';
+import { Snippet } from './Snippet';
+import { useLibraryStore } from './store';
+
+function SortHeader({ sort, label }: { sort: ListSort; label: string }) {
+  const active = useLibraryStore((s) => s.sort === sort);
+  const direction = useLibraryStore((s) => s.direction);
+  const { setSort } = useLibraryStore.getState();
+  return (
+    <th scope="col" aria-sort={active ? (direction === 'asc' ? 'ascending' : 'descending') : 'none'}>
+      <button type="button" className="sort-button" onClick={() => void setSort(sort)}>
+        {label}
+        <span aria-hidden="true" className="sort-button__arrow">
+          {active ? (direction === 'asc' ? '▲' : '▼') : ''}
+        </span>
+      </button>
+    </th>
+  );
+}
+
+function TranscriptRow({ t }: { t: TranscriptSummary }) {
+  const openTranscript = useAppStore((s) => s.openTranscript);
+  const { rename, remove } = useLibraryStore.getState();
+  return (
+    <tr>
+      <th scope="row" className="library-table__title">
+        <InlineRename title={t.title} onRename={(title) => rename(t.id, title)}>
+          <button type="button" className="link-button" onClick={() => openTranscript(t.id)}>
+            {t.title}
+          </button>
+        </InlineRename>
+      </th>
+      <td>{formatDate(t.createdAt)}</td>
+      <td className="num">{formatDuration(t.durationSec)}</td>
+      <td>{t.language ?? '—'}</td>
+      <td className="library-table__source" title={t.sourceName}>
+        {t.sourceName}
+      </td>
+      <td>{t.model ?? '—'}</td>
+      <td>{formatCache(t.kvK, t.kvV)}</td>
+      <td className="num">{formatSpeed(t.speed)}</td>
+      <td className="num">
+        {t.flagsCount > 0 ? (
+          <span className="flag-count" title="Segments flagged for a second look">
+            {t.flagsCount}
+          </span>
+        ) : (
+          '0'
+        )}
+      </td>
+      <td>
+        <button
+          type="button"
+          className="button button--quiet"
+          aria-label={`Delete ${t.title}`}
+          onClick={() => void remove(t.id)}
+        >
+          Delete
+        </button>
+      </td>
+    </tr>
+  );
+}
+
+function TranscriptTable() {
+  const items = useLibraryStore((s) => s.items);
+  const loading = useLibraryStore((s) => s.loading);
+  if (items.length === 0) {
+    return loading ? (
+      <p className="empty">Loading…</p>
+    ) : (
+      <div className="empty">
+        <p className="empty__title">No transcripts yet</p>
+        <p>Transcripts you make are kept here, on this computer, searchable and ready to export.</p>
+      </div>
+    );
+  }
+  return (
+    <div className="table-scroll">
+      <table className="library-table" aria-label="Transcripts">
+        <thead>
+          <tr>
+            <SortHeader sort="title" label="Title" />
+            <SortHeader sort="created" label="Date" />
+            <SortHeader sort="duration" label="Duration" />
+            <th scope="col">Language</th>
+            <th scope="col">Source file</th>
+            <th scope="col">Model</th>
+            <th scope="col">KV cache</th>
+            <th scope="col">Speed</th>
+            <th scope="col">Flags</th>
+            <th scope="col">
+              <span className="sr-only">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {items.map((t) => (
+            <TranscriptRow key={t.id} t={t} />
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function SearchResults() {
+  const hits = useLibraryStore((s) => s.hits);
+  const searchedFor = useLibraryStore((s) => s.searchedFor);
+  const searching = useLibraryStore((s) => s.searching);
+  const openTranscript = useAppStore((s) => s.openTranscript);
+  let summary = '';
+  if (hits === null || searching) summary = 'Searching…';
+  else if (hits.length === 0) summary = `Nothing found for “${searchedFor}”.`;
+  else summary = `${hits.length} ${hits.length === 1 ? 'match' : 'matches'} for “${searchedFor}”`;
+  return (
+    <section aria-labelledby="results-heading" className="results">
+      <h2 id="results-heading" className="section-title">
+        Search results
+      </h2>
+      <p role="status" className="results__summary">
+        {summary}
+      </p>
+      {hits && hits.length > 0 && (
+        <ul className="results__list" aria-label="Search results">
+          {hits.map((hit) => (
+            <li key={`${hit.transcriptId}:${hit.segmentId}`}>
+              <button
+                type="button"
+                className="hit"
+                onClick={() => openTranscript(hit.transcriptId, hit.startSec)}
+              >
+                <span className="hit__head">
+                  <span className="hit__title">{hit.title}</span>
+                  <span className="hit__time">{formatTimestamp(hit.startSec)}</span>
+                </span>
+                <Snippet parts={hit.snippet} />
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function UndoToast() {
+  const deleted = useLibraryStore((s) => s.deleted);
+  const { undoDelete, dismissDeleted } = useLibraryStore.getState();
+  const undoRef = useRef<HTMLButtonElement>(null);
+  // the deleted row took the focused Delete button with it: the way back is the next thing to reach
+  useEffect(() => {
+    if (deleted) undoRef.current?.focus();
+  }, [deleted]);
+  if (!deleted) return null;
+  return (
+    <div className="toast" role="status">
+      <span>Deleted “{deleted.title}”.</span>
+      <button ref={undoRef} type="button" className="button" onClick={() => void undoDelete()}>
+        Undo
+      </button>
+      <button type="button" className="button button--quiet" onClick={dismissDeleted} aria-label="Dismiss">
+        ✕
+      </button>
+    </div>
+  );
+}
+
+/** The Library view: every transcript, sorted; a search across all of them; rename and delete with undo. */
+export function LibraryView() {
+  const total = useLibraryStore((s) => s.total);
+  const query = useLibraryStore((s) => s.query);
+  const error = useLibraryStore((s) => s.error);
+  const { setQuery, dismissError } = useLibraryStore.getState();
+  return (
+    <section className="panel panel--wide" aria-labelledby="library-heading">
+      <div className="panel__header">
+        <h1 id="library-heading">Library</h1>
+        <span className="panel__count">
+          {total} {total === 1 ? 'transcript' : 'transcripts'}
+        </span>
+      </div>
+      <form role="search" className="search" onSubmit={(e) => e.preventDefault()}>
+        <input
+          type="search"
+          className="search__input"
+          aria-label="Search transcripts"
+          placeholder="Search all transcripts"
+          value={query}
+          onChange={(e) => setQuery(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Escape' && query) {
+              e.preventDefault();
+              setQuery('');
+            }
+          }}
+        />
+      </form>
+      {error && (
+        <div className="notice notice--error notice--row">
+          <p role="alert">
+            {error.message}
+            {error.hint ? ` ${error.hint}` : ''}
+          </p>
+          <button
+            type="button"
+            className="button button--quiet"
+            onClick={dismissError}
+            aria-label="Dismiss error"
+          >
+            ✕
+          </button>
+        </div>
+      )}
+      {query.trim() ? <SearchResults /> : <TranscriptTable />}
+      <UndoToast />
+    </section>
+  );
+}

@@ -1,0 +1,37 @@
+/** How library facts read in lists and the transcript's header. */
+import type { TranscriptSummary } from '../../../../common/library-schema';
+import { formatTimestamp } from '../transcript/timeline';
+
+const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+export function formatDate(epochMs: number): string {
+  return dateFormat.format(new Date(epochMs));
+}
+
+export function formatDuration(sec: number | null): string {
+  return sec === null ? '—' : formatTimestamp(sec);
+}
+
+/** "12.3× real time" (audio seconds per wall-clock second), or a dash when it was not measured. */
+export function formatSpeed(speed: number | null): string {
+  return speed === null || !Number.isFinite(speed) || speed <= 0 ? '—' : `${speed.toFixed(1)}× real time`;
+}
+
+/** "K iso3 / V iso3", one type when both match, a dash when unknown. */
+export function formatCache(kvK: string | null, kvV: string | null): string {
+  if (kvK === null && kvV === null) return '—';
+  if (kvK === kvV) return `K/V ${kvK}`;
+  return `K ${kvK ?? '?'} / V ${kvV ?? '?'}`;
+}
+
+/** One line of a transcript's facts: model, cache types, speed, duration (the parts that are known). */
+export function metadataLine(t: TranscriptSummary): string {
+  const parts = [
+    t.model ?? null,
+    t.kvK !== null || t.kvV !== null ? formatCache(t.kvK, t.kvV) : null,
+    t.speed !== null ? formatSpeed(t.speed) : null,
+    t.durationSec !== null ? formatDuration(t.durationSec) : null,
+    t.language ?? null,
+  ];
+  return parts.filter((p): p is string => p !== null).join(' · ');
+}

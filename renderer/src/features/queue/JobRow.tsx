@@ -1,0 +1,111 @@
+import { memo } from 'react';
+import type { QueueAction, QueueJob } from '../../../../common/library-schema';
+import { formatBytes } from './format';
+import { ACTION_LABELS, STATE_LABELS, actionsFor, canMove, percentDone, progressFacts } from './job-view';
+import { useQueueStore } from './store';
+
+interface JobRowProps {
+  job: QueueJob;
+  /** Place in the list and its length: the move buttons at either end do nothing. */
+  index: number;
+  count: number;
+  onOpenTranscript: (transcriptId: string) => void;
+}
+
+/** After a row disappears its buttons go with it: focus lands on the queue's heading rather than on nothing. */
+function focusQueueHeading() {
+  document.getElementById('queue-heading')?.focus();
+}
+
+/** One job: name, size, state, progress and the controls its state accepts. */
+export const JobRow = memo(function JobRow({ job, index, count, onOpenTranscript }: JobRowProps) {
+  const { control, move } = useQueueStore.getState();
+  const name = job.displayName;
+  const pct = percentDone(job);
+  const facts = job.progress ? progressFacts(job.progress, job.state) : [];
+  const showBar = job.state !== 'queued' || job.progress !== null;
+
+  const act = async (action: QueueAction) => {
+    await control(job.id, action);
+    if (action === 'remove') focusQueueHeading();
+  };
+  // aria-disabled rather than disabled: the button keeps focus when a move takes it to the end of the list
+  const moveButton = (dir: -1 | 1) => {
+    const blocked = dir === -1 ? index === 0 : index === count - 1;
+    return (
+      <button
+        type="button"
+        className="button button--quiet job__move"
+        aria-label={`Move ${name} ${dir === -1 ? 'up' : 'down'}`}
+        aria-disabled={blocked}
+        title={dir === -1 ? 'Move up' : 'Move down'}
+        onClick={() => {
+          if (!blocked) void move(job.id, job.position + dir);
+        }}
+      >
+        {dir === -1 ? '↑' : '↓'}
+      </button>
+    );
+  };
+
+  return (
+    <li className={`job job--${job.state}`} aria-label={name}>
+      <div className="job__head">
+        <span className="job__name" title={name}>
+          {name}
+        </span>
+        {job.sizeBytes !== null && <span className="job__size">{formatBytes(job.sizeBytes)}</span>}
+        <span className={`job__state job__state--${job.state}`}>{STATE_LABELS[job.state]}</span>
+      </div>
+      {showBar && (
+        <div
+          className={`job__progress${pct === null ? ' job__progress--unknown' : ''}`}
+          role="progressbar"
+          aria-label={`Progress of ${name}`}
+          aria-valuemin={0}
+          aria-valuemax={100}
+          aria-valuenow={pct ?? undefined}
+          aria-valuetext={pct === null ? 'Starting' : `${pct}%`}
+        >
+          <div className="job__bar" style={{ width: `${pct ?? 0}%` }} />
+        </div>
+      )}
+      {facts.length > 0 && <p className="job__facts">{facts.join(' · ')}</p>}
+      {job.error && job.state === 'failed' && (
+        <p className="job__error">
+          <span className="job__error-message">{job.error.message}</span>
+          {job.error.hint && <span className="job__error-hint"> {job.error.hint}</span>}
+        </p>
+      )}
+      <div className="job__actions" role="group" aria-label={`Actions for ${name}`}>
+        {job.state === 'done' && job.transcriptId && (
+          <button
+            type="button"
+            className="button button--primary"
+            aria-label={`Open transcript of ${name}`}
+            onClick={() => job.transcriptId && onOpenTranscript(job.transcriptId)}
+          >
+            Open transcript
+          </button>
+        )}
+        {actionsFor(job.state).map((a) => (
+          <button
+            key={a}
+            type="button"
+            className="button"
+            aria-label={`${ACTION_LABELS[a]} ${name}`}
+            onClick={() => void act(a)}
+          >
+            {ACTION_LABELS[a]}
+          </button>
+        ))}
+        {canMove(job.state) && count > 1 && (
+          <>
+            {moveButton(-1)}
+            {moveButton(1)}
+          </>
+        )}
+      </div>
+    </li>
+  );
+});

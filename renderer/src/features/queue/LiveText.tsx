@@ -1,0 +1,100 @@
+import { memo, useLayoutEffect, useRef, useState } from 'react';
+import type { JobWindowEvent } from '../../../../common/library-schema';
+import { formatTimestamp } from '../transcript/timeline';
+import { useLiveTextStore } from './live-store';
+import { useQueueStore } from './store';
+
+/** Windows kept in the DOM while a job runs: the rest is one "Show all" away, so a 2 h meeting stays cheap. */
+export const LIVE_WINDOW_LIMIT = 50;
+
+const EMPTY: readonly JobWindowEvent[] = [];
+
+const FLAG_WORDS: Record<string, string> = {
+  loop: 'repeated text',
+  max_tokens: 'cut at the length limit',
+  retried: 'retried',
+  hard_cut: 'cut mid-speech',
+};
+
+const LiveWindow = memo(function LiveWindow({ window: w }: { window: JobWindowEvent }) {
+  const flagged = w.status === 'flagged' || w.flags.length > 0;
+  return (
+    <li className={`live__window${flagged ? ' live__window--flagged' : ''}`}>
+      <span className="live__time">
+        {formatTimestamp(w.startSec)}–{formatTimestamp(w.endSec)}
+      </span>
+      <span className="live__text">{w.text || '…'}</span>
+      {w.status === 'restored' && <span className="live__badge">restored</span>}
+      {flagged && (
+        <span className="live__badge live__badge--flag">
+          Flagged{w.flags.length > 0 ? `: ${w.flags.map((f) => FLAG_WORDS[f] ?? f).join(', ')}` : ''}
+        </span>
+      )}
+    </li>
+  );
+});
+
+/** The job whose text is shown: the one running (or paused mid-run), else the last one that sent text. */
+function useShownJob(): { id: string | null; name: string | null } {
+  const active = useQueueStore(
+    (s) => s.jobs.find((j) => j.state === 'running' || j.state === 'paused')?.id ?? null,
+  );
+  const last = useLiveTextStore((s) => s.lastJobId);
+  const id = active ?? last;
+  const name = useQueueStore((s) => s.jobs.find((j) => j.id === id)?.displayName ?? null);
+  return { id, name };
+}
+
+/** Each decoded window's text as it arrives, in time order: a polite log, capped to the latest windows. */
+export function LiveText() {
+  const { id, name } = useShownJob();
+  const windows = useLiveTextStore((s) => (id === null ? EMPTY : (s.byJob[id] ?? EMPTY)));
+  const [showAll, setShowAll] = useState(false);
+  const logRef = useRef<HTMLDivElement>(null);
+  const pinned = useRef(true);
+  const shown = showAll ? windows : windows.slice(-LIVE_WINDOW_LIMIT);
+
+  // follow new text while the reader is at the bottom; leave the scroll alone once they scrolled up
+  useLayoutEffect(() => {
+    const log = logRef.current;
+    if (log && pinned.current) log.scrollTop = log.scrollHeight;
+  }, [windows]);
+  const onScroll = () => {
+    const log = logRef.current;
+    if (log) pinned.current = log.scrollHeight - log.scrollTop - log.clientHeight < 24;
+  };
+
+  return (
+    <section className="live" aria-labelledby="live-heading">
+      <div className="live__header">
+        <h2 id="live-heading" className="section-title">
+          Live text
+        </h2>
+        {name && <span className="live__job">{name}</span>}
+      </div>
+      {windows.length === 0 && (
+        <p className="empty">Text appears here as each part of a recording is transcribed.</p>
+      )}
+      <div
+        ref={logRef}
+        className={`live__log${windows.length === 0 ? ' live__log--empty' : ''}`}
+        role="log"
+        aria-live="polite"
+        aria-label="Live text"
+        tabIndex={windows.length > 0 ? 0 : -1}
+        onScroll={onScroll}
+      >
+        <ol className="live__list">
+          {shown.map((w) => (
+            <LiveWindow key={w.windowId} window={w} />
+          ))}
+        </ol>
+      </div>
+      {windows.length > LIVE_WINDOW_LIMIT && (
+        <button type="button" className="button button--quiet" onClick={() => setShowAll(!showAll)}>
+          {showAll ? `Show the latest ${LIVE_WINDOW_LIMIT} only` : `Show all ${windows.length} windows`}
+        </button>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,109 @@
+/** What a queue row shows and offers, from a job as main reports it: pure functions, tested without a DOM. */
+import type { JobProgress, JobState, QueueAction, QueueJob } from '../../../../common/library-schema';
+import { formatTimestamp } from '../transcript/timeline';
+
+export const STATE_LABELS: Record<JobState, string> = {
+  queued: 'Queued',
+  probing: 'Checking file…',
+  running: 'Transcribing',
+  paused: 'Paused',
+  done: 'Done',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+};
+
+/** The queue controls a job in this state accepts (what main's queue allows, in the order the row shows them). */
+export function actionsFor(state: JobState): readonly QueueAction[] {
+  switch (state) {
+    case 'queued':
+      return ['pause', 'cancel', 'remove'];
+    case 'probing':
+    case 'running':
+      return ['pause', 'cancel'];
+    case 'paused':
+      return ['resume', 'cancel', 'remove'];
+    case 'failed':
+    case 'cancelled':
+      return ['retry', 'remove'];
+    case 'done':
+      return ['remove'];
+  }
+}
+
+export const ACTION_LABELS: Record<QueueAction, string> = {
+  pause: 'Pause',
+  resume: 'Resume',
+  cancel: 'Cancel',
+  retry: 'Retry',
+  remove: 'Remove',
+};
+
+/** Jobs still waiting for their turn can change places; a running or finished one stays where it is. */
+export function canMove(state: JobState): boolean {
+  return state === 'queued' || state === 'paused';
+}
+
+/** Whole percent done, by audio time when the duration is known, else by windows; null when nothing is known. */
+export function percentDone(job: Pick<QueueJob, 'state' | 'progress'>): number | null {
+  if (job.state === 'done') return 100;
+  const p = job.progress;
+  if (!p) return null;
+  let fraction: number | null = null;
+  if (p.durationSec !== null && p.durationSec > 0) fraction = p.audioSecDone / p.durationSec;
+  else if (p.windowsTotal > 0) fraction = p.windowsDone / p.windowsTotal;
+  if (fraction === null || !Number.isFinite(fraction)) return null;
+  return Math.max(0, Math.min(100, Math.floor(fraction * 100)));
+}
+
+export function formatSpeed(speed: number | null): string | null {
+  if (speed === null || !Number.isFinite(speed) || speed <= 0) return null;
+  return `${speed.toFixed(1)}× real time`;
+}
+
+/** "about 2:05 left"; nothing when unknown or (nearly) finished. */
+export function formatEta(etaSec: number | null): string | null {
+  if (etaSec === null || !Number.isFinite(etaSec)) return null;
+  return etaSec < 1 ? null : `about ${formatTimestamp(Math.ceil(etaSec))} left`;
+}
+
+/** The facts under a running or finished job's bar: windows, audio time, speed, ETA. */
+export function progressFacts(progress: JobProgress, state: JobState): string[] {
+  const facts = [`windows ${progress.windowsDone}/${progress.windowsTotal}`];
+  const total = progress.durationSec === null ? '?' : formatTimestamp(progress.durationSec);
+  facts.push(`audio ${formatTimestamp(progress.audioSecDone)} / ${total}`);
+  const speed = formatSpeed(progress.speed);
+  if (speed) facts.push(speed);
+  if (state === 'running') {
+    const eta = formatEta(progress.etaSec);
+    if (eta) facts.push(eta);
+  }
+  return facts;
+}
+
+function sameProgress(a: JobProgress | null, b: JobProgress | null): boolean {
+  if (a === null || b === null) return a === b;
+  return (
+    a.windowsDone === b.windowsDone &&
+    a.windowsTotal === b.windowsTotal &&
+    a.audioSecDone === b.audioSecDone &&
+    a.durationSec === b.durationSec &&
+    a.speed === b.speed &&
+    a.etaSec === b.etaSec
+  );
+}
+
+/** Whether a new snapshot's job shows the same as the old one (then the old object is kept, and its row skipped). */
+export function sameJob(a: QueueJob, b: QueueJob): boolean {
+  return (
+    a.id === b.id &&
+    a.state === b.state &&
+    a.position === b.position &&
+    a.displayName === b.displayName &&
+    a.sizeBytes === b.sizeBytes &&
+    a.transcriptId === b.transcriptId &&
+    a.error?.code === b.error?.code &&
+    a.error?.message === b.error?.message &&
+    a.error?.hint === b.error?.hint &&
+    sameProgress(a.progress, b.progress)
+  );
+}

@@ -1,0 +1,84 @@
+import { useEffect, useId, useRef, useState } from 'react';
+import { EXPORT_FORMATS, EXPORT_LABELS, useTranscriptViewStore } from './view-store';
+
+/**
+ * "Export…" opens a short list of formats (a disclosure: Tab and Enter work as everywhere, Escape closes); main shows
+ * the save dialog and answers the chosen file's name, which is announced.
+ */
+export function ExportMenu() {
+  const [open, setOpen] = useState(false);
+  const exporting = useTranscriptViewStore((s) => s.exporting);
+  const notice = useTranscriptViewStore((s) => s.exportNotice);
+  const { exportAs, dismissExportNotice } = useTranscriptViewStore.getState();
+  const listId = useId();
+  const toggleRef = useRef<HTMLButtonElement>(null);
+  const firstRef = useRef<HTMLButtonElement>(null);
+
+  useEffect(() => {
+    if (open) firstRef.current?.focus();
+  }, [open]);
+
+  const close = () => {
+    setOpen(false);
+    toggleRef.current?.focus();
+  };
+
+  return (
+    <div
+      className="export"
+      onKeyDown={(e) => {
+        if (e.key === 'Escape' && open) {
+          e.preventDefault();
+          e.stopPropagation();
+          close();
+        }
+      }}
+    >
+      <button
+        ref={toggleRef}
+        type="button"
+        className="button"
+        aria-expanded={open}
+        aria-controls={listId}
+        disabled={exporting}
+        onClick={() => setOpen(!open)}
+      >
+        {exporting ? 'Exporting…' : 'Export…'}
+      </button>
+      {open && (
+        <ul id={listId} className="export__list" aria-label="Export formats">
+          {EXPORT_FORMATS.map((format, i) => (
+            <li key={format}>
+              <button
+                ref={i === 0 ? firstRef : undefined}
+                type="button"
+                className="export__item"
+                onClick={() => {
+                  close();
+                  void exportAs(format);
+                }}
+              >
+                {EXPORT_LABELS[format]}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <span className="export__status" role="status">
+        {notice && (
+          <span className={notice.tone === 'error' ? 'tone-error' : 'tone-ok'}>
+            {notice.text}{' '}
+            <button
+              type="button"
+              className="button button--quiet"
+              onClick={dismissExportNotice}
+              aria-label="Dismiss export message"
+            >
+              ✕
+            </button>
+          </span>
+        )}
+      </span>
+    </div>
+  );
+}
