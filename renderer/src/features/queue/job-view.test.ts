@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { job } from '../../test-fixtures';
+import { actionsFor, canMove, formatEta, formatSpeed, percentDone, progressFacts, sameJob } from './job-view';
+
+const progress = {
+  windowsDone: 2,
+  windowsTotal: 8,
+  audioSecDone: 50,
+  durationSec: 200,
+  speed: 4.26,
+  etaSec: 35.2,
+};
+
+describe('job view', () => {
+  it('percent done follows audio time, falls back to windows, and is unknown without progress', () => {
+    expect(percentDone({ state: 'running', progress })).toBe(25);
+    expect(percentDone({ state: 'running', progress: { ...progress, durationSec: null } })).toBe(25);
+    expect(
+      percentDone({ state: 'running', progress: { ...progress, windowsDone: 3, durationSec: null } }),
+    ).toBe(37);
+    expect(
+      percentDone({ state: 'running', progress: { ...progress, durationSec: null, windowsTotal: 0 } }),
+    ).toBe(null);
+    expect(percentDone({ state: 'probing', progress: null })).toBe(null);
+    expect(percentDone({ state: 'done', progress: null })).toBe(100);
+    expect(percentDone({ state: 'running', progress: { ...progress, audioSecDone: 250 } })).toBe(100);
+  });
+
+  it('each state offers the controls main accepts for it', () => {
+    expect(actionsFor('running')).toEqual(['pause', 'cancel']);
+    expect(actionsFor('paused')).toEqual(['resume', 'cancel', 'remove']);
+    expect(actionsFor('failed')).toEqual(['retry', 'remove']);
+    expect(actionsFor('cancelled')).toEqual(['retry', 'remove']);
+    expect(actionsFor('done')).toEqual(['remove']);
+    expect(canMove('queued')).toBe(true);
+    expect(canMove('running')).toBe(false);
+  });
+
+  it('speed, ETA and the facts line', () => {
+    expect(formatSpeed(12.34)).toBe('12.3× real time');
+    expect(formatSpeed(null)).toBe(null);
+    expect(formatEta(125.2)).toBe('about 2:06 left');
+    expect(formatEta(0.4)).toBe(null);
+    expect(progressFacts(progress, 'running')).toEqual([
+      'windows 2/8',
+      'audio 0:50 / 3:20',
+      '4.3× real time',
+      'about 0:36 left',
+    ]);
+    expect(progressFacts({ ...progress, durationSec: null }, 'paused')).toEqual([
+      'windows 2/8',
+      'audio 0:50 / ?',
+      '4.3× real time',
+    ]);
+  });
+
+  it('sameJob sees any visible change', () => {
+    const a = job({ id: 'a', progress });
+    expect(sameJob(a, { ...a, progress: { ...progress } })).toBe(true);
+    expect(sameJob(a, { ...a, progress: { ...progress, etaSec: 30 } })).toBe(false);
+    expect(sameJob(a, { ...a, state: 'paused' })).toBe(false);
+    expect(sameJob(a, { ...a, position: 3 })).toBe(false);
+    expect(sameJob(a, { ...a, error: { code: 'CANCELLED', message: 'x' } })).toBe(false);
+    expect(sameJob(a, { ...a, updatedAt: a.updatedAt + 1 })).toBe(true);
+  });
+});
