@@ -250,7 +250,7 @@ describe('registerIpc', () => {
     });
   });
 
-  it('files:registerDropped refuses missing files, folders and relative paths with typed errors', async () => {
+  it('files:registerDropped refuses missing files, folders without audio and relative paths with typed errors', async () => {
     const f = fakeIpcMain();
     registerIpc(f.ipcMain, deps);
     expect(
@@ -258,8 +258,9 @@ describe('registerIpc', () => {
     ).toMatchObject({
       error: { code: 'FILE_NOT_FOUND' },
     });
-    expect(await f.invoke('files:registerDropped', ours, { paths: [dir] })).toMatchObject({
-      error: { code: 'FILE_UNREADABLE' },
+    const empty = await mkdtemp(path.join(dir, 'no-audio-'));
+    expect(await f.invoke('files:registerDropped', ours, { paths: [empty] })).toMatchObject({
+      error: { code: 'AUDIO_UNSUPPORTED' },
     });
     expect(await f.invoke('files:registerDropped', ours, { paths: ['rel/a.wav'] })).toMatchObject({
       error: { code: 'IPC_INVALID_PAYLOAD' },

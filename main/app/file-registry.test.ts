@@ -1,0 +1,42 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createFileRegistry } from './file-registry';
+
+const root = mkdtempSync(path.join(tmpdir(), 'rs-registry-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('file registry', () => {
+  it('a dropped folder registers the audio/video files inside it under their own tokens', async () => {
+    mkdirSync(path.join(root, 'rec', 'sub'), { recursive: true });
+    writeFileSync(path.join(root, 'rec', 'b.mp3'), 'bb');
+    writeFileSync(path.join(root, 'rec', 'sub', 'a.wav'), 'a');
+    writeFileSync(path.join(root, 'rec', 'notes.txt'), 'x');
+    const single = path.join(root, 'one.txt');
+    writeFileSync(single, 'text');
+    const files = createFileRegistry();
+    const refs = await files.register([path.join(root, 'rec'), single]);
+    expect(refs.map((r) => [r.name, r.sizeBytes])).toEqual([
+      ['b.mp3', 2],
+      ['a.wav', 1],
+      ['one.txt', 4],
+    ]);
+    expect(new Set(refs.map((r) => r.token)).size).toBe(3);
+    expect(refs.map((r) => files.pathOf(r.token))).toEqual([
+      path.join(root, 'rec', 'b.mp3'),
+      path.join(root, 'rec', 'sub', 'a.wav'),
+      single,
+    ]);
+  });
+
+  it('a folder with no audio alone is refused with a reason; tokens are opaque', async () => {
+    mkdirSync(path.join(root, 'docs'), { recursive: true });
+    writeFileSync(path.join(root, 'docs', 'a.pdf'), 'x');
+    const files = createFileRegistry();
+    await expect(files.register([path.join(root, 'docs')])).rejects.toMatchObject({
+      code: 'AUDIO_UNSUPPORTED',
+    });
+    expect(() => files.pathOf('not-a-token')).toThrow(expect.objectContaining({ code: 'FILE_NOT_FOUND' }));
+  });
+});
