@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readModelConfig } from './model-config';
+import { readModelConfig, saveModelFiles } from './model-config';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'rs-model-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -58,6 +58,33 @@ describe('readModelConfig', () => {
     });
     writeFileSync(settingsPath, JSON.stringify({ model: { modelPath: 'a.gguf', mmprojPath: 'b.gguf' } }));
     expect(await readModelConfig({ env: {}, settingsPath })).toMatchObject({
+      ready: false,
+      reason: 'no_model',
+    });
+  });
+});
+
+describe('the model field next to the renderer settings', () => {
+  it('survives settings updates, is never shown to the renderer and cannot be set by it', async () => {
+    const { createSettingsStore } = await import('./settings-store');
+    const file = path.join(dir, 'kept', 'settings.json');
+    await saveModelFiles(file, { modelPath: model, mmprojPath: mmproj });
+    const store = createSettingsStore(file);
+    expect(await store.get()).not.toHaveProperty('model');
+    await store.update({ theme: 'dark' });
+    await expect(store.update({ model: { modelPath: model, mmprojPath: mmproj } })).rejects.toMatchObject({
+      code: 'IPC_INVALID_PAYLOAD',
+    });
+    const onDisk = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    expect(onDisk).toMatchObject({ theme: 'dark', model: { modelPath: model, mmprojPath: mmproj } });
+    expect(await readModelConfig({ env: {}, settingsPath: file })).toMatchObject({
+      ready: true,
+      source: 'settings',
+    });
+    await saveModelFiles(file, null);
+    await store.update({ theme: 'light' });
+    expect(JSON.parse(readFileSync(file, 'utf8'))).not.toHaveProperty('model');
+    expect(await readModelConfig({ env: {}, settingsPath: file })).toMatchObject({
       ready: false,
       reason: 'no_model',
     });

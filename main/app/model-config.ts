@@ -9,9 +9,11 @@
  *
  * The environment wins over the file. Without any of them jobs wait and the UI shows what is missing.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { RotorError } from '../../common/errors';
 import type { JobEngine } from '../engine/host/protocol';
+import { writeFileAtomic } from '../fs/atomic-write';
 
 export type ModelConfig =
   | { ready: true; engine: JobEngine; source: 'env' | 'settings' }
@@ -26,7 +28,7 @@ export interface ModelConfigSources {
 export const NO_MODEL_HINT =
   'Download the Voxtral model (or set ROTORSCRIBE_MODEL and ROTORSCRIBE_MMPROJ to its GGUF files), then add the files again.';
 
-interface ModelFiles {
+export interface ModelFiles {
   modelPath: string;
   mmprojPath: string;
 }
@@ -90,4 +92,21 @@ export async function readModelConfig(sources: ModelConfigSources): Promise<Mode
     }
   }
   return { ready: true, source, engine: { kind: 'runtime', ...files } };
+}
+
+/**
+ * Main's writer for the `model` field (e.g. after a model download); null removes it. The settings store re-reads
+ * this field from disk whenever it saves, so the two never undo each other's writes.
+ */
+export async function saveModelFiles(settingsPath: string, files: ModelFiles | null): Promise<void> {
+  const stored = await readSettingsFile(settingsPath);
+  const next: Record<string, unknown> =
+    typeof stored === 'object' && stored !== null ? { ...(stored as Record<string, unknown>) } : {};
+  if (files) {
+    if (!path.isAbsolute(files.modelPath) || !path.isAbsolute(files.mmprojPath))
+      throw new RotorError('INTERNAL', 'Model paths must be absolute.');
+    next.model = { modelPath: files.modelPath, mmprojPath: files.mmprojPath };
+  } else delete next.model;
+  await mkdir(path.dirname(settingsPath), { recursive: true });
+  await writeFileAtomic(settingsPath, JSON.stringify(next, null, 2) + '\n');
 }

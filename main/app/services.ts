@@ -12,7 +12,10 @@ import { createAdvisorService, type AdvisorService } from '../advisor/service';
 import { createEngineHost, type EngineHost, type EngineStatus } from '../engine/host/engine-host';
 import type { RuntimeUnavailable } from '../engine/host/protocol';
 import type { TransportFactory } from '../engine/host/transport';
+import { openLibraryStore, type LibraryStore } from '../library/db';
 import { createFileRegistry, type FileRegistry } from './file-registry';
+import { createJobService, type JobService, type JobServiceDeps } from './jobs/job-service';
+import { readModelConfig } from './model-config';
 import type { IpcDeps } from './ipc';
 import { createSenderGuard, type InvokeEventLike } from './security';
 import { createSettingsStore, type SettingsStore } from './settings-store';
@@ -31,6 +34,10 @@ export interface AppServicesOptions {
   logError?: (context: string, error: unknown) => void;
   /** Memory advisor; tests and the e2e harness pass one with a recorded hardware profile. */
   advisor?: AdvisorService;
+  /** Where the model configuration is read (ROTORSCRIBE_ENGINE / _MODEL / _MMPROJ); default process.env. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** The job service's callbacks (queue, live text, warnings, readiness), mapped onto IPC events by the caller. */
+  jobEvents?: Pick<JobServiceDeps, 'onQueueChanged' | 'onWindowText' | 'onWarning' | 'onStatus' | 'hardware'>;
 }
 
 export interface AppServices {
@@ -38,7 +45,13 @@ export interface AppServices {
   settings: SettingsStore;
   files: FileRegistry;
   advisor: AdvisorService;
+  /** The library and the persistent job queue: userData/library.sqlite. */
+  library: LibraryStore;
+  /** Not started: call `jobs.start()` once the IPC handlers and events are wired. */
+  jobs: JobService;
   ipcDeps: IpcDeps;
+  /** At quit: the running job is handed back (resumable), then the engine stops and the database closes. */
+  dispose(): Promise<void>;
 }
 
 export function engineStatusEvent(status: EngineStatus): EventPayload<'engine:event'> {
@@ -90,6 +103,23 @@ export function createAppServices(options: AppServicesOptions): AppServices {
   // probes in main; devices (free/total per GPU) and cache types come from the engine worker, which loads the addon
   const advisor = options.advisor ?? createAdvisorService(engineAdvisorDeps(engine));
   engine.onStatus((status) => options.broadcast('engine:event', engineStatusEvent(status)));
+  // Throws LIBRARY_NEWER_VERSION / LIBRARY_CORRUPT with the file untouched: the caller tells the user.
+  const library = openLibraryStore(path.join(options.userDataDir, 'library.sqlite'));
+  const jobs = createJobService({
+    engine,
+    queue: library.queue,
+    library: library.library,
+    jobsDir: path.join(options.userDataDir, 'jobs'),
+    settings,
+    modelConfig: () =>
+      readModelConfig({
+        env: options.env ?? process.env,
+        settingsPath: path.join(options.userDataDir, 'settings.json'),
+      }),
+    advisor,
+    ...options.jobEvents,
+    ...(options.logError ? { logError: options.logError } : {}),
+  });
   const ipcDeps: IpcDeps = {
     isTrustedSender: createSenderGuard({
       trustedOrigins: options.trustedOrigins,
@@ -107,5 +137,18 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     },
     ...(options.logError ? { logError: options.logError } : {}),
   };
-  return { engine, settings, files, advisor, ipcDeps };
+  return {
+    engine,
+    settings,
+    files,
+    advisor,
+    library,
+    jobs,
+    ipcDeps,
+    async dispose() {
+      await jobs.stop();
+      await engine.stop();
+      library.close();
+    },
+  };
 }

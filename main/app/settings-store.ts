@@ -10,6 +10,9 @@ export interface SettingsStore {
   update(patch: unknown): Promise<Settings>;
 }
 
+/** Not Settings fields: the renderer never sees them (get) nor sets them (update refuses unknown keys). */
+const MAIN_ONLY = ['model'] as const;
+
 /** Settings in one JSON file whose path main chooses (userData/settings.json); the renderer never names a path. */
 export function createSettingsStore(filePath: string): SettingsStore {
   let current: Settings | undefined;
@@ -27,10 +30,26 @@ export function createSettingsStore(filePath: string): SettingsStore {
     return current;
   }
 
+  /** Fields only main writes (model-config.ts: `model`), kept as they are on disk when the renderer's settings change. */
+  async function mainOnlyFields(): Promise<Record<string, unknown>> {
+    try {
+      const stored: unknown = JSON.parse(await readFile(filePath, 'utf8'));
+      if (typeof stored !== 'object' || stored === null) return {};
+      return Object.fromEntries(
+        MAIN_ONLY.filter((k) => Object.hasOwn(stored, k)).map((k) => [
+          k,
+          (stored as Record<string, unknown>)[k],
+        ]),
+      );
+    } catch {
+      return {};
+    }
+  }
+
   async function save(next: Settings): Promise<void> {
     await mkdir(path.dirname(filePath), { recursive: true });
     // Atomic and durable: a crash or power loss never leaves a half (or empty) settings file behind.
-    await writeFileAtomic(filePath, JSON.stringify(next, null, 2) + '\n');
+    await writeFileAtomic(filePath, JSON.stringify({ ...next, ...(await mainOnlyFields()) }, null, 2) + '\n');
   }
 
   return {
