@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
+import './library.css';
 
 interface InlineRenameProps {
   title: string;

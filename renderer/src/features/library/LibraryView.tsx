@@ -6,6 +6,7 @@ import { formatCache, formatDate, formatDuration, formatSpeed } from './format';
 import { InlineRename } from './InlineRename';
 import { Snippet } from './Snippet';
 import { useLibraryStore } from './store';
+import './library.css';
 
 function SortHeader({ sort, label }: { sort: ListSort; label: string }) {
   const active = useLibraryStore((s) => s.sort === sort);
@@ -114,10 +115,12 @@ function SearchResults() {
   const searchedFor = useLibraryStore((s) => s.searchedFor);
   const searching = useLibraryStore((s) => s.searching);
   const openTranscript = useAppStore((s) => s.openTranscript);
-  let summary = '';
-  if (hits === null || searching) summary = 'Searching…';
-  else if (hits.length === 0) summary = `Nothing found for “${searchedFor}”.`;
-  else summary = `${hits.length} ${hits.length === 1 ? 'match' : 'matches'} for “${searchedFor}”`;
+  const summary =
+    hits === null || searching
+      ? 'Searching…'
+      : hits.length === 0
+        ? `Nothing found for “${searchedFor}”.`
+        : `${hits.length} ${hits.length === 1 ? 'match' : 'matches'} for “${searchedFor}”`;
   return (
     <section aria-labelledby="results-heading" className="results">
       <h2 id="results-heading" className="section-title">

@@ -4,6 +4,7 @@ import { useAppStore } from '../../shell/app-store';
 import { JobRow } from './JobRow';
 import { LiveText } from './LiveText';
 import { useQueueStore } from './store';
+import './queue.css';
 
 /** Why jobs cannot run, and what to do: the empty state for a missing model, an alert for a failed engine. */
 function QueueStatusNotice({ status }: { status: QueueStatus }) {
