@@ -322,6 +322,22 @@ describe('job service (engine worker in a child process, echo engine, real libra
     expect(() => h.service.pause(b)).toThrow(/no longer in the queue/);
   });
 
+  it('a job folder that cannot be resumed fails the job clearly; retry starts it over', async () => {
+    const h = harness(newDir(), { delayMs: 200 });
+    await h.service.start();
+    const { added } = await h.service.add([long]);
+    const id = added[0]!.id;
+    await until(h, (jobs) => jobs[0]!.state === 'running' && (jobs[0]!.progress?.windowsDone ?? 0) >= 1);
+    await h.service.cancel(id);
+    writeFileSync(path.join(h.store.queue.get(id).jobDir!, 'manifest.json'), '{ damaged');
+    h.service.retry(id);
+    const failed = (await until(h, (jobs) => jobs[0]!.state === 'failed'))[0]!;
+    expect(failed.error).toMatchObject({ code: 'CHECKPOINT_CORRUPT', hint: expect.any(String) });
+    h.service.retry(id);
+    await until(h, (jobs) => jobs[0]!.state === 'done');
+    expect(segmentsJson(h, h.store.queue.get(id).transcriptId)).toBe(await uninterrupted());
+  });
+
   it('remove of a running job cancels it and deletes its folder', async () => {
     const h = harness(newDir(), { delayMs: 250 });
     await h.service.start();

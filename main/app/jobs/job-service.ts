@@ -12,7 +12,7 @@
  * Electron-free: main (index.ts) and the end-to-end harness build it the same way (services.ts).
  */
 import path from 'node:path';
-import { RotorError, toErrorPayload, type ErrorPayload } from '../../../common/errors';
+import { RotorError, toErrorPayload, type ErrorCode, type ErrorPayload } from '../../../common/errors';
 import type { HardwareInfo } from '../../../common/advisor-types';
 import type { Settings } from '../../../common/settings';
 import type { AdvisorService } from '../../advisor/service';
@@ -109,10 +109,17 @@ function asRotorError(error: unknown): RotorError {
   return new RotorError('INTERNAL', error instanceof Error ? error.message : String(error), { cause: error });
 }
 
+/** Hints for job failures whose errors come without one (the planner's, the app's own). */
+const FALLBACK_HINTS: Partial<Record<ErrorCode, string>> = {
+  OUT_OF_MEMORY: 'Choose a smaller model, a compressed KV cache or shorter windows in Settings, then retry.',
+  INTERNAL: 'Retry the file; if it fails again, report it with the log.',
+};
+
 /** The job's error as the queue keeps it: a message and a hint for the user (no detail, no paths). */
 function jobError(error: RotorError): ErrorPayload {
   const p = toErrorPayload(error);
-  return { code: p.code, message: p.message, ...(p.hint ? { hint: p.hint } : {}) };
+  const hint = p.hint ?? FALLBACK_HINTS[p.code];
+  return { code: p.code, message: p.message, ...(hint ? { hint } : {}) };
 }
 
 export function queueProgress(p: RunProgress): JobProgress {
@@ -511,6 +518,8 @@ export function createJobService(deps: JobServiceDeps): JobService {
     try {
       const settings = await deps.settings.get();
       const { params, planned } = await paramsFor(job, jobDir, settings);
+      // one fresh start only: if this run stops too, the next one resumes from what it saved
+      restartNext.delete(job.id);
       if (planned.lowered) {
         addWarning(
           job.id,
