@@ -81,7 +81,7 @@ describe('Library view', () => {
       'weekly.m4a',
       'Voxtral-Mini-3B Q4_K_M',
       'K iso3 / V q8_0',
-      '12.3× real time',
+      '12.3×',
       '2',
     ]) {
       expect(text).toContain(fact);

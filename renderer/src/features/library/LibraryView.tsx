@@ -2,7 +2,7 @@ import { useEffect, useRef } from 'react';
 import type { ListSort, TranscriptSummary } from '../../../../common/library-schema';
 import { useAppStore } from '../../shell/app-store';
 import { formatTimestamp } from '../transcript/timeline';
-import { formatCache, formatDate, formatDuration, formatSpeed } from './format';
+import { formatCache, formatDate, formatDay, formatDuration, formatSpeed } from './format';
 import { InlineRename } from './InlineRename';
 import { Snippet } from './Snippet';
 import { useLibraryStore } from './store';
@@ -36,15 +36,17 @@ function TranscriptRow({ t }: { t: TranscriptSummary }) {
           </button>
         </InlineRename>
       </th>
-      <td>{formatDate(t.createdAt)}</td>
+      <td title={formatDate(t.createdAt)}>{formatDay(t.createdAt)}</td>
       <td className="num">{formatDuration(t.durationSec)}</td>
       <td>{t.language ?? '—'}</td>
       <td className="library-table__source" title={t.sourceName}>
         {t.sourceName}
       </td>
-      <td>{t.model ?? '—'}</td>
+      <td className="library-table__model">{t.model ?? '—'}</td>
       <td>{formatCache(t.kvK, t.kvV)}</td>
-      <td className="num">{formatSpeed(t.speed)}</td>
+      <td className="num" title={formatSpeed(t.speed)}>
+        {formatSpeed(t.speed, true)}
+      </td>
       <td className="num">
         {t.flagsCount > 0 ? (
           <span className="flag-count" title="Segments flagged for a second look">
@@ -93,7 +95,9 @@ function TranscriptTable() {
             <th scope="col">Source file</th>
             <th scope="col">Model</th>
             <th scope="col">KV cache</th>
-            <th scope="col">Speed</th>
+            <th scope="col" title="Audio time per second of work">
+              Speed
+            </th>
             <th scope="col">Flags</th>
             <th scope="col">
               <span className="sr-only">Actions</span>

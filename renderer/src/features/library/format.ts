@@ -2,9 +2,15 @@
 import type { TranscriptSummary } from '../../../../common/library-schema';
 import { formatTimestamp } from '../transcript/timeline';
 
-const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
 
 export function formatDate(epochMs: number): string {
+  return dateTimeFormat.format(new Date(epochMs));
+}
+
+/** The day only, for narrow table columns (the full time goes in a tooltip). */
+export function formatDay(epochMs: number): string {
   return dateFormat.format(new Date(epochMs));
 }
 
@@ -13,8 +19,9 @@ export function formatDuration(sec: number | null): string {
 }
 
 /** "12.3× real time" (audio seconds per wall-clock second), or a dash when it was not measured. */
-export function formatSpeed(speed: number | null): string {
-  return speed === null || !Number.isFinite(speed) || speed <= 0 ? '—' : `${speed.toFixed(1)}× real time`;
+export function formatSpeed(speed: number | null, short = false): string {
+  if (speed === null || !Number.isFinite(speed) || speed <= 0) return '—';
+  return short ? `${speed.toFixed(1)}×` : `${speed.toFixed(1)}× real time`;
 }
 
 /** "K iso3 / V iso3", one type when both match, a dash when unknown. */

@@ -23,7 +23,9 @@ export const JobRow = memo(function JobRow({ job, index, count, onOpenTranscript
   const name = job.displayName;
   const pct = percentDone(job);
   const facts = job.progress ? progressFacts(job.progress, job.state) : [];
-  const showBar = job.state !== 'queued' || job.progress !== null;
+  // a bar without numbers only while something is happening (checking the file, the first window)
+  const active = job.state === 'running' || job.state === 'probing';
+  const showBar = job.progress !== null || active || job.state === 'done';
 
   const act = async (action: QueueAction) => {
     await control(job.id, action);
@@ -59,7 +61,7 @@ export const JobRow = memo(function JobRow({ job, index, count, onOpenTranscript
       </div>
       {showBar && (
         <div
-          className={`job__progress${pct === null ? ' job__progress--unknown' : ''}`}
+          className={`job__progress${pct === null && active ? ' job__progress--unknown' : ''}`}
           role="progressbar"
           aria-label={`Progress of ${name}`}
           aria-valuemin={0}

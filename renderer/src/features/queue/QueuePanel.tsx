@@ -60,7 +60,10 @@ export function QueuePanel() {
       </div>
       {status && <QueueStatusNotice status={status} />}
       {status?.ready && status.engine && <p className="queue__engine">Runs on {status.engine}</p>}
-      <div className={`dropzone${dragging ? ' dropzone--over' : ''}`} data-testid="dropzone">
+      <div
+        className={`dropzone${dragging ? ' dropzone--over' : ''}${jobs.length > 0 ? ' dropzone--compact' : ''}`}
+        data-testid="dropzone"
+      >
         <svg className="dropzone__icon" viewBox="0 0 24 24" aria-hidden="true">
           <path d="M12 3v12m0 0-4-4m4 4 4-4M4 17v2a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2v-2" />
         </svg>
