@@ -47,7 +47,7 @@ export type QueueJob = v.InferOutput<typeof queueJobSchema>;
 /** Whether jobs can run at all, and what to do when they cannot (the empty state). */
 export const queueStatusSchema = object({
   ready: v.boolean(),
-  reason: v.optional(v.picklist(['no_model', 'engine_failed'])),
+  reason: v.optional(v.picklist(['no_model', 'model_not_found', 'engine_failed'])),
   message: v.optional(str({ max: 2000 })),
   hint: v.optional(str({ max: 2000 })),
   /** What runs the jobs, in words ("Voxtral-Mini Q4_K_M, iso3 cache", "test engine"). */

@@ -18,7 +18,10 @@ import {
   type WebContents,
 } from 'electron';
 import type { EventChannel, EventPayload } from '../../common/ipc-contract';
+import { RotorError } from '../../common/errors';
 import { utilityTransportFactory } from './engine-utility-transport';
+import { AUDIO_EXTENSIONS } from './jobs/expand-paths';
+import { MEDIA_SCHEME, mediaUrlFor } from './media-protocol';
 import { checkEvent, registerIpc } from './ipc';
 import { buildMenuTemplate } from './menu';
 import {
@@ -38,6 +41,8 @@ import { hardenWebContents, secureWindowOptions } from './window';
 
 protocol.registerSchemesAsPrivileged([
   { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } },
+  // Playback of a transcript's recording by opaque token (main/app/media-protocol.ts); media elements need `stream`.
+  { scheme: MEDIA_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } },
 ]);
 app.enableSandbox();
 
@@ -102,53 +107,92 @@ if (!app.requestSingleInstanceLock()) {
       isPermissionCheckAllowed(permission, requestingOrigin, details, trustedOrigins),
     );
 
-    const services = createAppServices({
-      userDataDir: app.getPath('userData'),
-      createEngineTransport: utilityTransportFactory(engineWorkerPath),
-      appInfo: () => ({
-        name: app.getName(),
-        version: app.getVersion(),
-        platform: process.platform,
-        arch: process.arch,
-        versions: {
-          electron: process.versions.electron,
-          chrome: process.versions.chrome,
-          node: process.versions.node,
+    const ownerOf = (event: InvokeEventLike): BrowserWindow | null => {
+      const sender = (event as { sender?: WebContents }).sender;
+      return sender ? BrowserWindow.fromWebContents(sender) : null;
+    };
+    const openDialog = async (
+      event: InvokeEventLike,
+      options: Electron.OpenDialogOptions,
+    ): Promise<string[]> => {
+      const owner = ownerOf(event);
+      const result = owner
+        ? await dialog.showOpenDialog(owner, options)
+        : await dialog.showOpenDialog(options);
+      return result.canceled ? [] : result.filePaths;
+    };
+    const mediaFilter = { name: 'Audio and video', extensions: [...AUDIO_EXTENSIONS] };
+
+    let services: ReturnType<typeof createAppServices>;
+    try {
+      services = createAppServices({
+        userDataDir: app.getPath('userData'),
+        createEngineTransport: utilityTransportFactory(engineWorkerPath),
+        appInfo: () => ({
+          name: app.getName(),
+          version: app.getVersion(),
+          platform: process.platform,
+          arch: process.arch,
+          versions: {
+            electron: process.versions.electron,
+            chrome: process.versions.chrome,
+            node: process.versions.node,
+          },
+        }),
+        trustedOrigins,
+        isOurContents,
+        showOpenAudioDialog: (event) =>
+          openDialog(event, {
+            title: 'Add audio or video files',
+            properties: ['openFile', 'multiSelections'],
+            filters: [mediaFilter, { name: 'All files', extensions: ['*'] }],
+          }),
+        showOpenFolderDialog: (event) =>
+          openDialog(event, { title: 'Add a folder of recordings', properties: ['openDirectory'] }),
+        showSaveDialog: async (event, { defaultName, format }) => {
+          const owner = ownerOf(event);
+          const options: Electron.SaveDialogOptions = {
+            title: 'Export transcript',
+            defaultPath: path.join(app.getPath('documents'), defaultName),
+            filters: [{ name: format.toUpperCase(), extensions: [format] }],
+          };
+          const result = owner
+            ? await dialog.showSaveDialog(owner, options)
+            : await dialog.showSaveDialog(options);
+          return result.canceled ? undefined : result.filePath;
         },
-      }),
-      trustedOrigins,
-      isOurContents,
-      showOpenAudioDialog: async (event) => {
-        const sender = (event as { sender?: WebContents }).sender;
-        const owner = sender ? BrowserWindow.fromWebContents(sender) : null;
-        const options: Electron.OpenDialogOptions = {
-          title: 'Add audio or video files',
-          properties: ['openFile', 'multiSelections'],
-          filters: [
-            {
-              name: 'Audio and video',
-              extensions: ['wav', 'mp3', 'm4a', 'aac', 'flac', 'ogg', 'opus', 'webm', 'mp4', 'mkv', 'mov'],
-            },
-            { name: 'All files', extensions: ['*'] },
-          ],
-        };
-        const result = owner
-          ? await dialog.showOpenDialog(owner, options)
-          : await dialog.showOpenDialog(options);
-        return result.canceled ? [] : result.filePaths;
-      },
-      broadcast,
-      onSettingsChanged: (next) => (nativeTheme.themeSource = next.theme),
-      logError: (context, error) => console.error(`[${context}]`, error),
+        mediaUrlFor,
+        broadcast,
+        onSettingsChanged: (next) => (nativeTheme.themeSource = next.theme),
+        logError: (context, error) => console.error(`[${context}]`, error),
+      });
+    } catch (error) {
+      // A library from a newer version or a damaged one: say so and leave the file as it is.
+      const e = error instanceof RotorError ? error : new RotorError('INTERNAL', undefined, { cause: error });
+      dialog.showErrorBox(
+        'RotorScribe cannot open its library',
+        [e.message, e.hint].filter(Boolean).join('\n\n'),
+      );
+      app.exit(1);
+      return;
+    }
+    const appServices = services;
+    protocol.handle(MEDIA_SCHEME, (request) => {
+      const r = appServices.libraryService.serveMedia(request);
+      return new Response(r.body, { status: r.status, headers: r.headers });
     });
     registerIpc(ipcMain, services.ipcDeps);
     nativeTheme.themeSource = (await services.settings.get()).theme;
 
     const addFilesFromMenu = async (): Promise<void> => {
-      const result = await dialog.showOpenDialog({ properties: ['openFile', 'multiSelections'] });
+      const result = await dialog.showOpenDialog({
+        properties: ['openFile', 'multiSelections'],
+        filters: [mediaFilter, { name: 'All files', extensions: ['*'] }],
+      });
       if (result.canceled) return;
       try {
-        broadcast('files:added', { files: await services.files.register(result.filePaths) });
+        await services.jobs.add(result.filePaths);
+        broadcast('app:navigate', { view: 'library' });
       } catch (error) {
         console.error('[menu:addFiles]', error);
       }
@@ -169,11 +213,22 @@ if (!app.requestSingleInstanceLock()) {
 
     createMainWindow();
     services.engine.start().catch((error: unknown) => console.error('[engine]', error));
+    services.jobs.start().catch((error: unknown) => console.error('[jobs]', error));
 
     app.on('activate', () => {
       if (windows.size === 0) createMainWindow();
     });
-    app.on('before-quit', () => void services.engine.stop());
+    // The running job is handed back to the queue (resumable from its last window) before the engine stops.
+    let disposed = false;
+    app.on('before-quit', (event) => {
+      if (disposed) return;
+      event.preventDefault();
+      disposed = true;
+      void services
+        .dispose()
+        .catch((error: unknown) => console.error('[quit]', error))
+        .finally(() => app.quit());
+    });
   });
 
   app.on('window-all-closed', () => {

@@ -25,6 +25,8 @@ async function services(): Promise<AppServices> {
     }),
     trustedOrigins: ['http://localhost'],
     showOpenAudioDialog: async () => [],
+    showSaveDialog: async () => undefined,
+    mediaUrlFor: (token) => `http://localhost/media/${token}`,
     broadcast: () => undefined,
   });
   cleanup.push(async () => {

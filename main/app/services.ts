@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import type { AppInfo, EventChannel, EventPayload } from '../../common/ipc-contract';
+import type { ExportFormat, QueueAction, QueueSnapshot, QueueStatus } from '../../common/library-schema';
 import type { Settings } from '../../common/settings';
 import { RotorError } from '../../common/errors';
 import type { KvCacheType } from '../../common/kv-cache-types';
@@ -14,9 +15,11 @@ import type { RuntimeUnavailable } from '../engine/host/protocol';
 import type { TransportFactory } from '../engine/host/transport';
 import { openLibraryStore, type LibraryStore } from '../library/db';
 import { createFileRegistry, type FileRegistry } from './file-registry';
-import { createJobService, type JobService, type JobServiceDeps } from './jobs/job-service';
+import { createJobService, type JobService } from './jobs/job-service';
+import type { JobServiceStatus } from './jobs/types';
+import { createLibraryService, type LibraryService } from './library-service';
 import { readModelConfig } from './model-config';
-import type { IpcDeps } from './ipc';
+import type { IpcDeps, QueueIpc } from './ipc';
 import { createSenderGuard, type InvokeEventLike } from './security';
 import { createSettingsStore, type SettingsStore } from './settings-store';
 
@@ -29,6 +32,14 @@ export interface AppServicesOptions {
   trustedOrigins: readonly string[];
   isOurContents?: (event: InvokeEventLike) => boolean;
   showOpenAudioDialog: (event: InvokeEventLike) => Promise<string[]>;
+  showOpenFolderDialog?: (event: InvokeEventLike) => Promise<string[]>;
+  /** Where an export goes: a save dialog for the sender's window (undefined = cancelled). */
+  showSaveDialog: (
+    event: InvokeEventLike,
+    suggestion: { defaultName: string; format: ExportFormat },
+  ) => Promise<string | undefined>;
+  /** The URL that plays a media token: the custom scheme in Electron, an http route in the e2e harness. */
+  mediaUrlFor: (token: string) => string;
   broadcast: Broadcast;
   onSettingsChanged?: (settings: Settings) => void;
   logError?: (context: string, error: unknown) => void;
@@ -36,8 +47,8 @@ export interface AppServicesOptions {
   advisor?: AdvisorService;
   /** Where the model configuration is read (ROTORSCRIBE_ENGINE / _MODEL / _MMPROJ); default process.env. */
   env?: Readonly<Record<string, string | undefined>>;
-  /** The job service's callbacks (queue, live text, warnings, readiness), mapped onto IPC events by the caller. */
-  jobEvents?: Pick<JobServiceDeps, 'onQueueChanged' | 'onWindowText' | 'onWarning' | 'onStatus' | 'hardware'>;
+  /** Job throttling in ms (tests make it short). */
+  jobThrottleMs?: number;
 }
 
 export interface AppServices {
@@ -49,6 +60,7 @@ export interface AppServices {
   library: LibraryStore;
   /** Not started: call `jobs.start()` once the IPC handlers and events are wired. */
   jobs: JobService;
+  libraryService: LibraryService;
   ipcDeps: IpcDeps;
   /** At quit: the running job is handed back (resumable), then the engine stops and the database closes. */
   dispose(): Promise<void>;
@@ -92,6 +104,51 @@ export function engineAdvisorDeps(engine: Pick<EngineHost, 'request'>): {
   };
 }
 
+/** What the window shows about the queue's readiness (the empty state when there is no model). */
+export function queueStatusOf(status: JobServiceStatus): QueueStatus {
+  if (status.ready)
+    return { ready: true, engine: status.engine === 'echo' ? 'test engine (echo)' : 'Voxtral' };
+  const message =
+    status.reason === 'no_model'
+      ? 'No transcription model is set up yet.'
+      : status.reason === 'model_not_found'
+        ? 'The transcription model files cannot be found.'
+        : 'The transcription engine could not start.';
+  return {
+    ready: false,
+    reason: status.reason,
+    message,
+    hint: status.hint.slice(0, 2000),
+  };
+}
+
+/** The job service as the IPC handlers reach it: every call answers the queue as the window should now show it. */
+export function queueIpc(jobs: JobService): QueueIpc {
+  const snapshot = (): QueueSnapshot => ({ jobs: jobs.list(), status: queueStatusOf(jobs.status()) });
+  const act: Record<QueueAction, (id: string) => unknown> = {
+    pause: (id) => jobs.pause(id),
+    resume: (id) => jobs.resume(id),
+    cancel: (id) => jobs.cancel(id),
+    retry: (id) => jobs.retry(id),
+    remove: (id) => jobs.remove(id),
+  };
+  return {
+    snapshot,
+    async add(paths) {
+      await jobs.add(paths);
+      return snapshot();
+    },
+    async control(id, action) {
+      await act[action](id);
+      return snapshot();
+    },
+    move(id, index) {
+      jobs.move(id, index);
+      return snapshot();
+    },
+  };
+}
+
 function fromUnavailable(u: RuntimeUnavailable): RotorError {
   return new RotorError(u.code, u.reason, u.hint ? { hint: u.hint } : {});
 }
@@ -117,8 +174,19 @@ export function createAppServices(options: AppServicesOptions): AppServices {
         settingsPath: path.join(options.userDataDir, 'settings.json'),
       }),
     advisor,
-    ...options.jobEvents,
+    ...(options.jobThrottleMs !== undefined ? { throttleMs: options.jobThrottleMs } : {}),
+    onQueueChanged: (list) =>
+      options.broadcast('queue:changed', { jobs: list, status: queueStatusOf(jobs.status()) }),
+    onStatus: (status) =>
+      options.broadcast('queue:changed', { jobs: jobs.list(), status: queueStatusOf(status) }),
+    onWindowText: (w) => options.broadcast('job:window', w),
     ...(options.logError ? { logError: options.logError } : {}),
+  });
+  const libraryService = createLibraryService({
+    library: library.library,
+    showSaveDialog: options.showSaveDialog,
+    mediaUrlFor: options.mediaUrlFor,
+    onChanged: (id) => options.broadcast('library:changed', id ? { id } : {}),
   });
   const ipcDeps: IpcDeps = {
     isTrustedSender: createSenderGuard({
@@ -131,6 +199,9 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     files,
     advisor,
     showOpenAudioDialog: options.showOpenAudioDialog,
+    ...(options.showOpenFolderDialog ? { showOpenFolderDialog: options.showOpenFolderDialog } : {}),
+    queue: queueIpc(jobs),
+    library: libraryService,
     onSettingsChanged: (next) => {
       options.onSettingsChanged?.(next);
       options.broadcast('settings:changed', next);
@@ -144,6 +215,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     advisor,
     library,
     jobs,
+    libraryService,
     ipcDeps,
     async dispose() {
       await jobs.stop();

@@ -19,12 +19,14 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Frame, type Page } from 'playwright-core';
 import type { EventChannel, EventPayload } from '../../common/ipc-contract';
 import { forkTransportFactory, workerFromBuild } from '../../main/engine/host/fork-transport';
-import { registerIpc, type IpcMainLike, type IpcRegistration } from '../../main/app/ipc';
+import { checkEvent, registerIpc, type IpcMainLike, type IpcRegistration } from '../../main/app/ipc';
 import type { InvokeEventLike } from '../../main/app/security';
 import { createAppServices, type AppServices } from '../../main/app/services';
 
@@ -70,6 +72,16 @@ export interface StartOptions {
   dialogPaths?: () => string[];
   /** Extra Chromium flags (e.g. fake microphone flags for recording tests). */
   extraArgs?: string[];
+  /** Paths the fake "Add folder" dialog returns. */
+  folderDialogPaths?: () => string[];
+  /** Where the fake save dialog puts an export (undefined = the user cancelled). */
+  savePath?: (defaultName: string) => string | undefined;
+  /** An existing user data folder: a restart of the app on the same library and queue (kept at close). */
+  userDataDir?: string;
+  /** The engine's model configuration (ROTORSCRIBE_ENGINE / ROTORSCRIBE_MODEL / ROTORSCRIBE_MMPROJ). */
+  env?: Record<string, string | undefined>;
+  /** Job progress throttle (ms). */
+  jobThrottleMs?: number;
 }
 
 export interface AppHarness {
@@ -102,9 +114,33 @@ function requireBuilt(file: string): string {
   return file;
 }
 
-function serveStatic(root: string): Promise<Server> {
+/** Where the harness serves media tokens: what the app's rotorscribe-media:// scheme is in Electron. */
+const MEDIA_PREFIX = '/media/';
+
+function serveStatic(root: string, media: { current?: AppServices }): Promise<Server> {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (url.pathname.startsWith(MEDIA_PREFIX) && media.current) {
+      const token = url.pathname.slice(MEDIA_PREFIX.length);
+      const headers: Record<string, string | undefined> = {};
+      for (const [k, value] of Object.entries(req.headers))
+        headers[k] = Array.isArray(value) ? value[0] : value;
+      // The app's handler, reached the way Electron's protocol.handle reaches it (token in the host there).
+      const r = media.current.libraryService.serveMedia({
+        method: req.method ?? 'GET',
+        url: `rotorscribe-media://${token}`,
+        headers,
+      });
+      res.writeHead(r.status, r.headers);
+      if (!r.body) {
+        res.end();
+        return;
+      }
+      Readable.fromWeb(r.body as WebReadableStream<Uint8Array>)
+        .on('error', () => res.destroy())
+        .pipe(res);
+      return;
+    }
     const rel = decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname);
     const file = path.resolve(root, '.' + rel);
     if (!file.startsWith(root + path.sep)) {
@@ -175,7 +211,8 @@ export async function startApp(options: StartOptions = {}): Promise<AppHarness> 
     throw new Error(`Chromium not found at ${CHROMIUM_PATH} (apt-get install chromium)`);
 
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'rotorscribe-e2e-'));
-  const server = await serveStatic(rendererDir);
+  const mediaRef: { current?: AppServices } = {};
+  const server = await serveStatic(rendererDir, mediaRef);
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   // Set once the browser is up; main-side broadcasts before that have no page to reach.
@@ -184,7 +221,7 @@ export async function startApp(options: StartOptions = {}): Promise<AppHarness> 
   const ipcCalls: IpcCall[] = [];
 
   const services = createAppServices({
-    userDataDir: path.join(tmp, 'userData'),
+    userDataDir: options.userDataDir ?? path.join(tmp, 'userData'),
     createEngineTransport: forkTransportFactory(workerFromBuild(path.join(OUT_DIR, 'main'))),
     appInfo: () => ({
       name: 'RotorScribe',
@@ -195,11 +232,22 @@ export async function startApp(options: StartOptions = {}): Promise<AppHarness> 
     }),
     trustedOrigins: [baseUrl],
     showOpenAudioDialog: async () => options.dialogPaths?.() ?? [],
+    showOpenFolderDialog: async () => options.folderDialogPaths?.() ?? [],
+    showSaveDialog: async (_event, { defaultName }) => options.savePath?.(defaultName),
+    mediaUrlFor: (token) => `${baseUrl}${MEDIA_PREFIX}${token}`,
+    env: options.env ?? { ROTORSCRIBE_ENGINE: 'echo' },
+    ...(options.jobThrottleMs !== undefined ? { jobThrottleMs: options.jobThrottleMs } : {}),
     broadcast: (channel, payload) => {
+      // As main/app/index.ts: an event that breaks the contract never reaches the page.
+      const checked = checkEvent(channel, payload);
+      if (!checked.ok) {
+        pageErrors.push(`[main broadcast ${channel}] ${checked.problem}`);
+        return;
+      }
       pageRef.current
         ?.evaluate(
           ([c, p]) => (globalThis as { __e2eEmit?: (c: unknown, p: unknown) => void }).__e2eEmit?.(c, p),
-          [channel, payload] as const,
+          [channel, checked.value] as const,
         )
         // the page may already be gone, like a destroyed webContents
         .catch(() => undefined);
@@ -214,8 +262,10 @@ export async function startApp(options: StartOptions = {}): Promise<AppHarness> 
     removeHandler: (channel) => void handlers.delete(channel),
   };
   const registration = registerIpc(ipcMain, services.ipcDeps);
-  // As in main/app/index.ts: the engine starts with the app, not on the first request.
+  mediaRef.current = services;
+  // As in main/app/index.ts: the engine and the queue start with the app, not on the first request.
   await services.engine.start();
+  await services.jobs.start();
 
   const context = await chromium.launchPersistentContext(path.join(tmp, 'chromium-profile'), {
     executablePath: CHROMIUM_PATH,
@@ -292,7 +342,8 @@ export async function startApp(options: StartOptions = {}): Promise<AppHarness> 
     },
     async close() {
       await context.close().catch(() => undefined);
-      await services.engine.stop();
+      // What quitting the app does: the running job goes back to the queue, the engine stops, the database closes.
+      await services.dispose();
       registration.dispose();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await rm(tmp, { recursive: true, force: true });
