@@ -19,7 +19,7 @@ import { createEngineHost, type EngineHost } from './engine/host/engine-host';
 import { forkTransportFactory, workerFromSource } from './engine/host/fork-transport';
 import type { JobEngine, JobPlan } from './engine/host/protocol';
 import { EXPORT_FORMATS, exportTranscript, isExportFormat, type ExportFormat } from './library/export/index';
-import { hostFacts } from './cli/engine-client';
+import { hostFacts } from './advisor/engine-facts';
 import { withCliHint } from './cli/hints';
 import { outputStems } from './cli/outputs';
 import { qualitySummary, type FlaggedWindow } from './cli/summary';

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EngineHost } from '../engine/host/engine-host';
 import { forkTransportFactory, workerFromSource } from '../engine/host/fork-transport';
-import { createAppServices, engineAdvisorDeps, type AppServices } from './services';
+import { engineAdvisorDeps } from '../advisor/engine-facts';
+import { createAppServices, type AppServices } from './services';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {

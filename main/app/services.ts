@@ -6,12 +6,9 @@ import path from 'node:path';
 import type { AppInfo, EventChannel, EventPayload } from '../../common/ipc-contract';
 import type { ExportFormat, QueueAction, QueueSnapshot, QueueStatus } from '../../common/library-schema';
 import type { Settings } from '../../common/settings';
-import { RotorError } from '../../common/errors';
-import type { KvCacheType } from '../../common/kv-cache-types';
-import type { RuntimeDevice } from '../advisor/probe-parse';
+import { engineAdvisorDeps } from '../advisor/engine-facts';
 import { createAdvisorService, type AdvisorService } from '../advisor/service';
 import { createEngineHost, type EngineHost, type EngineStatus } from '../engine/host/engine-host';
-import type { RuntimeUnavailable } from '../engine/host/protocol';
 import type { TransportFactory } from '../engine/host/transport';
 import { openLibraryStore, type LibraryStore } from '../library/db';
 import { createFileRegistry, type FileRegistry } from './file-registry';
@@ -77,33 +74,6 @@ export function engineStatusEvent(status: EngineStatus): EventPayload<'engine:ev
   return event;
 }
 
-/**
- * The advisor's runtime facts asked of the engine worker (Electron main never loads the addon). When the worker
- * could not load it, listDevices rejects so the report says the devices are assumed, and every cache type stays.
- */
-export function engineAdvisorDeps(engine: Pick<EngineHost, 'request'>): {
-  listDevices: () => Promise<RuntimeDevice[]>;
-  supportedKvTypes: () => Promise<readonly KvCacheType[] | undefined>;
-} {
-  return {
-    listDevices: async () => {
-      const list = await engine.request('listDevices', {});
-      if (list.source !== 'runtime') throw fromUnavailable(list.unavailable);
-      return list.devices.map((d) => ({
-        name: d.name,
-        description: d.description,
-        type: d.type,
-        totalBytes: d.memoryBytes,
-        freeBytes: d.freeBytes,
-      }));
-    },
-    supportedKvTypes: async () => {
-      const kv = await engine.request('supportedKvTypes', {});
-      return kv.source === 'runtime' ? kv.types : undefined;
-    },
-  };
-}
-
 /** What the window shows about the queue's readiness (the empty state when there is no model). */
 export function queueStatusOf(status: JobServiceStatus): QueueStatus {
   if (status.ready)
@@ -147,10 +117,6 @@ export function queueIpc(jobs: JobService): QueueIpc {
       return snapshot();
     },
   };
-}
-
-function fromUnavailable(u: RuntimeUnavailable): RotorError {
-  return new RotorError(u.code, u.reason, u.hint ? { hint: u.hint } : {});
 }
 
 export function createAppServices(options: AppServicesOptions): AppServices {

@@ -16,7 +16,7 @@ import {
   type JobPlanValues,
 } from '../../advisor/job-config';
 import type { Advisor } from '../../advisor/report';
-import { hostFacts } from '../../cli/engine-client';
+import { hostFacts } from '../../advisor/engine-facts';
 import type { EngineHost } from '../../engine/host/engine-host';
 import type { JobEngine } from '../../engine/host/protocol';
 
