@@ -46,6 +46,8 @@ export function Shell() {
   const mainRef = useRef<HTMLElement>(null);
   useMainEvents();
 
+  // a new view, or another transcript in the Transcript view (not a transcript closed behind another view)
+  const shown = view === 'transcript' ? `transcript:${transcript?.nonce ?? 0}` : view;
   const first = useRef(true);
   useEffect(() => {
     if (first.current) {
@@ -53,7 +55,7 @@ export function Shell() {
       return;
     }
     mainRef.current?.focus();
-  }, [view, transcript?.nonce]);
+  }, [shown]);
 
   const showQueue = useCallback(() => useAppStore.getState().navigate('transcribe'), []);
 

@@ -131,9 +131,12 @@ describe('Library view', () => {
   it('delete removes the row and offers Undo, which restores it', async () => {
     const fake = setup();
     await screen.findByRole('table', { name: 'Transcripts' });
+    // it was open in the Transcript view before
+    act(() => useAppStore.setState({ transcript: { id: 't1', nonce: 1 } }));
     fireEvent.click(screen.getByRole('button', { name: 'Delete Weekly sync' }));
     const toast = await screen.findByText('Deleted “Weekly sync”.');
     expect(screen.queryByRole('button', { name: 'Weekly sync' })).toBeNull();
+    expect(useAppStore.getState().transcript).toBeNull();
     const undo = within(toast.closest('[role="status"]') as HTMLElement).getByRole('button', {
       name: 'Undo',
     });

@@ -27,6 +27,10 @@ function SortHeader({ sort, label }: { sort: ListSort; label: string }) {
 function TranscriptRow({ t }: { t: TranscriptSummary }) {
   const openTranscript = useAppStore((s) => s.openTranscript);
   const { rename, remove } = useLibraryStore.getState();
+  const onDelete = async () => {
+    // the Transcript view must not keep editing (and autosaving) a deleted transcript
+    if (await remove(t.id)) useAppStore.getState().closeTranscript(t.id);
+  };
   return (
     <tr>
       <th scope="row" className="library-table__title">
@@ -61,7 +65,7 @@ function TranscriptRow({ t }: { t: TranscriptSummary }) {
           type="button"
           className="button button--quiet"
           aria-label={`Delete ${t.title}`}
-          onClick={() => void remove(t.id)}
+          onClick={() => void onDelete()}
         >
           Delete
         </button>

@@ -4,7 +4,7 @@ import type { JobWindowEvent } from '../../../../common/library-schema';
 import { Shell } from '../../shell/Shell';
 import { IDLE_HANDLERS, job, ok, snapshot } from '../../test-fixtures';
 import { installFakeApi, removeFakeApi, resetStores } from '../../test-support';
-import { LIVE_WINDOW_LIMIT } from './LiveText';
+import { LIVE_BLOCK, LIVE_WINDOW_LIMIT } from './LiveText';
 
 beforeEach(() => resetStores());
 afterEach(() => {
@@ -80,13 +80,27 @@ describe('Live text', () => {
   it(`keeps the last ${LIVE_WINDOW_LIMIT} windows in the page, the rest behind "Show all"`, async () => {
     const fake = setup();
     await screen.findByRole('list', { name: 'Queued files' });
-    const total = LIVE_WINDOW_LIMIT + 10;
+    const total = LIVE_WINDOW_LIMIT * 3;
     for (let i = 0; i < total; i++) act(() => fake.emit('job:window', win('j1', i, `text ${i}`)));
     expect(items()).toHaveLength(LIVE_WINDOW_LIMIT);
-    expect(items()[0]).toContain('text 10');
+    expect(items()[0]).toContain(`text ${total - LIVE_WINDOW_LIMIT}`);
     expect(items().at(-1)).toContain(`text ${total - 1}`);
     fireEvent.click(screen.getByRole('button', { name: `Show all ${total} windows` }));
     expect(items()).toHaveLength(total);
     expect(items()[0]).toContain('text 0');
+  });
+
+  it('rows already shown stay the same DOM nodes as windows arrive (a live region announces only new text)', async () => {
+    const fake = setup();
+    await screen.findByRole('list', { name: 'Queued files' });
+    const n = LIVE_WINDOW_LIMIT + LIVE_BLOCK - 2;
+    for (let i = 0; i < n; i++) act(() => fake.emit('job:window', win('j1', i, `text ${i}`)));
+    const log = screen.getByRole('log', { name: 'Live text' });
+    const before = [...log.querySelectorAll('li')];
+    act(() => fake.emit('job:window', win('j1', n, 'next')));
+    const after = [...log.querySelectorAll('li')];
+    expect(before).toHaveLength(n);
+    expect(after).toHaveLength(n + 1);
+    expect(after.slice(0, n).every((li, i) => li === before[i])).toBe(true);
   });
 });

@@ -4,7 +4,7 @@ import { formatTimestamp } from '../transcript/timeline';
 import { useLiveTextStore } from './live-store';
 import { useQueueStore } from './store';
 
-/** Windows kept in the DOM while a job runs: the rest is one "Show all" away, so a 2 h meeting stays cheap. */
+/** Windows kept in the DOM while a job runs (at least; whole blocks): the rest is one "Show all" away. */
 export const LIVE_WINDOW_LIMIT = 50;
 
 const EMPTY: readonly JobWindowEvent[] = [];
@@ -34,6 +34,20 @@ const LiveWindow = memo(function LiveWindow({ window: w }: { window: JobWindowEv
   );
 });
 
+/**
+ * Windows per memoised block: a new window re-renders its block only, never the whole (shown-all) history. Blocks
+ * sit at fixed places in the job's list, so rows already in the page are never re-created (a live region would
+ * announce them again).
+ */
+export const LIVE_BLOCK = 25;
+
+const sameItems = (a: { windows: readonly JobWindowEvent[] }, b: { windows: readonly JobWindowEvent[] }) =>
+  a.windows.length === b.windows.length && a.windows.every((w, i) => w === b.windows[i]);
+
+const LiveBlock = memo(function LiveBlock({ windows }: { windows: readonly JobWindowEvent[] }) {
+  return windows.map((w) => <LiveWindow key={w.windowId} window={w} />);
+}, sameItems);
+
 /** The job whose text is shown: the one running (or paused mid-run), else the last one that sent text. */
 function useShownJob(): { id: string | null; name: string | null } {
   const active = useQueueStore(
@@ -45,6 +59,21 @@ function useShownJob(): { id: string | null; name: string | null } {
   return { id, name };
 }
 
+/** The blocks to show: all, or the last ones holding at least `LIVE_WINDOW_LIMIT` windows. */
+function blocks(
+  windows: readonly JobWindowEvent[],
+  all: boolean,
+): { key: number; windows: readonly JobWindowEvent[] }[] {
+  const from = all
+    ? 0
+    : Math.max(0, Math.floor((windows.length - LIVE_WINDOW_LIMIT) / LIVE_BLOCK) * LIVE_BLOCK);
+  const out: { key: number; windows: readonly JobWindowEvent[] }[] = [];
+  for (let i = from; i < windows.length; i += LIVE_BLOCK) {
+    out.push({ key: i / LIVE_BLOCK, windows: windows.slice(i, i + LIVE_BLOCK) });
+  }
+  return out;
+}
+
 /** Each decoded window's text as it arrives, in time order: a polite log, capped to the latest windows. */
 export function LiveText() {
   const { id, name } = useShownJob();
@@ -52,7 +81,6 @@ export function LiveText() {
   const [showAll, setShowAll] = useState(false);
   const logRef = useRef<HTMLDivElement>(null);
   const pinned = useRef(true);
-  const shown = showAll ? windows : windows.slice(-LIVE_WINDOW_LIMIT);
 
   // follow new text while the reader is at the bottom; leave the scroll alone once they scrolled up
   useLayoutEffect(() => {
@@ -85,12 +113,12 @@ export function LiveText() {
         onScroll={onScroll}
       >
         <ol className="live__list">
-          {shown.map((w) => (
-            <LiveWindow key={w.windowId} window={w} />
+          {blocks(windows, showAll).map((b) => (
+            <LiveBlock key={b.key} windows={b.windows} />
           ))}
         </ol>
       </div>
-      {windows.length > LIVE_WINDOW_LIMIT && (
+      {windows.length > LIVE_WINDOW_LIMIT + LIVE_BLOCK && (
         <button type="button" className="button button--quiet" onClick={() => setShowAll(!showAll)}>
           {showAll ? `Show the latest ${LIVE_WINDOW_LIMIT} only` : `Show all ${windows.length} windows`}
         </button>
