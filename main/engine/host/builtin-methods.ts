@@ -1,14 +1,12 @@
 import { RotorError } from '../../../common/errors';
-import { num, object, str, type Validator } from '../../../common/ipc-validate';
+import {
+  countParamsSchema,
+  crashParamsSchema,
+  parserOf,
+  pcmStatsParamsSchema,
+  pingParamsSchema,
+} from './method-params';
 import type { MethodTable } from './worker-runtime';
-
-function parseWith<T>(check: Validator<T>): (params: unknown) => T {
-  return (params) => {
-    const r = check(params);
-    if (!r.ok) throw new RotorError('IPC_INVALID_PAYLOAD', undefined, { detail: r.problem });
-    return r.value;
-  };
-}
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -25,31 +23,16 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-const pcmParams: Validator<{ pcm: Float32Array; sampleRate: number }> = (value) => {
-  if (typeof value !== 'object' || value === null)
-    return { ok: false, problem: 'params: expected an object' };
-  const { pcm, sampleRate } = value as Record<string, unknown>;
-  if (!(pcm instanceof Float32Array)) return { ok: false, problem: 'pcm: expected a Float32Array' };
-  const rate = num({ min: 8000, max: 192_000, integer: true })(sampleRate, 'sampleRate');
-  if (!rate.ok) return rate;
-  return { ok: true, value: { pcm, sampleRate: rate.value } };
-};
-
 /** The methods every worker has: health, a streaming stand-in, PCM transport check and a crash hook. */
 export function builtinMethods(activeRequests: () => number): MethodTable {
   return {
     ping: {
-      parse: parseWith(object({ echo: str({ max: 10_000 }) })),
+      parse: parserOf(pingParamsSchema),
       // The ping itself is running while it answers; report the others.
       run: ({ echo }) => ({ echo, pid: process.pid, active: activeRequests() - 1 }),
     },
     count: {
-      parse: parseWith(
-        object({
-          to: num({ min: 0, max: 1_000_000, integer: true }),
-          intervalMs: num({ min: 0, max: 60_000 }),
-        }),
-      ),
+      parse: parserOf(countParamsSchema),
       async run({ to, intervalMs }, { signal, emit }) {
         for (let n = 1; n <= to; n++) {
           await sleep(intervalMs, signal);
@@ -59,7 +42,7 @@ export function builtinMethods(activeRequests: () => number): MethodTable {
       },
     },
     pcmStats: {
-      parse: parseWith(pcmParams),
+      parse: parserOf(pcmStatsParamsSchema),
       run: ({ pcm, sampleRate }) => {
         let peak = 0;
         let sumSq = 0;
@@ -80,7 +63,7 @@ export function builtinMethods(activeRequests: () => number): MethodTable {
       },
     },
     crash: {
-      parse: parseWith(object({ exitCode: num({ min: 1, max: 255, integer: true }) })),
+      parse: parserOf(crashParamsSchema),
       run: ({ exitCode }) => process.exit(exitCode),
     },
   };

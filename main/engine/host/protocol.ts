@@ -12,13 +12,26 @@
  * Engine methods are declared in `EngineMethods`; later modules (the native runtime) add theirs by declaration
  * merging (`declare module '.../protocol' { interface EngineMethods { ... } }`) and register a handler in the worker.
  */
+import type * as v from 'valibot';
 import type { EngineDevice } from '../../../common/ipc-contract';
 import type { ErrorCode, ErrorPayload } from '../../../common/errors';
 import type { KvCacheType } from '../../../common/kv-cache-types';
 import type { Transcript } from '../../../common/transcript';
 import type { AudioProbe } from '../audio/decode';
 import type { EngineIdentity } from '../checkpoints/store';
-import type { ExistingJobPolicy, JobEvent, JobProgress } from '../job/runner';
+import type { JobEvent, JobProgress } from '../job/runner';
+import type {
+  audioRangeSchema,
+  countParamsSchema,
+  crashParamsSchema,
+  emptyParamsSchema,
+  jobEngineSchema,
+  jobParamsSchema,
+  jobPlanSchema,
+  pcmStatsParamsSchema,
+  pingParamsSchema,
+  probeParamsSchema,
+} from './method-params';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -51,31 +64,19 @@ export type WorkerKvTypes =
   { source: 'runtime'; types: KvCacheType[] } | { source: 'none'; unavailable: RuntimeUnavailable };
 
 /** The model a job runs on; `echo` derives text from the audio (tests, demos without weights). */
-export type JobEngine =
-  | { kind: 'runtime'; modelPath: string; mmprojPath: string; threads?: number }
-  | { kind: 'echo'; delayMs?: number };
+export type JobEngine = v.InferOutput<typeof jobEngineSchema>;
 
 /**
  * What the client decided with the advisor before anything is allocated: the worker sizes the context from exactly
  * this (parallel sequences × one window each) and never consults a memory budget of its own.
  */
-export interface JobPlan {
-  kvK: KvCacheType;
-  kvV: KvCacheType;
-  maxWindowSec: number;
-  parallel: number;
-}
+export type JobPlan = v.InferOutput<typeof jobPlanSchema>;
 
-export interface JobParams {
-  /** Absolute paths: the worker's working directory is not the client's. */
-  input: string;
-  jobDir: string;
-  existing: ExistingJobPolicy;
-  language?: string;
-  title?: string;
-  engine: JobEngine;
-  plan: JobPlan;
-}
+/** Part of a recording, in seconds from its start (a re-transcription of a selected range). */
+export type AudioRange = v.InferOutput<typeof audioRangeSchema>;
+
+/** Paths are absolute: the worker's working directory is not the client's. */
+export type JobParams = v.InferOutput<typeof jobParamsSchema>;
 
 /** What the runtime allocated for the job's context (measured right after creating it), for the advisor's table. */
 export interface JobMemory {
@@ -108,35 +109,42 @@ export interface ResidentModel {
   heldBytes: number;
 }
 
+/** The no-params methods: `{}` (or nothing) on the wire. */
+export type EmptyParams = v.InferOutput<typeof emptyParamsSchema>;
+
+/**
+ * Params types come from the schemas the worker parses them with (method-params.ts), so the two cannot drift;
+ * results are what the worker builds itself, declared as interfaces.
+ */
 export interface EngineMethods {
   /** Round trip; `active` is how many requests the worker is still running (proves cancellation stops work). */
-  ping: MethodSpec<{ echo: string }, { echo: string; pid: number; active: number }>;
+  ping: MethodSpec<v.InferOutput<typeof pingParamsSchema>, { echo: string; pid: number; active: number }>;
   /** Streams `{ n }` for n = 1..to, one every intervalMs; cancellable. A stand-in for transcription progress. */
-  count: MethodSpec<{ to: number; intervalMs: number }, { counted: number }, { n: number }>;
+  count: MethodSpec<v.InferOutput<typeof countParamsSchema>, { counted: number }, { n: number }>;
   /**
    * ggml's devices with free/total memory; the CPU from os data (and why) when the addon cannot be loaded.
    * `engineHeldBytes`: memory the worker holds for a resident model (already subtracted from the free figures; a job
    * reuses or releases it before allocating, so planning adds it back).
    */
-  listDevices: MethodSpec<Record<string, never>, WorkerDeviceList & { engineHeldBytes: number }>;
+  listDevices: MethodSpec<EmptyParams, WorkerDeviceList & { engineHeldBytes: number }>;
   /** The model kept loaded between jobs, if any. */
-  residentModel: MethodSpec<Record<string, never>, { model: ResidentModel | null }>;
+  residentModel: MethodSpec<EmptyParams, { model: ResidentModel | null }>;
   /**
    * One transcription job run in the engine process: decode → VAD → windows → model → checkpoints → transcript.
    * Events are the job's events; cancel, pause and resume travel as host messages over the request id.
    */
   job: MethodSpec<JobParams, JobOutcome, JobEvent>;
   /** What ffmpeg sees in a file (duration, container, audio codec); the decoder's RotorErrors when it cannot read it. */
-  probe: MethodSpec<{ path: string }, AudioProbe>;
+  probe: MethodSpec<v.InferOutput<typeof probeParamsSchema>, AudioProbe>;
   /** The KV cache types this build of the addon has (the RotorQuant ones only with their patches). */
-  supportedKvTypes: MethodSpec<Record<string, never>, WorkerKvTypes>;
+  supportedKvTypes: MethodSpec<EmptyParams, WorkerKvTypes>;
   /** Summarises a PCM buffer; proves Float32Array audio crosses the process boundary intact. */
   pcmStats: MethodSpec<
-    { pcm: Float32Array; sampleRate: number },
+    v.InferOutput<typeof pcmStatsParamsSchema>,
     { samples: number; sampleRate: number; peak: number; rms: number; checksum: number }
   >;
   /** Test hook: the worker exits with this code, as a native crash would. */
-  crash: MethodSpec<{ exitCode: number }, never>;
+  crash: MethodSpec<v.InferOutput<typeof crashParamsSchema>, never>;
 }
 
 export type EngineMethod = keyof EngineMethods;

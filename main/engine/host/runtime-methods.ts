@@ -3,17 +3,13 @@
  * cannot be loaded the worker still answers (CPU from os data, or no types) and says why, instead of crashing.
  */
 import os from 'node:os';
-import { RotorError } from '../../../common/errors';
-import { empty } from '../../../common/ipc-validate';
+import type { RotorError } from '../../../common/errors';
 import { loadRuntimeFacts, type RuntimeDevice, type RuntimeFacts } from '../runtime/facts';
+import { emptyParamsSchema, parserOf } from './method-params';
 import type { RuntimeUnavailable, WorkerDevice, WorkerDeviceList, WorkerKvTypes } from './protocol';
 import type { MethodTable } from './worker-runtime';
 
-function parseEmpty(params: unknown): Record<string, never> {
-  const r = empty(params);
-  if (!r.ok) throw new RotorError('IPC_INVALID_PAYLOAD', undefined, { detail: r.problem });
-  return r.value;
-}
+const parseEmpty = parserOf(emptyParamsSchema);
 
 export function toWorkerDevice(d: RuntimeDevice): WorkerDevice {
   const onHost = d.type === 'cpu' || d.type === 'accel';
