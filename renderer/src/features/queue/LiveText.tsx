@@ -1,4 +1,4 @@
-import { memo, useLayoutEffect, useRef, useState } from 'react';
+import { memo, useState } from 'react';
 import type { JobWindowEvent } from '../../../../common/library-schema';
 import { formatTimestamp } from '../transcript/timeline';
 import { useLiveTextStore } from './live-store';
@@ -79,18 +79,6 @@ export function LiveText() {
   const { id, name } = useShownJob();
   const windows = useLiveTextStore((s) => (id === null ? EMPTY : (s.byJob[id] ?? EMPTY)));
   const [showAll, setShowAll] = useState(false);
-  const logRef = useRef<HTMLDivElement>(null);
-  const pinned = useRef(true);
-
-  // follow new text while the reader is at the bottom; leave the scroll alone once they scrolled up
-  useLayoutEffect(() => {
-    const log = logRef.current;
-    if (log && pinned.current) log.scrollTop = log.scrollHeight;
-  }, [windows]);
-  const onScroll = () => {
-    const log = logRef.current;
-    if (log) pinned.current = log.scrollHeight - log.scrollTop - log.clientHeight < 24;
-  };
 
   return (
     <section className="live" aria-labelledby="live-heading">
@@ -104,13 +92,11 @@ export function LiveText() {
         <p className="empty">Text appears here as each part of a recording is transcribed.</p>
       )}
       <div
-        ref={logRef}
         className={`live__log${windows.length === 0 ? ' live__log--empty' : ''}`}
         role="log"
         aria-live="polite"
         aria-label="Live text"
         tabIndex={windows.length > 0 ? 0 : -1}
-        onScroll={onScroll}
       >
         <ol className="live__list">
           {blocks(windows, showAll).map((b) => (
