@@ -192,7 +192,7 @@ if (!app.requestSingleInstanceLock()) {
       if (result.canceled) return;
       try {
         await services.jobs.add(result.filePaths);
-        broadcast('app:navigate', { view: 'library' });
+        broadcast('app:navigate', { view: 'transcribe' });
       } catch (error) {
         console.error('[menu:addFiles]', error);
       }
