@@ -49,6 +49,8 @@ export interface DecodeStats {
 export interface DecodeOptions {
   /** Start this many seconds into the file (input seek; sample-accurate for the formats we ship). */
   startSec?: number;
+  /** Stop after this many seconds of audio (from startSec); the whole rest of the file when absent. */
+  durationSec?: number;
   /** Abort kills ffmpeg; the iteration then throws RotorError CANCELLED. */
   signal?: AbortSignal;
   /** Samples per chunk (the last chunk may be shorter). Default {@link DEFAULT_CHUNK_SAMPLES}. */
@@ -183,11 +185,13 @@ export async function probeAudio(path: string, opts: { signal?: AbortSignal } = 
 }
 
 /** The ffmpeg command line of a decode; exported for tests and logs. */
-export function decodeArgs(path: string, startSec = 0): string[] {
+export function decodeArgs(path: string, startSec = 0, durationSec?: number): string[] {
   const args = ['-hide_banner', '-nostdin', '-loglevel', 'repeat+level+warning'];
   // Keep going over damaged packets instead of stopping; each one is reported on stderr and counted.
   args.push('-err_detect', 'ignore_err', '-fflags', '+discardcorrupt');
   if (startSec > 0) args.push('-ss', startSec.toFixed(3));
+  // An input option like -ss: ffmpeg stops reading the file there instead of decoding the rest for nothing.
+  if (durationSec !== undefined) args.push('-t', durationSec.toFixed(3));
   args.push('-i', inputArg(path), '-map', '0:a:0', '-vn', '-sn', '-dn');
   args.push('-ac', '1', '-ar', String(SAMPLE_RATE), '-f', 'f32le', 'pipe:1');
   return args;
@@ -207,6 +211,10 @@ export function decodeAudio(path: string, opts: DecodeOptions = {}): AudioStream
   if (!Number.isFinite(startSec) || startSec < 0) {
     throw new RotorError('INTERNAL', `startSec must be a finite number >= 0, got ${startSec}`);
   }
+  const { durationSec } = opts;
+  if (durationSec !== undefined && !(Number.isFinite(durationSec) && durationSec > 0)) {
+    throw new RotorError('INTERNAL', `durationSec must be a finite number > 0, got ${durationSec}`);
+  }
   if (!Number.isInteger(chunkSamples) || chunkSamples <= 0) {
     throw new RotorError('INTERNAL', `chunkSamples must be a positive integer, got ${chunkSamples}`);
   }
@@ -215,14 +223,14 @@ export function decodeAudio(path: string, opts: DecodeOptions = {}): AudioStream
     stats: () => ({ ...stats, warnings: [...stats.warnings] }),
     [Symbol.asyncIterator]() {
       stats = { samples: 0, corruptPackets: 0, warnings: [] };
-      return run(path, startSec, chunkSamples, opts.signal, stats);
+      return run(path, { startSec, durationSec }, chunkSamples, opts.signal, stats);
     },
   };
 }
 
 async function* run(
   path: string,
-  startSec: number,
+  { startSec, durationSec }: { startSec: number; durationSec: number | undefined },
   chunkSamples: number,
   signal: AbortSignal | undefined,
   stats: DecodeStats,
@@ -232,7 +240,7 @@ async function* run(
   if (signal?.aborted) throw cancelled();
 
   const input = inputArg(path);
-  const child = spawn(resolveFfmpegPath(), decodeArgs(path, startSec), {
+  const child = spawn(resolveFfmpegPath(), decodeArgs(path, startSec, durationSec), {
     stdio: ['ignore', 'pipe', 'pipe'],
     windowsHide: true,
   });

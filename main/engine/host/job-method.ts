@@ -73,6 +73,7 @@ export function jobMethods<M extends Disposable>(deps: JobServiceDeps<M>): Metho
               existing: params.existing,
               ...(params.language ? { language: params.language } : {}),
               ...(params.title ? { title: params.title } : {}),
+              ...(params.range ? { range: params.range } : {}),
               cutter: { maxWindowSec: params.plan.maxWindowSec },
               engine: engine.identity,
               control,

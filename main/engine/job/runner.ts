@@ -29,6 +29,7 @@ import { type ExistingJobPolicy, openJob } from './stages/job-folder';
 import { decideParallel, type PlanMemory } from './stages/memory';
 import { type JobProgress, ProgressTracker } from './stages/progress';
 import { jobSettings } from './stages/settings';
+import { type AudioRange, shiftTranscript } from './stages/range';
 import { createFileSource, type DecodedStream, type FileSourceDeps, type PcmSource } from './stages/source';
 
 export type { CheckpointMismatchReason } from './stages/errors';
@@ -37,6 +38,7 @@ export type { ExistingJobPolicy } from './stages/job-folder';
 export type { MemoryPlan, MemoryPlanRequest, PlanMemory } from './stages/memory';
 export type { JobProgress } from './stages/progress';
 export type { PcmSource, PushSource, SourceInfo, SourceStats } from './stages/source';
+export type { AudioRange } from './stages/range';
 export { createFileSource, createPushSource } from './stages/source';
 export type { DecodedStream, StreamingVad };
 
@@ -71,6 +73,11 @@ export interface JobOptions {
   control?: JobControl;
   onEvent?: (event: JobEvent) => void;
   title?: string;
+  /**
+   * Only this part of the file `input` (not with `source`). The manifest records it; window events and the
+   * transcript carry the recording's own times, progress counts within the range.
+   */
+  range?: AudioRange;
 }
 
 export type WindowStatus = 'restored' | 'done' | 'flagged';
@@ -138,14 +145,14 @@ function transcriptMeta(opts: JobOptions, name: string, durationSec: number | nu
   return meta;
 }
 
-function windowEvent(r: WindowRecord, status: WindowStatus): JobEvent {
+function windowEvent(r: WindowRecord, status: WindowStatus, offsetSec: number): JobEvent {
   return {
     type: 'window',
     windowId: r.windowId,
     index: r.index,
     status,
-    startSec: samplesToSec(r.startSample),
-    endSec: samplesToSec(r.endSample),
+    startSec: samplesToSec(r.startSample) + offsetSec,
+    endSec: samplesToSec(r.endSample) + offsetSec,
     text: r.text,
     attempts: r.attempts,
     flags: r.flags,
@@ -161,7 +168,11 @@ function defaultSource(
   const { probe, decode } = deps;
   if (!probe || !decode)
     throw new RotorError('INTERNAL', 'The job has neither a source nor a decoder for its input.');
-  return createFileSource(opts.input, { probe, decode }, { chunkSamples, signal });
+  return createFileSource(
+    opts.input,
+    { probe, decode },
+    { chunkSamples, signal, ...(opts.range ? { range: opts.range } : {}) },
+  );
 }
 
 export async function runJob(opts: JobOptions, deps: JobDeps): Promise<JobResult> {
@@ -174,6 +185,8 @@ export async function runJob(opts: JobOptions, deps: JobDeps): Promise<JobResult
   const cutterCfg: CutterConfig = { ...DEFAULT_CUTTER_CONFIG, ...opts.cutter };
   const chunkSamples = opts.chunkSamples ?? DEFAULT_CHUNK_SAMPLES;
   const cleanup = new CleanupStack();
+  // The range's start in the recording: the PCM, the cuts and the checkpoint log count from there.
+  const offsetSec = opts.range?.startSec ?? 0;
   let store: CheckpointStore | null = null;
   try {
     // ---- source (owned from the start: disposed even if the settings are invalid)
@@ -182,6 +195,8 @@ export async function runJob(opts: JobOptions, deps: JobDeps): Promise<JobResult
       'source',
       (s) => s.dispose(),
     );
+    if (opts.range && opts.source)
+      throw new RotorError('INTERNAL', 'A range applies to a file input, not to a given source.');
     // Validates the settings before any work.
     const cutter = new WindowCutter(cutterCfg);
     const info = await source.describe(signal);
@@ -192,7 +207,13 @@ export async function runJob(opts: JobOptions, deps: JobDeps): Promise<JobResult
       jobDir: opts.jobDir,
       existing: opts.existing,
       input: info.identity,
-      settings: jobSettings({ chunkSamples, language: opts.language, cutter: cutterCfg, retry: opts.retry }),
+      settings: jobSettings({
+        chunkSamples,
+        language: opts.language,
+        cutter: cutterCfg,
+        retry: opts.retry,
+        range: opts.range,
+      }),
       engine: opts.engine,
       onWarning: warn,
     });
@@ -286,7 +307,7 @@ export async function runJob(opts: JobOptions, deps: JobDeps): Promise<JobResult
       for (const record of fresh) {
         records.push(record);
         progress.windowDone(samplesToSec(record.endSample));
-        emit(windowEvent(record, isFlagged(record) ? 'flagged' : 'done'));
+        emit(windowEvent(record, isFlagged(record) ? 'flagged' : 'done', offsetSec));
       }
       emit({ type: 'progress', progress: progress.snapshot(now()) });
     };
@@ -302,7 +323,7 @@ export async function runJob(opts: JobOptions, deps: JobDeps): Promise<JobResult
         records.push(saved);
         restoredCount++;
         progress.windowRestored(samplesToSec(saved.endSample));
-        emit(windowEvent(saved, 'restored'));
+        emit(windowEvent(saved, 'restored', offsetSec));
         emit({ type: 'progress', progress: progress.snapshot(now()) });
         continue;
       }
@@ -338,7 +359,7 @@ export async function runJob(opts: JobOptions, deps: JobDeps): Promise<JobResult
     alreadyFinished: boolean,
     decode: JobResult['decode'],
   ): JobResult {
-    const transcript = assembleTranscript(records, meta);
+    const transcript = shiftTranscript(assembleTranscript(records, meta), offsetSec);
     const flagged = records.filter(isFlagged).length;
     emit({
       type: 'finished',

@@ -7,12 +7,14 @@ import { SAMPLE_RATE } from '../../../../common/audio';
 import type { EngineIdentity } from '../../checkpoints/store';
 import type { CutterConfig } from '../../scheduler/cutter';
 import { DEFAULT_RETRY_CONFIG, type RetryConfig } from '../../scheduler/retry';
+import { type AudioRange, rangeSettings } from './range';
 
 export function jobSettings(opts: {
   chunkSamples: number;
   language: string | undefined;
   cutter: CutterConfig;
   retry: Partial<Omit<RetryConfig, 'limits'>> | undefined;
+  range?: AudioRange | undefined;
 }): Record<string, unknown> {
   const retry = { ...DEFAULT_RETRY_CONFIG, ...opts.retry };
   return {
@@ -21,6 +23,7 @@ export function jobSettings(opts: {
     language: opts.language ?? null,
     cutter: opts.cutter,
     retry: { ...retry, limits: retry.limits },
+    ...rangeSettings(opts.range),
   };
 }
 
@@ -49,6 +52,8 @@ function flatten(value: unknown, prefix: string, out: Map<string, string>): Map<
 const LABELS: Record<string, { label: string; unit?: string; none?: string }> = {
   language: { label: 'language', none: 'detect automatically' },
   'cutter.maxWindowSec': { label: 'window length', unit: ' s' },
+  'range.startSec': { label: 'range start', unit: ' s', none: 'start of the recording' },
+  'range.endSec': { label: 'range end', unit: ' s', none: 'end of the recording' },
   'engine.model': { label: 'model' },
   'engine.mmproj': { label: 'audio encoder' },
   'engine.kvK': { label: 'K cache type' },

@@ -8,6 +8,7 @@ import { basename } from 'node:path';
 import { RotorError } from '../../../../common/errors';
 import type { InputIdentity } from '../../checkpoints/store';
 import { identifyInput } from '../input-identity';
+import { type AudioRange, decodeWindow, rangedDurationSec } from './range';
 
 export interface SourceStats {
   /** 16 kHz mono samples delivered so far. */
@@ -39,14 +40,20 @@ export type DecodedStream = AsyncIterable<Float32Array> & { stats(): SourceStats
 
 export interface FileSourceDeps {
   probe(path: string, opts: { signal?: AbortSignal }): Promise<{ durationSec: number | null }>;
-  decode(path: string, opts: { signal?: AbortSignal; chunkSamples?: number }): DecodedStream;
+  decode(
+    path: string,
+    opts: { signal?: AbortSignal; chunkSamples?: number; startSec?: number; durationSec?: number },
+  ): DecodedStream;
 }
 
-/** A file decoded by ffmpeg (main/engine/audio/decode.ts in production, a scripted stream in tests). */
+/**
+ * A file decoded by ffmpeg (main/engine/audio/decode.ts in production, a scripted stream in tests); with `range`,
+ * only that part of it (its PCM then starts at the range's start).
+ */
 export function createFileSource(
   path: string,
   deps: FileSourceDeps,
-  opts: { chunkSamples: number; signal: AbortSignal },
+  opts: { chunkSamples: number; signal: AbortSignal; range?: AudioRange },
 ): PcmSource {
   let stream: DecodedStream | null = null;
   let iterator: AsyncIterator<Float32Array> | null = null;
@@ -55,12 +62,20 @@ export function createFileSource(
   return {
     async describe(signal) {
       const probe = await deps.probe(path, { signal });
-      return { identity: await identifyInput(path), durationSec: probe.durationSec, name: basename(path) };
+      return {
+        identity: await identifyInput(path),
+        durationSec: rangedDurationSec(probe.durationSec, opts.range),
+        name: basename(path),
+      };
     },
     stats: () => stream?.stats() ?? empty,
     [Symbol.asyncIterator]() {
       if (disposed) throw new RotorError('INTERNAL', 'The audio source was disposed.');
-      stream = deps.decode(path, { signal: opts.signal, chunkSamples: opts.chunkSamples });
+      stream = deps.decode(path, {
+        signal: opts.signal,
+        chunkSamples: opts.chunkSamples,
+        ...decodeWindow(opts.range),
+      });
       iterator = stream[Symbol.asyncIterator]();
       return iterator;
     },
