@@ -32,6 +32,7 @@ export const INVOKE_EXPOSURE = {
   'library:restore': 'renderer',
   'library:search': 'renderer',
   'library:saveSegments': 'renderer',
+  'library:retranscribe': 'renderer',
   'library:export': 'renderer',
   'library:mediaUrl': 'renderer',
 } as const satisfies Record<string, Exposure>;

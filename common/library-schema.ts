@@ -28,16 +28,29 @@ export const jobProgressSchema = object({
 });
 export type JobProgress = v.InferOutput<typeof jobProgressSchema>;
 
+/** 'file': a recording transcribed whole. 'retranscribe': part of an existing transcript transcribed again. */
+export const JOB_KINDS = ['file', 'retranscribe'] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+
+/** A stretch of a recording, in seconds from its start. */
+export const timeRangeSchema = object({ startSec: seconds, endSec: seconds });
+export type TimeRange = v.InferOutput<typeof timeRangeSchema>;
+
 export const queueJobSchema = object({
   id,
+  /** The file's name; for a re-transcription, the title of the transcript it rewrites. */
   displayName: str({ max: 1000 }),
+  /** Main always sends it; optional so snapshots made before re-transcription existed still read ('file'). */
+  kind: v.optional(v.picklist(JOB_KINDS)),
+  /** A re-transcription's range ("Re-transcribe 03:12–04:05 of <displayName>"). */
+  range: v.optional(timeRangeSchema),
   sizeBytes: v.nullable(num({ min: 0, integer: true })),
   state: v.picklist(JOB_STATES),
   /** 0-based place in the queue. */
   position: num({ min: 0, integer: true }),
   error: v.nullable(errorPayload),
   progress: v.nullable(jobProgressSchema),
-  /** Set when the job is done: the library entry it produced. */
+  /** Set when the job is done: the library entry it produced (a re-transcription: the one it rewrote). */
   transcriptId: v.nullable(id),
   createdAt: epochMs,
   updatedAt: epochMs,
@@ -195,6 +208,17 @@ export const LIBRARY_SCHEMAS = {
   },
   /** The editor's autosave: every segment, replaced in one transaction. */
   'library:saveSegments': { request: object({ id, segments }), response: transcriptSummarySchema },
+  /**
+   * Queues a re-transcription of part of a transcript's recording; once it is done, the segments overlapping the
+   * range are replaced by the new ones and `library:changed {id}` is sent. Answers the queued job.
+   */
+  'library:retranscribe': {
+    request: v.pipe(
+      object({ id, startSec: seconds, endSec: seconds }),
+      v.check((r) => r.endSec > r.startSec, 'endSec must be after startSec'),
+    ),
+    response: object({ job: queueJobSchema }),
+  },
   /** Asks main to show a save dialog and write the export there; answers the chosen file's name only. */
   'library:export': {
     request: object({ id, format: v.picklist(EXPORT_FORMATS) }),

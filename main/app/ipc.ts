@@ -16,7 +16,7 @@ import {
   type RequestOf,
   type ResponseOf,
 } from '../../common/ipc-contract';
-import type { QueueAction, QueueSnapshot } from '../../common/library-schema';
+import type { QueueAction, QueueJob, QueueSnapshot, TimeRange } from '../../common/library-schema';
 import { check, type Checked } from '../../common/schema';
 import type { Settings } from '../../common/settings';
 import type { AdvisorService } from '../advisor/service';
@@ -58,6 +58,8 @@ export interface QueueIpc {
   add(paths: readonly string[]): Promise<QueueSnapshot>;
   control(id: string, action: QueueAction): Promise<QueueSnapshot>;
   move(id: string, index: number): QueueSnapshot;
+  /** Queues a re-transcription of part of a transcript (main/app/jobs/job-service.ts: retranscribe). */
+  retranscribe(transcriptId: string, range: TimeRange): Promise<QueueJob>;
 }
 
 type Handlers = {
@@ -135,6 +137,9 @@ function makeHandlers(deps: IpcDeps): Handlers {
     'library:restore': ({ id }) => library().restore(id),
     'library:search': ({ query, limit }) => ({ hits: library().search(query, limit) }),
     'library:saveSegments': ({ id, segments }) => library().saveSegments(id, segments),
+    'library:retranscribe': async ({ id, startSec, endSec }) => ({
+      job: await queue().retranscribe(id, { startSec, endSec }),
+    }),
     'library:export': ({ id, format }, event) => library().exportTo(event, id, format),
     'library:mediaUrl': ({ id }) => library().mediaUrl(id),
   };

@@ -116,6 +116,7 @@ export function queueIpc(jobs: JobService): QueueIpc {
       jobs.move(id, index);
       return snapshot();
     },
+    retranscribe: (transcriptId, range) => jobs.retranscribe(transcriptId, range),
   };
 }
 
@@ -146,6 +147,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     onStatus: (status) =>
       options.broadcast('queue:changed', { jobs: jobs.list(), status: queueStatusOf(status) }),
     onWindowText: (w) => options.broadcast('job:window', w),
+    onLibraryChanged: (id) => options.broadcast('library:changed', { id }),
     ...(options.logError ? { logError: options.logError } : {}),
   });
   const libraryService = createLibraryService({

@@ -11,6 +11,7 @@
  *
  * Electron-free: main (index.ts) and the end-to-end harness build it the same way (services.ts).
  */
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { RotorError, toErrorPayload, type ErrorCode, type ErrorPayload } from '../../../common/errors';
 import type { HardwareInfo } from '../../../common/advisor-types';
@@ -20,12 +21,15 @@ import type { EngineHost } from '../../engine/host/engine-host';
 import { PauseControl } from '../../engine/host/pause-control';
 import type { JobEngine, JobOutcome, JobParams } from '../../engine/host/protocol';
 import type { JobEvent, JobProgress as RunProgress } from '../../engine/job/runner';
+import type { TimeRange } from '../../../common/library-schema';
+import { MIN_RANGE_SEC } from '../../engine/host/method-params';
 import type { JobProgress, JobQueue, JobRecord, JobState, Library, QueueJob } from '../../library/db';
 import type { ModelConfig } from '../model-config';
 import { DEFAULT_EXPAND_LIMITS, expandPaths, type ExpandLimits } from './expand-paths';
 import { jobDirFor, pinnedSettings, removeJobFolder } from './job-folder';
 import { measuredFromOutcome } from './measured';
 import { planFor } from './plan';
+import { replaceRange } from './replace-range';
 import { realClock, throttle, type Clock, type Throttled } from './throttle';
 import type { AddResult, JobServiceStatus, JobWarning, WindowText } from './types';
 
@@ -46,6 +50,8 @@ export interface JobServiceDeps {
   onWindowText?: (window: WindowText) => void;
   onWarning?: (warning: JobWarning) => void;
   onStatus?: (status: JobServiceStatus) => void;
+  /** A job put a transcript in the library, or a re-transcription rewrote part of one. */
+  onLibraryChanged?: (transcriptId: string) => void;
   logError?: (context: string, error: unknown) => void;
   /** Tests: a recorded hardware profile instead of probing this machine. */
   hardware?: HardwareInfo;
@@ -73,6 +79,12 @@ export interface JobService {
   refreshModel(): Promise<JobServiceStatus>;
   /** Files and folders (absolute paths, main-side only); every file becomes a queued job and is probed. */
   add(paths: readonly string[]): Promise<AddResult>;
+  /**
+   * Queues a re-transcription of `range` of the transcript's recording; when it is done, the transcript's segments
+   * overlapping the range are replaced by the new ones. TRANSCRIPT_NOT_FOUND for an unknown or deleted transcript,
+   * FILE_NOT_FOUND (file name + hint) when its recording is gone, INVALID_ARGUMENT for a range outside it.
+   */
+  retranscribe(transcriptId: string, range: TimeRange): Promise<QueueJob>;
   list(): QueueJob[];
   /** Running: pauses the engine between windows (the engine stays reserved). Queued: held back. */
   pause(id: string): QueueJob;
@@ -142,6 +154,47 @@ function titleOf(sourcePath: string): string {
 
 function withThreads(engine: JobEngine, threads: number): JobEngine {
   return engine.kind === 'runtime' && threads > 0 ? { ...engine, threads } : engine;
+}
+
+/** The audio a job covers: the whole file, or its range cut short by the end of the file. */
+function coveredSec(fileSec: number | null, range: TimeRange | undefined): number | null {
+  if (!range) return fileSec;
+  const end = fileSec === null ? range.endSec : Math.min(range.endSec, fileSec);
+  return Math.max(0, end - range.startSec);
+}
+
+function recordingGone(name: string, why: 'missing' | 'not_a_file' | 'none'): RotorError {
+  if (why === 'none') {
+    return new RotorError(
+      'FILE_NOT_FOUND',
+      'This transcript has no recording attached to transcribe again.',
+      {
+        hint: 'Edit the text by hand instead.',
+      },
+    );
+  }
+  return new RotorError(
+    'FILE_NOT_FOUND',
+    why === 'missing'
+      ? `The recording ${name} is no longer where it was.`
+      : `The recording ${name} is not a file any more.`,
+    { hint: `Put ${name} back where it was transcribed from, then try again.` },
+  );
+}
+
+function targetGone(): RotorError {
+  return new RotorError(
+    'TRANSCRIPT_NOT_FOUND',
+    'The transcript was deleted before its re-transcription finished.',
+    {
+      hint: 'Restore the transcript from the library, then retry this job.',
+    },
+  );
+}
+
+/** Fresh segment ids get the job's mark (`s3` → `s3-r1a2b3c`): unique next to the ones they join. */
+function idSuffixOf(jobId: string): string {
+  return `r${jobId.replace(/[^A-Za-z0-9]/gu, '').slice(0, 6)}`;
 }
 
 const ENGINE_FAILED_HINT = 'Restart RotorScribe; if it happens again, report it with the log.';
@@ -312,7 +365,7 @@ export function createJobService(deps: JobServiceDeps): JobService {
             windowsDone: 0,
             windowsTotal: 0,
             audioSecDone: 0,
-            durationSec: info.durationSec,
+            durationSec: coveredSec(info.durationSec, job.range),
             speed: null,
             etaSec: null,
           });
@@ -407,10 +460,11 @@ export function createJobService(deps: JobServiceDeps): JobService {
         input: job.sourcePath,
         jobDir,
         existing: restart ? 'restart' : 'resume',
-        title: titleOf(job.sourcePath),
+        title: job.kind === 'retranscribe' ? job.displayName.slice(0, 500) : titleOf(job.sourcePath),
         ...(language ? { language } : {}),
         engine: jobEngine,
         plan: planned.plan,
+        ...(job.range ? { range: job.range } : {}),
       },
     };
   }
@@ -419,16 +473,50 @@ export function createJobService(deps: JobServiceDeps): JobService {
     const out = progressFor(job.id);
     out(queueProgress(result.progress));
     dropProgress(job.id, true);
-    const summary = library.save({
-      transcript: result.transcript,
-      sourceRef: job.sourcePath,
-      ...(result.progress.speedX !== null ? { speed: result.progress.speedX } : {}),
-    });
-    settle(job.id, 'done', { transcriptId: summary.id });
+    const transcriptId = job.kind === 'retranscribe' ? mergeInto(job, result) : saveNew(job, result);
+    settle(job.id, 'done', { transcriptId });
+    deps.onLibraryChanged?.(transcriptId);
     crashes.delete(job.id);
     restartNext.delete(job.id);
     const left = await removeJobFolder(jobDir);
     if (left) addWarning(job.id, 'INTERNAL', `The job folder could not be removed: ${left}`);
+  }
+
+  function saveNew(job: JobRecord, result: JobOutcome): string {
+    return library.save({
+      transcript: result.transcript,
+      sourceRef: job.sourcePath,
+      ...(result.progress.speedX !== null ? { speed: result.progress.speedX } : {}),
+    }).id;
+  }
+
+  /** The transcript as saved now (the editor's latest autosave), its range replaced, in one transaction. */
+  function mergeInto(job: JobRecord, result: JobOutcome): string {
+    const target = liveTarget(job);
+    if (!job.range)
+      throw new RotorError('INTERNAL', 'A re-transcription without a range.', { detail: job.id });
+    // No await from the read to the write: nothing else in main can change the transcript in between.
+    const { segments } = replaceRange({
+      current: library.get(target).transcript.segments,
+      fresh: result.transcript.segments,
+      range: job.range,
+      idSuffix: idSuffixOf(job.id),
+    });
+    library.updateSegments(target, segments);
+    return target;
+  }
+
+  /** A re-transcription's transcript, still in the library (not deleted, not purged). */
+  function liveTarget(job: JobRecord): string {
+    const target = job.targetTranscriptId;
+    if (!target) throw targetGone();
+    try {
+      library.summary(target);
+    } catch (error) {
+      if (error instanceof RotorError && error.code === 'TRANSCRIPT_NOT_FOUND') throw targetGone();
+      throw error;
+    }
+    return target;
   }
 
   function onJobError(job: JobRecord, run: Running, error: RotorError): void {
@@ -516,6 +604,8 @@ export function createJobService(deps: JobServiceDeps): JobService {
     queue.setState(job.id, 'running');
     changed();
     try {
+      // a transcript deleted while its re-transcription waited: fail now rather than after the model work
+      if (job.kind === 'retranscribe') liveTarget(job);
       const settings = await deps.settings.get();
       const { params, planned } = await paramsFor(job, jobDir, settings);
       // one fresh start only: if this run stops too, the next one resumes from what it saved
@@ -637,6 +727,40 @@ export function createJobService(deps: JobServiceDeps): JobService {
         emptyFolders: found.emptyFolders.map((p) => path.basename(p)),
         truncated: found.truncated,
       };
+    },
+
+    async retranscribe(transcriptId, range) {
+      const { summary } = library.get(transcriptId);
+      const source = library.sourceRef(transcriptId);
+      if (!source) throw recordingGone('', 'none');
+      const name = path.basename(source);
+      const info = await stat(source).catch(() => null);
+      if (!info) throw recordingGone(name, 'missing');
+      if (!info.isFile()) throw recordingGone(name, 'not_a_file');
+      const covered = coveredSec(summary.durationSec, range);
+      if (!(range.endSec > range.startSec) || (covered !== null && covered < MIN_RANGE_SEC)) {
+        throw new RotorError(
+          'INVALID_ARGUMENT',
+          `The range ${range.startSec.toFixed(1)}–${range.endSec.toFixed(1)} s is not part of the recording.`,
+          { hint: 'Select segments of the transcript to transcribe again.' },
+        );
+      }
+      const [record] = queue.enqueue([
+        {
+          sourcePath: source,
+          displayName: summary.title,
+          sizeBytes: info.size,
+          kind: 'retranscribe',
+          targetTranscriptId: transcriptId,
+          range: { startSec: range.startSec, endSec: range.endSec },
+        },
+      ]);
+      if (!record) throw new RotorError('INTERNAL', 'The re-transcription was not queued.');
+      // No await between enqueue and here: the loop cannot take it before it is marked for probing.
+      queue.setState(record.id, 'probing');
+      changed();
+      void probeOne(record);
+      return publicJob(record.id);
     },
 
     list: () => queue.list(),

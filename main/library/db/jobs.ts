@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { RotorError, type ErrorPayload, isErrorCode } from '../../../common/errors';
-import type { JobProgress, QueueJob } from '../../../common/library-schema';
+import type { JobKind, JobProgress, QueueJob, TimeRange } from '../../../common/library-schema';
 import { canMove, isJobState, isRemovable, isRetryable, type JobState } from './job-states';
 
 export type { JobProgress, QueueJob };
@@ -10,15 +10,22 @@ import { guarded, inTransaction } from './transaction';
 
 /** A queue entry with what only main may know. */
 export interface JobRecord extends QueueJob {
+  kind: JobKind;
   sourcePath: string;
   /** Checkpoint folder; resuming a job reuses it. */
   jobDir: string | null;
+  /** A re-transcription: the transcript it rewrites (null once that one was purged). */
+  targetTranscriptId: string | null;
 }
 
 export interface EnqueueInput {
   sourcePath: string;
   displayName: string;
   sizeBytes?: number | null;
+  /** Default 'file'. A 'retranscribe' job needs `targetTranscriptId` and `range`. */
+  kind?: JobKind;
+  targetTranscriptId?: string;
+  range?: TimeRange;
 }
 
 export interface StateChange {
@@ -56,7 +63,7 @@ export interface JobQueue {
 
 const COLUMNS = `id, source_path, display_name, size_bytes, state, position, error_code, error_message, error_hint,
   windows_done, windows_total, audio_sec_done, duration_sec, speed, eta_sec, job_dir, transcript_id, created_at,
-  updated_at`;
+  updated_at, kind, target_transcript_id, range_start_sec, range_end_sec`;
 
 function notFound(id: string): RotorError {
   return new RotorError('JOB_NOT_FOUND', undefined, { detail: id });
@@ -79,8 +86,19 @@ function recordOf(r: Row, position: number): JobRecord {
     if (hint !== undefined) error.hint = hint;
   }
   const windowsTotal = optNum(r, 'windows_total');
+  const kind = text(r, 'kind');
+  if (kind !== 'file' && kind !== 'retranscribe') {
+    throw new RotorError('LIBRARY_CORRUPT', 'The queue holds an unknown kind of job.', { detail: kind });
+  }
+  const rangeStart = optNum(r, 'range_start_sec');
+  const rangeEnd = optNum(r, 'range_end_sec');
   return {
     id: text(r, 'id'),
+    kind,
+    ...(rangeStart !== undefined && rangeEnd !== undefined
+      ? { range: { startSec: rangeStart, endSec: rangeEnd } }
+      : {}),
+    targetTranscriptId: optText(r, 'target_transcript_id') ?? null,
     sourcePath: text(r, 'source_path'),
     displayName: text(r, 'display_name'),
     sizeBytes: optNum(r, 'size_bytes') ?? null,
@@ -110,6 +128,8 @@ function publicOf(job: JobRecord): QueueJob {
   return {
     id: job.id,
     displayName: job.displayName,
+    kind: job.kind,
+    ...(job.range ? { range: { ...job.range } } : {}),
     sizeBytes: job.sizeBytes,
     state: job.state,
     position: job.position,
@@ -133,7 +153,8 @@ export function createJobQueue(db: DatabaseSync, now: () => number = Date.now): 
   const st = {
     insert:
       db.prepare(`INSERT INTO jobs (id, source_path, display_name, size_bytes, state, position, created_at,
-      updated_at) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)`),
+      updated_at, kind, target_transcript_id, range_start_sec, range_end_sec)
+      VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)`),
     maxPosition: db.prepare('SELECT coalesce(max(position), -1) AS p FROM jobs'),
     all: db.prepare(`SELECT ${COLUMNS} FROM jobs ORDER BY position`),
     // Positions are unique (enqueue appends after the maximum, move renumbers), so a job's place is a count.
@@ -194,9 +215,32 @@ export function createJobQueue(db: DatabaseSync, now: () => number = Date.now): 
         let position = top ? num(top, 'p') : -1;
         const t = now();
         const ids = items.map((item) => {
+          const kind = item.kind ?? 'file';
+          const retranscribe = kind === 'retranscribe';
+          if (
+            retranscribe !== (item.range !== undefined) ||
+            retranscribe !== (item.targetTranscriptId !== undefined)
+          ) {
+            throw new RotorError(
+              'INTERNAL',
+              'A re-transcription job needs a target and a range; a file job neither.',
+            );
+          }
           const id = randomUUID();
           position += 1;
-          st.insert.run(id, item.sourcePath, item.displayName, item.sizeBytes ?? null, position, t, t);
+          st.insert.run(
+            id,
+            item.sourcePath,
+            item.displayName,
+            item.sizeBytes ?? null,
+            position,
+            t,
+            t,
+            kind,
+            item.targetTranscriptId ?? null,
+            item.range?.startSec ?? null,
+            item.range?.endSec ?? null,
+          );
           return id;
         });
         return ids.map(get);

@@ -98,6 +98,20 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX jobs_transcript ON jobs(transcript_id);
     `,
   },
+  {
+    // Re-transcription of part of a transcript: the job decodes `source_path` between the range's bounds and
+    // replaces the segments of `target_transcript_id` there. A purged target leaves NULL: the job then fails.
+    version: 2,
+    sql: `
+      ALTER TABLE jobs ADD COLUMN kind TEXT NOT NULL DEFAULT 'file'
+        CHECK (kind IN ('file', 'retranscribe'));
+      ALTER TABLE jobs ADD COLUMN target_transcript_id TEXT REFERENCES transcripts(id) ON DELETE SET NULL;
+      ALTER TABLE jobs ADD COLUMN range_start_sec REAL;
+      ALTER TABLE jobs ADD COLUMN range_end_sec REAL
+        CHECK (range_end_sec IS NULL OR (range_start_sec IS NOT NULL AND range_end_sec > range_start_sec));
+      CREATE INDEX jobs_target ON jobs(target_transcript_id);
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((v, m) => Math.max(v, m.version), 0);
