@@ -47,8 +47,8 @@ afterEach(async () => {
 });
 
 let dirs = 0;
-async function harness(delayMs = 0): Promise<Harness> {
-  const dir = path.join(root, `app-${++dirs}`);
+async function harness(delayMs = 0, reopen?: string): Promise<Harness & { dir: string }> {
+  const dir = reopen ?? path.join(root, `app-${++dirs}`);
   mkdirSync(dir, { recursive: true });
   const engine: EngineHost = createEngineHost({
     createTransport: forkTransportFactory(workerFromSource()),
@@ -71,7 +71,8 @@ async function harness(delayMs = 0): Promise<Harness> {
     onLibraryChanged: (id) => changed.push(id),
     onWindowText: (w) => windows.push(w),
   });
-  const h: Harness = {
+  const h: Harness & { dir: string } = {
+    dir,
     service,
     store,
     changed,
@@ -237,5 +238,38 @@ describe('re-transcribe a selected range (echo engine, real library)', () => {
     await h.service.whenIdle();
     expect(h.service.list().find((j) => j.id === job.id)).toMatchObject({ state: 'done', transcriptId: id });
     expect(JSON.stringify(h.store.library.get(id).transcript.segments)).not.toBe(before);
+  });
+
+  it('quit in the middle of a re-transcription, start again: it resumes and rewrites the range as an uninterrupted run does', async () => {
+    /** Fresh ids carry the job's mark, which differs between the two runs. */
+    const unmarked = (list: readonly Segment[]): string =>
+      JSON.stringify(list.map((s) => ({ ...s, id: s.id.replace(/-r[0-9a-f]{6}$/u, '-r') })));
+
+    const ref = await harness();
+    const refId = await transcribe(ref, recording);
+    const segments = ref.store.library.get(refId).transcript.segments;
+    const range = selection(segments, 1, segments.length - 2);
+    await ref.service.retranscribe(refId, range);
+    await ref.service.whenIdle();
+    const expected = unmarked(ref.store.library.get(refId).transcript.segments);
+
+    const first = await harness(200);
+    const id = await transcribe(first, recording);
+    const job = await first.service.retranscribe(id, range);
+    await until(first, () => first.windows.filter((w) => w.jobId === job.id).length >= 2);
+    await first.close();
+    open.splice(open.indexOf(first), 1);
+
+    const again = await harness(0, first.dir);
+    await again.service.whenIdle();
+    expect(again.service.list().find((j) => j.id === job.id)).toMatchObject({
+      state: 'done',
+      kind: 'retranscribe',
+      range,
+    });
+    expect(
+      again.windows.filter((w) => w.jobId === job.id && w.status === 'restored').length,
+    ).toBeGreaterThanOrEqual(2);
+    expect(unmarked(again.store.library.get(id).transcript.segments)).toBe(expected);
   });
 });
