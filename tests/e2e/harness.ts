@@ -92,6 +92,8 @@ export interface AppHarness {
   registration: IpcRegistration;
   /** Every IPC call that reached "main", in order. */
   ipcCalls: IpcCall[];
+  /** Every event main sent to the page (after the contract's check), in order. */
+  broadcasts: { channel: string; payload: unknown }[];
   /** console errors, page errors and CSP violations seen in the page. */
   pageErrors: string[];
   /** Module names the preload asked `require` for (a sandboxed preload may only ask for 'electron'). */
@@ -219,6 +221,7 @@ export async function startApp(options: StartOptions = {}): Promise<AppHarness> 
   const pageRef: { current?: Page } = {};
   const pageErrors: string[] = [];
   const ipcCalls: IpcCall[] = [];
+  const broadcasts: { channel: string; payload: unknown }[] = [];
 
   const services = createAppServices({
     userDataDir: options.userDataDir ?? path.join(tmp, 'userData'),
@@ -244,6 +247,7 @@ export async function startApp(options: StartOptions = {}): Promise<AppHarness> 
         pageErrors.push(`[main broadcast ${channel}] ${checked.problem}`);
         return;
       }
+      broadcasts.push({ channel, payload: checked.value });
       pageRef.current
         ?.evaluate(
           ([c, p]) => (globalThis as { __e2eEmit?: (c: unknown, p: unknown) => void }).__e2eEmit?.(c, p),
@@ -314,6 +318,7 @@ export async function startApp(options: StartOptions = {}): Promise<AppHarness> 
     services,
     registration,
     ipcCalls,
+    broadcasts,
     pageErrors,
     preloadRequires: () =>
       thePage.evaluate(() => [
