@@ -52,6 +52,13 @@ describe('job view', () => {
       'audio 0:50 / ?',
       '4.3× real time',
     ]);
+    // a running job that caught up with the engine's low estimate shows no total; a finished one shows the count
+    const caughtUp = { ...progress, windowsDone: 1, windowsTotal: 1 };
+    expect(progressFacts(caughtUp, 'running')[0]).toBe('1 window so far');
+    expect(progressFacts({ ...caughtUp, windowsDone: 3, windowsTotal: 3 }, 'running')[0]).toBe(
+      '3 windows so far',
+    );
+    expect(progressFacts(caughtUp, 'done')[0]).toBe('windows 1/1');
   });
 
   it('sameJob sees any visible change', () => {

@@ -68,7 +68,13 @@ export function formatEta(etaSec: number | null): string | null {
 
 /** The facts under a running or finished job's bar: windows, audio time, speed, ETA. */
 export function progressFacts(progress: JobProgress, state: JobState): string[] {
-  const facts = [`windows ${progress.windowsDone}/${progress.windowsTotal}`];
+  // The engine's total is a low estimate until the end: one that the running job has caught up with says nothing.
+  const known = state === 'done' || progress.windowsTotal > progress.windowsDone;
+  const facts = [
+    known
+      ? `windows ${progress.windowsDone}/${progress.windowsTotal}`
+      : `${progress.windowsDone} window${progress.windowsDone === 1 ? '' : 's'} so far`,
+  ];
   const total = progress.durationSec === null ? '?' : formatTimestamp(progress.durationSec);
   facts.push(`audio ${formatTimestamp(progress.audioSecDone)} / ${total}`);
   const speed = formatSpeed(progress.speed);
