@@ -8,6 +8,7 @@ import { QueuePanel } from '../features/queue/QueuePanel';
 import { useQueueStore } from '../features/queue/store';
 import { WindowDrop } from '../features/queue/WindowDrop';
 import { TranscriptView } from '../features/transcript/TranscriptView';
+import { useTranscriptViewStore } from '../features/transcript/view-store';
 import { on } from '../ipc';
 import { useAppStore, type View } from './app-store';
 import { SettingsRoute } from './SettingsRoute';
@@ -26,6 +27,7 @@ function useMainEvents() {
       useQueueStore.getState().listen(),
       useLiveTextStore.getState().listen(),
       useLibraryStore.getState().listen(),
+      useTranscriptViewStore.getState().listen(),
       on('app:navigate', ({ view }) => useAppStore.getState().navigate(view)),
     ];
     void useAppStore.getState().loadInfo();

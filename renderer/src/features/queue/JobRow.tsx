@@ -1,5 +1,6 @@
 import { memo } from 'react';
 import type { QueueAction, QueueJob } from '../../../../common/library-schema';
+import { formatTimestamp } from '../transcript/timeline';
 import { formatBytes } from './format';
 import { ACTION_LABELS, STATE_LABELS, actionsFor, canMove, percentDone, progressFacts } from './job-view';
 import { useQueueStore } from './store';
@@ -20,7 +21,11 @@ function focusQueueHeading() {
 /** One job: name, size, state, progress and the controls its state accepts. */
 export const JobRow = memo(function JobRow({ job, index, count, onOpenTranscript }: JobRowProps) {
   const { control, move } = useQueueStore.getState();
-  const name = job.displayName;
+  // a re-transcription is named after what it rewrites: "Re-transcribe 3:12–4:05 of Weekly sync"
+  const name =
+    job.kind === 'retranscribe' && job.range
+      ? `Re-transcribe ${formatTimestamp(job.range.startSec)}–${formatTimestamp(job.range.endSec)} of ${job.displayName}`
+      : job.displayName;
   const pct = percentDone(job);
   const facts = job.progress ? progressFacts(job.progress, job.state) : [];
   // a bar without numbers only while something is happening (checking the file, the first window)

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EXPORT_FORMATS } from '../../../../common/library-schema';
 import { useAppStore } from '../../shell/app-store';
 import { Shell } from '../../shell/Shell';
-import { IDLE_HANDLERS, SEGMENTS, ok, stored, summary } from '../../test-fixtures';
+import { IDLE_HANDLERS, SEGMENTS, job, ok, snapshot, stored, summary } from '../../test-fixtures';
 import { installFakeApi, removeFakeApi, resetStores } from '../../test-support';
 import { AUTOSAVE_DELAY_MS } from './editor-store';
 import { EXPORT_LABELS } from './view-store';
@@ -92,11 +92,72 @@ describe('Transcript view', () => {
     expect(first.value).toBe('Still editable.');
   });
 
-  it('re-transcribing a selection says it is not available yet', async () => {
-    await openTranscript();
+  it('re-transcribing a selection queues it; when the job is done the new text replaces the range', async () => {
+    let round = 0;
+    const rewritten = SEGMENTS.map((seg, i) =>
+      i === 1 ? { ...seg, id: 's1-rjob', text: 'Fresh words from the model.' } : seg,
+    );
+    const fake = await openTranscript({
+      'library:get': () => ok(stored(t, round++ === 0 ? SEGMENTS : rewritten)),
+      'library:retranscribe': () =>
+        ok({
+          job: job({
+            id: 'rjob',
+            kind: 'retranscribe',
+            range: { startSec: 10, endSec: 20 },
+            displayName: 'Weekly sync',
+          }),
+        }),
+    });
     fireEvent.click(screen.getByRole('checkbox', { name: /^Select 0:10/ }));
     fireEvent.click(screen.getByRole('button', { name: /Re-transcribe 0:10/ }));
-    expect(await screen.findByText(/Re-transcribing part of a recording is not available yet/)).toBeTruthy();
+    await waitFor(() => expect(calls(fake, 'library:retranscribe')).toHaveLength(1));
+    const [request] = calls(fake, 'library:retranscribe') as {
+      id: string;
+      startSec: number;
+      endSec: number;
+    }[];
+    expect(request).toMatchObject({ id: 't1', startSec: SEGMENTS[1]!.startSec, endSec: SEGMENTS[1]!.endSec });
+    expect(await screen.findByText(/Re-transcription queued/)).toBeTruthy();
+    // another job finishing changes nothing; ours reloads the transcript into the editor
+    act(() =>
+      fake.emit('queue:changed', snapshot([job({ id: 'other', state: 'done', transcriptId: 't9' })])),
+    );
+    expect(calls(fake, 'library:get')).toHaveLength(1);
+    act(() =>
+      fake.emit(
+        'queue:changed',
+        snapshot([job({ id: 'rjob', kind: 'retranscribe', state: 'done', transcriptId: 't1' })]),
+      ),
+    );
+    await waitFor(() => expect(calls(fake, 'library:get')).toHaveLength(2));
+    await waitFor(() =>
+      expect((screen.getByLabelText('Text at 0:10') as HTMLTextAreaElement).value).toBe(
+        'Fresh words from the model.',
+      ),
+    );
+  });
+
+  it('a failed re-transcription says why', async () => {
+    const fake = await openTranscript({
+      'library:retranscribe': () => ok({ job: job({ id: 'rjob', kind: 'retranscribe' }) }),
+    });
+    fireEvent.click(screen.getByRole('checkbox', { name: /^Select 0:10/ }));
+    fireEvent.click(screen.getByRole('button', { name: /Re-transcribe 0:10/ }));
+    await waitFor(() => expect(calls(fake, 'library:retranscribe')).toHaveLength(1));
+    act(() =>
+      fake.emit(
+        'queue:changed',
+        snapshot([
+          job({
+            id: 'rjob',
+            state: 'failed',
+            error: { code: 'FILE_NOT_FOUND', message: 'The recording weekly.m4a is no longer where it was.' },
+          }),
+        ]),
+      ),
+    );
+    expect(await screen.findByText(/Re-transcription failed: The recording weekly.m4a/)).toBeTruthy();
   });
 
   it('Export… lists every format; choosing one exports it and says where it was saved', async () => {

@@ -11,6 +11,7 @@ import { useTranscriptViewStore } from './view-store';
 export function TranscriptView({ open }: { open: OpenTranscript }) {
   const stored = useTranscriptViewStore((s) => s.stored);
   const error = useTranscriptViewStore((s) => s.error);
+  const revision = useTranscriptViewStore((s) => s.revision);
   const { load, rename } = useTranscriptViewStore.getState();
 
   useEffect(() => {
@@ -44,6 +45,7 @@ export function TranscriptView({ open }: { open: OpenTranscript }) {
       title={summary.title}
       segments={transcript.segments}
       adapter={ipcTranscriptAdapter}
+      revision={revision}
       {...(open.atSec !== undefined ? { initialTimeSec: open.atSec } : {})}
       heading={
         <InlineRename title={summary.title} onRename={rename}>

@@ -9,12 +9,8 @@ export const ipcTranscriptAdapter: TranscriptAdapter = {
     const summary = await invoke('library:saveSegments', { id: transcriptId, segments: [...segments] });
     useTranscriptViewStore.getState().setSummary(summary);
   },
-  retranscribe: () =>
-    Promise.reject(
-      new RotorError('NOT_AVAILABLE_YET', 'Re-transcribing part of a recording is not available yet.', {
-        hint: 'Edit the text by hand for now.',
-      }),
-    ),
+  retranscribe: (transcriptId, startSec, endSec) =>
+    useTranscriptViewStore.getState().retranscribe(transcriptId, startSec, endSec),
   mediaUrl: async (transcriptId) => {
     const { url, reason } = await invoke('library:mediaUrl', { id: transcriptId });
     // the editor shows the reason beside the player and keeps the text editable

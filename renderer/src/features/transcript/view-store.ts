@@ -5,7 +5,8 @@ import {
   type StoredTranscript,
   type TranscriptSummary,
 } from '../../../../common/library-schema';
-import { describeError, invoke } from '../../ipc';
+import type { QueueSnapshot } from '../../../../common/library-schema';
+import { describeError, invoke, on } from '../../ipc';
 
 type ErrorText = ReturnType<typeof describeError>;
 
@@ -32,7 +33,16 @@ interface TranscriptViewState {
   error: ErrorText | null;
   exporting: boolean;
   exportNotice: ExportNotice | null;
+  /** Bumped when the transcript changed under the editor (a re-transcribed range landed): the editor reloads. */
+  revision: number;
+  /** Re-transcription jobs queued from this view, by job id. */
+  retranscribing: readonly string[];
   load: (id: string) => Promise<void>;
+  /** Queues a re-transcription of a time range; the new text replaces that range when the job is done. */
+  retranscribe: (id: string, startSec: number, endSec: number) => Promise<void>;
+  /** Follows the queue: a finished re-transcription of the open transcript reloads it. */
+  listen: () => () => void;
+  refresh: (id: string) => Promise<void>;
   rename: (title: string) => Promise<boolean>;
   exportAs: (format: ExportFormat) => Promise<void>;
   /** main's summary after a save (segment and flag counts change with edits). */
@@ -47,6 +57,8 @@ const initial = {
   error: null,
   exporting: false,
   exportNotice: null,
+  revision: 0,
+  retranscribing: [] as readonly string[],
 };
 
 /** The Transcript view's data: the stored transcript from the library, its title, its exports. */
@@ -96,6 +108,52 @@ export const useTranscriptViewStore = create<TranscriptViewState>()((set, get) =
     set({ stored: { ...stored, summary } });
   },
   dismissExportNotice: () => set({ exportNotice: null }),
+  retranscribe: async (id, startSec, endSec) => {
+    const { job } = await invoke('library:retranscribe', { id, startSec, endSec });
+    set({
+      retranscribing: [...get().retranscribing, job.id],
+      exportNotice: {
+        tone: 'info',
+        text: 'Re-transcription queued: the new text replaces the selection when it is done.',
+      },
+    });
+  },
+  listen: () =>
+    on('queue:changed', (snapshot: QueueSnapshot) => {
+      const { retranscribing, id } = get();
+      if (retranscribing.length === 0) return;
+      const ended = snapshot.jobs.filter(
+        (j) =>
+          retranscribing.includes(j.id) &&
+          (j.state === 'done' || j.state === 'failed' || j.state === 'cancelled'),
+      );
+      if (ended.length === 0) return;
+      const gone = new Set(ended.map((j) => j.id));
+      set({ retranscribing: retranscribing.filter((j) => !gone.has(j)) });
+      const failed = ended.find((j) => j.state === 'failed');
+      if (failed?.error) {
+        set({
+          exportNotice: {
+            tone: 'error',
+            text: `Re-transcription failed: ${failed.error.message}${failed.error.hint ? ` ${failed.error.hint}` : ''}`,
+          },
+        });
+      }
+      if (id && ended.some((j) => j.state === 'done' && j.transcriptId === id)) void get().refresh(id);
+    }),
+  refresh: async (id) => {
+    try {
+      const stored = await invoke('library:get', { id });
+      if (get().id === id)
+        set({
+          stored,
+          revision: get().revision + 1,
+          exportNotice: { tone: 'info', text: 'The re-transcribed range is in.' },
+        });
+    } catch (error) {
+      if (get().id === id) set({ error: describeError(error) });
+    }
+  },
 }));
 
 export const resetTranscriptViewStore = (): void => useTranscriptViewStore.setState(initial);
