@@ -40,8 +40,7 @@ export const queueJobSchema = object({
   id,
   /** The file's name; for a re-transcription, the title of the transcript it rewrites. */
   displayName: str({ max: 1000 }),
-  /** Main always sends it; optional so snapshots made before re-transcription existed still read ('file'). */
-  kind: v.optional(v.picklist(JOB_KINDS)),
+  kind: v.picklist(JOB_KINDS),
   /** A re-transcription's range ("Re-transcribe 03:12–04:05 of <displayName>"). */
   range: v.optional(timeRangeSchema),
   sizeBytes: v.nullable(num({ min: 0, integer: true })),

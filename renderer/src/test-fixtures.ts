@@ -14,6 +14,7 @@ export const ok = <T>(value: T): IpcResult<T> => ({ ok: true, value });
 export function job(overrides: Partial<QueueJob> & Pick<QueueJob, 'id'>): QueueJob {
   return {
     displayName: `${overrides.id}.wav`,
+    kind: 'file',
     sizeBytes: 1024 * 1024,
     state: 'queued',
     position: 0,
