@@ -23,6 +23,8 @@ const PRELOAD = rule('(^|/)preload(/|$)', 'Only the preload build includes prelo
 const RENDERER = rule('(^|/)renderer(/|$)', 'Renderer code is for the renderer bundle only.');
 // from common/ the only way out of the folder is '..' (or an alias other than @common)
 const OUTSIDE_COMMON = rule('^(\\.\\./|@(?!common/))', 'common/ is pure: it imports only from common/.');
+// common/ is reached by its alias from everywhere else: the path says what it is, whatever the depth
+const RELATIVE_COMMON = rule('^(\\.\\./)+common(/|$)', 'Import shared code as @common/… (the path alias).');
 const APP = rule('(^|/)app(/|$)', 'Only the Electron entry (main/app) may import main/app.');
 const ENGINE_OUTWARD = rule(
   '(^|/)(app|advisor|library|models)(/|$)|(^|/)cli(\\.ts)?$',
@@ -68,6 +70,12 @@ export default tseslint.config(
     },
   },
   {
+    // every file outside common/ (tests too); the groups below repeat it, as a later rule replaces an earlier one
+    files: ['**/*.{ts,tsx}'],
+    ignores: ['common/**'],
+    rules: restrict([RELATIVE_COMMON]),
+  },
+  {
     files: ['common/**/*.ts'],
     ignores: TESTS,
     rules: restrict([NODE, ELECTRON, OUTSIDE_COMMON, TEST_HELPERS]),
@@ -76,7 +84,7 @@ export default tseslint.config(
     // A sandboxed preload can require only 'electron': Node built-ins would fail at load time in the window.
     files: ['preload/**/*.ts'],
     ignores: TESTS,
-    rules: restrict([NODE, MAIN, RENDERER, TEST_HELPERS]),
+    rules: restrict([NODE, MAIN, RENDERER, TEST_HELPERS, RELATIVE_COMMON]),
   },
   {
     files: ['renderer/**/*.{ts,tsx}'],
@@ -86,23 +94,30 @@ export default tseslint.config(
   {
     files: ['renderer/**/*.{ts,tsx}'],
     ignores: TESTS,
-    rules: restrict([NODE, ELECTRON, MAIN, PRELOAD, TEST_HELPERS]),
+    rules: restrict([NODE, ELECTRON, MAIN, PRELOAD, TEST_HELPERS, RELATIVE_COMMON]),
   },
   {
     // The engine runs under plain Node (CLI, tests, utility process): type-only Electron imports.
     files: ['main/engine/**/*.ts'],
     ignores: TESTS,
-    rules: restrict([ENGINE_OUTWARD, RENDERER, PRELOAD, TEST_HELPERS], ELECTRON_TYPES_ONLY),
+    rules: restrict([ENGINE_OUTWARD, RENDERER, PRELOAD, TEST_HELPERS, RELATIVE_COMMON], ELECTRON_TYPES_ONLY),
   },
   {
-    files: ['main/library/**/*.ts', 'main/models/**/*.ts', 'main/advisor/**/*.ts', 'main/cli.ts'],
+    files: [
+      'main/library/**/*.ts',
+      'main/models/**/*.ts',
+      'main/advisor/**/*.ts',
+      'main/fs/**/*.ts',
+      'main/cli.ts',
+      'main/cli/**/*.ts',
+    ],
     ignores: TESTS,
-    rules: restrict([APP, RENDERER, PRELOAD, TEST_HELPERS], ELECTRON_TYPES_ONLY),
+    rules: restrict([APP, RENDERER, PRELOAD, TEST_HELPERS, RELATIVE_COMMON], ELECTRON_TYPES_ONLY),
   },
   {
     files: ['main/app/**/*.ts'],
     ignores: TESTS,
-    rules: restrict([RENDERER, TEST_HELPERS]),
+    rules: restrict([RENDERER, TEST_HELPERS, RELATIVE_COMMON]),
   },
   {
     files: ['**/*.{js,mjs}'],

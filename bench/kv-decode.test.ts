@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rowBytes, type KvCacheType } from '../common/kv-cache-types';
+import { rowBytes, type KvCacheType } from '@common/kv-cache-types';
 import { writeSyntheticVoxtral, type VoxtralFixture } from '../fixtures/voxtral';
 import { parseKvDecodeOutput, type KvDecodeOutput } from './kv-decode-output';
 

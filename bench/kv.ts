@@ -43,7 +43,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { isKvCacheType, type KvCacheType } from '../common/kv-cache-types';
+import { isKvCacheType, type KvCacheType } from '@common/kv-cache-types';
 import { pcmFromWav, SAMPLE_RATE, speechWav } from '../fixtures/audio';
 import { quantizeGguf } from '../fixtures/quantize';
 import { writeSyntheticVoxtral } from '../fixtures/voxtral';

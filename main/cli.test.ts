@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateMeeting } from '../fixtures/audio-long';
-import type { Transcript } from '../common/transcript';
+import type { Transcript } from '@common/transcript';
 import { PROFILES } from './advisor/test-profiles';
 import { writeSyntheticVoxtral } from '../fixtures/voxtral';
 import { main, parseTranscribeArgs, progressLine, type CliIo } from './cli';

@@ -1,8 +1,8 @@
 import type { IpcRenderer, IpcRendererEvent, WebUtils } from 'electron';
-import { toErrorPayload, RotorError } from '../common/errors';
+import { toErrorPayload, RotorError } from '@common/errors';
 // Names only: the schemas stay out of the sandboxed preload; main checks requests, the renderer client responses.
-import { isEventChannel, isRendererInvokeChannel } from '../common/ipc-channels';
-import type { IpcResult, RendererApi } from '../common/ipc-contract';
+import { isEventChannel, isRendererInvokeChannel } from '@common/ipc-channels';
+import type { IpcResult, RendererApi } from '@common/ipc-contract';
 
 function refused(
   code: 'IPC_UNKNOWN_CHANNEL' | 'IPC_INVALID_PAYLOAD',

@@ -3,7 +3,7 @@
  * require('electron') and cannot load ES modules). Exposes exactly one frozen object: window.api.
  */
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
-import { API_KEY } from '../common/ipc-channels';
+import { API_KEY } from '@common/ipc-channels';
 import { createRendererApi } from './api';
 
 contextBridge.exposeInMainWorld(API_KEY, createRendererApi(ipcRenderer, webUtils));

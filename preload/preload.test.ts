@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { build } from 'esbuild';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { RendererApi } from '../common/ipc-contract';
+import type { RendererApi } from '@common/ipc-contract';
 
 const exposed = new Map<string, unknown>();
 const invoke = vi.fn(async (..._args: unknown[]) => ({ ok: true, value: 'from-main' }));

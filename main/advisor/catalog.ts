@@ -3,7 +3,7 @@
  * the published text GGUF (2.47 GB) with the Q8_0 mmproj (~0.7 GB); the others are derived from the dimensions and
  * the average bits per weight of each quantization, and marked approximate until a file header replaces them.
  */
-import type { DecoderDims, EncoderDims, ModelDescription, WeightsVariant } from '../../common/advisor-types';
+import type { DecoderDims, EncoderDims, ModelDescription, WeightsVariant } from '@common/advisor-types';
 
 export const VOXTRAL_DECODER: DecoderDims = {
   nLayer: 30,

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeSyntheticVoxtral } from '../../fixtures/voxtral';
-import type { AdvisorReport } from '../../common/advisor-types';
+import type { AdvisorReport } from '@common/advisor-types';
 import { recommendationFlags, runDoctor } from './doctor';
 import { createAdvisor, variantIdFromFile } from './report';
 import { PROFILES } from './test-profiles';

@@ -2,8 +2,8 @@
  * `rotorscribe doctor`: the hardware, the recommended configuration and why, what was rejected, and what each KV
  * cache type would cost. main/cli.ts parses the flags and prints `text` (or JSON.stringify(report) with --json).
  */
-import { formatBytes, formatKiB } from '../../common/format-bytes';
-import type { AdvisorReport, PoolUsage, Recommendation } from '../../common/advisor-types';
+import { formatBytes, formatKiB } from '@common/format-bytes';
+import type { AdvisorReport, PoolUsage, Recommendation } from '@common/advisor-types';
 import { summarizeHardware } from './probe-parse';
 import { createAdvisor, type AdvisorDeps } from './report';
 import { runtimeAdvisorDeps } from './runtime-deps';

@@ -3,8 +3,8 @@
  * and the memory it already holds. The advisor plans from these answers in the client's process, before the engine
  * allocates anything; Electron main and the CLI never load the native addon themselves.
  */
-import { RotorError } from '../../common/errors';
-import type { KvCacheType } from '../../common/kv-cache-types';
+import { RotorError } from '@common/errors';
+import type { KvCacheType } from '@common/kv-cache-types';
 import type { EngineHost } from '../engine/host/engine-host';
 import type { WorkerDevice } from '../engine/host/protocol';
 import type { RuntimeDevice } from '../engine/runtime/facts';

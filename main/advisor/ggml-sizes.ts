@@ -2,7 +2,7 @@
  * Storage of ggml tensor types as ggml allocates them (values per block, bytes per block), for the weight types a
  * Voxtral GGUF can hold. Numbers follow ggml's type_traits in v0.5.0 (ggml/src/ggml.c).
  */
-import { RotorError } from '../../common/errors';
+import { RotorError } from '@common/errors';
 
 const BLOCKS: Record<number, readonly [name: string, values: number, bytes: number]> = {
   0: ['F32', 1, 4],

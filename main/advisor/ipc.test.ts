@@ -1,7 +1,7 @@
 /** The advisor channels through the real IPC gate (registerIpc.dispatch), with a recorded hardware profile. */
 import { describe, expect, it } from 'vitest';
-import { INVOKE_CHANNELS, ipcResultSchema } from '../../common/ipc-contract';
-import { check } from '../../common/schema';
+import { INVOKE_CHANNELS, ipcResultSchema } from '@common/ipc-contract';
+import { check } from '@common/schema';
 import type { EngineHost } from '../engine/host/engine-host';
 import { createFileRegistry } from '../app/file-registry';
 import { registerIpc, type IpcDeps } from '../app/ipc';

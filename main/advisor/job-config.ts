@@ -8,9 +8,9 @@
  * into job windows of `maxWindowSec` run side by side (the same audio tokens in the cache), then asks the advisor's
  * planMemory how many of those actually fit.
  */
-import { RotorError } from '../../common/errors';
-import type { HardwareInfo, RunConfig } from '../../common/advisor-types';
-import type { KvCacheType } from '../../common/kv-cache-types';
+import { RotorError } from '@common/errors';
+import type { HardwareInfo, RunConfig } from '@common/advisor-types';
+import type { KvCacheType } from '@common/kv-cache-types';
 import type { RuntimeDevice } from '../engine/runtime/facts';
 import { probeHardware } from './probe';
 import { createAdvisor, variantIdFromFile, type Advisor } from './report';

@@ -2,9 +2,9 @@
  * The job runner's `planMemory` (main/engine/job/runner.ts PlanMemory) backed by the advisor: the engine's model
  * files and cache types, the job's window length and the parallel windows the transcriber could run.
  */
-import { isKvCacheType } from '../../common/kv-cache-types';
-import { RotorError } from '../../common/errors';
-import type { RunConfig } from '../../common/advisor-types';
+import { isKvCacheType } from '@common/kv-cache-types';
+import { RotorError } from '@common/errors';
+import type { RunConfig } from '@common/advisor-types';
 import { createAdvisor, variantIdFromFile, type Advisor, type AdvisorDeps } from './report';
 
 export interface JobPlanRequest {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { advisorReportSchema } from '../../common/advisor-types';
-import { check } from '../../common/schema';
+import { advisorReportSchema } from '@common/advisor-types';
+import { check } from '@common/schema';
 import { VOXTRAL_VARIANTS } from './catalog';
 import { measuredAllocation, predictedAllocation } from './measured';
 import { advisorReport, recommend } from './recommend';

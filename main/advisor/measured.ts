@@ -3,8 +3,8 @@
  * buffers count repacked weights twice (file mapping + CPU_REPACK copy), so the prediction compared with them
  * includes the reclaimable copy too.
  */
-import type { MeasuredAllocation, MemoryBreakdown, MemoryEstimate } from '../../common/advisor-types';
-import { sumPools } from '../../common/memory-breakdown';
+import type { MeasuredAllocation, MemoryBreakdown, MemoryEstimate } from '@common/advisor-types';
+import { sumPools } from '@common/memory-breakdown';
 
 /** The part of main/engine/runtime's MemoryReport the comparison reads. */
 export interface RuntimeMemory {

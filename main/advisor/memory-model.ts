@@ -2,11 +2,11 @@
  * Memory model of Voxtral on llama.cpp + libmtmd: what a configuration allocates, by purpose and by memory pool.
  * Pure arithmetic. Where llama.cpp's behaviour decides a number, the comment names the place in v0.5.0.
  */
-import { SAMPLE_RATE } from '../../common/audio';
-import { RotorError } from '../../common/errors';
+import { SAMPLE_RATE } from '@common/audio';
+import { RotorError } from '@common/errors';
 import { tensorBytes as defaultTensorBytes } from './ggml-sizes';
-import { BREAKDOWN_KEYS, breakdownTotal, emptyBreakdown } from '../../common/memory-breakdown';
-import { kvCacheTypeInfo, rowBytes, type KvCacheType } from '../../common/kv-cache-types';
+import { BREAKDOWN_KEYS, breakdownTotal, emptyBreakdown } from '@common/memory-breakdown';
+import { kvCacheTypeInfo, rowBytes, type KvCacheType } from '@common/kv-cache-types';
 import type {
   ContextPlan,
   DecoderDims,
@@ -17,7 +17,7 @@ import type {
   ModelDescription,
   PoolUsage,
   RunConfig,
-} from '../../common/advisor-types';
+} from '@common/advisor-types';
 
 export const MiB = 1024 * 1024;
 export const GiB = 1024 * MiB;

@@ -2,7 +2,7 @@
  * Reads a model description from the GGUF headers of local files with the engine's reader, which skips the
  * vocabulary arrays and never touches the tensor data.
  */
-import type { ModelDescription } from '../../common/advisor-types';
+import type { ModelDescription } from '@common/advisor-types';
 import { readGgufHeader, type GgufHeader } from '../engine/gguf';
 import { describeModel, type GgufHeaderLike } from './memory-model';
 

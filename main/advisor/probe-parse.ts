@@ -2,7 +2,7 @@
  * Pure parsers for what the hardware probe reads: /proc/cpuinfo (Linux), `sysctl` and `vm_stat` (macOS), and the
  * runtime's device list. Kept apart from the I/O so recorded outputs of real machines can test them.
  */
-import type { ComputeDevice, HardwareInfo } from '../../common/advisor-types';
+import type { ComputeDevice, HardwareInfo } from '@common/advisor-types';
 import type { RuntimeDevice } from '../engine/runtime/facts';
 
 export type { RuntimeDevice } from '../engine/runtime/facts';

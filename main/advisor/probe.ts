@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
-import type { HardwareInfo } from '../../common/advisor-types';
+import type { HardwareInfo } from '@common/advisor-types';
 import {
   isUnifiedMemory,
   parseCpuinfo,

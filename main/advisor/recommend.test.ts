@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { RotorError } from '../../common/errors';
-import type { HardwareInfo, Recommendation } from '../../common/advisor-types';
+import { RotorError } from '@common/errors';
+import type { HardwareInfo, Recommendation } from '@common/advisor-types';
 import { VOXTRAL_VARIANTS } from './catalog';
 import { SAFETY, estimateTotal } from './memory-model';
 import {

@@ -2,8 +2,8 @@
  * Recommendation: the most accurate and fastest configuration that fits the machine with a safety margin, one
  * sentence why, and the better-looking options that were rejected with their reason. Pure.
  */
-import { RotorError } from '../../common/errors';
-import { bitsPerValue, isKvCacheType, type KvCacheType } from '../../common/kv-cache-types';
+import { RotorError } from '@common/errors';
+import { bitsPerValue, isKvCacheType, type KvCacheType } from '@common/kv-cache-types';
 import type {
   AdvisorReport,
   Alternative,
@@ -16,9 +16,9 @@ import type {
   RunOverrides,
   TokenRate,
   WeightsVariant,
-} from '../../common/advisor-types';
+} from '@common/advisor-types';
 import { estimateMemory, estimateTotal, primaryGpu } from './memory-model';
-import { formatBytes } from '../../common/format-bytes';
+import { formatBytes } from '@common/format-bytes';
 
 /** Cache types by quality, best first (iso vs planar: equal bits, iso's 4-D rotation mixes more; see native/README.md). */
 export const KV_QUALITY_ORDER: readonly KvCacheType[] = [

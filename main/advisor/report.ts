@@ -3,7 +3,7 @@
  * IPC handlers (advisor:getReport / advisor:evaluate), by `rotorscribe doctor`, and by the job runner's planMemory.
  */
 import { basename } from 'node:path';
-import type { KvCacheType } from '../../common/kv-cache-types';
+import type { KvCacheType } from '@common/kv-cache-types';
 import type {
   AdvisorReport,
   EvaluateResult,
@@ -12,7 +12,7 @@ import type {
   RunOverrides,
   TokenRate,
   WeightsVariant,
-} from '../../common/advisor-types';
+} from '@common/advisor-types';
 import { VOXTRAL_VARIANTS } from './catalog';
 import { readModelDescription } from './model-info';
 import { probeHardware, type ProbeDeps } from './probe';

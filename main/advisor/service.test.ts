@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { advisorReportSchema, evaluateResultSchema } from '../../common/advisor-types';
-import { check } from '../../common/schema';
+import { advisorReportSchema, evaluateResultSchema } from '@common/advisor-types';
+import { check } from '@common/schema';
 import { createAdvisorService } from './service';
 import { PROFILES } from './test-profiles';
 

@@ -8,8 +8,8 @@ import type {
   MeasuredAllocation,
   RunConfig,
   RunOverrides,
-} from '../../common/advisor-types';
-import type { KvCacheType } from '../../common/kv-cache-types';
+} from '@common/advisor-types';
+import type { KvCacheType } from '@common/kv-cache-types';
 import { createAdvisor, type Advisor, type AdvisorDeps } from './report';
 
 export interface AdvisorService {

@@ -1,5 +1,5 @@
 /** Hardware profiles the advisor is tested against (recorded shapes of real machines, memory in bytes). */
-import type { HardwareInfo } from '../../common/advisor-types';
+import type { HardwareInfo } from '@common/advisor-types';
 
 const GiB = 1024 ** 3;
 

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { RotorError } from '../../common/errors';
-import type { FileRef } from '../../common/ipc-contract';
+import { RotorError } from '@common/errors';
+import type { FileRef } from '@common/ipc-contract';
 import { DEFAULT_EXPAND_LIMITS, expandPaths } from './jobs/expand-paths';
 
 /**

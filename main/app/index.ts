@@ -17,8 +17,8 @@ import {
   shell,
   type WebContents,
 } from 'electron';
-import type { EventChannel, EventPayload } from '../../common/ipc-contract';
-import { RotorError } from '../../common/errors';
+import type { EventChannel, EventPayload } from '@common/ipc-contract';
+import { RotorError } from '@common/errors';
 import { utilityTransportFactory } from './engine-utility-transport';
 import { AUDIO_EXTENSIONS } from './jobs/expand-paths';
 import { MEDIA_SCHEME, mediaUrlFor } from './media-protocol';

@@ -1,9 +1,9 @@
 /** The `library:retranscribe` channel: payload checks in main, and what reaches the job service. */
 import { describe, expect, it } from 'vitest';
-import { RotorError } from '../../common/errors';
-import { INVOKE_CHANNELS, ipcResultSchema } from '../../common/ipc-contract';
-import type { QueueJob, TimeRange } from '../../common/library-schema';
-import { check } from '../../common/schema';
+import { RotorError } from '@common/errors';
+import { INVOKE_CHANNELS, ipcResultSchema } from '@common/ipc-contract';
+import type { QueueJob, TimeRange } from '@common/library-schema';
+import { check } from '@common/schema';
 import type { EngineHost } from '../engine/host/engine-host';
 import { createFileRegistry } from './file-registry';
 import { registerIpc, type IpcDeps, type IpcMainLike, type QueueIpc } from './ipc';

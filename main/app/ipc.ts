@@ -3,7 +3,7 @@
  * and the check every outgoing event passes. Takes Electron objects as parameters so tests and the e2e harness drive
  * it with fakes in plain Node.
  */
-import { RotorError, toErrorPayload } from '../../common/errors';
+import { RotorError, toErrorPayload } from '@common/errors';
 import {
   EVENT_CHANNELS,
   INVOKE_CHANNELS,
@@ -15,10 +15,10 @@ import {
   type IpcResult,
   type RequestOf,
   type ResponseOf,
-} from '../../common/ipc-contract';
-import type { QueueAction, QueueJob, QueueSnapshot, TimeRange } from '../../common/library-schema';
-import { check, type Checked } from '../../common/schema';
-import type { Settings } from '../../common/settings';
+} from '@common/ipc-contract';
+import type { QueueAction, QueueJob, QueueSnapshot, TimeRange } from '@common/library-schema';
+import { check, type Checked } from '@common/schema';
+import type { Settings } from '@common/settings';
 import type { AdvisorService } from '../advisor/service';
 import type { EngineHost } from '../engine/host/engine-host';
 import type { FileRegistry } from './file-registry';

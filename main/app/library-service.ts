@@ -8,15 +8,15 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { RotorError } from '../../common/errors';
+import { RotorError } from '@common/errors';
 import type {
   ExportFormat,
   ListSort,
   SearchHit,
   StoredTranscript,
   TranscriptSummary,
-} from '../../common/library-schema';
-import type { Segment } from '../../common/transcript';
+} from '@common/library-schema';
+import type { Segment } from '@common/transcript';
 import type { Library } from '../library/db/index';
 import { exportTranscript } from '../library/export/index';
 import { writeFileAtomic } from '../fs/atomic-write';

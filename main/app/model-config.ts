@@ -11,7 +11,7 @@
  */
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { RotorError } from '../../common/errors';
+import { RotorError } from '@common/errors';
 import type { JobEngine } from '../engine/host/protocol';
 import { writeFileAtomic } from '../fs/atomic-write';
 

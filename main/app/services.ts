@@ -3,9 +3,9 @@
  * utilityProcess; the e2e harness builds the same thing with a fake dialog and the child-process engine.
  */
 import path from 'node:path';
-import type { AppInfo, EventChannel, EventPayload } from '../../common/ipc-contract';
-import type { ExportFormat, QueueAction, QueueSnapshot, QueueStatus } from '../../common/library-schema';
-import type { Settings } from '../../common/settings';
+import type { AppInfo, EventChannel, EventPayload } from '@common/ipc-contract';
+import type { ExportFormat, QueueAction, QueueSnapshot, QueueStatus } from '@common/library-schema';
+import type { Settings } from '@common/settings';
 import { engineAdvisorDeps } from '../advisor/engine-facts';
 import { createAdvisorService, type AdvisorService } from '../advisor/service';
 import { createEngineHost, type EngineHost, type EngineStatus } from '../engine/host/engine-host';

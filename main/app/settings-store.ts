@@ -1,7 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { RotorError } from '../../common/errors';
-import { checkSettingsPatch, settingsFromStored, type Settings } from '../../common/settings';
+import { RotorError } from '@common/errors';
+import { checkSettingsPatch, settingsFromStored, type Settings } from '@common/settings';
 import { writeFileAtomic } from '../fs/atomic-write';
 
 export interface SettingsStore {

@@ -2,8 +2,8 @@
  * Engine errors are worded for every client (the app shows them as they are); the command line knows its flags, so
  * here each error gets the hint that names the flag that gets the user further. Pure.
  */
-import type { RotorError } from '../../common/errors';
-import { fromErrorPayload, toErrorPayload } from '../../common/errors';
+import type { RotorError } from '@common/errors';
+import { fromErrorPayload, toErrorPayload } from '@common/errors';
 
 const OOM_HINT =
   'Use a compressed KV cache (--kv-k q8_0 --kv-v iso4), shorter windows (--max-window-sec 20) or --parallel 1; `rotorscribe doctor` shows what fits.';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { RotorError } from '../../common/errors';
+import { RotorError } from '@common/errors';
 import { invoke, on, registerDroppedFiles } from './ipc';
 import { installFakeApi, removeFakeApi } from './test-support';
 

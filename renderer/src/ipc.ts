@@ -3,7 +3,7 @@
  * contract (main and renderer are built together, so a mismatch is drift worth a loud error) and turns error
  * envelopes back into RotorError. Components and stores import from here, never touch window.api directly.
  */
-import { RotorError, fromErrorPayload } from '../../common/errors';
+import { RotorError, fromErrorPayload } from '@common/errors';
 import {
   EVENT_CHANNELS,
   INVOKE_CHANNELS,
@@ -16,8 +16,8 @@ import {
   type RendererApi,
   type RendererInvokeChannel,
   type ResponseOf,
-} from '../../common/ipc-contract';
-import { check } from '../../common/schema';
+} from '@common/ipc-contract';
+import { check } from '@common/schema';
 
 function api(): RendererApi<File> {
   const value = window.api;

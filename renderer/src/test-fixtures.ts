@@ -1,13 +1,13 @@
 /** Contract-shaped data for renderer tests: queue jobs, snapshots, library summaries, stored transcripts. */
-import type { IpcResult } from '../../common/ipc-contract';
+import type { IpcResult } from '@common/ipc-contract';
 import type {
   QueueJob,
   QueueSnapshot,
   QueueStatus,
   StoredTranscript,
   TranscriptSummary,
-} from '../../common/library-schema';
-import type { Segment } from '../../common/transcript';
+} from '@common/library-schema';
+import type { Segment } from '@common/transcript';
 
 export const ok = <T>(value: T): IpcResult<T> => ({ ok: true, value });
 

@@ -3,7 +3,7 @@
  * Feature tests import `installFakeApi` and `resetStores`.
  */
 import { vi } from 'vitest';
-import type { EventChannel, IpcResult, RendererApi } from '../../common/ipc-contract';
+import type { EventChannel, IpcResult, RendererApi } from '@common/ipc-contract';
 import { resetAppStore } from './shell/app-store';
 import { resetEngineStatusStore } from './features/engine-status/store';
 import { resetLibraryStore } from './features/library/store';

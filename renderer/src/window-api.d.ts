@@ -1,4 +1,4 @@
-import type { RendererApi } from '../../common/ipc-contract';
+import type { RendererApi } from '@common/ipc-contract';
 
 declare global {
   interface Window {

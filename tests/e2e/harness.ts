@@ -24,7 +24,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Frame, type Page } from 'playwright-core';
-import type { EventChannel, EventPayload } from '../../common/ipc-contract';
+import type { EventChannel, EventPayload } from '@common/ipc-contract';
 import { forkTransportFactory, workerFromBuild } from '../../main/engine/host/fork-transport';
 import { checkEvent, registerIpc, type IpcMainLike, type IpcRegistration } from '../../main/app/ipc';
 import type { InvokeEventLike } from '../../main/app/security';

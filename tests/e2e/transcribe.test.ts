@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { QueueJob } from '../../common/library-schema';
+import type { QueueJob } from '@common/library-schema';
 import { generateMeeting } from '../../fixtures/audio-long';
 import { speechWav } from '../../fixtures/audio';
 import { writeSyntheticVoxtral } from '../../fixtures/voxtral';

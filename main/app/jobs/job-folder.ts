@@ -5,8 +5,8 @@
  */
 import { rmdir } from 'node:fs/promises';
 import path from 'node:path';
-import { RotorError } from '../../../common/errors';
-import { isKvCacheType, type KvCacheType } from '../../../common/kv-cache-types';
+import { RotorError } from '@common/errors';
+import { isKvCacheType, type KvCacheType } from '@common/kv-cache-types';
 import { deleteJobFolder } from '../../engine/checkpoints/delete-job';
 import { CheckpointStore } from '../../engine/checkpoints/store';
 

@@ -14,7 +14,7 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_SETTINGS, type Settings } from '../../../common/settings';
+import { DEFAULT_SETTINGS, type Settings } from '@common/settings';
 import { generateMeeting } from '../../../fixtures/audio-long';
 import { createEngineHost, type EngineHost } from '../../engine/host/engine-host';
 import { forkTransportFactory, workerFromSource } from '../../engine/host/fork-transport';

@@ -13,15 +13,15 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { RotorError, toErrorPayload, type ErrorCode, type ErrorPayload } from '../../../common/errors';
-import type { HardwareInfo } from '../../../common/advisor-types';
-import type { Settings } from '../../../common/settings';
+import { RotorError, toErrorPayload, type ErrorCode, type ErrorPayload } from '@common/errors';
+import type { HardwareInfo } from '@common/advisor-types';
+import type { Settings } from '@common/settings';
 import type { AdvisorService } from '../../advisor/service';
 import type { EngineHost } from '../../engine/host/engine-host';
 import { PauseControl } from '../../engine/host/pause-control';
 import type { JobEngine, JobOutcome, JobParams } from '../../engine/host/protocol';
 import type { JobEvent, JobProgress as RunProgress } from '../../engine/job/runner';
-import type { TimeRange } from '../../../common/library-schema';
+import type { TimeRange } from '@common/library-schema';
 import { MIN_RANGE_SEC } from '../../engine/host/method-params';
 import type { JobProgress, JobQueue, JobRecord, JobState, Library, QueueJob } from '../../library/db';
 import type { ModelConfig } from '../model-config';

@@ -2,7 +2,7 @@
  * After a job on the real runtime: what the engine allocated for the job's context next to what the advisor
  * predicted for the same configuration and context size — the settings panel's measured-vs-predicted table.
  */
-import type { MeasuredAllocation } from '../../../common/advisor-types';
+import type { MeasuredAllocation } from '@common/advisor-types';
 import { variantIdFromFile, type Advisor } from '../../advisor/report';
 import { estimateMemory } from '../../advisor/memory-model';
 import { measuredAllocation } from '../../advisor/measured';

@@ -4,8 +4,8 @@
  * them into cache types × window length × parallel windows; the settings panel's applied run config overrides what
  * maps onto a job.
  */
-import type { HardwareInfo, RunOverrides } from '../../../common/advisor-types';
-import type { Settings } from '../../../common/settings';
+import type { HardwareInfo, RunOverrides } from '@common/advisor-types';
+import type { Settings } from '@common/settings';
 import {
   createJobAdvisor,
   JOB_DEFAULT_WINDOW_SEC,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Segment } from '../../../common/transcript';
+import type { Segment } from '@common/transcript';
 import { overlapsRange, replaceRange } from './replace-range';
 
 function seg(id: string, startSec: number, endSec: number, text = id, extra: Partial<Segment> = {}): Segment {

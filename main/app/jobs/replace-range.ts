@@ -2,8 +2,8 @@
  * What a finished re-transcription does to its transcript (pure): the segments that overlap the range give way to
  * the fresh ones, in place; everything outside the range — text, edits, speakers, ids — stays exactly as it was.
  */
-import type { TimeRange } from '../../../common/library-schema';
-import type { Segment } from '../../../common/transcript';
+import type { TimeRange } from '@common/library-schema';
+import type { Segment } from '@common/transcript';
 
 /** A segment overlaps the range when some of its time lies inside; a zero-length one when it sits inside. */
 export function overlapsRange(s: Segment, range: TimeRange): boolean {

@@ -6,9 +6,9 @@ import { copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RotorError } from '../../../common/errors';
-import { DEFAULT_SETTINGS, type Settings } from '../../../common/settings';
-import type { Segment } from '../../../common/transcript';
+import { RotorError } from '@common/errors';
+import { DEFAULT_SETTINGS, type Settings } from '@common/settings';
+import type { Segment } from '@common/transcript';
 import { generateMeeting } from '../../../fixtures/audio-long';
 import { createEngineHost, type EngineHost } from '../../engine/host/engine-host';
 import { forkTransportFactory, workerFromSource } from '../../engine/host/fork-transport';

@@ -1,5 +1,5 @@
 /** What the job service tells its clients (the coordinator maps these onto IPC events). No paths in any of them. */
-import type { ErrorPayload } from '../../../common/errors';
+import type { ErrorPayload } from '@common/errors';
 import type { QueueJob } from '../../library/db';
 
 export type { QueueJob };

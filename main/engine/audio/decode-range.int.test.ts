@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SAMPLE_RATE as SR } from '../../../common/audio';
+import { SAMPLE_RATE as SR } from '@common/audio';
 import { FIXTURE_FFMPEG, prng, wavBytes } from '../../../fixtures/audio-long';
 import { type AudioStream, decodeAudio, decodeArgs } from './decode';
 

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RotorError } from '../../../common/errors';
+import { RotorError } from '@common/errors';
 import { FIXTURE_FFMPEG, SENTENCES, prng, speechClip, wavBytes } from '../../../fixtures/audio-long';
 import { SileroVad } from '../vad/silero';
-import { SAMPLE_RATE } from '../../../common/audio';
+import { SAMPLE_RATE } from '@common/audio';
 import { type AudioStream, decodeAudio, probeAudio } from './decode';
 import { resolveFfmpegPath } from './ffmpeg-path';
 

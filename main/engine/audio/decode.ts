@@ -6,8 +6,8 @@
 import { spawn } from 'node:child_process';
 import type { Stats } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
-import { DEFAULT_CHUNK_SAMPLES, SAMPLE_RATE } from '../../../common/audio';
-import { RotorError } from '../../../common/errors';
+import { DEFAULT_CHUNK_SAMPLES, SAMPLE_RATE } from '@common/audio';
+import { RotorError } from '@common/errors';
 import { checkInputFile, ensureUnchanged, looksLikeText, readHead } from './file-check';
 import {
   type FailureKind,

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { RotorError } from '../../../common/errors';
+import { RotorError } from '@common/errors';
 import { toAsarUnpacked } from './unpacked-path';
 
 const requireFromHere = createRequire(import.meta.url);

@@ -5,7 +5,7 @@
  */
 import { lstat, readdir, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RotorError } from '../../../common/errors';
+import { RotorError } from '@common/errors';
 import { CheckpointStore, LOG_FILE, MANIFEST_FILE } from './store';
 
 const OWN_FILE = new RegExp(`^(?:${MANIFEST_FILE}|${LOG_FILE})(?:\\.\\d+\\.tmp)?$`, 'u');

@@ -3,7 +3,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeF
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RotorError } from '../../../common/errors';
+import { RotorError } from '@common/errors';
 import {
   CheckpointStore,
   encodeLine,

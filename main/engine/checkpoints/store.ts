@@ -7,8 +7,8 @@
 import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RotorError } from '../../../common/errors';
-import type { SegmentFlag } from '../../../common/transcript';
+import { RotorError } from '@common/errors';
+import type { SegmentFlag } from '@common/transcript';
 import { writeFileAtomic } from '../../fs/atomic-write';
 import type { CutWindow } from '../scheduler/cutter';
 import type { StopReason } from '../stop-reason';

@@ -1,4 +1,4 @@
-import { RotorError } from '../../../common/errors';
+import { RotorError } from '@common/errors';
 import {
   countParamsSchema,
   crashParamsSchema,

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RotorError } from '../../../common/errors';
+import { RotorError } from '@common/errors';
 import { backoffDelay } from './backoff';
 import { createEngineHost, type EngineHost, type EngineStatus } from './engine-host';
 import { forkTransportFactory, workerFromSource } from './fork-transport';

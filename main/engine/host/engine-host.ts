@@ -1,5 +1,5 @@
-import { RotorError, fromErrorPayload } from '../../../common/errors';
-import type { EngineState } from '../../../common/ipc-contract';
+import { RotorError, fromErrorPayload } from '@common/errors';
+import type { EngineState } from '@common/ipc-contract';
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from './backoff';
 import {
   isWorkerMessage,

@@ -4,7 +4,7 @@
  * context exactly as planned, runs `runJob` and streams its events. Cancel arrives as the request's abort signal,
  * pause/resume as control messages on the same request id.
  */
-import { RotorError } from '../../../common/errors';
+import { RotorError } from '@common/errors';
 import type { EngineIdentity } from '../checkpoints/store';
 import { JobControl } from '../job/control';
 import { EchoTranscriber } from '../job/echo-transcriber';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RotorError } from '../../../common/errors';
+import { RotorError } from '@common/errors';
 import { parseJobParams } from './job-method';
 import { parserOf, pcmStatsParamsSchema } from './method-params';
 import type { JobParams } from './protocol';

@@ -5,10 +5,10 @@
  */
 import { isAbsolute } from 'node:path';
 import * as v from 'valibot';
-import { MTMD_CHUNK_SEC } from '../../../common/audio';
-import { RotorError } from '../../../common/errors';
-import { KV_CACHE_TYPES, type KvCacheType } from '../../../common/kv-cache-types';
-import { check, empty, num, object, str } from '../../../common/schema';
+import { MTMD_CHUNK_SEC } from '@common/audio';
+import { RotorError } from '@common/errors';
+import { KV_CACHE_TYPES, type KvCacheType } from '@common/kv-cache-types';
+import { check, empty, num, object, str } from '@common/schema';
 
 export const MAX_PARALLEL_WINDOWS = 16;
 /** Half a second under the encoder's chunk, so a window and its overlap never spill into a second chunk. */

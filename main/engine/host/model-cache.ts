@@ -5,7 +5,7 @@
  * models would double the memory the plan counted).
  */
 import { stat } from 'node:fs/promises';
-import { RotorError } from '../../../common/errors';
+import { RotorError } from '@common/errors';
 
 export interface ModelFiles {
   modelPath: string;

@@ -13,10 +13,10 @@
  * merging (`declare module '.../protocol' { interface EngineMethods { ... } }`) and register a handler in the worker.
  */
 import type * as v from 'valibot';
-import type { EngineDevice } from '../../../common/ipc-contract';
-import type { ErrorCode, ErrorPayload } from '../../../common/errors';
-import type { KvCacheType } from '../../../common/kv-cache-types';
-import type { Transcript } from '../../../common/transcript';
+import type { EngineDevice } from '@common/ipc-contract';
+import type { ErrorCode, ErrorPayload } from '@common/errors';
+import type { KvCacheType } from '@common/kv-cache-types';
+import type { Transcript } from '@common/transcript';
 import type { AudioProbe } from '../audio/decode';
 import type { EngineIdentity } from '../checkpoints/store';
 import type { JobEvent, JobProgress } from '../job/runner';

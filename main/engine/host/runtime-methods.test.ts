@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RotorError } from '../../../common/errors';
+import { RotorError } from '@common/errors';
 import { createEngineHost, type EngineHost } from './engine-host';
 import { forkTransportFactory, workerFromSource } from './fork-transport';
 import { deviceListFrom, kvTypesFrom, toWorkerDevice } from './runtime-methods';

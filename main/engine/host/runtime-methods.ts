@@ -3,7 +3,7 @@
  * cannot be loaded the worker still answers (CPU from os data, or no types) and says why, instead of crashing.
  */
 import os from 'node:os';
-import type { RotorError } from '../../../common/errors';
+import type { RotorError } from '@common/errors';
 import { loadRuntimeFacts, type RuntimeDevice, type RuntimeFacts } from '../runtime/facts';
 import { emptyParamsSchema, parserOf } from './method-params';
 import type { RuntimeUnavailable, WorkerDevice, WorkerDeviceList, WorkerKvTypes } from './protocol';

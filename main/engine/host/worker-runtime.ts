@@ -1,4 +1,4 @@
-import { RotorError, toErrorPayload } from '../../../common/errors';
+import { RotorError, toErrorPayload } from '@common/errors';
 import {
   PROTOCOL_VERSION,
   isHostMessage,

@@ -3,9 +3,9 @@
  * none), and the text of windows joined by a hard cut is stitched so the overlap's words appear once. Pure: the same
  * records always give the same transcript, which is what makes a resumed job byte-identical to an uninterrupted one.
  */
-import type { Segment, SegmentFlag, Transcript, TranscriptMeta } from '../../../common/transcript';
+import type { Segment, SegmentFlag, Transcript, TranscriptMeta } from '@common/transcript';
 import type { WindowRecord } from '../checkpoints/store';
-import { SAMPLE_RATE } from '../../../common/audio';
+import { SAMPLE_RATE } from '@common/audio';
 import { overlapWordBound, stitchSeam } from '../scheduler/stitch';
 
 export function assembleTranscript(records: readonly WindowRecord[], meta: TranscriptMeta): Transcript {

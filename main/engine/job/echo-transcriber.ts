@@ -4,7 +4,7 @@
  * the real decode → VAD → cutter → checkpoint → export path testable, and any change in the windows' audio (a cut
  * moved by one sample after a resume) changes the text, so byte-identical outputs prove identical windows.
  */
-import { SAMPLE_RATE } from '../../../common/audio';
+import { SAMPLE_RATE } from '@common/audio';
 import type { TranscribeOptions, Transcriber, WindowRequest, WindowResult } from '../scheduler/transcriber';
 
 const VOCABULARY = (

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { RotorError } from '../../../common/errors';
+import { RotorError } from '@common/errors';
 import type { InputIdentity } from '../checkpoints/store';
 
 const MiB = 1024 * 1024;

@@ -13,8 +13,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SAMPLE_RATE } from '../../../common/audio';
-import { RotorError } from '../../../common/errors';
+import { SAMPLE_RATE } from '@common/audio';
+import { RotorError } from '@common/errors';
 import { LOG_FILE, MANIFEST_FILE } from '../checkpoints/store';
 import {
   buildScript,

@@ -2,8 +2,8 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RotorError } from '../../../common/errors';
-import { splitWords, transcriptText } from '../../../common/transcript';
+import { RotorError } from '@common/errors';
+import { splitWords, transcriptText } from '@common/transcript';
 import { LOG_FILE, parseLog } from '../checkpoints/store';
 import { normaliseWord } from '../scheduler/stitch';
 import {

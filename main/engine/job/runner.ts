@@ -12,9 +12,9 @@
  * recurrent state, which shifts VAD decisions by a frame or so, hence different windows and different text. Every
  * window replayed is checked against its checkpointed bounds.
  */
-import { DEFAULT_CHUNK_SAMPLES, samplesToSec } from '../../../common/audio';
-import { RotorError } from '../../../common/errors';
-import type { Transcript, TranscriptMeta } from '../../../common/transcript';
+import { DEFAULT_CHUNK_SAMPLES, samplesToSec } from '@common/audio';
+import { RotorError } from '@common/errors';
+import type { Transcript, TranscriptMeta } from '@common/transcript';
 import type { CheckpointStore, EngineIdentity, JobManifest, WindowRecord } from '../checkpoints/store';
 import { type CutterConfig, type CutWindow, DEFAULT_CUTTER_CONFIG, WindowCutter } from '../scheduler/cutter';
 import type { RetryConfig } from '../scheduler/retry';

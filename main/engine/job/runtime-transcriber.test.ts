@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateMeeting } from '../../../fixtures/audio-long';
 import { writeSyntheticVoxtral, type VoxtralFixture } from '../../../fixtures/voxtral';
-import { RotorError } from '../../../common/errors';
+import { RotorError } from '@common/errors';
 import { decodeAudio, probeAudio } from '../audio/decode';
 import { SileroVad } from '../vad/silero';
 import { maxTokensFor } from '../scheduler/quality';

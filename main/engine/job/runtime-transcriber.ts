@@ -3,8 +3,8 @@
  * seam. One context holds `parallel` sequences; each sequence needs room for the prompt, one window's audio tokens
  * (a window is < 30 s = one mtmd chunk) and the window's output cap.
  */
-import { RotorError } from '../../../common/errors';
-import { isKvCacheType, type KvCacheType } from '../../../common/kv-cache-types';
+import { RotorError } from '@common/errors';
+import { isKvCacheType, type KvCacheType } from '@common/kv-cache-types';
 import type { EngineIdentity } from '../checkpoints/store';
 import { maxTokensFor } from '../scheduler/quality';
 import { DEFAULT_RETRY_CONFIG } from '../scheduler/retry';

@@ -3,8 +3,8 @@
  * cache types this build has. Loads the addon, so only for processes that may (CLI, engine worker), never Electron
  * main. Lives in the engine so the worker can answer without reaching into the advisor (advisor → engine only).
  */
-import { RotorError } from '../../../common/errors';
-import { KV_CACHE_TYPES, type KvCacheType } from '../../../common/kv-cache-types';
+import { RotorError } from '@common/errors';
+import { KV_CACHE_TYPES, type KvCacheType } from '@common/kv-cache-types';
 import type { NativeDevice } from './native';
 
 /** What the runtime's device list gives for one ggml backend device. */

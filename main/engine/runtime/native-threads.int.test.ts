@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RotorError } from '../../../common/errors';
+import { RotorError } from '@common/errors';
 import {
   TINY_ENCODER_WIDTH_REAL_LIKE,
   writeSyntheticVoxtral,

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RotorError } from '../../../common/errors';
+import { RotorError } from '@common/errors';
 import { toAsarUnpacked } from '../audio/unpacked-path';
 
 export type NativeHandle = object & { readonly __nativeHandle?: never };

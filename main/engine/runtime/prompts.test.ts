@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RotorError } from '../../../common/errors';
+import { RotorError } from '@common/errors';
 import { buildAskPrompt, buildTranscribePrompt } from './prompts';
 
 describe('Voxtral prompts', () => {

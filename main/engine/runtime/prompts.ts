@@ -2,7 +2,7 @@
  * Voxtral prompts (mistral-common). Tokenized by llama.cpp with add_special (adds <s>) and parse_special, with
  * mtmd's media marker where the audio goes; mtmd inserts [BEGIN_AUDIO] before the audio tokens.
  */
-import { RotorError } from '../../../common/errors';
+import { RotorError } from '@common/errors';
 
 export const MEDIA_MARKER = '<__media__>';
 

@@ -6,10 +6,10 @@
  */
 import { existsSync } from 'node:fs';
 import { totalmem } from 'node:os';
-import { SAMPLE_RATE } from '../../../common/audio';
-import { RotorError, isErrorCode } from '../../../common/errors';
+import { SAMPLE_RATE } from '@common/audio';
+import { RotorError, isErrorCode } from '@common/errors';
 import type { StopReason } from '../stop-reason';
-import { isKvCacheType, kvCacheTypeInfo, rowBytes, type KvCacheType } from '../../../common/kv-cache-types';
+import { isKvCacheType, kvCacheTypeInfo, rowBytes, type KvCacheType } from '@common/kv-cache-types';
 import { readGgufHeader, tensorDataExtent, type GgufHeader } from '../gguf';
 import {
   loadAddon,

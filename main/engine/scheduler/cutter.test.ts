@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SAMPLE_RATE } from '../../../common/audio';
+import { SAMPLE_RATE } from '@common/audio';
 import { WindowCutter, type CutWindow, type CutterConfig } from './cutter';
 import {
   buildScript,

@@ -16,7 +16,7 @@
  * Memory: only the PCM of the window being built (≤ maxWindowSec) plus a short look-back is kept.
  */
 
-import { MTMD_CHUNK_SEC, SAMPLE_RATE } from '../../../common/audio';
+import { MTMD_CHUNK_SEC, SAMPLE_RATE } from '@common/audio';
 
 /** Re-exported for callers that took it from the cutter before common/audio.ts existed. */
 export { MTMD_CHUNK_SEC };

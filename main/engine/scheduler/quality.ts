@@ -3,7 +3,7 @@
  * these checks decide whether a window is retried, and collapse what is kept if every attempt looped.
  */
 import { deflateRawSync } from 'node:zlib';
-import { splitWords } from '../../../common/transcript';
+import { splitWords } from '@common/transcript';
 import { isLengthStop, type StopReason } from '../stop-reason';
 
 export type QualityIssue = 'max_tokens' | 'token_rate' | 'repeated_ngram' | 'compression';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { RotorError } from '../../../common/errors';
-import { SAMPLE_RATE } from '../../../common/audio';
+import { RotorError } from '@common/errors';
+import { SAMPLE_RATE } from '@common/audio';
 import { maxTokensFor } from './quality';
 import { runWindows, type PendingWindow } from './retry';
 import { buildScript, ScriptedTranscriber, synthPcm, wordsInSpan } from './testkit';

@@ -3,9 +3,9 @@
  * settings for windows whose output looks like a loop/runaway, and the best attempt kept (and flagged) when every
  * attempt fails. Total work is bounded: ≤ maxAttempts tries per window, each capped at maxTokens.
  */
-import { RotorError } from '../../../common/errors';
-import type { SegmentFlag } from '../../../common/transcript';
-import { SAMPLE_RATE } from '../../../common/audio';
+import { RotorError } from '@common/errors';
+import type { SegmentFlag } from '@common/transcript';
+import { SAMPLE_RATE } from '@common/audio';
 import {
   assessOutput,
   collapseRepeats,

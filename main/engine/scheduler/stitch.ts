@@ -4,7 +4,7 @@
  * (compared case- and punctuation-insensitively), and drop it from the second. Either edge word may be a fragment of
  * a word cut in half, so a match may also skip one word at the end of the first text and/or the start of the second.
  */
-import { splitWords } from '../../../common/transcript';
+import { splitWords } from '@common/transcript';
 
 export interface SeamResult {
   /** The first text, possibly without a trailing fragment. */

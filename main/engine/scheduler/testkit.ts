@@ -7,7 +7,7 @@
  * window, exactly the words whose midpoint falls inside it — so overlapping windows hear the overlap words twice.
  */
 import { prng as seededRandom } from '../../../fixtures/audio-long';
-import { SAMPLE_RATE } from '../../../common/audio';
+import { SAMPLE_RATE } from '@common/audio';
 import type { SpeechRegion, VadUpdate } from './cutter';
 import type { Transcriber, WindowRequest, WindowResult } from './transcriber';
 

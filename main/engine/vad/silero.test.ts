@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RotorError } from '../../../common/errors';
+import { RotorError } from '@common/errors';
 import { SENTENCES, prng, speechClip } from '../../../fixtures/audio-long';
 import { SileroVad, type SpeechRegion, VAD_FRAME_SAMPLES } from './silero';
 

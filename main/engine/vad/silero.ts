@@ -7,8 +7,8 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { SAMPLE_RATE } from '../../../common/audio';
-import { RotorError } from '../../../common/errors';
+import { SAMPLE_RATE } from '@common/audio';
+import { RotorError } from '@common/errors';
 import { toAsarUnpacked } from '../audio/unpacked-path';
 import { type SampleRegion, SpeechSegmenter } from './segmenter';
 

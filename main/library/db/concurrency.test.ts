@@ -1,6 +1,6 @@
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RotorError } from '../../../common/errors';
+import { RotorError } from '@common/errors';
 import { openLibraryStore, type LibraryStore } from './index';
 import { tempDir, transcriptOf } from './test-helpers';
 

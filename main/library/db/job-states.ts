@@ -1,5 +1,5 @@
 /** The life of a queued file. Pure: the queue enforces it on every state change. */
-import type { JobState } from '../../../common/library-schema';
+import type { JobState } from '@common/library-schema';
 
 export type { JobState };
 

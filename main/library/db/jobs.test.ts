@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RotorError } from '../../../common/errors';
+import { RotorError } from '@common/errors';
 import { openLibraryStore, type LibraryStore } from './index';
 import { canMove, JOB_STATES } from './job-states';
 import { manualClock, tempDir } from './test-helpers';

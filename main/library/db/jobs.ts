@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { RotorError, type ErrorPayload, isErrorCode } from '../../../common/errors';
-import type { JobKind, JobProgress, QueueJob, TimeRange } from '../../../common/library-schema';
+import { RotorError, type ErrorPayload, isErrorCode } from '@common/errors';
+import type { JobKind, JobProgress, QueueJob, TimeRange } from '@common/library-schema';
 import { canMove, isJobState, isRemovable, isRetryable, type JobState } from './job-states';
 
 export type { JobProgress, QueueJob };

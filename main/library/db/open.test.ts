@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RotorError } from '../../../common/errors';
+import { RotorError } from '@common/errors';
 import { LATEST_VERSION, MIGRATIONS } from './migrations';
 import { moveAside, openLibraryDatabase } from './open';
 import { tempDir } from './test-helpers';

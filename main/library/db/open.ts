@@ -1,7 +1,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { RotorError } from '../../../common/errors';
+import { RotorError } from '@common/errors';
 import { APPLICATION_ID, LATEST_VERSION, MIGRATIONS, type Migration } from './migrations';
 import { CORRUPT_HINT, toLibraryError } from './sqlite-errors';
 import { num, row } from './rows';

@@ -1,7 +1,7 @@
 /** Migration 2: re-transcription jobs (kind, target transcript, range) in the persistent queue. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { queueJobSchema } from '../../../common/library-schema';
-import { check } from '../../../common/schema';
+import { queueJobSchema } from '@common/library-schema';
+import { check } from '@common/schema';
 import { openLibraryStore } from './index';
 import { MIGRATIONS } from './migrations';
 import { openLibraryDatabase } from './open';

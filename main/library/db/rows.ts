@@ -1,5 +1,5 @@
 import type { SQLOutputValue } from 'node:sqlite';
-import { RotorError } from '../../../common/errors';
+import { RotorError } from '@common/errors';
 
 /** A result row as node:sqlite returns it; read only through the checked accessors below. */
 export type Row = Record<string, SQLOutputValue>;

@@ -7,9 +7,9 @@ export const HIT_CLOSE = '\uFDD1';
 export const ELLIPSIS = '…';
 
 /** A piece of a search snippet; `hit` pieces are the matched words, for the UI to highlight (no HTML involved). */
-export type { SnippetPart } from '../../../common/library-schema';
+export type { SnippetPart } from '@common/library-schema';
 
-import type { SnippetPart } from '../../../common/library-schema';
+import type { SnippetPart } from '@common/library-schema';
 
 const MARKERS = /[\uFDD0\uFDD1]/gu;
 

@@ -1,4 +1,4 @@
-import { RotorError } from '../../../common/errors';
+import { RotorError } from '@common/errors';
 
 /** SQLite primary result codes that mean something to the user (extended codes carry them in the low byte). */
 const SQLITE_BUSY = 5;

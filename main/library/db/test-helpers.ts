@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { DatabaseSync } from 'node:sqlite';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Segment, Transcript } from '../../../common/transcript';
+import type { Segment, Transcript } from '@common/transcript';
 
 /** A fresh folder per test, removed by the returned cleanup. */
 export function tempDir(): { dir: string; file: string; cleanup: () => void } {

@@ -1,18 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { RotorError } from '../../../common/errors';
-import {
-  transcriptDurationSec,
-  type Segment,
-  type SegmentFlag,
-  type Transcript,
-} from '../../../common/transcript';
-import type {
-  ListSort,
-  SearchHit,
-  StoredTranscript,
-  TranscriptSummary,
-} from '../../../common/library-schema';
+import { RotorError } from '@common/errors';
+import { transcriptDurationSec, type Segment, type SegmentFlag, type Transcript } from '@common/transcript';
+import type { ListSort, SearchHit, StoredTranscript, TranscriptSummary } from '@common/library-schema';
 import { buildFtsQuery } from './fts-query';
 import { num, optNum, optText, row, rows, text, type Row } from './rows';
 import { ELLIPSIS, HIT_CLOSE, HIT_OPEN, parseSnippet, stripMarkers } from './snippet';

@@ -1,5 +1,5 @@
 import { Document, HeadingLevel, Packer, Paragraph, TextRun } from 'docx';
-import type { Transcript } from '../../../common/transcript';
+import type { Transcript } from '@common/transcript';
 import { shortClock } from './time';
 
 /** A Word document: title, a line of facts, then one paragraph per segment with its start time in bold. */

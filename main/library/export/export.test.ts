@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { splitWords, type Segment, type Transcript } from '../../../common/transcript';
+import { splitWords, type Segment, type Transcript } from '@common/transcript';
 import { SAMPLE_PASSAGE, seededRandom } from '../../engine/scheduler/testkit';
 import { buildCues, wrapLines } from './cues';
 import { escapeMarkdown } from './markdown';

@@ -1,6 +1,6 @@
 /** Every export format, by name: what the CLI's --format and the app's export menu offer. */
-import { EXPORT_FORMATS, type ExportFormat } from '../../../common/library-schema';
-import type { Transcript } from '../../../common/transcript';
+import { EXPORT_FORMATS, type ExportFormat } from '@common/library-schema';
+import type { Transcript } from '@common/transcript';
 import { toDocx } from './docx';
 import { toJson } from './json';
 import { toMarkdown } from './markdown';

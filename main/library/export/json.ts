@@ -1,4 +1,4 @@
-import type { Transcript } from '../../../common/transcript';
+import type { Transcript } from '@common/transcript';
 
 /** The transcript as stored (segments with times, window ids, flags, and metadata), pretty-printed with a final newline. */
 export function toJson(transcript: Transcript): string {

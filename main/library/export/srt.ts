@@ -1,5 +1,5 @@
 /** SubRip: numbered cues from 1, `HH:MM:SS,mmm --> HH:MM:SS,mmm`, text lines, a blank line after each cue (CRLF-free). */
-import type { Transcript } from '../../../common/transcript';
+import type { Transcript } from '@common/transcript';
 import { buildCues, type CueOptions } from './cues';
 import { clock } from './time';
 

@@ -2,7 +2,7 @@
  * WebVTT: the `WEBVTT` header, a blank line, then cues `HH:MM:SS.mmm --> HH:MM:SS.mmm` + text, separated by blank
  * lines. Cue text escapes `&`, `<` and `>` (the spec gives them meaning); cue ids are the segment ids.
  */
-import type { Transcript } from '../../../common/transcript';
+import type { Transcript } from '@common/transcript';
 import { buildCues, type CueOptions } from './cues';
 import { clock } from './time';
 

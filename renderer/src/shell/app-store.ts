@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { AppInfo, AppView } from '../../../common/ipc-contract';
+import type { AppInfo, AppView } from '@common/ipc-contract';
 import { invoke } from '../ipc';
 
 /** Every view of the window: the menu's (AppView) plus the transcript, which needs a transcript to show. */

@@ -5,7 +5,7 @@
  * Batches are aligned on window index — batch k holds windows [k·size, (k+1)·size) — so a resumed job, which skips
  * the saved windows, still decodes every remaining window next to the same neighbours as an uninterrupted run.
  */
-import { samplesToSec } from '../../../../common/audio';
+import { samplesToSec } from '@common/audio';
 import type { WindowRecord } from '../../checkpoints/store';
 import type { CutWindow } from '../../scheduler/cutter';
 import { runWindows, type AttemptRecord, type RetryConfig } from '../../scheduler/retry';

@@ -3,7 +3,7 @@
  * job over, never of command-line flags. A client that wants its own wording (the CLI adds its flags) reads the
  * structured reason from `detail`.
  */
-import { RotorError } from '../../../../common/errors';
+import { RotorError } from '@common/errors';
 
 /** Why a saved job cannot be continued as asked; carried in `RotorError.detail` of CHECKPOINT_MISMATCH. */
 export type CheckpointMismatchReason =

@@ -5,7 +5,7 @@
  * The source's chunks are re-framed to the job's fixed chunk size first: VAD and cut decisions are made at chunk
  * ends, so the same audio gives the same windows whether it came from a file or was pushed live in any sizes.
  */
-import { RotorError } from '../../../../common/errors';
+import { RotorError } from '@common/errors';
 import type { CutWindow, SpeechRegion, WindowCutter } from '../../scheduler/cutter';
 import type { PcmSource } from './source';
 

@@ -3,7 +3,7 @@
  * with OUT_OF_MEMORY; a plan that cannot be computed is a warning (the runtime still refuses a context it cannot
  * allocate).
  */
-import { RotorError } from '../../../../common/errors';
+import { RotorError } from '@common/errors';
 import type { EngineIdentity } from '../../checkpoints/store';
 
 export interface MemoryPlanRequest {

@@ -4,7 +4,7 @@
  * events, the transcript) is moved back to the recording's own clock here. The range is part of the job's settings,
  * so a resume with another range is refused instead of mixing windows cut from two different stretches of audio.
  */
-import type { Segment, Transcript } from '../../../../common/transcript';
+import type { Segment, Transcript } from '@common/transcript';
 
 export interface AudioRange {
   /** Seconds from the start of the recording. */

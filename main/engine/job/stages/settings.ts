@@ -3,7 +3,7 @@
  * difference is described setting by setting (old → new), so the user learns what to change back instead of
  * meeting a second error.
  */
-import { SAMPLE_RATE } from '../../../../common/audio';
+import { SAMPLE_RATE } from '@common/audio';
 import type { EngineIdentity } from '../../checkpoints/store';
 import type { CutterConfig } from '../../scheduler/cutter';
 import { DEFAULT_RETRY_CONFIG, type RetryConfig } from '../../scheduler/retry';

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
-import { RotorError } from '../../../../common/errors';
+import { RotorError } from '@common/errors';
 import type { InputIdentity } from '../../checkpoints/store';
 import { identifyInput } from '../input-identity';
 import { type AudioRange, decodeWindow, rangedDurationSec } from './range';

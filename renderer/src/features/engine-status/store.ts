@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { EngineEvent, EnginePingResponse, EngineState } from '../../../../common/ipc-contract';
+import type { EngineEvent, EnginePingResponse, EngineState } from '@common/ipc-contract';
 import { describeError, invoke, on } from '../../ipc';
 
 type Check =

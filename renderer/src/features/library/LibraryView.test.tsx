@@ -1,6 +1,6 @@
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { SearchHit } from '../../../../common/library-schema';
+import type { SearchHit } from '@common/library-schema';
 import { useAppStore } from '../../shell/app-store';
 import { Shell } from '../../shell/Shell';
 import { IDLE_HANDLERS, ok, stored, summary } from '../../test-fixtures';

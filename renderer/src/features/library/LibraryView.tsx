@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'react';
-import type { ListSort, TranscriptSummary } from '../../../../common/library-schema';
+import type { ListSort, TranscriptSummary } from '@common/library-schema';
 import { useAppStore } from '../../shell/app-store';
 import { formatTimestamp } from '../transcript/timeline';
 import { formatCache, formatDate, formatDay, formatDuration, formatSpeed } from './format';

@@ -1,4 +1,4 @@
-import type { SnippetPart } from '../../../../common/library-schema';
+import type { SnippetPart } from '@common/library-schema';
 
 /** A search hit's context: matched parts in <mark>, everything as text (main sends parts, never HTML). */
 export function Snippet({ parts }: { parts: readonly SnippetPart[] }) {

@@ -1,5 +1,5 @@
 /** How library facts read in lists and the transcript's header. */
-import type { TranscriptSummary } from '../../../../common/library-schema';
+import type { TranscriptSummary } from '@common/library-schema';
 import { formatTimestamp } from '../transcript/timeline';
 
 const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });

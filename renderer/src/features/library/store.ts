@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { ListSort, SearchHit, TranscriptSummary } from '../../../../common/library-schema';
+import type { ListSort, SearchHit, TranscriptSummary } from '@common/library-schema';
 import { describeError, invoke, on } from '../../ipc';
 
 /** Typing pauses this long before the library is searched. */

@@ -1,5 +1,5 @@
 import { memo } from 'react';
-import type { QueueAction, QueueJob } from '../../../../common/library-schema';
+import type { QueueAction, QueueJob } from '@common/library-schema';
 import { formatTimestamp } from '../transcript/timeline';
 import { formatBytes } from './format';
 import { ACTION_LABELS, STATE_LABELS, actionsFor, canMove, percentDone, progressFacts } from './job-view';

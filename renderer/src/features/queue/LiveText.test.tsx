@@ -1,6 +1,6 @@
 import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { JobWindowEvent } from '../../../../common/library-schema';
+import type { JobWindowEvent } from '@common/library-schema';
 import { Shell } from '../../shell/Shell';
 import { IDLE_HANDLERS, job, ok, snapshot } from '../../test-fixtures';
 import { installFakeApi, removeFakeApi, resetStores } from '../../test-support';

@@ -1,5 +1,5 @@
 import { memo, useState } from 'react';
-import type { JobWindowEvent } from '../../../../common/library-schema';
+import type { JobWindowEvent } from '@common/library-schema';
 import { formatTimestamp } from '../transcript/timeline';
 import { useLiveTextStore } from './live-store';
 import { useQueueStore } from './store';

@@ -1,6 +1,6 @@
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { QueueJob } from '../../../../common/library-schema';
+import type { QueueJob } from '@common/library-schema';
 import { useAppStore } from '../../shell/app-store';
 import { Shell } from '../../shell/Shell';
 import { IDLE_HANDLERS, job, ok, snapshot } from '../../test-fixtures';

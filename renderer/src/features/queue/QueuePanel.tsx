@@ -1,5 +1,5 @@
 import { useCallback } from 'react';
-import type { QueueStatus } from '../../../../common/library-schema';
+import type { QueueStatus } from '@common/library-schema';
 import { useAppStore } from '../../shell/app-store';
 import { JobRow } from './JobRow';
 import { LiveText } from './LiveText';

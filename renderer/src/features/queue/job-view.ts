@@ -1,5 +1,5 @@
 /** What a queue row shows and offers, from a job as main reports it: pure functions, tested without a DOM. */
-import type { JobProgress, JobState, QueueAction, QueueJob } from '../../../../common/library-schema';
+import type { JobProgress, JobState, QueueAction, QueueJob } from '@common/library-schema';
 import { formatTimestamp } from '../transcript/timeline';
 
 export const STATE_LABELS: Record<JobState, string> = {

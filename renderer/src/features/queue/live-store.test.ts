@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { JobWindowEvent } from '../../../../common/library-schema';
+import type { JobWindowEvent } from '@common/library-schema';
 import { KEPT_JOBS, insertWindow, resetLiveTextStore, useLiveTextStore } from './live-store';
 
 const w = (jobId: string, index: number, startSec = index * 10): JobWindowEvent => ({

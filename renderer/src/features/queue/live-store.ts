@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { JobWindowEvent } from '../../../../common/library-schema';
+import type { JobWindowEvent } from '@common/library-schema';
 import { on } from '../../ipc';
 
 /** Jobs whose live text is kept; older ones are dropped (their text is in the library once they finish). */

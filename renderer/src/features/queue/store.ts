@@ -1,6 +1,6 @@
 import { create } from 'zustand';
-import type { FileRef } from '../../../../common/ipc-contract';
-import type { QueueAction, QueueJob, QueueSnapshot, QueueStatus } from '../../../../common/library-schema';
+import type { FileRef } from '@common/ipc-contract';
+import type { QueueAction, QueueJob, QueueSnapshot, QueueStatus } from '@common/library-schema';
 import { describeError, invoke, on, registerDroppedFiles } from '../../ipc';
 import { sameJob } from './job-view';
 

@@ -1,4 +1,4 @@
-import { formatBytes } from '../../../../common/format-bytes';
+import { formatBytes } from '@common/format-bytes';
 
 export interface Segment {
   key: 'weights' | 'mmproj' | 'kv' | 'compute' | 'other';

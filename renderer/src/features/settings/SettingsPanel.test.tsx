@@ -1,8 +1,8 @@
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { AdvisorReport, HardwareInfo, RunOverrides } from '../../../../common/advisor-types';
-import type { RendererApi } from '../../../../common/ipc-contract';
-import { formatBytes } from '../../../../common/format-bytes';
+import type { AdvisorReport, HardwareInfo, RunOverrides } from '@common/advisor-types';
+import type { RendererApi } from '@common/ipc-contract';
+import { formatBytes } from '@common/format-bytes';
 // the advisor's pure arithmetic (no Node imports) stands in for main, so the panel sees real figures
 import { VOXTRAL_VARIANTS } from '../../../../main/advisor/catalog';
 import { advisorReport, evaluate, recommend, type AdvisorInput } from '../../../../main/advisor/recommend';

@@ -1,11 +1,6 @@
 import { useEffect, useId, type ReactNode } from 'react';
-import type {
-  AdvisorReport,
-  EvaluateResult,
-  HardwareInfo,
-  RunConfig,
-} from '../../../../common/advisor-types';
-import { formatBytes, formatKiB } from '../../../../common/format-bytes';
+import type { AdvisorReport, EvaluateResult, HardwareInfo, RunConfig } from '@common/advisor-types';
+import { formatBytes, formatKiB } from '@common/format-bytes';
 import { Legend, MemoryBar } from './MemoryBar';
 import { sameOverrides, useSettingsStore } from './store';
 import { cacheLabel, measuredRows, percent, savingsOf, segmentsOf, total } from './view-model';

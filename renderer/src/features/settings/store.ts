@@ -1,10 +1,5 @@
 import { create } from 'zustand';
-import type {
-  AdvisorReport,
-  EvaluateResult,
-  RunConfig,
-  RunOverrides,
-} from '../../../../common/advisor-types';
+import type { AdvisorReport, EvaluateResult, RunConfig, RunOverrides } from '@common/advisor-types';
 import { describeError, invoke } from '../../ipc';
 
 type Phase = 'idle' | 'loading' | 'ready' | 'error';

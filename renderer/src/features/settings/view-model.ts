@@ -5,8 +5,8 @@ import type {
   MemoryBreakdown,
   MemoryEstimate,
   RunConfig,
-} from '../../../../common/advisor-types';
-import { breakdownTotal, sumPools } from '../../../../common/memory-breakdown';
+} from '@common/advisor-types';
+import { breakdownTotal, sumPools } from '@common/memory-breakdown';
 import { SEGMENT_LABELS, type Segment } from './MemoryBar';
 
 export function segmentsOf(b: MemoryBreakdown): Segment[] {

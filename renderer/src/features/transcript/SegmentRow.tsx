@@ -1,6 +1,6 @@
 import { memo, useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
-import type { Segment } from '../../../../common/transcript';
-import type { TextMatch } from '../../../../common/transcript-edit';
+import type { Segment } from '@common/transcript';
+import type { TextMatch } from '@common/transcript-edit';
 import { useTranscriptEditorStore } from './editor-store';
 import { useFindStore } from './find-store';
 import { usePlaybackStore } from './playback-store';

@@ -1,7 +1,7 @@
 import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { RotorError } from '../../../../common/errors';
-import type { Segment } from '../../../../common/transcript';
+import { RotorError } from '@common/errors';
+import type { Segment } from '@common/transcript';
 import type { TranscriptAdapter } from './adapter';
 import { AUTOSAVE_DELAY_MS, resetTranscriptEditorStore, useTranscriptEditorStore } from './editor-store';
 import { resetFindStore } from './find-store';

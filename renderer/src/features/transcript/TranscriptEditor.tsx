@@ -1,7 +1,7 @@
 import { useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { Segment } from '../../../../common/transcript';
-import { speakersOf } from '../../../../common/transcript-edit';
+import type { Segment } from '@common/transcript';
+import { speakersOf } from '@common/transcript-edit';
 import type { TranscriptAdapter } from './adapter';
 import { useTranscriptEditorStore, type SaveStatus } from './editor-store';
 import { errorText } from './error-text';

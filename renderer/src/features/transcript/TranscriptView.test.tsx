@@ -1,6 +1,6 @@
 import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { EXPORT_FORMATS } from '../../../../common/library-schema';
+import { EXPORT_FORMATS } from '@common/library-schema';
 import { useAppStore } from '../../shell/app-store';
 import { Shell } from '../../shell/Shell';
 import { IDLE_HANDLERS, SEGMENTS, job, ok, snapshot, stored, summary } from '../../test-fixtures';

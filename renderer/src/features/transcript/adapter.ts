@@ -1,4 +1,4 @@
-import type { Segment } from '../../../../common/transcript';
+import type { Segment } from '@common/transcript';
 
 /**
  * Everything the transcript editor needs from outside, injected so the shell decides how it is reached (IPC in the

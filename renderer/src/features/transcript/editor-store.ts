@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { Segment } from '../../../../common/transcript';
+import type { Segment } from '@common/transcript';
 import {
   createEditorState,
   edit,
@@ -8,7 +8,7 @@ import {
   undo,
   type EditCommand,
   type EditorState,
-} from '../../../../common/transcript-edit';
+} from '@common/transcript-edit';
 import type { TranscriptAdapter } from './adapter';
 import { errorText } from './error-text';
 import { useSelectionStore } from './selection-store';

@@ -1,4 +1,4 @@
-import { RotorError } from '../../../../common/errors';
+import { RotorError } from '@common/errors';
 
 /**
  * An adapter's rejection as one sentence for the UI: a RotorError's message and hint, or any error's message.

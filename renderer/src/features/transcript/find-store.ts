@@ -1,6 +1,6 @@
 import { create } from 'zustand';
-import type { Segment } from '../../../../common/transcript';
-import { findMatches, type TextMatch } from '../../../../common/transcript-edit';
+import type { Segment } from '@common/transcript';
+import { findMatches, type TextMatch } from '@common/transcript-edit';
 
 interface FindState {
   open: boolean;

@@ -1,4 +1,4 @@
-import { RotorError } from '../../../../common/errors';
+import { RotorError } from '@common/errors';
 import { invoke } from '../../ipc';
 import type { TranscriptAdapter } from './adapter';
 import { useTranscriptViewStore } from './view-store';

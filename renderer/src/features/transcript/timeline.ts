@@ -1,4 +1,4 @@
-import type { Segment, SegmentFlag } from '../../../../common/transcript';
+import type { Segment, SegmentFlag } from '@common/transcript';
 
 /**
  * The segment playing at `timeSec`: the last one that started at or before it (a gap between segments keeps the

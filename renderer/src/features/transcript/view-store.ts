@@ -4,8 +4,8 @@ import {
   type ExportFormat,
   type StoredTranscript,
   type TranscriptSummary,
-} from '../../../../common/library-schema';
-import type { QueueSnapshot } from '../../../../common/library-schema';
+} from '@common/library-schema';
+import type { QueueSnapshot } from '@common/library-schema';
 import { describeError, invoke, on } from '../../ipc';
 
 type ErrorText = ReturnType<typeof describeError>;
