@@ -1,6 +1,8 @@
 import { useEffect, useRef } from 'react';
 import type { ListSort, TranscriptSummary } from '@common/library-schema';
 import { useAppStore } from '../../shell/app-store';
+import { DismissButton } from '../../ui/DismissButton';
+import { ErrorNotice } from '../../ui/ErrorNotice';
 import { formatTimestamp } from '../transcript/timeline';
 import { formatCache, formatDate, formatDay, formatDuration, formatSpeed } from './format';
 import { InlineRename } from './InlineRename';
@@ -175,9 +177,7 @@ function UndoToast() {
       <button ref={undoRef} type="button" className="button" onClick={() => void undoDelete()}>
         Undo
       </button>
-      <button type="button" className="button button--quiet" onClick={dismissDeleted} aria-label="Dismiss">
-        ✕
-      </button>
+      <DismissButton onClick={dismissDeleted} />
     </div>
   );
 }
@@ -212,22 +212,7 @@ export function LibraryView() {
           }}
         />
       </form>
-      {error && (
-        <div className="notice notice--error notice--row">
-          <p role="alert">
-            {error.message}
-            {error.hint ? ` ${error.hint}` : ''}
-          </p>
-          <button
-            type="button"
-            className="button button--quiet"
-            onClick={dismissError}
-            aria-label="Dismiss error"
-          >
-            ✕
-          </button>
-        </div>
-      )}
+      {error && <ErrorNotice error={error} onDismiss={dismissError} />}
       {query.trim() ? <SearchResults /> : <TranscriptTable />}
       <UndoToast />
     </section>

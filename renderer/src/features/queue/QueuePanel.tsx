@@ -1,6 +1,7 @@
 import { useCallback } from 'react';
 import type { QueueStatus } from '@common/library-schema';
 import { useAppStore } from '../../shell/app-store';
+import { ErrorNotice } from '../../ui/ErrorNotice';
 import { JobRow } from './JobRow';
 import { LiveText } from './LiveText';
 import { useQueueStore } from './store';
@@ -74,22 +75,7 @@ export function QueuePanel() {
           Anywhere on the window. Audio or video files — WAV, MP3, M4A, FLAC, OGG, MP4, MKV…
         </p>
       </div>
-      {error && (
-        <div className="notice notice--error notice--row">
-          <p role="alert">
-            {error.message}
-            {error.hint ? ` ${error.hint}` : ''}
-          </p>
-          <button
-            type="button"
-            className="button button--quiet"
-            onClick={dismissError}
-            aria-label="Dismiss error"
-          >
-            ✕
-          </button>
-        </div>
-      )}
+      {error && <ErrorNotice error={error} onDismiss={dismissError} />}
       <h2 id="queue-heading" className="section-title" tabIndex={-1}>
         Queue
       </h2>

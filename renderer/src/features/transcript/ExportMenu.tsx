@@ -1,4 +1,5 @@
 import { useEffect, useId, useRef, useState } from 'react';
+import { DismissButton } from '../../ui/DismissButton';
 import { EXPORT_FORMATS, EXPORT_LABELS, useTranscriptViewStore } from './view-store';
 
 /**
@@ -67,15 +68,7 @@ export function ExportMenu() {
       <span className="export__status" role="status">
         {notice && (
           <span className={notice.tone === 'error' ? 'tone-error' : 'tone-ok'}>
-            {notice.text}{' '}
-            <button
-              type="button"
-              className="button button--quiet"
-              onClick={dismissExportNotice}
-              aria-label="Dismiss export message"
-            >
-              ✕
-            </button>
+            {notice.text} <DismissButton onClick={dismissExportNotice} label="Dismiss export message" />
           </span>
         )}
       </span>

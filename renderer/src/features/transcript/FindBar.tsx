@@ -1,6 +1,17 @@
 import { useEffect, useRef, type KeyboardEvent } from 'react';
+import { DismissButton } from '../../ui/DismissButton';
 import { useTranscriptEditorStore } from './editor-store';
 import { useFindStore } from './find-store';
+
+/** Enter in a field runs its action instead of submitting anything around it. */
+function onEnter(action: (e: KeyboardEvent<HTMLInputElement>) => void) {
+  return (e: KeyboardEvent<HTMLInputElement>) => {
+    if (e.key === 'Enter') {
+      e.preventDefault();
+      action(e);
+    }
+  };
+}
 
 /** Find & replace over the open transcript; focus stays here while stepping through matches. */
 export function FindBar({ onClose }: { onClose: () => void }) {
@@ -41,12 +52,7 @@ export function FindBar({ onClose }: { onClose: () => void }) {
           placeholder="Find"
           value={query}
           onChange={(e) => setQuery(e.target.value)}
-          onKeyDown={(e) => {
-            if (e.key === 'Enter') {
-              e.preventDefault();
-              move(e.shiftKey ? -1 : 1);
-            }
-          }}
+          onKeyDown={onEnter((e) => move(e.shiftKey ? -1 : 1))}
         />
         <span className="findbar__count" role="status" aria-live="polite">
           {count}
@@ -77,14 +83,7 @@ export function FindBar({ onClose }: { onClose: () => void }) {
           <input type="checkbox" checked={matchCase} onChange={(e) => setMatchCase(e.target.checked)} />
           Match case
         </label>
-        <button
-          type="button"
-          className="button button--quiet findbar__close"
-          onClick={onClose}
-          aria-label="Close find"
-        >
-          ✕
-        </button>
+        <DismissButton onClick={onClose} label="Close find" className="findbar__close" />
       </div>
       <div className="findbar__row">
         <input
@@ -94,12 +93,7 @@ export function FindBar({ onClose }: { onClose: () => void }) {
           placeholder="Replace with"
           value={replacement}
           onChange={(e) => setReplacement(e.target.value)}
-          onKeyDown={(e) => {
-            if (e.key === 'Enter') {
-              e.preventDefault();
-              replaceOne();
-            }
-          }}
+          onKeyDown={onEnter(replaceOne)}
         />
         <button type="button" className="button" onClick={replaceOne} disabled={!current}>
           Replace

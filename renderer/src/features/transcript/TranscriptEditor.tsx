@@ -2,6 +2,7 @@ import { useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type Reac
 import { useShallow } from 'zustand/react/shallow';
 import type { Segment } from '@common/transcript';
 import { speakersOf } from '@common/transcript-edit';
+import { DismissButton } from '../../ui/DismissButton';
 import type { TranscriptAdapter } from './adapter';
 import { useTranscriptEditorStore, type SaveStatus } from './editor-store';
 import { errorText } from './error-text';
@@ -338,15 +339,7 @@ export function TranscriptEditor({
       {findOpen && <FindBar onClose={closeFind} />}
       {notice && (
         <p className={`notice ${notice.tone === 'error' ? 'notice--error' : 'notice--info'}`} role="status">
-          {notice.text}{' '}
-          <button
-            type="button"
-            className="button button--quiet"
-            onClick={editor.dismissNotice}
-            aria-label="Dismiss"
-          >
-            ✕
-          </button>
+          {notice.text} <DismissButton onClick={editor.dismissNotice} />
         </p>
       )}
       <SpeakerList id={speakerListId} />
