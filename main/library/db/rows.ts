@@ -10,6 +10,10 @@ function mismatch(column: string, expected: string, value: unknown): RotorError 
   });
 }
 
+function isNull(row: Row, column: string): boolean {
+  return row[column] === null || row[column] === undefined;
+}
+
 export function text(row: Row, column: string): string {
   const v = row[column];
   if (typeof v !== 'string') throw mismatch(column, 'text', v);
@@ -17,10 +21,7 @@ export function text(row: Row, column: string): string {
 }
 
 export function optText(row: Row, column: string): string | undefined {
-  const v = row[column];
-  if (v === null || v === undefined) return undefined;
-  if (typeof v !== 'string') throw mismatch(column, 'text', v);
-  return v;
+  return isNull(row, column) ? undefined : text(row, column);
 }
 
 export function num(row: Row, column: string): number {
@@ -30,10 +31,7 @@ export function num(row: Row, column: string): number {
 }
 
 export function optNum(row: Row, column: string): number | undefined {
-  const v = row[column];
-  if (v === null || v === undefined) return undefined;
-  if (typeof v !== 'number') throw mismatch(column, 'number', v);
-  return v;
+  return isNull(row, column) ? undefined : num(row, column);
 }
 
 export function rows(value: unknown[]): Row[] {
