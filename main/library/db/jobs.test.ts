@@ -1,8 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RotorError } from '@common/errors';
 import { openLibraryStore, type LibraryStore } from './index';
 import { canMove, JOB_STATES } from './job-states';
-import { manualClock, tempDir } from './test-helpers';
+import { codeOf, manualClock, tempDir } from './test-helpers';
 
 let file: string;
 let store: LibraryStore;
@@ -20,16 +19,6 @@ afterEach(() => {
   store.close();
   cleanupDir();
 });
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof RotorError) return error.code;
-    throw error;
-  }
-  throw new Error('expected a RotorError');
-}
 
 function enqueueNames(...names: string[]): string[] {
   return store.queue

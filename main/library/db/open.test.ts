@@ -1,29 +1,12 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RotorError } from '@common/errors';
 import { LATEST_VERSION, MIGRATIONS } from './migrations';
 import { moveAside, openLibraryDatabase } from './open';
-import { tempDir } from './test-helpers';
+import { codeOf, tempLibraryFiles } from './test-helpers';
 
-let cleanup: (() => void) | undefined;
-afterEach(() => cleanup?.());
-
-function fresh(): string {
-  const t = tempDir();
-  cleanup = t.cleanup;
-  return t.file;
-}
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof RotorError) return error.code;
-    throw error;
-  }
-  throw new Error('expected a RotorError');
-}
+const fresh = tempLibraryFiles();
 
 describe('openLibraryDatabase', () => {
   it('creates the schema from nothing with WAL, foreign keys and a busy timeout', () => {

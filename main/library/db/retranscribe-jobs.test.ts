@@ -1,20 +1,13 @@
 /** Migration 2: re-transcription jobs (kind, target transcript, range) in the persistent queue. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { queueJobSchema } from '@common/library-schema';
 import { check } from '@common/schema';
 import { openLibraryStore } from './index';
 import { MIGRATIONS } from './migrations';
 import { openLibraryDatabase } from './open';
-import { tempDir, transcriptOf } from './test-helpers';
+import { tempLibraryFiles, transcriptOf } from './test-helpers';
 
-let cleanup: (() => void) | undefined;
-afterEach(() => cleanup?.());
-
-function fresh(): string {
-  const t = tempDir();
-  cleanup = t.cleanup;
-  return t.file;
-}
+const fresh = tempLibraryFiles();
 
 describe('re-transcription jobs in the queue (migration 2)', () => {
   it('a version-1 queue keeps its jobs, each a whole-file job', () => {

@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { DatabaseSync } from 'node:sqlite';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { afterEach } from 'vitest';
+import { RotorError } from '@common/errors';
 import type { Segment, Transcript } from '@common/transcript';
 
 /** A fresh folder per test, removed by the returned cleanup. */
@@ -12,6 +14,30 @@ export function tempDir(): { dir: string; file: string; cleanup: () => void } {
     file: path.join(dir, 'library.sqlite'),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/** Call at a test file's top level: each call of the returned function gives a new library path, removed after the test. */
+export function tempLibraryFiles(): () => string {
+  const cleanups: (() => void)[] = [];
+  afterEach(() => {
+    for (const cleanup of cleanups.splice(0)) cleanup();
+  });
+  return () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    return t.file;
+  };
+}
+
+/** The RotorError code `fn` throws; anything else thrown, or nothing, fails the test. */
+export function codeOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof RotorError) return error.code;
+    throw error;
+  }
+  throw new Error('expected a RotorError');
 }
 
 /** A transcript whose segments hold `texts`, 10 s apart. */

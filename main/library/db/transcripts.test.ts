@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RotorError } from '@common/errors';
 import { openLibraryStore, type LibraryStore } from './index';
-import { checkFtsAgainstContent, manualClock, tempDir, transcriptOf } from './test-helpers';
+import { checkFtsAgainstContent, codeOf, manualClock, tempDir, transcriptOf } from './test-helpers';
 
 let store: LibraryStore;
 let cleanup: () => void;
@@ -17,16 +16,6 @@ beforeEach(() => {
   };
 });
 afterEach(() => cleanup());
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof RotorError) return error.code;
-    throw error;
-  }
-  throw new Error('expected a RotorError');
-}
 
 describe('library', () => {
   it('saves a finished transcript and gets back the same segments and metadata', () => {
