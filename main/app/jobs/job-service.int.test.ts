@@ -16,8 +16,8 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS, type Settings } from '@common/settings';
 import { generateMeeting } from '../../../fixtures/audio-long';
-import { createEngineHost, type EngineHost } from '../../engine/host/engine-host';
-import { forkTransportFactory, workerFromSource } from '../../engine/host/fork-transport';
+import type { EngineHost } from '../../engine/host/engine-host';
+import { sourceHost } from '../../engine/host/testkit';
 import { openLibraryStore, type JobProgress, type LibraryStore, type QueueJob } from '../../library/db';
 import type { ModelConfig } from '../model-config';
 import { createJobService, type JobService, type JobServiceDeps } from './job-service';
@@ -81,10 +81,7 @@ function harness(
     extra?: Partial<JobServiceDeps>;
   } = {},
 ): Harness {
-  const engine = createEngineHost({
-    createTransport: forkTransportFactory(workerFromSource()),
-    backoff: { initialMs: 50, factor: 2, maxMs: 400 },
-  });
+  const engine = sourceHost({ backoff: { initialMs: 50, factor: 2, maxMs: 400 } });
   const store = openLibraryStore(path.join(dir, 'library.sqlite'));
   const jobsDir = path.join(dir, 'jobs');
   const queueEvents: Harness['queueEvents'] = [];

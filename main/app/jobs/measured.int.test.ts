@@ -10,8 +10,7 @@ import type { MeasuredAllocation } from '@common/advisor-types';
 import { DEFAULT_SETTINGS } from '@common/settings';
 import { generateMeeting } from '../../../fixtures/audio-long';
 import { writeSyntheticVoxtral } from '../../../fixtures/voxtral';
-import { createEngineHost } from '../../engine/host/engine-host';
-import { forkTransportFactory, workerFromSource } from '../../engine/host/fork-transport';
+import { sourceHost } from '../../engine/host/testkit';
 import { openLibraryStore } from '../../library/db';
 import { createJobService } from './job-service';
 
@@ -36,7 +35,7 @@ beforeAll(async () => {
 
 describe('job service on the native runtime', () => {
   it('plans with the advisor, runs the job, saves the transcript and feeds the measured allocation', async () => {
-    const engine = createEngineHost({ createTransport: forkTransportFactory(workerFromSource()) });
+    const engine = sourceHost();
     const store = openLibraryStore(path.join(root, 'library.sqlite'));
     const measured: MeasuredAllocation[] = [];
     const service = createJobService({

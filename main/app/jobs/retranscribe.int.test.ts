@@ -6,12 +6,11 @@ import { copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RotorError } from '@common/errors';
 import { DEFAULT_SETTINGS, type Settings } from '@common/settings';
 import type { Segment } from '@common/transcript';
 import { generateMeeting } from '../../../fixtures/audio-long';
-import { createEngineHost, type EngineHost } from '../../engine/host/engine-host';
-import { forkTransportFactory, workerFromSource } from '../../engine/host/fork-transport';
+import type { EngineHost } from '../../engine/host/engine-host';
+import { rejection, sourceHost } from '../../engine/host/testkit';
 import { openLibraryStore, type LibraryStore, type QueueJob } from '../../library/db';
 import { createJobService, type JobService } from './job-service';
 import { overlapsRange } from './replace-range';
@@ -50,10 +49,7 @@ let dirs = 0;
 async function harness(delayMs = 0, reopen?: string): Promise<Harness & { dir: string }> {
   const dir = reopen ?? path.join(root, `app-${++dirs}`);
   mkdirSync(dir, { recursive: true });
-  const engine: EngineHost = createEngineHost({
-    createTransport: forkTransportFactory(workerFromSource()),
-    backoff: { initialMs: 50, factor: 2, maxMs: 400 },
-  });
+  const engine: EngineHost = sourceHost({ backoff: { initialMs: 50, factor: 2, maxMs: 400 } });
   const store = openLibraryStore(path.join(dir, 'library.sqlite'));
   const changed: string[] = [];
   const windows: WindowText[] = [];
@@ -112,16 +108,6 @@ function selection(
   to: number,
 ): { startSec: number; endSec: number } {
   return { startSec: segments[from]!.startSec, endSec: segments[to]!.endSec };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<RotorError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof RotorError) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('re-transcribe a selected range (echo engine, real library)', () => {

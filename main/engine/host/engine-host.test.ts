@@ -1,34 +1,11 @@
 import os from 'node:os';
-import { afterEach, describe, expect, it } from 'vitest';
-import { RotorError } from '@common/errors';
+import { describe, expect, it } from 'vitest';
 import { backoffDelay } from './backoff';
-import { createEngineHost, type EngineHost, type EngineStatus } from './engine-host';
-import { forkTransportFactory, workerFromSource } from './fork-transport';
+import type { EngineHost, EngineStatus } from './engine-host';
+import { forkTransportFactory } from './fork-transport';
+import { FAST_BACKOFF, hostsPerTest, rejection } from './testkit';
 
-const hosts: EngineHost[] = [];
-function makeHost(extra: Partial<Parameters<typeof createEngineHost>[0]> = {}): EngineHost {
-  const host = createEngineHost({
-    createTransport: forkTransportFactory(workerFromSource()),
-    backoff: { initialMs: 20, factor: 2, maxMs: 200 },
-    ...extra,
-  });
-  hosts.push(host);
-  return host;
-}
-
-afterEach(async () => {
-  await Promise.all(hosts.splice(0).map((h) => h.stop()));
-});
-
-async function rejection(promise: Promise<unknown>): Promise<RotorError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof RotorError) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
+const makeHost = hostsPerTest({ backoff: FAST_BACKOFF });
 
 function waitForStatus(host: EngineHost, predicate: (s: EngineStatus) => boolean): Promise<EngineStatus> {
   return new Promise((resolve) => {
@@ -132,12 +109,11 @@ describe('engine host over a real child-process worker', () => {
   });
 
   it('gives up after maxRestarts consecutive crashes and says so', async () => {
-    const host = createEngineHost({
+    const host = makeHost({
       createTransport: forkTransportFactory({ modulePath: '/nonexistent/engine-worker.js', execArgv: [] }),
       backoff: { initialMs: 5, factor: 2, maxMs: 20 },
       maxRestarts: 2,
     });
-    hosts.push(host);
     const started = rejection(host.start());
     const failed = await waitForStatus(host, (s) => s.state === 'failed');
     expect(failed.restarts).toBe(2);

@@ -1,41 +1,19 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RotorError } from '@common/errors';
 import { generateMeeting } from '../../../fixtures/audio-long';
 import type { JobEvent } from '../job/runner';
-import { createEngineHost, type EngineHost } from './engine-host';
-import { forkTransportFactory, workerFromSource } from './fork-transport';
 import { ModelCache } from './model-cache';
 import { PauseControl } from './pause-control';
 import type { JobParams } from './protocol';
+import { FAST_BACKOFF, hostsPerTest, rejection } from './testkit';
 
 const root = mkdtempSync(join(tmpdir(), 'rs-job-method-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const hosts: EngineHost[] = [];
-function makeHost(): EngineHost {
-  const host = createEngineHost({
-    createTransport: forkTransportFactory(workerFromSource()),
-    backoff: { initialMs: 20, factor: 2, maxMs: 200 },
-  });
-  hosts.push(host);
-  return host;
-}
-afterEach(async () => {
-  await Promise.all(hosts.splice(0).map((h) => h.stop()));
-});
-
-async function rejection(promise: Promise<unknown>): Promise<RotorError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof RotorError) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
+const makeHost = hostsPerTest({ backoff: FAST_BACKOFF });
 
 let audio: string;
 beforeAll(async () => {

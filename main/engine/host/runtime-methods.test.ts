@@ -1,21 +1,11 @@
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RotorError } from '@common/errors';
-import { createEngineHost, type EngineHost } from './engine-host';
-import { forkTransportFactory, workerFromSource } from './fork-transport';
 import { deviceListFrom, kvTypesFrom, toWorkerDevice } from './runtime-methods';
+import { hostsPerTest } from './testkit';
 
-const hosts: EngineHost[] = [];
-function makeHost(env: NodeJS.ProcessEnv = process.env): EngineHost {
-  const host = createEngineHost({ createTransport: forkTransportFactory(workerFromSource(), env) });
-  hosts.push(host);
-  return host;
-}
-
-afterEach(async () => {
-  await Promise.all(hosts.splice(0).map((h) => h.stop()));
-});
+const makeHost = hostsPerTest();
 
 describe('engine worker runtime methods (through the built addon)', () => {
   it('listDevices answers from the runtime: its CPU device with positive total memory', async () => {
@@ -39,7 +29,7 @@ describe('engine worker runtime methods (through the built addon)', () => {
 
   it('falls back to the CPU from os data, with a reason, when the addon override points nowhere', async () => {
     const missing = path.join(os.tmpdir(), `rotorscribe-missing-${process.pid}.node`);
-    const host = makeHost({ ...process.env, ROTORSCRIBE_NATIVE_ADDON: missing });
+    const host = makeHost({ env: { ...process.env, ROTORSCRIBE_NATIVE_ADDON: missing } });
     const list = await host.request('listDevices', {});
     expect(list.source).toBe('os');
     if (list.source !== 'os') return;
