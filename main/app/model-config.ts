@@ -26,7 +26,9 @@ export interface ModelConfigSources {
 }
 
 export const NO_MODEL_HINT =
-  'Download the Voxtral model (or set ROTORSCRIBE_MODEL and ROTORSCRIBE_MMPROJ to its GGUF files), then add the files again.';
+  'RotorScribe needs the Voxtral-Mini-3B-2507 GGUF model and its audio encoder (mmproj) on this computer. In-app ' +
+  'downloads are not built yet: put the two files on disk and set ROTORSCRIBE_MODEL and ROTORSCRIBE_MMPROJ to them ' +
+  '(or "model": { "modelPath", "mmprojPath" } in settings.json in the app\'s data folder), then restart RotorScribe.';
 
 export interface ModelFiles {
   modelPath: string;

@@ -80,7 +80,7 @@ export function queueStatusOf(status: JobServiceStatus): QueueStatus {
     return { ready: true, engine: status.engine === 'echo' ? 'test engine (echo)' : 'Voxtral' };
   const message =
     status.reason === 'no_model'
-      ? 'No transcription model is set up yet.'
+      ? 'The Voxtral model files are not set up.'
       : status.reason === 'model_not_found'
         ? 'The transcription model files cannot be found.'
         : 'The transcription engine could not start.';

@@ -29,6 +29,7 @@ import { DEFAULT_EXPAND_LIMITS, expandPaths, type ExpandLimits } from './expand-
 import { jobDirFor, pinnedSettings, removeJobFolder } from './job-folder';
 import { measuredFromOutcome } from './measured';
 import { planFor } from './plan';
+import { scrubPaths } from './scrub-paths';
 import { replaceRange } from './replace-range';
 import { realClock, throttle, type Clock, type Throttled } from './throttle';
 import type { AddResult, JobServiceStatus, JobWarning, WindowText } from './types';
@@ -127,11 +128,16 @@ const FALLBACK_HINTS: Partial<Record<ErrorCode, string>> = {
   INTERNAL: 'Retry the file; if it fails again, report it with the log.',
 };
 
-/** The job's error as the queue keeps it: a message and a hint for the user (no detail, no paths). */
-function jobError(error: RotorError): ErrorPayload {
+/** The job's error as the queue keeps it: a message and a hint for the user (no detail, and names, never paths). */
+function jobError(error: RotorError, job: Pick<JobRecord, 'sourcePath' | 'jobDir'>): ErrorPayload {
   const p = toErrorPayload(error);
+  const known = [job.sourcePath, ...(job.jobDir ? [job.jobDir] : [])];
   const hint = p.hint ?? FALLBACK_HINTS[p.code];
-  return { code: p.code, message: p.message, ...(hint ? { hint } : {}) };
+  return {
+    code: p.code,
+    message: scrubPaths(p.message, known),
+    ...(hint ? { hint: scrubPaths(hint, known) } : {}),
+  };
 }
 
 export function queueProgress(p: RunProgress): JobProgress {
@@ -388,7 +394,7 @@ export function createJobService(deps: JobServiceDeps): JobService {
                 })
               : e;
           pauseAfterProbe.delete(job.id);
-          queue.setState(job.id, 'failed', { error: jobError(failure) });
+          queue.setState(job.id, 'failed', { error: jobError(failure, job) });
           return;
         }
       }
@@ -550,6 +556,7 @@ export function createJobService(deps: JobServiceDeps): JobService {
           new RotorError('ENGINE_CRASHED', `The engine stopped ${n} times while transcribing this file.`, {
             hint: 'Retry it to continue from the last finished window, or try the file in another format (e.g. WAV).',
           }),
+          job,
         ),
       });
       return;
@@ -566,7 +573,7 @@ export function createJobService(deps: JobServiceDeps): JobService {
       holdUntilKick = true;
       return;
     }
-    settle(job.id, 'failed', { error: jobError(error) });
+    settle(job.id, 'failed', { error: jobError(error, job) });
   }
 
   /**

@@ -1,0 +1,26 @@
+/**
+ * Errors from the engine name files by their full path (the CLI prints them for the person who typed them); the
+ * window is shown names only, so a queue entry never carries where a file lives. Pure.
+ */
+
+/** The last part of a path, for either separator. */
+function baseName(p: string): string {
+  return p.split(/[\\/]/u).filter(Boolean).pop() ?? p;
+}
+
+// Absolute paths without spaces (POSIX, Windows drive, UNC): what remains after the known ones are replaced.
+const POSIX = /(?<![\w:./])\/(?:[^\s/'"“”‘’()<>]+\/)+[^\s/'"“”‘’()<>,;]*[^\s/'"“”‘’()<>,;.:]/gu;
+const WINDOWS = /\b[A-Za-z]:\\(?:[^\s\\'"“”()<>]+\\)*[^\s\\'"“”()<>,;]*[^\s\\'"“”()<>,;.:]/gu;
+const UNC = /\\\\[^\s\\'"]+(?:\\[^\s\\'"“”()<>,;]+)+/gu;
+
+/**
+ * Replaces each known path (longest first, so a file inside a known folder wins) with its file name, then any other
+ * absolute path with its last part.
+ */
+export function scrubPaths(text: string, known: readonly string[] = []): string {
+  let out = text;
+  for (const p of [...known].filter((k) => k.length > 1).sort((a, b) => b.length - a.length)) {
+    out = out.split(p).join(baseName(p));
+  }
+  return out.replace(UNC, baseName).replace(WINDOWS, baseName).replace(POSIX, baseName);
+}
