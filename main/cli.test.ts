@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateMeeting } from '../fixtures/audio-long';
+import { generateRecording } from '../fixtures/audio-long';
 import type { Transcript } from '@common/transcript';
 import { PROFILES } from './advisor/test-profiles';
 import { writeSyntheticVoxtral } from '../fixtures/voxtral';
@@ -334,13 +334,12 @@ describe('the CLI as a client of the engine host (fake host)', () => {
 describe('the CLI on real files (ffmpeg decode + Silero VAD + echo engine)', () => {
   let meeting: string;
   beforeAll(async () => {
-    const truth = await generateMeeting({
+    meeting = await generateRecording({
       outDir: join(root, 'meeting'),
       durationSec: 240,
-      formats: ['mp3'],
+      format: 'mp3',
       seed: 3,
     });
-    meeting = join(root, 'meeting', truth.parts[0]!.file);
   }, 120_000);
 
   it('rejects bad inputs with a code, a hint and a non-zero exit, and still does the good file', () => {
@@ -680,13 +679,12 @@ describe('kill -9 of the engine on the native runtime (tiny synthetic Voxtral)',
     const fx = await writeSyntheticVoxtral({ dir: join(root, 'rt-model'), size: 'tiny', seed: 3 });
     model = fx.modelPath;
     mmproj = fx.mmprojPath;
-    const truth = await generateMeeting({
+    audio = await generateRecording({
       outDir: join(root, 'rt-audio'),
       durationSec: 75,
-      formats: ['mp3'],
+      format: 'mp3',
       seed: 5,
     });
-    audio = join(root, 'rt-audio', truth.parts[0]!.file);
   }, 180_000);
 
   it('reports ENGINE_CRASHED and resumes to the same transcript as an uninterrupted run', async () => {

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS, type Settings } from '@common/settings';
-import { generateMeeting } from '../../../fixtures/audio-long';
+import { generateMeeting, generateRecording } from '../../../fixtures/audio-long';
 import type { EngineHost } from '../../engine/host/engine-host';
 import { sourceHost } from '../../engine/host/testkit';
 import { openLibraryStore, type JobProgress, type LibraryStore, type QueueJob } from '../../library/db';
@@ -37,13 +37,12 @@ beforeAll(async () => {
     seed: 11,
   });
   parts = meeting.parts.map((p) => path.join(root, 'audio', p.file));
-  const longMeeting = await generateMeeting({
+  long = await generateRecording({
     outDir: path.join(root, 'long'),
     durationSec: 100,
-    formats: ['wav'],
+    format: 'wav',
     seed: 5,
   });
-  long = path.join(root, 'long', longMeeting.parts[0]!.file);
 }, 300_000);
 
 interface Harness {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MeasuredAllocation } from '@common/advisor-types';
 import { DEFAULT_SETTINGS } from '@common/settings';
-import { generateMeeting } from '../../../fixtures/audio-long';
+import { generateRecording } from '../../../fixtures/audio-long';
 import { writeSyntheticVoxtral } from '../../../fixtures/voxtral';
 import { sourceHost } from '../../engine/host/testkit';
 import { openLibraryStore } from '../../library/db';
@@ -24,13 +24,12 @@ beforeAll(async () => {
   const fx = await writeSyntheticVoxtral({ dir: path.join(root, 'model'), size: 'tiny', seed: 4 });
   modelPath = fx.modelPath;
   mmprojPath = fx.mmprojPath;
-  const truth = await generateMeeting({
+  audio = await generateRecording({
     outDir: path.join(root, 'audio'),
     durationSec: 25,
-    formats: ['wav'],
+    format: 'wav',
     seed: 9,
   });
-  audio = path.join(root, 'audio', truth.parts[0]!.file);
 }, 180_000);
 
 describe('job service on the native runtime', () => {

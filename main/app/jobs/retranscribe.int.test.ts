@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS, type Settings } from '@common/settings';
 import type { Segment } from '@common/transcript';
-import { generateMeeting } from '../../../fixtures/audio-long';
+import { generateRecording } from '../../../fixtures/audio-long';
 import type { EngineHost } from '../../engine/host/engine-host';
 import { rejection, sourceHost } from '../../engine/host/testkit';
 import { openLibraryStore, type LibraryStore, type QueueJob } from '../../library/db';
@@ -21,13 +21,12 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 let recording = '';
 beforeAll(async () => {
-  const meeting = await generateMeeting({
+  recording = await generateRecording({
     outDir: path.join(root, 'audio'),
     durationSec: 90,
-    formats: ['wav'],
+    format: 'wav',
     seed: 5,
   });
-  recording = path.join(root, 'audio', meeting.parts[0]!.file);
 }, 300_000);
 
 const SMALL_WINDOWS: Settings = { ...DEFAULT_SETTINGS, runConfig: { windowSeconds: 10, parallelWindows: 1 } };

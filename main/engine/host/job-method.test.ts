@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RotorError } from '@common/errors';
-import { generateMeeting } from '../../../fixtures/audio-long';
+import { generateRecording } from '../../../fixtures/audio-long';
 import type { JobEvent } from '../job/runner';
 import { ModelCache } from './model-cache';
 import { PauseControl } from './pause-control';
@@ -17,13 +17,7 @@ const makeHost = hostsPerTest({ backoff: FAST_BACKOFF });
 
 let audio: string;
 beforeAll(async () => {
-  const truth = await generateMeeting({
-    outDir: join(root, 'audio'),
-    durationSec: 120,
-    formats: ['mp3'],
-    seed: 7,
-  });
-  audio = join(root, 'audio', truth.parts[0]!.file);
+  audio = await generateRecording({ outDir: join(root, 'audio'), durationSec: 120, format: 'mp3', seed: 7 });
 }, 120_000);
 
 let jobs = 0;

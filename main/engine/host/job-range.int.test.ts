@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RotorError } from '@common/errors';
-import { generateMeeting } from '../../../fixtures/audio-long';
+import { generateRecording } from '../../../fixtures/audio-long';
 import type { JobEvent } from '../job/runner';
 import type { JobParams } from './protocol';
 import { FAST_BACKOFF, hostsPerTest, rejection } from './testkit';
@@ -31,13 +31,7 @@ async function whenFree<T>(request: () => Promise<T>): Promise<T> {
 
 let audio = '';
 beforeAll(async () => {
-  const truth = await generateMeeting({
-    outDir: join(root, 'audio'),
-    durationSec: 90,
-    formats: ['mp3'],
-    seed: 7,
-  });
-  audio = join(root, 'audio', truth.parts[0]!.file);
+  audio = await generateRecording({ outDir: join(root, 'audio'), durationSec: 90, format: 'mp3', seed: 7 });
 }, 120_000);
 
 const RANGE = { startSec: 30, endSec: 62.5 };

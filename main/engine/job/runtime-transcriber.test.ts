@@ -2,7 +2,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateMeeting } from '../../../fixtures/audio-long';
+import { generateRecording } from '../../../fixtures/audio-long';
 import { writeSyntheticVoxtral, type VoxtralFixture } from '../../../fixtures/voxtral';
 import { RotorError } from '@common/errors';
 import { decodeAudio, probeAudio } from '../audio/decode';
@@ -78,13 +78,7 @@ describe('job on the native runtime with the tiny synthetic Voxtral', () => {
   beforeAll(async () => {
     mkdirSync(dir, { recursive: true });
     fx = await writeSyntheticVoxtral({ dir, size: 'tiny', seed: 3 });
-    const truth = await generateMeeting({
-      outDir: join(dir, 'audio'),
-      durationSec: 75,
-      formats: ['m4a'],
-      seed: 5,
-    });
-    audio = join(dir, 'audio', truth.parts[0]!.file);
+    audio = await generateRecording({ outDir: join(dir, 'audio'), durationSec: 75, format: 'm4a', seed: 5 });
   }, 180_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
