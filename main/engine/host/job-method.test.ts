@@ -8,7 +8,7 @@ import type { JobEvent } from '../job/runner';
 import { ModelCache } from './model-cache';
 import { PauseControl } from './pause-control';
 import type { JobParams } from './protocol';
-import { FAST_BACKOFF, hostsPerTest, rejection } from './testkit';
+import { echoJobParams, FAST_BACKOFF, hostsPerTest, rejection } from './testkit';
 
 const root = mkdtempSync(join(tmpdir(), 'rs-job-method-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -20,17 +20,7 @@ beforeAll(async () => {
   audio = await generateRecording({ outDir: join(root, 'audio'), durationSec: 120, format: 'mp3', seed: 7 });
 }, 120_000);
 
-let jobs = 0;
-function params(extra: Partial<JobParams> = {}, delayMs = 0): JobParams {
-  return {
-    input: audio,
-    jobDir: join(root, `job-${++jobs}`),
-    existing: 'refuse',
-    engine: { kind: 'echo', delayMs },
-    plan: { kvK: 'q8_0', kvV: 'q8_0', maxWindowSec: 10, parallel: 2 },
-    ...extra,
-  };
-}
+const params = echoJobParams(root, () => audio);
 
 describe('the job method in a child-process worker (echo engine)', () => {
   it('streams the job events and resolves with the transcript; the plan sets the batch', async () => {

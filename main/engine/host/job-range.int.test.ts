@@ -9,8 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RotorError } from '@common/errors';
 import { generateRecording } from '../../../fixtures/audio-long';
 import type { JobEvent } from '../job/runner';
-import type { JobParams } from './protocol';
-import { FAST_BACKOFF, hostsPerTest, rejection } from './testkit';
+import { echoJobParams, FAST_BACKOFF, hostsPerTest, rejection } from './testkit';
 
 const root = mkdtempSync(join(tmpdir(), 'rs-job-range-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -38,17 +37,7 @@ const RANGE = { startSec: 30, endSec: 62.5 };
 /** Cuts snap to decoded samples: a sample's worth of slack either side. */
 const EPS = 1e-3;
 
-let jobs = 0;
-function params(extra: Partial<JobParams> = {}, delayMs = 0): JobParams {
-  return {
-    input: audio,
-    jobDir: join(root, `job-${++jobs}`),
-    existing: 'refuse',
-    engine: { kind: 'echo', delayMs },
-    plan: { kvK: 'q8_0', kvV: 'q8_0', maxWindowSec: 10, parallel: 2 },
-    ...extra,
-  };
-}
+const params = echoJobParams(root, () => audio);
 
 describe('a job over a range of the recording (echo engine, child-process worker)', () => {
   it('decodes only the range; segments and window events carry the recording’s times; the manifest has the range', async () => {

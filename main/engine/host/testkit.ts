@@ -2,10 +2,12 @@
  * Test helpers for the engine host: hosts over a real child-process worker run from source (through tsx, so no build
  * is needed), and the RotorError a request rejects with.
  */
+import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { RotorError } from '@common/errors';
 import { createEngineHost, type EngineHost, type EngineHostOptions } from './engine-host';
 import { forkTransportFactory, workerFromSource } from './fork-transport';
+import type { JobParams } from './protocol';
 
 /** `env` is the worker's environment; a test may also bring its own transport (say, a worker that never starts). */
 export type SourceHostOptions = Partial<EngineHostOptions> & { env?: NodeJS.ProcessEnv };
@@ -43,4 +45,23 @@ export async function rejection(promise: Promise<unknown>): Promise<RotorError> 
     throw error;
   }
   throw new Error('expected a rejection');
+}
+
+/**
+ * Params for echo-engine jobs on the recording `input()` gives (read per call: tests make it in beforeAll), each in a
+ * new folder under `root`: q8_0 cache, 10 s windows, two at a time; `extra` replaces any of it.
+ */
+export function echoJobParams(
+  root: string,
+  input: () => string,
+): (extra?: Partial<JobParams>, delayMs?: number) => JobParams {
+  let jobs = 0;
+  return (extra = {}, delayMs = 0) => ({
+    input: input(),
+    jobDir: join(root, `job-${++jobs}`),
+    existing: 'refuse',
+    engine: { kind: 'echo', delayMs },
+    plan: { kvK: 'q8_0', kvV: 'q8_0', maxWindowSec: 10, parallel: 2 },
+    ...extra,
+  });
 }
