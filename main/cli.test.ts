@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -97,6 +97,44 @@ function cli(args: string[], env: Record<string, string> = {}) {
     timeout: 120_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+interface JsonLine {
+  type: string;
+  code?: string;
+  hint?: string;
+  file?: string;
+  message?: string;
+}
+
+/**
+ * The real CLI in a child process, its `--json` output read line by line as it comes: `onLine` sees each line with the
+ * child (to interrupt it, or its engine, at a chosen point). Resolves at exit with the code and every line.
+ */
+function cliLive(
+  args: string[],
+  env: Record<string, string>,
+  onLine: (line: JsonLine, child: ChildProcess) => void,
+): Promise<{ code: number | null; lines: JsonLine[] }> {
+  const child = spawn('node', [bin, ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: JsonLine[] = [];
+  let buffered = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
+    buffered += chunk;
+    let nl;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      const line = JSON.parse(buffered.slice(0, nl)) as JsonLine;
+      buffered = buffered.slice(nl + 1);
+      lines.push(line);
+      onLine(line, child);
+    }
+  });
+  return new Promise((r) => child.once('close', (code) => r({ code, lines })));
 }
 
 describe('argument errors', () => {
@@ -426,22 +464,15 @@ describe('the CLI on real files (ffmpeg decode + Silero VAD + echo engine)', () 
   it('after a settings change the hints lead to a finished transcript', async () => {
     const out = join(root, 'changed');
     const base = ['transcribe', meeting, '--engine', 'echo', '--out', out, '--parallel', '1'];
-    const child = spawn('node', [bin, ...base, '--max-window-sec', '10', '--json'], {
-      cwd: root,
-      env: { ...process.env, ROTORSCRIBE_ECHO_DELAY_MS: '200' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let text = '';
-    let sent = false;
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (c: string) => {
-      text += c;
-      if (!sent && (text.match(/"type":"window"/g) ?? []).length >= 2) {
-        sent = true;
-        child.kill('SIGINT');
-      }
-    });
-    expect(await new Promise((r) => child.once('close', r))).toBe(130);
+    let windows = 0;
+    const stopped = await cliLive(
+      [...base, '--max-window-sec', '10', '--json'],
+      { ROTORSCRIBE_ECHO_DELAY_MS: '200' },
+      (line, child) => {
+        if (line.type === 'window' && ++windows === 2) child.kill('SIGINT');
+      },
+    );
+    expect(stopped.code).toBe(130);
     // other settings now: the unfinished job is protected, and the hint names both ways on
     const first = cli([...base, '--max-window-sec', '12']);
     expect(first.code).toBe(1);
@@ -559,31 +590,19 @@ describe('the CLI on real files (ffmpeg decode + Silero VAD + echo engine)', () 
     expect(total).toBeGreaterThan(10);
 
     const out = join(root, 'killed');
-    const child = spawn('node', [bin, ...common, '--out', out, '--json'], {
-      cwd: root,
-      env: { ...process.env, ROTORSCRIBE_ECHO_DELAY_MS: '250' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
     let windows = 0;
-    let buffered = '';
-    const lines: { type: string; code?: string; hint?: string; file?: string }[] = [];
     let killed = 0;
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      buffered += chunk;
-      let nl;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = JSON.parse(buffered.slice(0, nl)) as { type: string };
-        lines.push(line);
-        buffered = buffered.slice(nl + 1);
+    const { code, lines } = await cliLive(
+      [...common, '--out', out, '--json'],
+      { ROTORSCRIBE_ECHO_DELAY_MS: '250' },
+      (line, child) => {
         if (line.type === 'window' && ++windows === Math.floor(total / 2)) {
           // The engine is the CLI's only child process: kill it, not the CLI.
           killed = enginePid(child.pid!);
           process.kill(killed, 'SIGKILL');
         }
-      }
-    });
-    const code = await new Promise<number | null>((r) => child.once('close', r));
+      },
+    );
     expect(killed).toBeGreaterThan(0);
     expect(code).toBe(1);
     const error = lines.at(-1)!;
@@ -629,29 +648,13 @@ describe('the CLI on real files (ffmpeg decode + Silero VAD + echo engine)', () 
       out,
       '--json',
     ];
-    const child = spawn('node', [bin, ...args], {
-      cwd: root,
-      env: { ...process.env, ROTORSCRIBE_ECHO_DELAY_MS: '250' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let text = '';
-    let sent = false;
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (c: string) => {
-      text += c;
+    let windows = 0;
+    const { code, lines } = await cliLive(args, { ROTORSCRIBE_ECHO_DELAY_MS: '250' }, (line, child) => {
       // Once: a second Ctrl-C means "leave now".
-      if (!sent && (text.match(/"type":"window"/g) ?? []).length >= 3) {
-        sent = true;
-        child.kill('SIGINT');
-      }
+      if (line.type === 'window' && ++windows === 3) child.kill('SIGINT');
     });
-    const code = await new Promise<number | null>((r) => child.once('close', r));
     expect(code).toBe(130);
-    const err = text
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { type: string; code?: string; message?: string })
-      .at(-1)!;
+    const err = lines.at(-1)!;
     expect(err).toMatchObject({ type: 'error', code: 'CANCELLED' });
     expect(err.message).toMatch(/[3-9] finished window/);
     const r = cli([
@@ -708,25 +711,11 @@ describe('kill -9 of the engine on the native runtime (tiny synthetic Voxtral)',
     const ref = cli([...common, '--out', refOut]);
     expect(ref.code, ref.stderr).toBe(0);
     const out = join(root, 'rt-killed');
-    const child = spawn('node', [bin, ...common, '--out', out, '--json'], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let buffered = '';
     let windows = 0;
-    const lines: { type: string; code?: string; hint?: string }[] = [];
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      buffered += chunk;
-      let nl;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = JSON.parse(buffered.slice(0, nl)) as { type: string };
-        buffered = buffered.slice(nl + 1);
-        lines.push(line);
-        if (line.type === 'window' && ++windows === 2) process.kill(enginePid(child.pid!), 'SIGKILL');
-      }
+    const { code, lines } = await cliLive([...common, '--out', out, '--json'], {}, (line, child) => {
+      if (line.type === 'window' && ++windows === 2) process.kill(enginePid(child.pid!), 'SIGKILL');
     });
-    expect(await new Promise((r) => child.once('close', r))).toBe(1);
+    expect(code).toBe(1);
     expect(lines.at(-1)).toMatchObject({
       type: 'error',
       code: 'ENGINE_CRASHED',
