@@ -7,7 +7,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAMPLE_RATE as SR } from '@common/audio';
 import { FIXTURE_FFMPEG, prng, wavBytes } from '../../../fixtures/audio-long';
-import { type AudioStream, decodeAudio, decodeArgs } from './decode';
+import { decodeAudio, decodeArgs } from './decode';
+import { collect } from './testkit';
 
 const run = promisify(execFile);
 let dir = '';
@@ -15,18 +16,6 @@ let wav = '';
 let mp3 = '';
 /** 8 s of noise whose level changes every second: each second of the file is told apart from the others. */
 let source: Int16Array;
-
-async function collect(stream: AudioStream): Promise<Float32Array> {
-  const chunks: Float32Array[] = [];
-  for await (const c of stream) chunks.push(c);
-  const out = new Float32Array(chunks.reduce((a, c) => a + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}
 
 function rms(pcm: Float32Array, from: number, to: number): number {
   let sum = 0;

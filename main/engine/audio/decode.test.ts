@@ -8,8 +8,9 @@ import { RotorError } from '@common/errors';
 import { FIXTURE_FFMPEG, SENTENCES, prng, speechClip, wavBytes } from '../../../fixtures/audio-long';
 import { SileroVad } from '../vad/silero';
 import { SAMPLE_RATE } from '@common/audio';
-import { type AudioStream, decodeAudio, probeAudio } from './decode';
+import { decodeAudio, probeAudio } from './decode';
 import { resolveFfmpegPath } from './ffmpeg-path';
+import { collect } from './testkit';
 
 const run = promisify(execFile);
 const SR = SAMPLE_RATE;
@@ -26,18 +27,6 @@ async function baseScene(): Promise<Int16Array> {
 
 async function ffmpeg(...args: string[]): Promise<void> {
   await run(FIXTURE_FFMPEG, ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...args]);
-}
-
-async function collect(stream: AudioStream): Promise<Float32Array> {
-  const chunks: Float32Array[] = [];
-  for await (const c of stream) chunks.push(c);
-  const out = new Float32Array(chunks.reduce((a, c) => a + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }
 
 async function errorOf(promise: Promise<unknown>): Promise<RotorError> {
