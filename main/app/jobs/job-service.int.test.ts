@@ -162,6 +162,16 @@ async function uninterrupted(): Promise<string> {
   return reference;
 }
 
+/** A slow engine's job on the long file, two windows in: the moment the interruption tests break it off. */
+async function twoWindowsIn(dir: string): Promise<{ first: Harness; id: string }> {
+  const first = harness(dir, { delayMs: 200 });
+  await first.service.start();
+  const { added } = await first.service.add([long]);
+  const id = added[0]!.id;
+  await until(first, (jobs) => (jobs[0]!.progress?.windowsDone ?? 0) >= 2);
+  return { first, id };
+}
+
 describe('job service (engine worker in a child process, echo engine, real library)', () => {
   it('5 files, one corrupt: 4 transcripts in the library, 1 failed with its own error; progress and live text', async () => {
     const dir = newDir();
@@ -350,11 +360,7 @@ describe('job service (engine worker in a child process, echo engine, real libra
   it('stop() mid-job, then a new service on the same database and jobs folder: resumes, byte-identical transcript', async () => {
     const expected = await uninterrupted();
     const dir = newDir();
-    const first = harness(dir, { delayMs: 200 });
-    await first.service.start();
-    const { added } = await first.service.add([long]);
-    const id = added[0]!.id;
-    await until(first, (jobs) => (jobs[0]!.progress?.windowsDone ?? 0) >= 2);
+    const { first, id } = await twoWindowsIn(dir);
     await first.close();
     open.splice(open.indexOf(first), 1);
     // quitting leaves it resumable, not cancelled
@@ -375,11 +381,7 @@ describe('job service (engine worker in a child process, echo engine, real libra
   it('an app killed mid-job (job left running in the database) resumes at start', async () => {
     const expected = await uninterrupted();
     const dir = newDir();
-    const first = harness(dir, { delayMs: 200 });
-    await first.service.start();
-    const { added } = await first.service.add([long]);
-    const id = added[0]!.id;
-    await until(first, (jobs) => (jobs[0]!.progress?.windowsDone ?? 0) >= 2);
+    const { first, id } = await twoWindowsIn(dir);
     // a kill leaves no chance to hand the job back: the engine dies and the database still says 'running'
     await first.engine.stop();
     open.splice(open.indexOf(first), 1);
