@@ -1,13 +1,12 @@
 /**
  * Adapter from the native runtime (main/engine/runtime: Voxtral on llama.cpp + mtmd) to the scheduler's Transcriber
- * seam. One context holds `parallel` sequences; each sequence needs room for the prompt, one window's audio tokens
- * (a window is < 30 s = one mtmd chunk) and the window's output cap.
+ * seam. One context holds `parallel` sequences; each sequence needs room for the prompt, the audio tokens of all of
+ * one window's 30 s encoder chunks and the window's output cap (common/window-budget.ts).
  */
 import { RotorError } from '@common/errors';
 import { isKvCacheType, type KvCacheType } from '@common/kv-cache-types';
 import type { EngineIdentity } from '../checkpoints/store';
-import { maxTokensFor } from '../scheduler/quality';
-import { DEFAULT_RETRY_CONFIG } from '../scheduler/retry';
+import { windowCells } from '@common/window-budget';
 import type { TranscribeOptions, Transcriber, WindowRequest, WindowResult } from '../scheduler/transcriber';
 import type { StopReason } from '../stop-reason';
 
@@ -64,16 +63,12 @@ export class RuntimeTranscriber implements Transcriber {
   }
 }
 
-/** Context cells one sequence needs for a window of `maxWindowSec`. */
+/**
+ * Context cells one sequence needs for a window of up to `maxWindowSec`: its audio is fed as consecutive 30 s
+ * encoder chunks into that one sequence, followed by the window's text.
+ */
 export function cellsPerSequence(audioTokensPer30s: number, maxWindowSec: number): number {
-  const prompt = 32;
-  const output = maxTokensFor(
-    maxWindowSec,
-    DEFAULT_RETRY_CONFIG.tokensPerSec,
-    DEFAULT_RETRY_CONFIG.tokenBase,
-    DEFAULT_RETRY_CONFIG.tokenCeiling,
-  );
-  return prompt + audioTokensPer30s + output + 16;
+  return windowCells(maxWindowSec, audioTokensPer30s);
 }
 
 export interface RuntimeModelFiles {

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { assessOutput, collapseRepeats, compressionRatio, longestRepeat, maxTokensFor } from './quality';
+import {
+  assessOutput,
+  collapseRepeats,
+  compressionRatio,
+  DEFAULT_QUALITY_LIMITS,
+  longestRepeat,
+  maxTokensFor,
+  worstBlockCompressionRatio,
+} from './quality';
 import { SAMPLE_PASSAGE } from './testkit';
 
 const tokens = (text: string) => Math.ceil(text.length / 4);
@@ -80,6 +88,53 @@ describe('loop detector', () => {
   it('caps output tokens in proportion to the window', () => {
     expect(maxTokensFor(10)).toBe(96);
     expect(maxTokensFor(28)).toBe(240);
-    expect(maxTokensFor(1000)).toBe(512);
+    // past the first minute the sustained rate (5/s): a 30 min window may still hold all its text
+    expect(maxTokensFor(60)).toBe(16 + 480);
+    expect(maxTokensFor(1000)).toBe(16 + 480 + 5 * 940);
+    expect(maxTokensFor(1800)).toBeGreaterThan(1800 * 5);
+  });
+});
+
+/** Plain text of `chars` from a 200-word Zipf-like vocabulary (seeded): varied, but minutes of it compress well. */
+function longText(chars: number, seed = 7): string {
+  const words = SAMPLE_PASSAGE.join(' ')
+    .toLowerCase()
+    .replace(/[^a-z ]/g, '')
+    .split(' ')
+    .filter(Boolean);
+  let s = seed;
+  const rnd = (): number => {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    return s / 2147483648;
+  };
+  let text = '';
+  while (text.length < chars) {
+    const n = 5 + Math.floor(rnd() * 12);
+    text += Array.from({ length: n }, () => words[Math.floor(words.length * rnd() ** 2)]!).join(' ') + '. ';
+  }
+  return text.trim();
+}
+
+describe('loop detector on long windows', () => {
+  it('judges long text block by block: honest minutes pass, a loop in one part is still caught', () => {
+    const text = longText(20_000);
+    const sec = 20_000 / 15; // ~15 characters per second of speech
+    const whole = compressionRatio(text);
+    const worst = worstBlockCompressionRatio(text, 1000);
+    // one ratio over the whole text would call these 20k honest characters a loop
+    expect(whole).toBeGreaterThan(DEFAULT_QUALITY_LIMITS.maxCompressionRatio);
+    expect(worst).toBeLessThan(DEFAULT_QUALITY_LIMITS.maxCompressionRatio);
+    const ok = assessOutput({ text, tokenCount: tokens(text), stopReason: 'eos' }, sec);
+    expect(ok.issues).not.toContain('compression');
+
+    const loop = Array.from({ length: 60 }, (_, i) => `we agreed on item ${i % 3} and moved on`).join(', ');
+    const looped = `${text.slice(0, 9000)} ${loop} ${text.slice(9000)}`;
+    const bad = assessOutput({ text: looped, tokenCount: tokens(looped), stopReason: 'eos' }, sec);
+    expect(bad.issues).toContain('compression');
+  });
+
+  it('keeps the whole-text ratio for short texts', () => {
+    const text = longText(1500, 3);
+    expect(worstBlockCompressionRatio(text, 1000)).toBe(compressionRatio(text));
   });
 });

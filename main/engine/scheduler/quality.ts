@@ -4,6 +4,7 @@
  */
 import { deflateRawSync } from 'node:zlib';
 import { splitWords } from '@common/transcript';
+import { OUTPUT_BUDGET, outputTokenCap, type OutputBudget } from '@common/window-budget';
 import { isLengthStop, type StopReason } from '../stop-reason';
 
 export type QualityIssue = 'max_tokens' | 'token_rate' | 'repeated_ngram' | 'compression';
@@ -21,6 +22,11 @@ export interface QualityLimits {
   maxCompressionRatio: number;
   /** Texts shorter than this are not judged by compression (headers dominate). */
   minCharsForCompression: number;
+  /**
+   * Longer texts are judged block by block (the worst block counts): minutes of natural text compress better than
+   * a few sentences, so one ratio over a long window's text would flag honest speech and hide a loop in one part.
+   */
+  compressionBlockChars: number;
 }
 
 export const DEFAULT_QUALITY_LIMITS: Readonly<QualityLimits> = Object.freeze({
@@ -30,6 +36,7 @@ export const DEFAULT_QUALITY_LIMITS: Readonly<QualityLimits> = Object.freeze({
   maxConsecutiveWordRepeats: 6,
   maxCompressionRatio: 2.6,
   minCharsForCompression: 120,
+  compressionBlockChars: 1000,
 });
 
 export interface QualityReport {
@@ -68,6 +75,19 @@ export function compressionRatio(text: string): number {
   return bytes.length / deflateRawSync(bytes, { level: 9 }).length;
 }
 
+/** Deflate ratio of the most repetitive block of about `blockChars` (the whole text up to twice that). */
+export function worstBlockCompressionRatio(text: string, blockChars: number): number {
+  if (text.length <= 2 * blockChars) return compressionRatio(text);
+  let worst = 0;
+  for (let at = 0; at < text.length; at += blockChars) {
+    // the remainder joins the last block, so no block is shorter than blockChars
+    const end = text.length - at < 2 * blockChars ? text.length : at + blockChars;
+    worst = Math.max(worst, compressionRatio(text.slice(at, end)));
+    if (end === text.length) break;
+  }
+  return worst;
+}
+
 function normalisedWords(text: string): string[] {
   return splitWords(text.toLowerCase().replace(/[^\p{L}\p{N}'\s]/gu, ' '));
 }
@@ -80,7 +100,7 @@ export function assessOutput(
   const issues: QualityIssue[] = [];
   const words = normalisedWords(result.text);
   const rep = longestRepeat(words);
-  const ratio = compressionRatio(result.text);
+  const ratio = worstBlockCompressionRatio(result.text, limits.compressionBlockChars);
   const tokensPerSec = audioSec > 0 ? result.tokenCount / audioSec : Number.POSITIVE_INFINITY;
   if (isLengthStop(result.stopReason)) issues.push('max_tokens');
   if (result.tokenCount > limits.tokenSlack + limits.maxTokensPerSec * audioSec) issues.push('token_rate');
@@ -138,7 +158,10 @@ export function collapseRepeats(text: string, keep = 2, maxN = 8): string {
   return out.join(' ');
 }
 
-/** Output cap for a window: proportional to its length, so a looping model stops in bounded time. */
-export function maxTokensFor(audioSec: number, perSec = 8, base = 16, ceiling = 512): number {
-  return Math.min(ceiling, Math.ceil(base + perSec * audioSec));
+/**
+ * Output cap for a window: proportional to its length, so a looping model stops in bounded time. The budget is the
+ * one the context is sized for (common/window-budget.ts); no fixed ceiling, since a window may hold 30 minutes.
+ */
+export function maxTokensFor(audioSec: number, budget: OutputBudget = OUTPUT_BUDGET): number {
+  return outputTokenCap(audioSec, budget);
 }

@@ -6,6 +6,7 @@
 import { RotorError } from '@common/errors';
 import type { SegmentFlag } from '@common/transcript';
 import { SAMPLE_RATE } from '@common/audio';
+import { OUTPUT_BUDGET, type OutputBudget } from '@common/window-budget';
 import {
   assessOutput,
   collapseRepeats,
@@ -25,9 +26,8 @@ export interface RetryConfig {
   /** Last attempt splits the window in two (each half is decoded with a fresh context) when it is this long. */
   minSplitSec: number;
   splitOverlapSec: number;
-  tokensPerSec: number;
-  tokenBase: number;
-  tokenCeiling: number;
+  /** Output cap per window length (the context is sized for the default). */
+  output: OutputBudget;
   limits: QualityLimits;
 }
 
@@ -36,9 +36,7 @@ export const DEFAULT_RETRY_CONFIG: Readonly<RetryConfig> = Object.freeze({
   repetitionPenalty: 1.3,
   minSplitSec: 6,
   splitOverlapSec: 1,
-  tokensPerSec: 8,
-  tokenBase: 16,
-  tokenCeiling: 512,
+  output: OUTPUT_BUDGET,
   limits: DEFAULT_QUALITY_LIMITS,
 });
 
@@ -153,12 +151,7 @@ export async function runWindows(
       const plan = planAttempt(attempt, s.sec, cfg);
       const base = { language: s.w.language, attempt, repetitionPenalty: plan.repetitionPenalty };
       if (plan.kind === 'whole') {
-        const maxTokens = Math.max(
-          1,
-          Math.floor(
-            maxTokensFor(s.sec, cfg.tokensPerSec, cfg.tokenBase, cfg.tokenCeiling) * plan.maxTokensScale,
-          ),
-        );
+        const maxTokens = Math.max(1, Math.floor(maxTokensFor(s.sec, cfg.output) * plan.maxTokensScale));
         requests.push({ ...base, windowId: s.w.id, pcm: s.w.pcm, startSec: s.w.startSec, maxTokens });
         plans.set(s.w.id, { plan });
       } else {
@@ -166,8 +159,7 @@ export async function runWindows(
         const ov = Math.min(Math.round(cfg.splitOverlapSec * SAMPLE_RATE), m);
         const a = s.w.pcm.subarray(0, m);
         const b = s.w.pcm.subarray(m - ov);
-        const tok = (n: number) =>
-          maxTokensFor(n / SAMPLE_RATE, cfg.tokensPerSec, cfg.tokenBase, cfg.tokenCeiling);
+        const tok = (n: number) => maxTokensFor(n / SAMPLE_RATE, cfg.output);
         requests.push({
           ...base,
           windowId: `${s.w.id}.a`,

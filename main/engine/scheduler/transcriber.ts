@@ -9,7 +9,7 @@ export type { StopReason };
 export interface WindowRequest {
   /** Checkpoint key; sub-windows of a split retry get `<id>.a` / `<id>.b`. */
   windowId: string;
-  /** 16 kHz mono float PCM, at most one mtmd chunk (< 30 s). */
+  /** 16 kHz mono float PCM; longer than mtmd's 30 s chunk is fine (consecutive chunks of one sequence). */
   pcm: Float32Array;
   /** Where the window starts in the source, in seconds (for logs and scripted transcribers). */
   startSec: number;
