@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SAMPLE_RATE } from '@common/audio';
+import { MAX_WINDOW_SEC } from '@common/window-budget';
 import { WindowCutter, type CutWindow, type CutterConfig } from './cutter';
 import {
   buildScript,
@@ -127,8 +128,54 @@ describe('WindowCutter', () => {
     expect(sec(r.windows[0]!.endSample)).toBeCloseTo(50.65, 6);
   });
 
-  it('rejects windows that would not fit one mtmd chunk', () => {
-    expect(() => new WindowCutter({ maxWindowSec: 30 })).toThrow(RangeError);
+  it('accepts windows up to what one context holds, and no longer', () => {
+    expect(new WindowCutter({ maxWindowSec: 30 }).config.maxWindowSec).toBe(30);
+    expect(new WindowCutter({ maxWindowSec: MAX_WINDOW_SEC }).config.maxWindowSec).toBe(MAX_WINDOW_SEC);
+    expect(() => new WindowCutter({ maxWindowSec: MAX_WINDOW_SEC + 1 })).toThrow(RangeError);
     expect(() => new WindowCutter({ maxWindowSec: 20, minWindowSec: 25 })).toThrow(RangeError);
+    expect(() => new WindowCutter({ hardCutSearchSec: 0 })).toThrow(RangeError);
+  });
+});
+
+describe('WindowCutter with long windows', () => {
+  // long monologues without pauses over the gap limit: windows are bounded by their length, not by silences
+  const script = buildScript({ seed: 5, minWords: 3000, longSilenceProb: 0.02, monologueProb: 0.9 });
+  const run = runCutter(script, fixed(8000), { maxWindowSec: 120 });
+
+  it('cuts windows of minutes, near the plan length, in silence or between words', () => {
+    const lengths = run.windows.map((w) => sec(w.endSample - w.startSample));
+    expect(Math.max(...lengths)).toBeLessThanOrEqual(120 + 1e-9);
+    expect(Math.max(...lengths)).toBeGreaterThan(100);
+    const hard = run.windows.filter((w) => w.hardEnd);
+    expect(hard.length).toBeGreaterThan(0);
+    for (const w of run.windows) {
+      expect(insideWord(script, w.endSample)).toBe(false);
+      // a hard cut searches the last 20 s before the length, so a long window stays long
+      if (w.hardEnd) expect(sec(w.endSample - w.startSample)).toBeGreaterThanOrEqual(100);
+    }
+  });
+
+  it('covers every word, identically whatever the chunking', () => {
+    for (const word of script.words) {
+      const mid = Math.round(((word.startSec + word.endSec) / 2) * SAMPLE_RATE);
+      expect(run.windows.some((w) => mid >= w.startSample && mid < w.endSample)).toBe(true);
+    }
+    const rnd = seededRandom(4);
+    const other = runCutter(script, () => 1 + Math.floor(rnd() * 48000), { maxWindowSec: 120 });
+    expect(other.windows.map((w) => [w.startSample, w.endSample, w.hardEnd])).toEqual(
+      run.windows.map((w) => [w.startSample, w.endSample, w.hardEnd]),
+    );
+  });
+
+  it('holds about one window of PCM', () => {
+    expect(sec(run.maxHeld)).toBeLessThanOrEqual(120 + 1 + 0.5 + 1e-9);
+  });
+
+  it('leaves short windows as they were (the default hard-cut search reaches down to the min window)', () => {
+    const short = runCutter(script, fixed(8000), { maxWindowSec: 28 });
+    const explicit = runCutter(script, fixed(8000), { maxWindowSec: 28, hardCutSearchSec: 1000 });
+    expect(short.windows.map((w) => [w.startSample, w.endSample])).toEqual(
+      explicit.windows.map((w) => [w.startSample, w.endSample]),
+    );
   });
 });

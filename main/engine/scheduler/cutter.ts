@@ -6,17 +6,21 @@
  *   next region is closer), so windows are cut in silences;
  * - silences longer than `maxGapSec` close the window, and the silence itself is never sent to the model (pure
  *   silence invites hallucinations);
- * - a window never exceeds `maxWindowSec` (below mtmd's 30 s chunk, so one window = one encoder pass);
- * - a single speech region longer than that is cut at the lowest-energy 20 ms frame between `minWindowSec` and
- *   `maxWindowSec` (a "hard" cut); the next window then starts `overlapSec` earlier so that the stitcher can match the
- *   words heard twice;
+ * - a window never exceeds `maxWindowSec`: from a few seconds up to MAX_WINDOW_SEC (common/window-budget.ts, ~30 min,
+ *   what one 32k context holds with room for the text); the runtime feeds a window longer than mtmd's 30 s chunk as
+ *   consecutive chunks of one sequence;
+ * - a single speech region longer than that is cut at the lowest-energy 20 ms frame in the last `hardCutSearchSec`
+ *   before `maxWindowSec` (never before `minWindowSec`; a "hard" cut), so long windows stay near their length; the
+ *   next window then starts `overlapSec` earlier so that the stitcher can match the words heard twice;
  * - every decision depends only on the audio and the VAD output, never on how the stream was chunked or when the
  *   caller looked (tested), so a resumed job that replays the same stream gets the same windows.
  *
- * Memory: only the PCM of the window being built (≤ maxWindowSec) plus a short look-back is kept.
+ * Memory: only the PCM of the window being built (≤ maxWindowSec: 64 KiB per second, ~115 MB for 30 min) plus a
+ * short look-back is kept.
  */
 
 import { MTMD_CHUNK_SEC, SAMPLE_RATE } from '@common/audio';
+import { MAX_WINDOW_SEC } from '@common/window-budget';
 
 /** Re-exported for callers that took it from the cutter before common/audio.ts existed. */
 export { MTMD_CHUNK_SEC };
@@ -25,6 +29,8 @@ export interface CutterConfig {
   maxWindowSec: number;
   /** Shortest window a hard cut may produce. */
   minWindowSec: number;
+  /** A hard cut looks for the quietest frame this far back from the max window (at most down to minWindowSec). */
+  hardCutSearchSec: number;
   padSec: number;
   maxGapSec: number;
   overlapSec: number;
@@ -40,6 +46,7 @@ export interface CutterConfig {
 export const DEFAULT_CUTTER_CONFIG: Readonly<CutterConfig> = Object.freeze({
   maxWindowSec: 28,
   minWindowSec: 8,
+  hardCutSearchSec: 20,
   padSec: 0.25,
   maxGapSec: 3,
   overlapSec: 1.5,
@@ -83,10 +90,11 @@ export function validateCutterConfig(config: CutterConfig): void {
   const bad = (why: string): never => {
     throw new RangeError(`invalid window settings: ${why}`);
   };
-  if (!(c.maxWindowSec > 1 && c.maxWindowSec < MTMD_CHUNK_SEC))
-    bad(`max window must be within 1..${MTMD_CHUNK_SEC} s`);
+  if (!(c.maxWindowSec > 1 && c.maxWindowSec <= MAX_WINDOW_SEC))
+    bad(`max window must be within 1..${MAX_WINDOW_SEC} s`);
   if (!(c.minWindowSec > 0 && c.minWindowSec < c.maxWindowSec))
     bad('min window must be below the max window');
+  if (!(c.hardCutSearchSec > 0)) bad('the hard-cut search span must be > 0');
   if (!(c.padSec >= 0 && c.padSec * 4 < c.maxWindowSec)) bad('pad too large');
   if (!(c.maxGapSec > 2 * c.padSec)) bad('max gap must exceed twice the pad');
   if (!(c.overlapSec >= 0 && c.overlapSec < c.minWindowSec / 2))
@@ -156,6 +164,7 @@ export class WindowCutter {
   private readonly cfg: CutterConfig;
   private readonly maxLen: number;
   private readonly minLen: number;
+  private readonly searchLen: number;
   private readonly pad: number;
   private readonly maxGap: number;
   private readonly overlap: number;
@@ -178,6 +187,7 @@ export class WindowCutter {
     const s = (sec: number): number => Math.round(sec * SAMPLE_RATE);
     this.maxLen = s(this.cfg.maxWindowSec);
     this.minLen = s(this.cfg.minWindowSec);
+    this.searchLen = s(this.cfg.hardCutSearchSec);
     this.pad = s(this.cfg.padSec);
     this.maxGap = s(this.cfg.maxGapSec);
     this.overlap = s(this.cfg.overlapSec);
@@ -328,7 +338,7 @@ export class WindowCutter {
   /** The window holds one region longer than the bound: cut inside it at the quietest frame. */
   private cutHard(): CutWindow {
     const win = this.win!;
-    const lo = win.start + this.minLen;
+    const lo = win.start + Math.max(this.minLen, this.maxLen - this.searchLen);
     const hi = win.start + this.maxLen;
     const pcm = this.buf.slice(lo, hi);
     let best = hi;
