@@ -13,14 +13,18 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_SETTINGS, type Settings } from '@common/settings';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateMeeting, generateRecording } from '../../../fixtures/audio-long';
-import type { EngineHost } from '../../engine/host/engine-host';
-import { sourceHost } from '../../engine/host/testkit';
-import { openLibraryStore, type JobProgress, type LibraryStore, type QueueJob } from '../../library/db';
+import { openLibraryStore, type JobProgress, type QueueJob } from '../../library/db';
 import type { ModelConfig } from '../model-config';
-import { createJobService, type JobService, type JobServiceDeps } from './job-service';
+import type { JobServiceDeps } from './job-service';
+import {
+  echoJobServices,
+  SMALL_WINDOWS,
+  until,
+  type EchoJobService,
+  type EchoJobServiceOptions,
+} from './testkit';
 import type { WindowText } from './types';
 
 const root = mkdtempSync(path.join(tmpdir(), 'rs-jobs-'));
@@ -45,21 +49,13 @@ beforeAll(async () => {
   });
 }, 300_000);
 
-interface Harness {
-  service: JobService;
-  store: LibraryStore;
-  engine: EngineHost;
-  jobsDir: string;
+interface Harness extends EchoJobService {
   queueEvents: { at: number; jobs: QueueJob[] }[];
   windows: WindowText[];
   progressWrites: { id: string; at: number; p: JobProgress }[];
-  close(): Promise<void>;
 }
 
-const open: Harness[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((h) => h.close()));
-});
+const echoService = echoJobServices();
 
 let dirs = 0;
 function newDir(): string {
@@ -68,79 +64,29 @@ function newDir(): string {
   return dir;
 }
 
-/** 10 s windows one at a time: long files make several windows, so there is a middle to interrupt. */
-const SMALL_WINDOWS: Settings = { ...DEFAULT_SETTINGS, runConfig: { windowSeconds: 10, parallelWindows: 1 } };
-
 function harness(
   dir: string,
-  opts: {
-    delayMs?: number;
-    model?: () => Promise<ModelConfig>;
-    settings?: Settings;
-    extra?: Partial<JobServiceDeps>;
-  } = {},
+  opts: Omit<EchoJobServiceOptions, 'deps'> & { extra?: Partial<JobServiceDeps> } = {},
 ): Harness {
-  const engine = sourceHost({ backoff: { initialMs: 50, factor: 2, maxMs: 400 } });
-  const store = openLibraryStore(path.join(dir, 'library.sqlite'));
-  const jobsDir = path.join(dir, 'jobs');
   const queueEvents: Harness['queueEvents'] = [];
   const windows: WindowText[] = [];
   const progressWrites: Harness['progressWrites'] = [];
-  const queue = {
-    ...store.queue,
-    setProgress(id: string, p: JobProgress) {
-      progressWrites.push({ id, at: performance.now(), p });
-      store.queue.setProgress(id, p);
-    },
-  };
-  const service = createJobService({
-    engine,
-    queue,
-    library: store.library,
-    jobsDir,
-    settings: { get: async () => opts.settings ?? SMALL_WINDOWS },
-    modelConfig:
-      opts.model ??
-      (async () => ({
-        ready: true,
-        source: 'env',
-        engine: { kind: 'echo', ...(opts.delayMs ? { delayMs: opts.delayMs } : {}) },
-      })),
-    onQueueChanged: (jobs) => queueEvents.push({ at: performance.now(), jobs }),
-    onWindowText: (w) => windows.push(w),
-    ...opts.extra,
+  const s = echoService(dir, {
+    ...opts,
+    deps: (store) => ({
+      queue: {
+        ...store.queue,
+        setProgress(id: string, p: JobProgress) {
+          progressWrites.push({ id, at: performance.now(), p });
+          store.queue.setProgress(id, p);
+        },
+      },
+      onQueueChanged: (jobs) => queueEvents.push({ at: performance.now(), jobs }),
+      onWindowText: (w) => windows.push(w),
+      ...opts.extra,
+    }),
   });
-  const h: Harness = {
-    service,
-    store,
-    engine,
-    jobsDir,
-    queueEvents,
-    windows,
-    progressWrites,
-    async close() {
-      await service.stop();
-      await engine.stop();
-      store.close();
-    },
-  };
-  open.push(h);
-  return h;
-}
-
-/** Resolves when `check` holds after a queue event (polls the database, so events are not required). */
-async function until(
-  h: Harness,
-  check: (jobs: QueueJob[]) => boolean,
-  timeoutMs = 120_000,
-): Promise<QueueJob[]> {
-  const t0 = Date.now();
-  for (;;) {
-    const jobs = h.service.list();
-    if (check(jobs)) return jobs;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out; queue: ${JSON.stringify(jobs)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  return { ...s, queueEvents, windows, progressWrites };
 }
 
 function segmentsJson(h: Harness, transcriptId: string | null): string {
@@ -362,7 +308,6 @@ describe('job service (engine worker in a child process, echo engine, real libra
     const dir = newDir();
     const { first, id } = await twoWindowsIn(dir);
     await first.close();
-    open.splice(open.indexOf(first), 1);
     // quitting leaves it resumable, not cancelled
     const reopened = openLibraryStore(path.join(dir, 'library.sqlite'));
     expect(reopened.queue.get(id).state).toBe('queued');
@@ -384,7 +329,7 @@ describe('job service (engine worker in a child process, echo engine, real libra
     const { first, id } = await twoWindowsIn(dir);
     // a kill leaves no chance to hand the job back: the engine dies and the database still says 'running'
     await first.engine.stop();
-    open.splice(open.indexOf(first), 1);
+    first.abandon();
     first.store.close();
     // the database as a killed app leaves it: the job still 'running' (stop() would have handed it back)
     const before = openLibraryStore(path.join(dir, 'library.sqlite'));

@@ -5,15 +5,12 @@
 import { copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_SETTINGS, type Settings } from '@common/settings';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Segment } from '@common/transcript';
 import { generateRecording } from '../../../fixtures/audio-long';
-import type { EngineHost } from '../../engine/host/engine-host';
-import { rejection, sourceHost } from '../../engine/host/testkit';
-import { openLibraryStore, type LibraryStore, type QueueJob } from '../../library/db';
-import { createJobService, type JobService } from './job-service';
+import { rejection } from '../../engine/host/testkit';
 import { overlapsRange } from './replace-range';
+import { echoJobServices, until, type EchoJobService } from './testkit';
 import type { WindowText } from './types';
 
 const root = mkdtempSync(path.join(tmpdir(), 'rs-retranscribe-'));
@@ -29,66 +26,29 @@ beforeAll(async () => {
   });
 }, 300_000);
 
-const SMALL_WINDOWS: Settings = { ...DEFAULT_SETTINGS, runConfig: { windowSeconds: 10, parallelWindows: 1 } };
-
-interface Harness {
-  service: JobService;
-  store: LibraryStore;
+interface Harness extends EchoJobService {
+  dir: string;
   changed: string[];
   windows: WindowText[];
-  close(): Promise<void>;
 }
 
-const open: Harness[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((h) => h.close()));
-});
+const echoService = echoJobServices();
 
 let dirs = 0;
-async function harness(delayMs = 0, reopen?: string): Promise<Harness & { dir: string }> {
+async function harness(delayMs = 0, reopen?: string): Promise<Harness> {
   const dir = reopen ?? path.join(root, `app-${++dirs}`);
   mkdirSync(dir, { recursive: true });
-  const engine: EngineHost = sourceHost({ backoff: { initialMs: 50, factor: 2, maxMs: 400 } });
-  const store = openLibraryStore(path.join(dir, 'library.sqlite'));
   const changed: string[] = [];
   const windows: WindowText[] = [];
-  const service = createJobService({
-    engine,
-    queue: store.queue,
-    library: store.library,
-    jobsDir: path.join(dir, 'jobs'),
-    settings: { get: async () => SMALL_WINDOWS },
-    modelConfig: async () => ({
-      ready: true,
-      source: 'env',
-      engine: { kind: 'echo', ...(delayMs ? { delayMs } : {}) },
+  const s = echoService(dir, {
+    delayMs,
+    deps: () => ({
+      onLibraryChanged: (id) => changed.push(id),
+      onWindowText: (w) => windows.push(w),
     }),
-    onLibraryChanged: (id) => changed.push(id),
-    onWindowText: (w) => windows.push(w),
   });
-  const h: Harness & { dir: string } = {
-    dir,
-    service,
-    store,
-    changed,
-    windows,
-    async close() {
-      await service.stop();
-      await engine.stop();
-      store.close();
-    },
-  };
-  open.push(h);
-  await service.start();
-  return h;
-}
-
-async function until(h: Harness, check: (jobs: QueueJob[]) => boolean, timeoutMs = 120_000): Promise<void> {
-  const t0 = Date.now();
-  while (!check(h.service.list())) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out; queue: ${JSON.stringify(h.service.list())}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  await s.service.start();
+  return { ...s, dir, changed, windows };
 }
 
 /** Transcribes `file` whole and answers its transcript id. */
@@ -243,7 +203,6 @@ describe('re-transcribe a selected range (echo engine, real library)', () => {
     const job = await first.service.retranscribe(id, range);
     await until(first, () => first.windows.filter((w) => w.jobId === job.id).length >= 2);
     await first.close();
-    open.splice(open.indexOf(first), 1);
 
     const again = await harness(0, first.dir);
     await again.service.whenIdle();
