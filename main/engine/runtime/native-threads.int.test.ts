@@ -4,14 +4,10 @@
  * listeners contained, and running jobs cancelled and joined when the environment or the process goes away.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RotorError } from '@common/errors';
-import {
-  TINY_ENCODER_WIDTH_REAL_LIKE,
-  writeSyntheticVoxtral,
-  type VoxtralFixture,
-} from '../../../fixtures/voxtral';
+import type { VoxtralFixture } from '../../../fixtures/voxtral';
 import {
   loadAddon,
   resolveAddonPath,
@@ -21,7 +17,7 @@ import {
   type NativeHandle,
 } from './native';
 import { buildTranscribePrompt } from './prompts';
-import { runtimeTestDir, syntheticPcm } from './testkit';
+import { runtimeTestDir, syntheticPcm, tinyVoxtral } from './testkit';
 import {
   kvTypeSupported,
   loadVoxtral,
@@ -76,15 +72,7 @@ function request(seed: number): { prompt: string; pcm: Float32Array } {
 }
 
 beforeAll(async () => {
-  await mkdir(dir, { recursive: true });
-  fx = await writeSyntheticVoxtral({
-    dir,
-    size: 'tiny',
-    seed: 7,
-    encoderWidth: TINY_ENCODER_WIDTH_REAL_LIKE,
-  });
-  model = await loadVoxtral({ modelPath: fx.modelPath, mmprojPath: fx.mmprojPath, threads: 2 });
-  ctx = await model.createContext({ contextSize: 2048, threads: 2 });
+  ({ fx, model, ctx } = await tinyVoxtral(dir));
   native = loadAddon();
 });
 

@@ -1,6 +1,13 @@
-/** Test helpers shared by the runtime tests and the engine bench: synthetic audio and fixture paths. */
+/** Test helpers shared by the runtime tests and the engine bench: synthetic audio, fixture paths, the tiny model. */
+import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  TINY_ENCODER_WIDTH_REAL_LIKE,
+  writeSyntheticVoxtral,
+  type VoxtralFixture,
+} from '../../../fixtures/voxtral';
+import { loadVoxtral, type VoxtralContext, type VoxtralModel } from './voxtral';
 
 /** Deterministic speech-like PCM: a few drifting harmonics with an envelope and seeded noise. */
 export function syntheticPcm(seconds: number, seed = 1, sampleRate = 16000): Float32Array {
@@ -27,4 +34,27 @@ export function syntheticPcm(seconds: number, seed = 1, sampleRate = 16000): Flo
 
 export function runtimeTestDir(name: string): string {
   return join(tmpdir(), `rotorscribe-${name}-${process.pid}`);
+}
+
+/**
+ * The tiny synthetic Voxtral (real-like encoder width, seed 7) written into `dir`, loaded on 2 threads with one
+ * 2048-cell context; the caller disposes the model.
+ */
+export async function tinyVoxtral(
+  dir: string,
+): Promise<{ fx: VoxtralFixture; model: VoxtralModel; ctx: VoxtralContext }> {
+  await mkdir(dir, { recursive: true });
+  const fx = await writeSyntheticVoxtral({
+    dir,
+    size: 'tiny',
+    seed: 7,
+    encoderWidth: TINY_ENCODER_WIDTH_REAL_LIKE,
+  });
+  const model = await loadVoxtral({ modelPath: fx.modelPath, mmprojPath: fx.mmprojPath, threads: 2 });
+  try {
+    return { fx, model, ctx: await model.createContext({ contextSize: 2048, threads: 2 }) };
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
 }

@@ -1,15 +1,14 @@
-import { copyFile, mkdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RotorError } from '@common/errors';
 import {
   TINY_ENCODER_WIDTH_POW2,
-  TINY_ENCODER_WIDTH_REAL_LIKE,
   writeSyntheticVoxtral,
   type VoxtralFixture,
 } from '../../../fixtures/voxtral';
-import { runtimeTestDir, syntheticPcm } from './testkit';
+import { runtimeTestDir, syntheticPcm, tinyVoxtral } from './testkit';
 import {
   kvTypeSupported,
   listDevices,
@@ -37,15 +36,7 @@ async function expectCode(p: Promise<unknown> | (() => unknown), code: string): 
 }
 
 beforeAll(async () => {
-  await mkdir(dir, { recursive: true });
-  fx = await writeSyntheticVoxtral({
-    dir,
-    size: 'tiny',
-    seed: 7,
-    encoderWidth: TINY_ENCODER_WIDTH_REAL_LIKE,
-  });
-  model = await loadVoxtral({ modelPath: fx.modelPath, mmprojPath: fx.mmprojPath, threads: 2 });
-  ctx = await model.createContext({ contextSize: 2048, threads: 2 });
+  ({ fx, model, ctx } = await tinyVoxtral(dir));
 });
 
 afterAll(async () => {
