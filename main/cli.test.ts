@@ -144,7 +144,7 @@ describe('argument errors', () => {
     [['transcribe', 'a.mp3', '--engine', 'echo', '--format', 'txt,pdf'], /Unknown format 'pdf'/],
     [['transcribe', 'a.mp3', '--engine', 'echo', '--kv-k', 'q3_k'], /Unknown KV cache type 'q3_k'/],
     [['transcribe', 'a.mp3', '--engine', 'echo', '--language', 'klingon'], /Unknown language/],
-    [['transcribe', 'a.mp3', '--engine', 'echo', '--max-window-sec', '45'], /max-window-sec must be/],
+    [['transcribe', 'a.mp3', '--engine', 'echo', '--max-window-sec', '4000'], /max-window-sec must be/],
     [['transcribe', 'a.mp3', '--engine', 'echo', '--parallel', '1.5'], /parallel must be an integer/],
     [['transcribe', 'a.mp3', '--engine', 'echo', '--resume', '--restart'], /cannot be used together/],
     [['transcribe', 'a.mp3', '--engine', 'echo', '--bogus'], /Unknown option '--bogus'/],

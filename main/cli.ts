@@ -13,6 +13,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { HardwareInfo } from '@common/advisor-types';
 import { RotorError, toErrorPayload, type ErrorPayload } from '@common/errors';
 import { isKvCacheType, KV_CACHE_TYPES, type KvCacheType } from '@common/kv-cache-types';
+import { MAX_WINDOW_SEC, MIN_WINDOW_SEC } from '@common/window-budget';
 import { deleteJobFolder } from './engine/checkpoints/delete-job';
 import { writeFileAtomic } from './fs/atomic-write';
 import { createEngineHost, type EngineHost } from './engine/host/engine-host';
@@ -51,7 +52,6 @@ interface Command {
 export const EXIT = { ok: 0, failed: 1, usage: 2, cancelled: 130 } as const;
 
 const LANGUAGES = ['en', 'es', 'fr', 'pt', 'hi', 'de', 'nl', 'it'];
-const MAX_WINDOW_SEC = 29.5;
 
 function usageError(message: string, hint?: string): RotorError {
   return new RotorError('INVALID_ARGUMENT', message, { hint: hint ?? 'Run `rotorscribe help` for usage.' });
@@ -195,7 +195,7 @@ export function parseTranscribeArgs(args: string[], io: Pick<CliIo, 'cwd' | 'env
   }
   const kvK = kv('kv-k');
   const kvV = kv('kv-v');
-  const maxWindowSec = num('max-window-sec', 5, MAX_WINDOW_SEC, false);
+  const maxWindowSec = num('max-window-sec', MIN_WINDOW_SEC, MAX_WINDOW_SEC, false);
   const parallel = num('parallel', 1, 16, true);
   return {
     files: positionals.map((p) => resolve(io.cwd, p)),
@@ -569,7 +569,7 @@ export const COMMANDS: Record<string, Command> = {
       '  --resume | --restart         continue an interrupted job / discard it and start over',
       '  --overwrite                  replace transcripts already in --out (refused otherwise)',
       '  --keep-job                   keep the job folder after the transcripts are written (deleted by default)',
-      '  --max-window-sec N           longest audio window, 5 to 29.5 s (default: the recommendation)',
+      `  --max-window-sec N           longest audio window, ${MIN_WINDOW_SEC} to ${MAX_WINDOW_SEC} s (default: the recommendation; over 30 s = several encoder chunks in one context)`,
       '  --parallel N                 windows decoded together (default: what the recommendation fits in memory)',
       '  --json                       JSON lines on stdout (events, errors) instead of a progress bar',
     ].join('\n'),

@@ -3,20 +3,22 @@
  * one function both `rotorscribe doctor` and every job client (CLI, app) use, so what doctor recommends is exactly
  * what `transcribe` runs, on the same RAM budget.
  *
- * The advisor sizes "windows" of any length (its ladder goes to an hour), while the job pipeline cuts windows below
- * mtmd's 30 s chunk. The plan keeps the recommended cache types and turns the recommended window seconds × parallel
- * into job windows of `maxWindowSec` run side by side (the same audio tokens in the cache), then asks the advisor's
- * planMemory how many of those actually fit.
+ * The plan is the recommendation as it is: window seconds × parallel windows × K/V types (a window longer than 30 s
+ * runs as consecutive encoder chunks of one sequence). Only a window length given explicitly without a parallel
+ * count keeps the recommended audio in the cache by running more, shorter windows side by side; then the advisor's
+ * planMemory says how many of those actually fit.
  */
 import { RotorError } from '@common/errors';
 import type { HardwareInfo, RunConfig } from '@common/advisor-types';
 import type { KvCacheType } from '@common/kv-cache-types';
+import { MAX_WINDOW_SEC } from '@common/window-budget';
 import type { RuntimeDevice } from '../engine/runtime/facts';
 import { probeHardware } from './probe';
 import { createAdvisor, variantIdFromFile, type Advisor } from './report';
 
-/** The job pipeline's longest window (mtmd's 30 s chunk minus a margin) and its default. */
-export const JOB_MAX_WINDOW_SEC = 29.5;
+/** The job pipeline's longest window (what one 32k context holds with room for the text, ~30 min). */
+export const JOB_MAX_WINDOW_SEC = MAX_WINDOW_SEC;
+/** Window length where nothing was planned (the echo engine): one encoder chunk. */
 export const JOB_DEFAULT_WINDOW_SEC = 28;
 export const JOB_MAX_PARALLEL = 16;
 
@@ -92,11 +94,13 @@ export function planJob(
   modelPath?: string,
 ): JobPlanResult {
   const rec = advisor.report().recommendation.config;
-  const maxWindowSec = overrides.maxWindowSec ?? Math.min(JOB_DEFAULT_WINDOW_SEC, rec.windowSeconds);
+  const maxWindowSec = overrides.maxWindowSec ?? Math.min(JOB_MAX_WINDOW_SEC, rec.windowSeconds);
   const audioSeconds = rec.windowSeconds * rec.parallelWindows;
   const parallel =
     overrides.parallel ??
-    Math.min(JOB_MAX_PARALLEL, Math.max(1, Math.floor(audioSeconds / Math.max(1, maxWindowSec))));
+    (overrides.maxWindowSec === undefined
+      ? rec.parallelWindows
+      : Math.min(JOB_MAX_PARALLEL, Math.max(1, Math.floor(audioSeconds / Math.max(1, maxWindowSec)))));
   const wanted: JobPlanValues = {
     kvK: overrides.kvK ?? rec.kvTypeK,
     kvV: overrides.kvV ?? overrides.kvK ?? rec.kvTypeV,

@@ -1,3 +1,4 @@
+import { windowCells } from '@common/window-budget';
 import { describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -85,7 +86,9 @@ describe('context for an audio window', () => {
   it('sums the windows of a unified cache and pads to 256 cells', () => {
     const one = contextPlan(q4, config({ windowSeconds: 100 }));
     expect(one.audioTokensPerWindow).toBe(4 * 187);
-    expect(one.tokensPerWindow).toBe(4 * 187 + 16 + 500);
+    // the engine's own sizing (common/window-budget.ts): prompt + spare, all chunks, the output cap
+    expect(one.tokensPerWindow).toBe(windowCells(100, 187));
+    expect(one.tokensPerWindow).toBe(4 * 187 + 48 + 16 + 8 * 60 + 5 * 40);
     const four = contextPlan(q4, config({ windowSeconds: 100, parallelWindows: 4 }));
     expect(four.nCtx).toBe(Math.ceil((4 * one.tokensPerWindow) / 256) * 256);
     expect(four.nCtx % 256).toBe(0);

@@ -2,7 +2,13 @@
  * Memory model of Voxtral on llama.cpp + libmtmd: what a configuration allocates, by purpose and by memory pool.
  * Pure arithmetic. Where llama.cpp's behaviour decides a number, the comment names the place in v0.5.0.
  */
-import { SAMPLE_RATE } from '@common/audio';
+import {
+  audioChunks,
+  outputTokenCap,
+  VOXTRAL_CONTEXT_TOKENS,
+  WINDOW_PROMPT_TOKENS,
+  WINDOW_SPARE_TOKENS,
+} from '@common/window-budget';
 import { RotorError } from '@common/errors';
 import { tensorBytes as defaultTensorBytes } from './ggml-sizes';
 import { BREAKDOWN_KEYS, breakdownTotal, emptyBreakdown } from '@common/memory-breakdown';
@@ -23,18 +29,12 @@ export const MiB = 1024 * 1024;
 export const GiB = 1024 * MiB;
 
 /** The model card's usable context (the GGUF may claim 131072). */
-export const CONTEXT_LIMIT = 32768;
-/** mtmd feeds the encoder 30 s chunks of 3000 mel frames (100 frames/s, hop 160 at 16 kHz). */
-const HOP = 160;
-const FRAMES_PER_CHUNK = 3000;
-/** `<s>[INST][BEGIN_AUDIO] … [/INST]lang:xx[TRANSCRIBE]`: 8 tokens, kept generous for an understanding question. */
-export const PROMPT_TOKENS = 16;
+export const CONTEXT_LIMIT = VOXTRAL_CONTEXT_TOKENS;
 /**
- * Output budget per second of audio. Voxtral's card gives ~30 min of transcription per 32k context at 12.5 audio
- * tokens/s, which leaves ~5.7 tokens/s for text; fast speech in Tekken runs ~4 tokens/s.
+ * Prompt and spare cells of a window, and its output cap: the engine sizes each sequence with the same
+ * common/window-budget.ts, so what is planned here is what the runtime allocates.
  */
-export const OUTPUT_TOKENS_PER_SECOND = 5;
-export const MIN_OUTPUT_TOKENS = 64;
+export const PROMPT_TOKENS = WINDOW_PROMPT_TOKENS + WINDOW_SPARE_TOKENS;
 
 /**
  * Fixed costs and calibration of the working-buffer formulas. The compute formulas below reproduce the CPU
@@ -95,15 +95,8 @@ export function kvBytesPerToken(dims: DecoderDims, typeK: KvCacheType, typeV: Kv
 // ---------------------------------------------------------------------------------------------------------------
 // Context
 
-/**
- * Encoder chunks mtmd makes from `seconds` of audio: it appends 30 s of silence, computes n_len = samples/160 + 3001
- * frames and keeps the whole 3000-frame chunks (mtmd-audio.cpp), so an exact multiple of 30 s costs one chunk more.
- */
-export function audioChunks(seconds: number): number {
-  const samples = Math.round(seconds * SAMPLE_RATE);
-  const frames = Math.floor(samples / HOP) + FRAMES_PER_CHUNK + 1;
-  return Math.floor(frames / FRAMES_PER_CHUNK);
-}
+/** Encoder chunks mtmd makes from `seconds` of audio (common/window-budget.ts). */
+export { audioChunks };
 
 /** Audio tokens per 30 s chunk: positions / 4 (frame stacking), halved again by v0.5.0's average pooling. */
 export function tokensPerChunk(encoder: EncoderDims | null, rate: RunConfig['tokenRate']): number {
@@ -118,10 +111,7 @@ function pad(value: number, to: number): number {
 export function contextPlan(model: ModelDescription, config: RunConfig): ContextPlan {
   const audioTokensPerWindow =
     audioChunks(config.windowSeconds) * tokensPerChunk(model.encoder, config.tokenRate);
-  const outputTokens = Math.max(
-    MIN_OUTPUT_TOKENS,
-    Math.ceil(config.windowSeconds * OUTPUT_TOKENS_PER_SECOND),
-  );
+  const outputTokens = outputTokenCap(config.windowSeconds);
   const tokensPerWindow = audioTokensPerWindow + PROMPT_TOKENS + outputTokens;
   const limit = Math.min(CONTEXT_LIMIT, model.decoder.nCtxTrain || CONTEXT_LIMIT);
   return {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { JOB_MAX_WINDOW_SEC } from '../../advisor/job-config';
 import { overridesFromRunConfig } from './plan';
 
 describe('settings run config → job plan overrides', () => {
@@ -9,24 +10,20 @@ describe('settings run config → job plan overrides', () => {
     });
   });
 
-  it('turns window seconds × parallel windows into job windows of at most 28 s side by side', () => {
+  it('runs the window seconds × parallel windows asked for as they are (long windows included)', () => {
     expect(overridesFromRunConfig({ windowSeconds: 120, parallelWindows: 2 }, undefined)).toEqual({
-      maxWindowSec: 28,
-      parallel: 8,
+      maxWindowSec: 120,
+      parallel: 2,
     });
     expect(overridesFromRunConfig({ windowSeconds: 10 }, { windowSeconds: 600, parallelWindows: 1 })).toEqual(
-      {
-        maxWindowSec: 10,
-        parallel: 1,
-      },
+      { maxWindowSec: 10, parallel: 1 },
     );
     // only parallel given: the recommendation's window length fills in
     expect(overridesFromRunConfig({ parallelWindows: 3 }, { windowSeconds: 56, parallelWindows: 1 })).toEqual(
-      {
-        maxWindowSec: 28,
-        parallel: 6,
-      },
+      { maxWindowSec: 56, parallel: 3 },
     );
+    // beyond what one context holds: the longest window there is
+    expect(overridesFromRunConfig({ windowSeconds: 3600 }, undefined).maxWindowSec).toBe(JOB_MAX_WINDOW_SEC);
     expect(overridesFromRunConfig({ gpuLayers: 10, flashAttention: true }, undefined)).toEqual({});
   });
 });

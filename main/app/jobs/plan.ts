@@ -33,8 +33,8 @@ export interface PlannedJob {
 const clamp = (v: number, lo: number, hi: number): number => Math.max(lo, Math.min(hi, v));
 
 /**
- * The settings panel's run config in job terms. Cache types map one to one; window seconds × parallel windows is
- * the audio the cache holds at once, which a job runs as windows of at most JOB_MAX_WINDOW_SEC side by side.
+ * The settings panel's run config in job terms: cache types, window seconds and parallel windows map one to one (a
+ * window longer than 30 s runs as several encoder chunks of one sequence; at most JOB_MAX_WINDOW_SEC).
  * weights / gpuLayers / flashAttention / tokenRate have no job-plan counterpart (the model file and the runtime
  * decide them).
  */
@@ -48,9 +48,8 @@ export function overridesFromRunConfig(
   if (run.windowSeconds !== undefined || run.parallelWindows !== undefined) {
     const windowSeconds = run.windowSeconds ?? recommended?.windowSeconds ?? JOB_DEFAULT_WINDOW_SEC;
     const parallelWindows = run.parallelWindows ?? recommended?.parallelWindows ?? 1;
-    const maxWindowSec = clamp(Math.min(JOB_DEFAULT_WINDOW_SEC, windowSeconds), 5, JOB_MAX_WINDOW_SEC);
-    out.maxWindowSec = maxWindowSec;
-    out.parallel = clamp(Math.floor((windowSeconds * parallelWindows) / maxWindowSec), 1, JOB_MAX_PARALLEL);
+    out.maxWindowSec = clamp(windowSeconds, 5, JOB_MAX_WINDOW_SEC);
+    out.parallel = clamp(parallelWindows, 1, JOB_MAX_PARALLEL);
   }
   return out;
 }

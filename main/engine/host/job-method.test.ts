@@ -43,7 +43,7 @@ describe('the job method in a child-process worker (echo engine)', () => {
     const bad: unknown[] = [
       { ...params(), input: 'relative.mp3' },
       { ...params(), plan: { kvK: 'q3_k', kvV: 'q8_0', maxWindowSec: 10, parallel: 2 } },
-      { ...params(), plan: { kvK: 'q8_0', kvV: 'q8_0', maxWindowSec: 45, parallel: 2 } },
+      { ...params(), plan: { kvK: 'q8_0', kvV: 'q8_0', maxWindowSec: 4000, parallel: 2 } },
       { ...params(), plan: { kvK: 'q8_0', kvV: 'q8_0', maxWindowSec: 10, parallel: 1.5 } },
       { ...params(), engine: { kind: 'runtime', modelPath: '/m.gguf' } },
       { ...params(), engine: { kind: 'magic' } },

@@ -5,14 +5,14 @@
  */
 import { isAbsolute } from 'node:path';
 import * as v from 'valibot';
-import { MTMD_CHUNK_SEC } from '@common/audio';
 import { RotorError } from '@common/errors';
 import { KV_CACHE_TYPES, type KvCacheType } from '@common/kv-cache-types';
 import { check, empty, num, object, str } from '@common/schema';
+import { MAX_WINDOW_SEC, MIN_WINDOW_SEC } from '@common/window-budget';
 
 export const MAX_PARALLEL_WINDOWS = 16;
-/** Half a second under the encoder's chunk, so a window and its overlap never spill into a second chunk. */
-export const MAX_WINDOW_SEC = MTMD_CHUNK_SEC - 0.5;
+/** Windows up to what one 32k context holds with room for the text (~30 min; longer than 30 s = several chunks). */
+export { MAX_WINDOW_SEC, MIN_WINDOW_SEC };
 /** The shortest range a job transcribes: below a tenth of a second there is no word to find. */
 export const MIN_RANGE_SEC = 0.1;
 /** Positions beyond ~115 days of audio are a bug, not a recording. */
@@ -44,7 +44,7 @@ export const jobEngineSchema = v.variant(
 export const jobPlanSchema = object({
   kvK: kvType,
   kvV: kvType,
-  maxWindowSec: num({ min: 5, max: MAX_WINDOW_SEC }),
+  maxWindowSec: num({ min: MIN_WINDOW_SEC, max: MAX_WINDOW_SEC }),
   parallel: num({ min: 1, max: MAX_PARALLEL_WINDOWS, integer: true }),
 });
 
