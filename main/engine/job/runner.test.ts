@@ -291,3 +291,49 @@ describe('runJob with a scripted front end and transcriber', () => {
     expect(tokens).toBeLessThanOrEqual(3 * (8 * audioSec + 16 * r.records.length) + 32 * r.records.length);
   });
 });
+
+describe('runJob with windows of minutes', () => {
+  // long monologues: windows reach the 2-minute bound instead of closing in pauses
+  const script = buildScript({ seed: 31, minWords: 1500, longSilenceProb: 0.03, monologueProb: 0.85 });
+  const cutter = { maxWindowSec: 120 };
+
+  it('transcribes every word once and resumes a cancelled job at window granularity, byte-identical', async () => {
+    const { deps, opts } = setup(script, 'long');
+    const reference = await runJob(opts('long-ref', { cutter }), deps);
+    expect(norm(transcriptText(reference.transcript))).toEqual(
+      script.words.map((w) => normaliseWord(w.word)),
+    );
+    const lengths = reference.records.map((r) => (r.endSample - r.startSample) / 16_000);
+    expect(Math.max(...lengths)).toBeGreaterThan(90);
+    expect(Math.max(...lengths)).toBeLessThanOrEqual(120);
+    const total = reference.records.length;
+    expect(total).toBeGreaterThan(3);
+
+    const control = new JobControl();
+    let done = 0;
+    await expect(
+      runJob(
+        opts('long-cut', {
+          cutter,
+          control,
+          onEvent: (e) => {
+            if (e.type === 'window' && ++done === 2) control.cancel();
+          },
+        }),
+        deps,
+      ),
+    ).rejects.toSatisfy(isCode('CANCELLED'));
+    const saved = parseLog(readFileSync(join(root, 'long-cut', LOG_FILE))).records.length;
+    expect(saved).toBeGreaterThanOrEqual(2);
+    expect(saved).toBeLessThan(total);
+
+    const fresh = new ScriptedTranscriber(script, { capitalise: true, maxParallel: 3 });
+    const resumed = await runJob(opts('long-cut', { cutter, existing: 'resume' }), {
+      ...deps,
+      transcriber: fresh,
+    });
+    expect(JSON.stringify(resumed.transcript)).toBe(JSON.stringify(reference.transcript));
+    expect(resumed.restored).toBe(saved);
+    expect(new Set(fresh.calls.map((c) => c.windowId)).size).toBe(total - saved);
+  });
+});
