@@ -141,6 +141,20 @@ describe('a window longer than one 30 s encoder chunk', () => {
     }
   });
 
+  it('bounds each sequence by the 32k context, not the sum over parallel long windows', async () => {
+    const perSeq = windowCells(1200);
+    expect(2 * perSeq).toBeGreaterThan(32_768);
+    const two = await model.createContext({ contextSize: 2 * perSeq, parallel: 2, threads: 1 });
+    try {
+      expect(two.info.nSeqMax).toBe(2);
+    } finally {
+      two.dispose();
+    }
+    await expect(model.createContext({ contextSize: 2 * perSeq, threads: 1 })).rejects.toMatchObject({
+      code: 'CONTEXT_TOO_LARGE',
+    });
+  });
+
   it('the same greedy text as llama-mtmd-cli for a 75 s window', async () => {
     const pcm = quantize16(syntheticPcm(75, 5));
     const wav = await writeWav(join(dir, 'long.wav'), pcm);

@@ -450,10 +450,12 @@ export class VoxtralModel {
     const nCtx = opts.contextSize ?? Math.min(8192, maxCtx);
     if (!Number.isInteger(nCtx) || nCtx < 64)
       throw new RotorError('INTERNAL', `contextSize must be an integer >= 64, got ${nCtx}`);
-    if (nCtx > maxCtx) {
+    // the limit is per sequence: each parallel window has its own cells unless the cache is unified
+    const perSeq = opts.kvUnified ? nCtx : Math.ceil(nCtx / parallel);
+    if (perSeq > maxCtx) {
       throw new RotorError(
         'CONTEXT_TOO_LARGE',
-        `a context of ${nCtx} tokens exceeds Voxtral's usable ${maxCtx}`,
+        `a sequence of ${perSeq} tokens exceeds Voxtral's usable ${maxCtx}`,
         {
           hint: `Use at most ${maxCtx} tokens (about ${Math.floor(maxCtx / (this.info.audioTokensPer30s * 2))} minutes of audio).`,
         },
