@@ -153,8 +153,8 @@ describe('the app transcribes: drop → queue → live text → library → edit
       const bad = list.getByRole('listitem', { name: 'damaged-call.mp3' });
       await bad.getByText(failed[0]!.error!.message).waitFor();
       if (failed[0]!.error!.hint) await bad.getByText(failed[0]!.error!.hint, { exact: false }).waitFor();
-    // files are named, never located, in the window
-    expect(await page.content()).not.toContain(root);
+      // files are named, never located, in the window
+      expect(await page.content()).not.toContain(root);
       await page
         .getByRole('complementary', { name: 'Recent transcripts' })
         .getByText('budget-review')
