@@ -81,7 +81,22 @@ export interface EndRecord {
   samples: number;
 }
 
-export type LogRecord = WindowRecord | EndRecord;
+/**
+ * Tokens of an unfinished window, saved while it decodes so that a crash inside a long window loses at most the
+ * last few seconds of decoding. Records of one window continue each other (`from` = tokens saved before). The
+ * window's own record, once written, is the authority and makes these obsolete. Only the first (plain) attempt is
+ * saved: a record with `attempt` > 1 says the loop guard is retrying the window, which voids its saved tokens (a
+ * retry starts fresh).
+ */
+export interface TokensRecord {
+  type: 'tokens';
+  windowId: string;
+  attempt: number;
+  from: number;
+  tokens: number[];
+}
+
+export type LogRecord = WindowRecord | EndRecord | TokensRecord;
 
 function errnoCode(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
@@ -160,7 +175,7 @@ function decodeLine(line: string): LogRecord | null {
   try {
     const value: unknown = JSON.parse(json);
     if (typeof value !== 'object' || value === null || !('type' in value)) return null;
-    if (value.type !== 'window' && value.type !== 'end') return null;
+    if (value.type !== 'window' && value.type !== 'end' && value.type !== 'tokens') return null;
     return value as LogRecord;
   } catch {
     return null;
