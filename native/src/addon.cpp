@@ -669,6 +669,8 @@ Napi::Value Generate(const Napi::CallbackInfo & info) {
             Napi::Int32Array a = forced.As<Napi::Int32Array>();
             requests[i].forced.assign(a.Data(), a.Data() + a.ElementLength());
         }
+        Napi::Value cont = r.Get("continueAfterForced");
+        if (cont.IsBoolean()) requests[i].continue_after_forced = cont.As<Napi::Boolean>().Value();
     }
 
     // the context (and the model's encoder) stay marked from here until the result is delivered
@@ -724,6 +726,7 @@ Napi::Value Generate(const Napi::CallbackInfo & info) {
             r.Set("nPrefillTokens", res->n_prefill_tokens);
             r.Set("nDecodeSteps", res->n_decode_steps);
             r.Set("nDecodedTokens", res->n_decoded_tokens);
+            r.Set("nForcedTokens", res->n_forced_tokens);
             r.Set("cancelled", res->cancelled);
             ev.Set("result", r);
             return ev;

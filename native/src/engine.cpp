@@ -345,7 +345,9 @@ void decode_forced(ContextState & cs, const SeqRequest & req, int32_t seq_id, Se
         seq.result.logits.insert(seq.result.logits.end(), seq.first_logits.begin(), seq.first_logits.end());
         seq.result.n_logit_rows++;
     }
-    const int32_t n_batch = std::max<int32_t>(1, (int32_t) cs.params.n_batch);
+    // A resume must continue exactly as the interrupted run would have: its tokens went into the cache one at a time,
+    // and several at once round differently (measured: greedy output diverges ~25 tokens after a batched prefix).
+    const int32_t n_batch = req.continue_after_forced ? 1 : std::max<int32_t>(1, (int32_t) cs.params.n_batch);
     llama_batch batch = llama_batch_init(n_batch, 0, 1);
     struct BatchFree { llama_batch & b; ~BatchFree() { llama_batch_free(b); } } batch_free{ batch };
     seq.active = false;
@@ -387,6 +389,18 @@ void decode_forced(ContextState & cs, const SeqRequest & req, int32_t seq_id, Se
         seq.step += (size_t) n;
         seq.n_past += n;
         out.n_decoded_tokens += n;
+        out.n_forced_tokens += n;
+        if (req.continue_after_forced && seq.step == forced.size()) {
+            // later forced sequences reuse the logits buffer: keep this row as if it came from the prompt
+            const float * logits = llama_get_logits_ith(cs.ctx, n - 1);
+            if (!logits) throw Error("INTERNAL", "no logits after the forced tokens");
+            seq.first_logits.assign(logits, logits + n_vocab);
+        }
+    }
+    if (req.continue_after_forced) {
+        seq.batch_index = -1;
+        seq.active = true;
+        return;
     }
     seq.result.stop = "forced_end";
 }

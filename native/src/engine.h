@@ -81,6 +81,8 @@ struct SeqRequest {
     std::string              prompt; // contains the media marker where the audio goes (or none)
     std::vector<float>       pcm;    // 16 kHz mono; empty = text only
     std::vector<llama_token> forced; // teacher-forced continuation (evaluate mode)
+    // Resume inside a window: after the forced tokens, go on decoding greedily as if they had been chosen.
+    bool                     continue_after_forced = false;
     float                    repetition_penalty = 1.0f; // > 1 penalises tokens already generated in this window
 };
 
@@ -108,6 +110,7 @@ struct GenerateResult {
     int32_t                n_prefill_tokens = 0;
     int32_t                n_decode_steps   = 0;
     int32_t                n_decoded_tokens = 0;
+    int32_t                n_forced_tokens  = 0; // of n_decoded_tokens: given, not chosen (teacher forcing)
     bool                   cancelled        = false;
 };
 

@@ -61,6 +61,8 @@ export interface NativeGenerateResult {
   nPrefillTokens: number;
   nDecodeSteps: number;
   nDecodedTokens: number;
+  /** Of nDecodedTokens, those teacher-forced (absent from an addon built before it existed). */
+  nForcedTokens?: number;
   cancelled: boolean;
 }
 
@@ -110,6 +112,8 @@ export interface NativeSequenceRequest {
   prompt: string;
   pcm?: Float32Array;
   forced?: Int32Array;
+  /** After `forced`, decode on greedily (a window resumed from its saved tokens); without it decoding stops there. */
+  continueAfterForced?: boolean;
   repetitionPenalty?: number;
 }
 

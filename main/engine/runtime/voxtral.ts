@@ -72,6 +72,11 @@ export interface AudioWindow {
   language?: string;
   maxTokens?: number;
   repetitionPenalty?: number;
+  /**
+   * Tokens this window already decoded (greedy, same settings) before it was interrupted: they are forced after the
+   * audio and decoding continues from there. The result includes them, and a piece event is sent for each.
+   */
+  prefixTokens?: ArrayLike<number>;
 }
 
 export type { StopReason };
@@ -93,7 +98,10 @@ export interface GenerationTimings {
   decodeMs: number;
   prefillTokens: number;
   decodeSteps: number;
+  /** Tokens fed through the decoder after the prompt, forced ones included. */
   decodedTokens: number;
+  /** Of decodedTokens, those given rather than chosen (a resumed window's saved tokens, or evaluation). */
+  forcedTokens: number;
 }
 
 export interface TranscribeOptions {
@@ -396,6 +404,7 @@ function timings(r: NativeGenerateResult): GenerationTimings {
     prefillTokens: r.nPrefillTokens,
     decodeSteps: r.nDecodeSteps,
     decodedTokens: r.nDecodedTokens,
+    forcedTokens: r.nForcedTokens ?? 0,
   };
 }
 
@@ -642,6 +651,10 @@ export class VoxtralContext {
         pcm: w.pcm,
       };
       if (w.repetitionPenalty !== undefined) req.repetitionPenalty = w.repetitionPenalty;
+      if (w.prefixTokens && w.prefixTokens.length > 0) {
+        req.forced = Int32Array.from(w.prefixTokens);
+        req.continueAfterForced = true;
+      }
       return req;
     });
     const maxTokens = Math.max(
@@ -655,6 +668,17 @@ export class VoxtralContext {
         onPiece: opts.onPiece,
       }),
     );
+    if (res.sequences.some((s) => s.stop === 'forced_end')) {
+      // An addon built before continuation existed stops after the forced tokens: nothing usable came back.
+      throw new RotorError(
+        'ENGINE_CRASHED',
+        'The native engine cannot resume a window from its saved tokens.',
+        {
+          hint: 'Rebuild the native engine (npm run build:native).',
+          detail: 'no_forced_continuation',
+        },
+      );
+    }
     return {
       windows: res.sequences.map((s, i) => {
         const cap = list[i]?.maxTokens ?? opts.maxTokens ?? 512;
