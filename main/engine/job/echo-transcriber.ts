@@ -49,7 +49,11 @@ export class EchoTranscriber implements Transcriber {
       if (opts.signal?.aborted) return { text: '', tokenCount: 0, stopReason: 'cancelled' };
       const text = echoText(w.pcm);
       opts.onPiece?.(w.windowId, text);
-      const tokenCount = Math.min(w.maxTokens, text.split(' ').length);
+      // Its "tokens" are the words' places in the vocabulary; a saved prefix is the start of the same list.
+      const tokens = (text ? text.split(' ') : []).map((word) => VOCABULARY.indexOf(word));
+      const fresh = tokens.slice(w.prefixTokens?.length ?? 0);
+      if (fresh.length > 0) opts.onTokens?.(w.windowId, fresh);
+      const tokenCount = Math.min(w.maxTokens, tokens.length);
       return { text, tokenCount, stopReason: 'eos' };
     });
   }

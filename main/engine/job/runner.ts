@@ -22,6 +22,7 @@ import type { Transcriber } from '../scheduler/transcriber';
 import { assembleTranscript } from './assemble';
 import { JobControl } from './control';
 import { BatchGrouper, isFlagged, transcribeBatch } from './stages/batches';
+import { TokenCheckpointer, type TokenCheckpointOptions } from './stages/token-checkpoints';
 import { CleanupStack } from './stages/cleanup';
 import { cancelledError } from './stages/errors';
 import { cutWindows, type StreamingVad } from './stages/front-end';
@@ -78,6 +79,8 @@ export interface JobOptions {
    * transcript carry the recording's own times, progress counts within the range.
    */
   range?: AudioRange;
+  /** How often a decoding window's tokens are saved (defaults: 32 tokens or 2 s, whichever comes first). */
+  tokenCheckpoints?: Partial<Pick<TokenCheckpointOptions, 'everyTokens' | 'everyMs'>>;
 }
 
 export type WindowStatus = 'restored' | 'done' | 'flagged';
@@ -248,6 +251,7 @@ export async function runJob(opts: JobOptions, deps: JobDeps): Promise<JobResult
     }
     store = cleanup.own(job.store, 'checkpoint log', (s) => s.close());
     const restored = job.restored;
+    const tokens = new TokenCheckpointer(store, job.savedTokens, opts.tokenCheckpoints);
 
     // ---- memory budget, then the batch size (a resume keeps the one it started with)
     const budget = await decideParallel(
@@ -293,6 +297,7 @@ export async function runJob(opts: JobOptions, deps: JobDeps): Promise<JobResult
       if (signal.aborted) throw new RotorError('CANCELLED');
       const fresh = await transcribeBatch(windows, {
         transcriber: deps.transcriber,
+        tokens,
         retry: opts.retry,
         language: opts.language,
         batchSize,
@@ -301,7 +306,12 @@ export async function runJob(opts: JobOptions, deps: JobDeps): Promise<JobResult
         onAttempt: (windowId, a) => {
           if (a.issues.length > 0) emit({ type: 'attempt', windowId, attempt: a.attempt, issues: a.issues });
         },
+      }).catch(async (error: unknown) => {
+        // The tokens of a cancelled batch are being saved: done before the log closes.
+        await tokens.settle().catch(() => undefined);
+        throw error;
       });
+      await tokens.settle();
       // Durable before anything else happens: a crash from here on cannot lose these windows.
       await store!.appendMany(fresh);
       for (const record of fresh) {

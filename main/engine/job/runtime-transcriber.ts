@@ -13,7 +13,13 @@ import type { StopReason } from '../stop-reason';
 /** The part of VoxtralContext the adapter uses (structural, so tests can pass a fake). */
 export interface RuntimeContextLike {
   transcribe(
-    windows: { pcm: Float32Array; language?: string; maxTokens?: number; repetitionPenalty?: number }[],
+    windows: {
+      pcm: Float32Array;
+      language?: string;
+      maxTokens?: number;
+      repetitionPenalty?: number;
+      prefixTokens?: ArrayLike<number>;
+    }[],
     opts: { signal?: AbortSignal; onPiece?: (windowIndex: number, text: string, token: number) => void },
   ): Promise<{
     windows: { text: string; tokens: ArrayLike<number>; stopReason: StopReason }[];
@@ -34,20 +40,14 @@ export class RuntimeTranscriber implements Transcriber {
       );
     }
     try {
-      const res = await this.ctx.transcribe(
-        windows.map((w) => ({
-          pcm: w.pcm,
-          maxTokens: w.maxTokens,
-          ...(w.language ? { language: w.language } : {}),
-          ...(w.repetitionPenalty !== undefined ? { repetitionPenalty: w.repetitionPenalty } : {}),
-        })),
-        {
-          ...(opts.signal ? { signal: opts.signal } : {}),
-          ...(opts.onPiece
-            ? { onPiece: (i: number, text: string) => opts.onPiece!(windows[i]!.windowId, text) }
-            : {}),
-        },
-      );
+      let res;
+      try {
+        res = await this.run(windows, opts, true);
+      } catch (error) {
+        // An engine built before resuming inside a window existed: decode those windows from their start instead.
+        if (!(error instanceof RotorError && error.detail === 'no_forced_continuation')) throw error;
+        res = await this.run(windows, opts, false);
+      }
       return res.windows.map((r) => ({
         text: r.text,
         tokenCount: r.tokens.length,
@@ -60,6 +60,38 @@ export class RuntimeTranscriber implements Transcriber {
       }
       throw error;
     }
+  }
+
+  private run(
+    windows: WindowRequest[],
+    opts: TranscribeOptions,
+    withPrefix: boolean,
+  ): ReturnType<RuntimeContextLike['transcribe']> {
+    const prefixes = windows.map((w) => (withPrefix ? (w.prefixTokens ?? []) : []));
+    // The runtime sends a piece for every token, forced ones first: those were reported by the run that saved them.
+    const seen = windows.map(() => 0);
+    const { onPiece, onTokens } = opts;
+    return this.ctx.transcribe(
+      windows.map((w, i) => ({
+        pcm: w.pcm,
+        maxTokens: w.maxTokens,
+        ...(w.language ? { language: w.language } : {}),
+        ...(w.repetitionPenalty !== undefined ? { repetitionPenalty: w.repetitionPenalty } : {}),
+        ...(prefixes[i]!.length > 0 ? { prefixTokens: prefixes[i] } : {}),
+      })),
+      {
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(onPiece || onTokens
+          ? {
+              onPiece: (i: number, text: string, token: number) => {
+                const id = windows[i]!.windowId;
+                onPiece?.(id, text);
+                if (seen[i]!++ >= prefixes[i]!.length) onTokens?.(id, [token]);
+              },
+            }
+          : {}),
+      },
+    );
   }
 }
 

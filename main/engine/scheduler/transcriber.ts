@@ -21,6 +21,11 @@ export interface WindowRequest {
   attempt: number;
   /** Retry knob: > 1 penalises tokens already generated in this window. Undefined = engine default (off). */
   repetitionPenalty?: number;
+  /**
+   * Tokens this window decoded (first attempt, same settings) before the job was interrupted: the transcriber
+   * continues after them, and its result is the uninterrupted one (text and tokenCount include them).
+   */
+  prefixTokens?: readonly number[];
 }
 
 export interface WindowResult {
@@ -33,6 +38,8 @@ export interface TranscribeOptions {
   signal?: AbortSignal;
   /** Text as it is decoded (live preview); pieces concatenate to the window's text. */
   onPiece?: (windowId: string, piece: string) => void;
+  /** Token ids as they are decoded (a prefix given in the request is not reported again), for checkpoints. */
+  onTokens?: (windowId: string, tokens: readonly number[]) => void;
 }
 
 export interface Transcriber {

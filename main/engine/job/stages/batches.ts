@@ -10,6 +10,7 @@ import type { WindowRecord } from '../../checkpoints/store';
 import type { CutWindow } from '../../scheduler/cutter';
 import { runWindows, type AttemptRecord, type RetryConfig } from '../../scheduler/retry';
 import type { Transcriber } from '../../scheduler/transcriber';
+import type { TokenCheckpointer } from './token-checkpoints';
 
 export class BatchGrouper {
   private pending: CutWindow[] = [];
@@ -42,6 +43,8 @@ export class BatchGrouper {
 
 export interface TranscribeBatchOptions {
   transcriber: Transcriber;
+  /** Saves each window's tokens while it decodes and resumes windows from saved ones. */
+  tokens?: TokenCheckpointer;
   retry: Partial<Omit<RetryConfig, 'limits'>> | undefined;
   language: string | undefined;
   /** Recorded with each window so a resume keeps the batch size. */
@@ -60,8 +63,11 @@ export async function transcribeBatch(
   batch: readonly CutWindow[],
   opts: TranscribeBatchOptions,
 ): Promise<WindowRecord[]> {
+  const transcriber = opts.tokens
+    ? opts.tokens.wrap(opts.transcriber, new Set(batch.map((w) => w.id)))
+    : opts.transcriber;
   const outcomes = await runWindows(
-    opts.transcriber,
+    transcriber,
     batch.map((w) => ({
       id: w.id,
       pcm: w.pcm,

@@ -11,6 +11,7 @@ import {
   type JobManifest,
   type WindowRecord,
 } from '../../checkpoints/store';
+import { savedTokenPrefixes } from '../../checkpoints/partial-tokens';
 import type { CutWindow } from '../../scheduler/cutter';
 import { sameInput } from '../input-identity';
 import { mismatchError, START_OVER_HINT } from './errors';
@@ -22,7 +23,14 @@ export type OpenedJob =
   /** The folder holds this job, finished: its transcript is returned as saved, nothing is redone or rewritten. */
   | { kind: 'finished'; manifest: JobManifest; records: WindowRecord[]; end: EndRecord }
   /** Work to do: a new job, or the saved one continued (`restored` holds its finished windows). */
-  | { kind: 'open'; store: CheckpointStore; manifest: JobManifest; restored: RestoredWindows };
+  | {
+      kind: 'open';
+      store: CheckpointStore;
+      manifest: JobManifest;
+      restored: RestoredWindows;
+      /** Tokens of windows that were decoding when the job stopped (resumed from there). */
+      savedTokens: Map<string, number[]>;
+    };
 
 export interface OpenJobRequest {
   jobDir: string;
@@ -61,7 +69,8 @@ export async function openJob(req: OpenJobRequest): Promise<OpenedJob> {
     const windows = log.records.filter((r): r is WindowRecord => r.type === 'window');
     const mismatch = differs(previous, req);
     // An empty unfinished job holds nothing worth protecting: it is simply replaced.
-    const worthKeeping = end !== undefined || windows.length > 0;
+    const worthKeeping =
+      end !== undefined || windows.length > 0 || log.records.some((r) => r.type === 'tokens');
     if (mismatch && (req.existing === 'resume' || worthKeeping)) throw mismatch;
     if (!mismatch && end) {
       return {
@@ -83,11 +92,17 @@ export async function openJob(req: OpenJobRequest): Promise<OpenedJob> {
       if (opened.log.droppedTail) {
         req.onWarning(
           'CHECKPOINT_CORRUPT',
-          'The last saved window was incomplete (interrupted write) and will be redone.',
+          'The last saved record was incomplete (interrupted write): that part will be redone.',
         );
       }
       const saved = opened.log.records.filter((r): r is WindowRecord => r.type === 'window');
-      return { kind: 'open', store: opened.store, manifest: previous, restored: new RestoredWindows(saved) };
+      return {
+        kind: 'open',
+        store: opened.store,
+        manifest: previous,
+        restored: new RestoredWindows(saved),
+        savedTokens: savedTokenPrefixes(opened.log.records),
+      };
     }
   }
   const manifest: JobManifest = {
@@ -98,7 +113,7 @@ export async function openJob(req: OpenJobRequest): Promise<OpenedJob> {
     engine: req.engine,
   };
   const store = await CheckpointStore.create(req.jobDir, manifest);
-  return { kind: 'open', store, manifest, restored: new RestoredWindows([]) };
+  return { kind: 'open', store, manifest, restored: new RestoredWindows([]), savedTokens: new Map() };
 }
 
 /** The saved windows of a resumed job, handed out as the replayed cutter decides the same windows again. */
