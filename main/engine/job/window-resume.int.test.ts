@@ -1,150 +1,132 @@
 /**
- * Nothing lost inside a long window: a job of 90 s windows on the tiny synthetic Voxtral (parallel 1) is cancelled
- * in the middle of a window's decode, after some of its tokens were saved; the resumed job forces them and continues,
- * and its transcript is byte-identical to an uninterrupted run's while the window decodes fewer tokens.
+ * Nothing lost inside a long window: a job of 90 s windows on the tiny synthetic Voxtral (parallel 1) is stopped in
+ * the middle of a window's decode, after some of its tokens were saved — cancelled, or its process killed with
+ * SIGKILL — and the resumed job forces the saved tokens and continues: its transcript is byte-identical to an
+ * uninterrupted run's, and the window decodes fewer tokens than it has.
  */
+import { spawn } from 'node:child_process';
 import { mkdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RotorError } from '@common/errors';
-import { TINY_ENCODER_WIDTH_REAL_LIKE, writeSyntheticVoxtral } from '../../../fixtures/voxtral';
+import {
+  TINY_ENCODER_WIDTH_REAL_LIKE,
+  writeSyntheticVoxtral,
+  type VoxtralFixture,
+} from '../../../fixtures/voxtral';
 import { savedTokenPrefixes } from '../checkpoints/partial-tokens';
-import { LOG_FILE, parseLog } from '../checkpoints/store';
-import { runtimeTestDir, syntheticPcm } from '../runtime/testkit';
+import { LOG_FILE, parseLog, type WindowRecord } from '../checkpoints/store';
+import { runtimeTestDir } from '../runtime/testkit';
 import { loadVoxtral, type VoxtralModel } from '../runtime/voxtral';
-import type { TranscribeOptions, Transcriber, WindowRequest } from '../scheduler/transcriber';
 import { JobControl } from './control';
-import { createPushSource, runJob, type JobOptions, type JobResult } from './runner';
-import { createRuntimeEngine } from './runtime-transcriber';
-import type { StreamingVad } from './stages/front-end';
+import type { JobResult } from './runner';
+import { longWindowJob, noneSeen } from './testing/testkit';
 
+const here = fileURLToPath(new URL('.', import.meta.url));
+const repo = resolve(here, '../../..');
 const dir = runtimeTestDir('window-resume');
-const WINDOW_SEC = 90;
-const pcm = syntheticPcm(300, 7);
+let fx: VoxtralFixture;
 let model: VoxtralModel;
+let ref: JobResult;
+
+const lengthSec = (r: WindowRecord): number => (r.endSample - r.startSample) / 16_000;
 
 beforeAll(async () => {
   await mkdir(dir, { recursive: true });
-  const fx = await writeSyntheticVoxtral({
+  fx = await writeSyntheticVoxtral({
     dir,
     size: 'tiny',
     seed: 21,
     encoderWidth: TINY_ENCODER_WIDTH_REAL_LIKE,
   });
   model = await loadVoxtral({ modelPath: fx.modelPath, mmprojPath: fx.mmprojPath, threads: 1 });
-});
+  ref = await longWindowJob(model, dir, 'ref');
+}, 300_000);
 
 afterAll(async () => {
   model?.dispose();
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Speech everywhere: the cutter makes windows of the full length, cut hard. */
-function allSpeech(): StreamingVad {
-  let samples = 0;
-  return {
-    push: (chunk) => ((samples += chunk.length), []),
-    openStartSec: 0,
-    flush: () => [{ startSec: 0, endSec: samples / 16_000 }],
-  };
-}
+/** Resumes `jobDir` and checks it against the uninterrupted run: same bytes, the window continued from its tokens. */
+async function resumeAndCompare(jobDir: string): Promise<void> {
+  const log = parseLog(await readFile(join(dir, jobDir, LOG_FILE)));
+  const finished = new Set(log.records.flatMap((r) => (r.type === 'window' ? [r.windowId] : [])));
+  const prefixes = savedTokenPrefixes(log.records);
+  expect(prefixes.size).toBe(1);
+  const [windowId, saved] = [...prefixes][0]!;
+  const target = ref.records.find((r) => r.windowId === windowId)!;
+  expect(lengthSec(target)).toBeGreaterThan(75);
+  expect(saved.length).toBeLessThan(target.tokenCount);
 
-/** What the job asked the runtime: prefixes given and tokens reported, per window. */
-interface Seen {
-  prefix: Map<string, number>;
-  reported: Map<string, number>;
-}
-
-function observing(inner: Transcriber, seen: Seen): Transcriber {
-  return {
-    maxParallel: inner.maxParallel,
-    transcribe(windows: WindowRequest[], opts: TranscribeOptions = {}) {
-      for (const w of windows) seen.prefix.set(w.windowId, w.prefixTokens?.length ?? 0);
-      return inner.transcribe(windows, {
-        ...opts,
-        onTokens: (id, tokens) => {
-          seen.reported.set(id, (seen.reported.get(id) ?? 0) + tokens.length);
-          opts.onTokens?.(id, tokens);
-        },
-      });
-    },
-  };
-}
-
-async function job(jobDir: string, extra: Partial<JobOptions>, seen: Seen): Promise<JobResult> {
-  const engine = await createRuntimeEngine(
-    model,
-    { kvK: 'q8_0', kvV: 'q8_0', maxWindowSec: WINDOW_SEC, parallel: 1 },
-    1,
+  const seen = noneSeen();
+  const resumed = await longWindowJob(model, dir, jobDir, { existing: 'resume' }, seen);
+  expect(resumed.restored).toBe(finished.size);
+  expect(JSON.stringify(resumed.transcript)).toBe(JSON.stringify(ref.transcript));
+  expect(seen.prefix.get(windowId)).toBe(saved.length);
+  expect(seen.reported.get(windowId)).toBe(target.tokenCount - saved.length);
+  console.log(
+    `${jobDir}: window ${windowId} (${lengthSec(target).toFixed(1)} s, ${target.tokenCount} tokens) stopped with ` +
+      `${saved.length} tokens saved; the resumed run decoded ${seen.reported.get(windowId)}`,
   );
-  const source = createPushSource({ id: 'window-resume', name: 'synthetic' });
-  for (let at = 0; at < pcm.length; at += 16_000) source.push(pcm.subarray(at, at + 16_000));
-  source.end();
-  try {
-    return await runJob(
-      {
-        input: 'synthetic',
-        jobDir: join(dir, jobDir),
-        existing: 'refuse',
-        cutter: { maxWindowSec: WINDOW_SEC },
-        // one attempt: random weights loop, and retries start fresh anyway (token-checkpoints tests cover them)
-        retry: { maxAttempts: 1 },
-        engine: engine.identity,
-        source,
-        tokenCheckpoints: { everyTokens: 16 },
-        ...extra,
-      },
-      { createVad: () => Promise.resolve(allSpeech()), transcriber: observing(engine.transcriber, seen) },
-    );
-  } finally {
-    engine.dispose();
-  }
 }
 
-const fresh = (): Seen => ({ prefix: new Map(), reported: new Map() });
-
-describe('a job cancelled inside a long window', () => {
-  it('resumes from the saved tokens: byte-identical transcript, fewer tokens decoded', async () => {
-    const ref = await job('ref', {}, fresh());
-    const lengthSec = (r: { startSample: number; endSample: number }) =>
-      (r.endSample - r.startSample) / 16_000;
+describe('a job stopped inside a long window', () => {
+  it('cancelled: resumes from the saved tokens, byte-identical, fewer tokens decoded', async () => {
     // a long window after the first one (windows before it are restored from their records)
-    const second = ref.records.slice(1).find((r) => lengthSec(r) > 75)!;
-    expect(second).toBeDefined();
-    expect(second.tokenCount).toBeGreaterThan(150);
-
-    // cancel once that window has decoded 120 tokens
+    const target = ref.records.slice(1).find((r) => lengthSec(r) > 75)!;
+    expect(target).toBeDefined();
+    expect(target.tokenCount).toBeGreaterThan(150);
     const control = new JobControl();
     let pieces = 0;
     await expect(
-      job(
-        'cut',
-        {
-          control,
-          onEvent: (e) => {
-            if (e.type === 'piece' && e.windowId === second.windowId && ++pieces === 120) control.cancel();
-          },
+      longWindowJob(model, dir, 'cut', {
+        control,
+        onEvent: (e) => {
+          if (e.type === 'piece' && e.windowId === target.windowId && ++pieces === 120) control.cancel();
         },
-        fresh(),
-      ),
+      }),
     ).rejects.toSatisfy((e) => e instanceof RotorError && e.code === 'CANCELLED');
     const log = parseLog(await readFile(join(dir, 'cut', LOG_FILE)));
-    expect(log.records.filter((r) => r.type === 'window')).toHaveLength(second.index);
-    const saved = savedTokenPrefixes(log.records).get(second.windowId) ?? [];
-    expect(saved.length).toBeGreaterThanOrEqual(120);
-    expect(saved.length).toBeLessThan(second.tokenCount);
+    expect(savedTokenPrefixes(log.records).get(target.windowId)).toHaveLength(120);
+    await resumeAndCompare('cut');
+  }, 300_000);
 
-    const seen = fresh();
-    const resumed = await job('cut', { existing: 'resume' }, seen);
-    expect(resumed.restored).toBe(second.index);
-    expect(JSON.stringify(resumed.transcript)).toBe(JSON.stringify(ref.transcript));
-    expect(seen.prefix.get(second.windowId)).toBe(saved.length);
-    expect(seen.reported.get(second.windowId)).toBe(second.tokenCount - saved.length);
-    const again = resumed.records.find((r) => r.windowId === second.windowId)!;
-    expect(again.tokenCount).toBe(second.tokenCount);
-    console.log(
-      `window ${second.windowId} (${lengthSec(second).toFixed(1)} s, ${second.tokenCount} tokens): ` +
-        `cancelled with ${saved.length} tokens saved, resumed run decoded ${seen.reported.get(second.windowId)}`,
+  it('killed with SIGKILL: resumes from the tokens that reached the disk, byte-identical', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(here, 'testing', 'test-support.ts'),
+        fx.modelPath,
+        fx.mmprojPath,
+        dir,
+        'killed',
+      ],
+      { cwd: repo, env: { ...process.env, TSX_TSCONFIG_PATH: join(repo, 'tsconfig.json') }, stdio: 'pipe' },
     );
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<NodeJS.Signals | null>((done) =>
+      child.on('exit', (_code, signal) => done(signal)),
+    );
+    // Kill once a window has 64 tokens saved and no record of its own yet.
+    let killedAt = -1;
+    while (child.exitCode === null && child.signalCode === null) {
+      await new Promise((r) => setTimeout(r, 15));
+      const bytes = await readFile(join(dir, 'killed', LOG_FILE)).catch(() => Buffer.alloc(0));
+      const prefixes = savedTokenPrefixes(parseLog(bytes).records);
+      const longest = Math.max(0, ...[...prefixes.values()].map((t) => t.length));
+      if (longest >= 64) {
+        killedAt = longest;
+        child.kill('SIGKILL');
+        break;
+      }
+    }
+    expect(await exited, stderr).toBe('SIGKILL');
+    expect(killedAt).toBeGreaterThanOrEqual(64);
+    await resumeAndCompare('killed');
   }, 300_000);
 });
