@@ -5,20 +5,17 @@
  * uninterrupted run's, and the window decodes fewer tokens than it has.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SAMPLE_RATE } from '@common/audio';
 import { RotorError } from '@common/errors';
-import {
-  TINY_ENCODER_WIDTH_REAL_LIKE,
-  writeSyntheticVoxtral,
-  type VoxtralFixture,
-} from '../../../fixtures/voxtral';
+import { type VoxtralFixture } from '../../../fixtures/voxtral';
 import { savedTokenPrefixes } from '../checkpoints/partial-tokens';
 import { LOG_FILE, parseLog, type WindowRecord } from '../checkpoints/store';
-import { runtimeTestDir } from '../runtime/testkit';
-import { loadVoxtral, type VoxtralModel } from '../runtime/voxtral';
+import { runtimeTestDir, tinyVoxtralModel } from '../runtime/testkit';
+import type { VoxtralModel } from '../runtime/voxtral';
 import { JobControl } from './control';
 import type { JobResult } from './runner';
 import { longWindowJob, noneSeen } from './testing/testkit';
@@ -30,17 +27,10 @@ let fx: VoxtralFixture;
 let model: VoxtralModel;
 let ref: JobResult;
 
-const lengthSec = (r: WindowRecord): number => (r.endSample - r.startSample) / 16_000;
+const lengthSec = (r: WindowRecord): number => (r.endSample - r.startSample) / SAMPLE_RATE;
 
 beforeAll(async () => {
-  await mkdir(dir, { recursive: true });
-  fx = await writeSyntheticVoxtral({
-    dir,
-    size: 'tiny',
-    seed: 21,
-    encoderWidth: TINY_ENCODER_WIDTH_REAL_LIKE,
-  });
-  model = await loadVoxtral({ modelPath: fx.modelPath, mmprojPath: fx.mmprojPath, threads: 1 });
+  ({ fx, model } = await tinyVoxtralModel(dir, { seed: 21, threads: 1 }));
   ref = await longWindowJob(model, dir, 'ref');
 }, 300_000);
 

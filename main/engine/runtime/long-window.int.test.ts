@@ -4,23 +4,19 @@
  * llama.cpp's own llama-mtmd-cli (which evaluates the same chunks with mtmd_helper_eval_chunks).
  */
 import { execFile } from 'node:child_process';
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUDIO_TOKENS_PER_CHUNK, audioChunks, windowCells } from '@common/window-budget';
 import { writeWav } from '../../../fixtures/audio';
-import {
-  TINY_ENCODER_WIDTH_REAL_LIKE,
-  writeSyntheticVoxtral,
-  type VoxtralFixture,
-} from '../../../fixtures/voxtral';
+import { type VoxtralFixture } from '../../../fixtures/voxtral';
 import { cellsPerSequence, createRuntimeEngine } from '../job/runtime-transcriber';
 import { maxTokensFor } from '../scheduler/quality';
 import { buildTranscribePrompt } from './prompts';
-import { runtimeTestDir, syntheticPcm } from './testkit';
-import { loadVoxtral, type VoxtralModel } from './voxtral';
+import { runtimeTestDir, syntheticPcm, tinyVoxtralModel } from './testkit';
+import type { VoxtralModel } from './voxtral';
 
 const run = promisify(execFile);
 const cli = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../native/build/bin/llama-mtmd-cli');
@@ -34,14 +30,7 @@ function quantize16(pcm: Float32Array): Float32Array {
 }
 
 beforeAll(async () => {
-  await mkdir(dir, { recursive: true });
-  fx = await writeSyntheticVoxtral({
-    dir,
-    size: 'tiny',
-    seed: 21,
-    encoderWidth: TINY_ENCODER_WIDTH_REAL_LIKE,
-  });
-  model = await loadVoxtral({ modelPath: fx.modelPath, mmprojPath: fx.mmprojPath, threads: 1 });
+  ({ fx, model } = await tinyVoxtralModel(dir, { seed: 21, threads: 1 }));
 });
 
 afterAll(async () => {

@@ -4,26 +4,18 @@
  * decoding continues after them. The result must be the uninterrupted run's, token for token, and only the tokens
  * after the prefix are chosen by the decoder.
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { windowCells } from '@common/window-budget';
-import { TINY_ENCODER_WIDTH_REAL_LIKE, writeSyntheticVoxtral } from '../../../fixtures/voxtral';
 import { maxTokensFor } from '../scheduler/quality';
-import { runtimeTestDir, syntheticPcm } from './testkit';
-import { loadVoxtral, type VoxtralModel } from './voxtral';
+import { runtimeTestDir, syntheticPcm, tinyVoxtralModel } from './testkit';
+import type { VoxtralModel } from './voxtral';
 
 const dir = runtimeTestDir('resume-window');
 let model: VoxtralModel;
 
 beforeAll(async () => {
-  await mkdir(dir, { recursive: true });
-  const fx = await writeSyntheticVoxtral({
-    dir,
-    size: 'tiny',
-    seed: 21,
-    encoderWidth: TINY_ENCODER_WIDTH_REAL_LIKE,
-  });
-  model = await loadVoxtral({ modelPath: fx.modelPath, mmprojPath: fx.mmprojPath, threads: 1 });
+  ({ model } = await tinyVoxtralModel(dir, { seed: 21, threads: 1 }));
 });
 
 afterAll(async () => {

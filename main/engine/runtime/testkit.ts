@@ -40,17 +40,30 @@ export function runtimeTestDir(name: string): string {
  * The tiny synthetic Voxtral (real-like encoder width, seed 7) written into `dir`, loaded on 2 threads with one
  * 2048-cell context; the caller disposes the model.
  */
-export async function tinyVoxtral(
+/** The tiny synthetic Voxtral with the real encoder width, written to `dir` and loaded (no context). */
+export async function tinyVoxtralModel(
   dir: string,
-): Promise<{ fx: VoxtralFixture; model: VoxtralModel; ctx: VoxtralContext }> {
+  opts: { seed?: number; threads?: number } = {},
+): Promise<{ fx: VoxtralFixture; model: VoxtralModel }> {
   await mkdir(dir, { recursive: true });
   const fx = await writeSyntheticVoxtral({
     dir,
     size: 'tiny',
-    seed: 7,
+    seed: opts.seed ?? 7,
     encoderWidth: TINY_ENCODER_WIDTH_REAL_LIKE,
   });
-  const model = await loadVoxtral({ modelPath: fx.modelPath, mmprojPath: fx.mmprojPath, threads: 2 });
+  const model = await loadVoxtral({
+    modelPath: fx.modelPath,
+    mmprojPath: fx.mmprojPath,
+    threads: opts.threads ?? 2,
+  });
+  return { fx, model };
+}
+
+export async function tinyVoxtral(
+  dir: string,
+): Promise<{ fx: VoxtralFixture; model: VoxtralModel; ctx: VoxtralContext }> {
+  const { fx, model } = await tinyVoxtralModel(dir);
   try {
     return { fx, model, ctx: await model.createContext({ contextSize: 2048, threads: 2 }) };
   } catch (error) {
