@@ -4,12 +4,9 @@
  * audio → the same greedy text, for both audio token rates and for a power-of-two and a real-like encoder width.
  * Both sides run on one thread with the same context size and batch, so the arithmetic is the same op for op.
  */
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeWav } from '../../../fixtures/audio';
 import {
@@ -17,19 +14,11 @@ import {
   TINY_ENCODER_WIDTH_REAL_LIKE,
   writeSyntheticVoxtral,
 } from '../../../fixtures/voxtral';
-import { buildTranscribePrompt } from './prompts';
-import { runtimeTestDir, syntheticPcm } from './testkit';
+import { MTMD_CLI, mtmdCliGreedy, quantize16, runtimeTestDir, syntheticPcm } from './testkit';
 import { loadVoxtral } from './voxtral';
 
-const run = promisify(execFile);
-const cli = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../native/build/bin/llama-mtmd-cli');
 const dir = runtimeTestDir('equivalence');
 const N_TOKENS = 24;
-
-/** Reads back what the WAV holds (16-bit), so both sides see identical samples. */
-function quantize16(pcm: Float32Array): Float32Array {
-  return pcm.map((v) => Math.round(Math.max(-1, Math.min(1, v)) * 32767) / 32768);
-}
 
 beforeAll(async () => {
   await mkdir(dir, { recursive: true });
@@ -40,7 +29,7 @@ afterAll(async () => {
 
 describe('equivalence with llama-mtmd-cli', () => {
   it('the tool was built with the addon', () => {
-    expect(existsSync(cli)).toBe(true);
+    expect(existsSync(MTMD_CLI)).toBe(true);
   });
 
   for (const width of [TINY_ENCODER_WIDTH_REAL_LIKE, TINY_ENCODER_WIDTH_POW2]) {
@@ -57,42 +46,13 @@ describe('equivalence with llama-mtmd-cli', () => {
         const pcm = quantize16(syntheticPcm(7, width));
         const wav = await writeWav(join(dir, `a${width}.wav`), pcm);
 
-        const runCli = (): Promise<{ stdout: string }> =>
-          run(
-            cli,
-            [
-              '-m',
-              fx.modelPath,
-              '--mmproj',
-              fx.mmprojPath,
-              '--audio',
-              wav,
-              '-p',
-              buildTranscribePrompt(),
-              '--jinja',
-              '--chat-template',
-              "{% for m in messages %}{{ m['content'] }}{% endfor %}",
-              '--temp',
-              '0',
-              '-n',
-              String(N_TOKENS),
-              '-t',
-              '1',
-              '-c',
-              '2048',
-              '--no-warmup',
-            ],
-            {
-              env: { ...process.env, MTMD_AUDIO_AVGPOOL: rate === 'pooled' ? '1' : '0' },
-              maxBuffer: 1 << 24,
-              timeout: 120_000,
-            },
-          );
-        // llama.cpp's logger writes the generated text from a background thread and can lose the tail when the
-        // process exits; a complete run ends with the blank line printed after generation, so retry until it does
-        let stdout = '';
-        for (let attempt = 0; attempt < 4 && !stdout.endsWith('\n\n'); attempt++)
-          stdout = (await runCli()).stdout;
+        const stdout = await mtmdCliGreedy({
+          modelPath: fx.modelPath,
+          mmprojPath: fx.mmprojPath,
+          wav,
+          nTokens: N_TOKENS,
+          pooled: rate === 'pooled',
+        });
         expect(stdout.endsWith('\n\n')).toBe(true);
 
         const model = await loadVoxtral({

@@ -3,31 +3,20 @@
  * one context, and its text comes out of one generation pass. On the tiny synthetic model, checked against
  * llama.cpp's own llama-mtmd-cli (which evaluates the same chunks with mtmd_helper_eval_chunks).
  */
-import { execFile } from 'node:child_process';
 import { rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUDIO_TOKENS_PER_CHUNK, audioChunks, windowCells } from '@common/window-budget';
 import { writeWav } from '../../../fixtures/audio';
 import { type VoxtralFixture } from '../../../fixtures/voxtral';
 import { cellsPerSequence, createRuntimeEngine } from '../job/runtime-transcriber';
 import { maxTokensFor } from '../scheduler/quality';
-import { buildTranscribePrompt } from './prompts';
-import { runtimeTestDir, syntheticPcm, tinyVoxtralModel } from './testkit';
+import { mtmdCliGreedy, quantize16, runtimeTestDir, syntheticPcm, tinyVoxtralModel } from './testkit';
 import type { VoxtralModel } from './voxtral';
 
-const run = promisify(execFile);
-const cli = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../native/build/bin/llama-mtmd-cli');
 const dir = runtimeTestDir('long-window');
 let fx: VoxtralFixture;
 let model: VoxtralModel;
-
-/** What a 16-bit WAV holds, so that our side and the CLI see identical samples. */
-function quantize16(pcm: Float32Array): Float32Array {
-  return pcm.map((v) => Math.round(Math.max(-1, Math.min(1, v)) * 32767) / 32768);
-}
 
 beforeAll(async () => {
   ({ fx, model } = await tinyVoxtralModel(dir, { seed: 21, threads: 1 }));
@@ -148,37 +137,7 @@ describe('a window longer than one 30 s encoder chunk', () => {
     const pcm = quantize16(syntheticPcm(75, 5));
     const wav = await writeWav(join(dir, 'long.wav'), pcm);
     const nTokens = 24;
-    const runCli = (): Promise<{ stdout: string }> =>
-      run(
-        cli,
-        [
-          '-m',
-          fx.modelPath,
-          '--mmproj',
-          fx.mmprojPath,
-          '--audio',
-          wav,
-          '-p',
-          buildTranscribePrompt(),
-          '--jinja',
-          '--chat-template',
-          "{% for m in messages %}{{ m['content'] }}{% endfor %}",
-          '--temp',
-          '0',
-          '-n',
-          String(nTokens),
-          '-t',
-          '1',
-          '-c',
-          '2048',
-          '--no-warmup',
-        ],
-        { env: { ...process.env, MTMD_AUDIO_AVGPOOL: '0' }, maxBuffer: 1 << 24, timeout: 120_000 },
-      );
-    // see equivalence.test.ts: the CLI's logger can lose the tail at exit; a complete run ends with a blank line
-    let stdout = '';
-    for (let attempt = 0; attempt < 4 && !stdout.endsWith('\n\n'); attempt++)
-      stdout = (await runCli()).stdout;
+    const stdout = await mtmdCliGreedy({ modelPath: fx.modelPath, mmprojPath: fx.mmprojPath, wav, nTokens });
     expect(stdout.endsWith('\n\n')).toBe(true);
 
     const ctx = await model.createContext({ contextSize: 2048, threads: 1 });

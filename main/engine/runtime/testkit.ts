@@ -1,12 +1,16 @@
 /** Test helpers shared by the runtime tests and the engine bench: synthetic audio, fixture paths, the tiny model. */
+import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import {
   TINY_ENCODER_WIDTH_REAL_LIKE,
   writeSyntheticVoxtral,
   type VoxtralFixture,
 } from '../../../fixtures/voxtral';
+import { buildTranscribePrompt } from './prompts';
 import { loadVoxtral, type VoxtralContext, type VoxtralModel } from './voxtral';
 
 /** Deterministic speech-like PCM: a few drifting harmonics with an envelope and seeded noise. */
@@ -70,4 +74,44 @@ export async function tinyVoxtral(
     model.dispose();
     throw error;
   }
+}
+
+/** llama.cpp's own multimodal CLI, built from the same patched source by native/scripts/build.mjs. */
+export const MTMD_CLI = resolve(
+  fileURLToPath(new URL('.', import.meta.url)),
+  '../../../native/build/bin/llama-mtmd-cli',
+);
+
+/** What a 16-bit WAV holds, so that our side and the CLI see identical samples. */
+export function quantize16(pcm: Float32Array): Float32Array {
+  return pcm.map((v) => Math.round(Math.max(-1, Math.min(1, v)) * 32767) / 32768);
+}
+
+const run = promisify(execFile);
+
+/**
+ * llama-mtmd-cli prompted raw in Voxtral's transcription mode at temperature 0, on one thread with a 2048 context
+ * (as the tests' own contexts). llama.cpp's logger writes the generated text from a background thread and can lose the
+ * tail when the process exits; a complete run ends with the blank line printed after generation, so it is retried
+ * until it does (the caller asserts that it did).
+ */
+export async function mtmdCliGreedy(opts: {
+  modelPath: string;
+  mmprojPath: string;
+  wav: string;
+  nTokens: number;
+  pooled?: boolean;
+}): Promise<string> {
+  const args = [
+    ...['-m', opts.modelPath, '--mmproj', opts.mmprojPath, '--audio', opts.wav],
+    ...['-p', buildTranscribePrompt(), '--jinja'],
+    ...['--chat-template', "{% for m in messages %}{{ m['content'] }}{% endfor %}"],
+    ...['--temp', '0', '-n', String(opts.nTokens), '-t', '1', '-c', '2048', '--no-warmup'],
+  ];
+  const env = { ...process.env, MTMD_AUDIO_AVGPOOL: opts.pooled ? '1' : '0' };
+  let stdout = '';
+  for (let attempt = 0; attempt < 4 && !stdout.endsWith('\n\n'); attempt++) {
+    stdout = (await run(MTMD_CLI, args, { env, maxBuffer: 1 << 24, timeout: 120_000 })).stdout;
+  }
+  return stdout;
 }
