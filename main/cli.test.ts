@@ -217,7 +217,7 @@ describe('argument errors', () => {
       windowsTotal: 40,
       audioSecDone: 900,
       durationSec: 3600,
-      realTimeFactor: 0.25,
+      speedX: 4,
       etaSec: 675,
     });
     expect(line).toMatch(/^meeting\.mp3 \[#+-+\] {2}25% 15:00\/1:00:00 w10\/40 4\.0x ETA 11:15$/);

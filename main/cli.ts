@@ -258,16 +258,12 @@ export interface ProgressView {
   durationSec: number | null;
   etaSec: number | null;
   /** Audio seconds per wall second (× real time). */
-  speedX?: number | null;
-  /** Older runners: wall seconds per audio second. */
-  realTimeFactor?: number | null;
+  speedX: number | null;
 }
 
 /** Audio seconds per wall second: "4.0x real time" means an hour of audio in 15 minutes. */
 export function speedOf(p: ProgressView): number | null {
-  if (typeof p.speedX === 'number' && p.speedX > 0) return p.speedX;
-  if (typeof p.realTimeFactor === 'number' && p.realTimeFactor > 0) return 1 / p.realTimeFactor;
-  return null;
+  return typeof p.speedX === 'number' && p.speedX > 0 ? p.speedX : null;
 }
 
 export function progressLine(name: string, p: ProgressView, width = 80): string {

@@ -14,7 +14,6 @@ import type { CutWindow } from '../scheduler/cutter';
 import type { StopReason } from '../stop-reason';
 
 /** Kept here for callers that imported it from the store before it moved to main/fs/atomic-write.ts. */
-export { writeFileAtomic };
 
 export const MANIFEST_FILE = 'manifest.json';
 export const LOG_FILE = 'windows.jsonl';

@@ -19,11 +19,10 @@
  * short look-back is kept.
  */
 
-import { MTMD_CHUNK_SEC, SAMPLE_RATE } from '@common/audio';
+import { SAMPLE_RATE } from '@common/audio';
 import { MAX_WINDOW_SEC } from '@common/window-budget';
 
 /** Re-exported for callers that took it from the cutter before common/audio.ts existed. */
-export { MTMD_CHUNK_SEC };
 
 export interface CutterConfig {
   maxWindowSec: number;
