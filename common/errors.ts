@@ -18,6 +18,12 @@ export const ERROR_CODES = {
   MODEL_MMPROJ_MISMATCH: 'The audio encoder (mmproj) does not belong to this model.',
   MODEL_TOKENIZER: 'The model tokenizer lacks the control tokens Voxtral needs.',
   MODEL_LOAD_FAILED: 'The model could not be loaded.',
+  // model downloads (main/models)
+  MODEL_UNKNOWN: 'This model is not in the catalog.',
+  DOWNLOAD_NOT_FOUND: 'The model file is not on the download server.',
+  DOWNLOAD_FAILED: 'The model download failed (network or server error).',
+  DOWNLOAD_CHECKSUM_MISMATCH: 'The downloaded file is damaged: its checksum does not match the published one.',
+  DOWNLOAD_BUSY: 'Another model download is already running.',
   // runtime
   CONTEXT_TOO_LARGE: 'The requested context does not fit in memory.',
   CONTEXT_OVERFLOW: 'The audio window does not fit in the context (or too many windows for its sequences).',
