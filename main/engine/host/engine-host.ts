@@ -10,6 +10,7 @@ import {
   type ResultOf,
   type WorkerMessage,
 } from './protocol';
+import type { LiveFeed } from './live-feed';
 import type { PauseControl } from './pause-control';
 import type { EngineTransport, TransportFactory } from './transport';
 
@@ -27,6 +28,8 @@ export interface RequestOptions<E> {
   onEvent?: (event: E) => void;
   /** Pause/resume for methods that support it (`job`); pausing before the request is sent holds it at its start. */
   control?: PauseControl;
+  /** Live audio for a job started with `live: true`; what is pushed before the request is sent waits for it. */
+  feed?: LiveFeed;
 }
 
 /** How main (and the CLI) talk to the engine, whatever process hosts it. */
@@ -64,6 +67,7 @@ interface Pending {
   cleanup: () => void;
   sent: boolean;
   control: PauseControl | undefined;
+  feed: LiveFeed | undefined;
 }
 
 export function createEngineHost(options: EngineHostOptions): EngineHost {
@@ -114,6 +118,16 @@ export function createEngineHost(options: EngineHostOptions): EngineHost {
         t.send({ type, id: p.id });
       } catch {
         // worker gone: the request fails as crashed anyway
+      }
+    });
+    p.feed?.attach((message) => {
+      if (transport !== t) return;
+      try {
+        if (message.type === 'audio')
+          t.send({ type: 'audio', id: p.id, pcm: message.pcm }, [message.pcm.buffer as ArrayBuffer]);
+        else t.send({ type: 'audioEnd', id: p.id });
+      } catch {
+        // worker gone: the request fails as crashed and the feed closes with it
       }
     });
   }
@@ -220,7 +234,7 @@ export function createEngineHost(options: EngineHostOptions): EngineHost {
     },
 
     request(method, params, requestOptions = {}) {
-      const { signal, onEvent, control } = requestOptions;
+      const { signal, onEvent, control, feed } = requestOptions;
       if (status.state === 'failed') {
         return Promise.reject(new RotorError('ENGINE_CRASHED', status.message));
       }
@@ -253,9 +267,11 @@ export function createEngineHost(options: EngineHostOptions): EngineHost {
           cleanup: () => {
             signal?.removeEventListener('abort', onAbort);
             control?.detach();
+            feed?.close();
           },
           sent: false,
           control,
+          feed,
         };
         pending.set(id, p);
         ensureRunning();

@@ -4,16 +4,17 @@
  * context exactly as planned, runs `runJob` and streams its events. Cancel arrives as the request's abort signal,
  * pause/resume as control messages on the same request id.
  */
+import { basename } from 'node:path';
 import { RotorError } from '@common/errors';
 import type { EngineIdentity } from '../checkpoints/store';
 import { JobControl } from '../job/control';
 import { EchoTranscriber } from '../job/echo-transcriber';
-import type { JobDeps, runJob } from '../job/runner';
+import { createPushSource, type JobDeps, type PushSource, type runJob } from '../job/runner';
 import type { Transcriber } from '../scheduler/transcriber';
 import { emptyParamsSchema, jobParamsSchema, parserOf } from './method-params';
 import type { ModelCache, Disposable, ModelFiles } from './model-cache';
 import type { JobMemory, JobParams, JobPlan } from './protocol';
-import type { MethodTable } from './worker-runtime';
+import type { AudioMessage, MethodTable } from './worker-runtime';
 
 /** The engine side of a job: a transcriber sized from the plan and what identifies it in the job manifest. */
 export interface JobEngineInstance {
@@ -50,7 +51,7 @@ export function jobMethods<M extends Disposable>(deps: JobServiceDeps<M>): Metho
     },
     job: {
       parse: parseJobParams,
-      async run(params, { signal, emit, onControl }) {
+      async run(params, { signal, emit, onControl, onAudio }) {
         if (busy) {
           throw new RotorError('ENGINE_BUSY', 'The engine is already running a job.', {
             hint: 'Wait for it to finish, or cancel it.',
@@ -61,6 +62,8 @@ export function jobMethods<M extends Disposable>(deps: JobServiceDeps<M>): Metho
         const onAbort = (): void => control.cancel();
         signal.addEventListener('abort', onAbort, { once: true });
         onControl((message) => (message === 'pause' ? control.pause() : control.resume()));
+        // Registered before any await: the host sends audio right behind the request.
+        const live = params.live ? liveSource(params, onAudio) : undefined;
         let engine: JobEngineInstance | undefined;
         try {
           const frontEnd = await deps.frontEnd();
@@ -74,6 +77,7 @@ export function jobMethods<M extends Disposable>(deps: JobServiceDeps<M>): Metho
               ...(params.language ? { language: params.language } : {}),
               ...(params.title ? { title: params.title } : {}),
               ...(params.range ? { range: params.range } : {}),
+              ...(live ? { source: live } : {}),
               cutter: { maxWindowSec: params.plan.maxWindowSec },
               engine: engine.identity,
               control,
@@ -93,6 +97,8 @@ export function jobMethods<M extends Disposable>(deps: JobServiceDeps<M>): Metho
             ...(engine.memory ? { memory: engine.memory } : {}),
           };
         } finally {
+          // A job that failed before it took the source still owns it.
+          await live?.dispose();
           signal.removeEventListener('abort', onAbort);
           engine?.dispose();
           busy = false;
@@ -100,6 +106,30 @@ export function jobMethods<M extends Disposable>(deps: JobServiceDeps<M>): Metho
       },
     },
   };
+}
+
+function liveSource(
+  params: JobParams,
+  onAudio: ((listener: (message: AudioMessage) => void) => void) | undefined,
+): PushSource {
+  if (!onAudio) throw new RotorError('INTERNAL', 'This engine cannot receive live audio.');
+  const source = createPushSource({ name: basename(params.input) });
+  let open = true;
+  onAudio((message) => {
+    // Audio that arrives after the job stopped reading (cancelled, failed) has nowhere to go.
+    if (!open) return;
+    if (message.type === 'audio') source.push(message.pcm);
+    else {
+      open = false;
+      source.end();
+    }
+  });
+  const dispose = source.dispose.bind(source);
+  source.dispose = () => {
+    open = false;
+    return dispose();
+  };
+  return source;
 }
 
 async function openEngine<M extends Disposable>(

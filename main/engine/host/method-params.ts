@@ -70,6 +70,11 @@ export const jobParamsSchema = object({
   plan: jobPlanSchema,
   /** Transcribe only this part of the input; the transcript's times stay those of the whole recording. */
   range: v.optional(audioRangeSchema),
+  /**
+   * A recording in progress: the PCM arrives as `audio` messages on the request id (16 kHz mono) instead of being
+   * decoded from `input`, which names the file being written (the transcript's label).
+   */
+  live: v.optional(v.literal(true)),
 });
 
 export const probeParamsSchema = object({ path: absolutePath });

@@ -152,12 +152,17 @@ export type ParamsOf<M extends EngineMethod> = EngineMethods[M]['params'];
 export type ResultOf<M extends EngineMethod> = EngineMethods[M]['result'];
 export type EventOf<M extends EngineMethod> = EngineMethods[M]['event'];
 
-/** `pause`/`resume` reach requests whose handler listens for them (the job); others ignore them. */
+/**
+ * `pause`/`resume` reach requests whose handler listens for them (the job); others ignore them. `audio`/`audioEnd`
+ * feed a live job's push source (16 kHz mono PCM of a recording, in order) over the same request id.
+ */
 export type HostMessage =
   | { type: 'request'; id: number; method: string; params: unknown }
   | { type: 'cancel'; id: number }
   | { type: 'pause'; id: number }
-  | { type: 'resume'; id: number };
+  | { type: 'resume'; id: number }
+  | { type: 'audio'; id: number; pcm: Float32Array }
+  | { type: 'audioEnd'; id: number };
 
 export type WorkerMessage =
   | { type: 'ready'; pid: number; protocol: number }
@@ -175,6 +180,8 @@ const isId = (value: unknown): value is number =>
 export function isHostMessage(value: unknown): value is HostMessage {
   if (!isObj(value) || !isId(value.id)) return false;
   if (value.type === 'cancel' || value.type === 'pause' || value.type === 'resume') return true;
+  if (value.type === 'audioEnd') return true;
+  if (value.type === 'audio') return value.pcm instanceof Float32Array;
   return value.type === 'request' && typeof value.method === 'string';
 }
 

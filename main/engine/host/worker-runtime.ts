@@ -17,12 +17,17 @@ export interface WorkerChannel {
 
 export type ControlMessage = 'pause' | 'resume';
 
+/** Live audio for a request that reads a stream (a recording's job): PCM chunks in order, then the end. */
+export type AudioMessage = { type: 'audio'; pcm: Float32Array } | { type: 'audioEnd' };
+
 export interface MethodContext<E> {
   id: number;
   signal: AbortSignal;
   emit: (event: E) => void;
   /** Pause/resume sent by the host for this request; a handler that cannot pause simply never listens. */
   onControl: (listener: (message: ControlMessage) => void) => void;
+  /** Live audio sent by the host for this request; handlers that do not stream ignore it. */
+  onAudio?: (listener: (message: AudioMessage) => void) => void;
 }
 
 export interface MethodHandler<M extends EngineMethod> {
@@ -44,6 +49,7 @@ export function startWorkerRuntime(
 ): { active(): number } {
   const running = new Map<number, AbortController>();
   const controls = new Map<number, (message: ControlMessage) => void>();
+  const audio = new Map<number, (message: AudioMessage) => void>();
 
   channel.onMessage((raw) => {
     if (!isHostMessage(raw)) return;
@@ -53,6 +59,14 @@ export function startWorkerRuntime(
     }
     if (raw.type === 'pause' || raw.type === 'resume') {
       controls.get(raw.id)?.(raw.type);
+      return;
+    }
+    if (raw.type === 'audio') {
+      audio.get(raw.id)?.({ type: 'audio', pcm: raw.pcm });
+      return;
+    }
+    if (raw.type === 'audioEnd') {
+      audio.get(raw.id)?.({ type: 'audioEnd' });
       return;
     }
     const { id, method } = raw;
@@ -73,6 +87,7 @@ export function startWorkerRuntime(
             if (!controller.signal.aborted) channel.send({ type: 'event', id, event });
           },
           onControl: (listener) => void controls.set(id, listener),
+          onAudio: (listener) => void audio.set(id, listener),
         });
         if (controller.signal.aborted) throw new RotorError('CANCELLED');
         channel.send({ type: 'result', id, value });
@@ -81,6 +96,7 @@ export function startWorkerRuntime(
       } finally {
         running.delete(id);
         controls.delete(id);
+        audio.delete(id);
       }
     })();
   });
