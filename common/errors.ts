@@ -48,6 +48,10 @@ export const ERROR_CODES = {
   JOB_NOT_FOUND: 'The job is no longer in the queue.',
   JOB_INVALID_STATE: 'The job cannot do that in its current state.',
   MEDIA_UNAVAILABLE: 'The recording cannot be played.',
+  // recording (issue 22)
+  RECORDING_BUSY: 'A recording is already running.',
+  RECORDING_NOT_FOUND: 'That recording is not running or no longer exists.',
+  RECORDING_INPUT: 'The microphone or system audio could not be opened.',
   // features announced in the UI whose engine side is not there yet
   NOT_AVAILABLE_YET: 'This is not available yet.',
   // command line
