@@ -29,10 +29,12 @@ export default defineConfig({
     build: {
       outDir: 'out/main',
       rolldownOptions: {
-        // Two main-side programs: the Electron main process and the engine worker (utilityProcess / Node child).
+        // Main-side programs: the Electron main process, the engine worker (utilityProcess / Node child) and the
+        // sandboxed ffmpeg worker thread it starts per decode (main/engine/audio/wasm/backend.ts finds it here).
         input: {
           index: resolve(root, 'main/app/index.ts'),
           'engine-worker': resolve(root, 'main/engine/host/worker.ts'),
+          'decode-worker': resolve(root, 'main/engine/audio/wasm/decode-worker.ts'),
         },
       },
     },

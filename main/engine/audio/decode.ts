@@ -1,17 +1,14 @@
 /**
- * Streaming audio decode through the ffmpeg program shipped in npm: any container/codec ffmpeg reads becomes
- * 16 kHz mono float32, delivered in fixed-size chunks with pipe backpressure, so memory does not grow with the
- * length of the file.
+ * Streaming audio decode: any container/codec ffmpeg reads becomes 16 kHz mono float32, delivered in fixed-size
+ * chunks with backpressure, so memory does not grow with the length of the file. ffmpeg runs as WebAssembly in a
+ * worker thread (wasm/backend.ts) unless ROTORSCRIBE_DECODER=native asks for the shipped native program.
  */
-import { spawn } from 'node:child_process';
 import type { Stats } from 'node:fs';
-import { resolve as resolvePath } from 'node:path';
-import { DEFAULT_CHUNK_SAMPLES, SAMPLE_RATE } from '@common/audio';
+import { SAMPLE_RATE, DEFAULT_CHUNK_SAMPLES } from '@common/audio';
 import { RotorError } from '@common/errors';
 import { checkInputFile, ensureUnchanged, looksLikeText, readHead } from './file-check';
 import {
   type FailureKind,
-  LineSplitter,
   classifyFailure,
   folded,
   isCorruptPacketLine,
@@ -19,8 +16,20 @@ import {
   looksLikeMedia,
   parseProbeLog,
 } from './ffmpeg-log';
-import { resolveFfmpegPath } from './ffmpeg-path';
+import type { FfmpegBackend, FfmpegRun, RunFailure } from './ffmpeg-run';
+import { nativeBackend } from './native-backend';
 import { PcmChunker } from './pcm-chunker';
+import { wasmBackend } from './wasm/backend';
+
+export type DecoderName = 'wasm' | 'native';
+
+/** The decoder a call uses: the option, else ROTORSCRIBE_DECODER, else the sandboxed wasm build. */
+export function chooseDecoder(name?: DecoderName, env: NodeJS.ProcessEnv = process.env): FfmpegBackend {
+  const wanted = name ?? env.ROTORSCRIBE_DECODER;
+  if (wanted === undefined || wanted === '' || wanted === 'wasm') return wasmBackend;
+  if (wanted === 'native') return nativeBackend;
+  throw new RotorError('INTERNAL', `ROTORSCRIBE_DECODER must be wasm or native, got ${wanted}`);
+}
 
 /** How often (wall time) a running decode checks that its source file is still there. */
 const SOURCE_CHECK_MS = 1_000;
@@ -55,6 +64,8 @@ export interface DecodeOptions {
   signal?: AbortSignal;
   /** Samples per chunk (the last chunk may be shorter). Default {@link DEFAULT_CHUNK_SAMPLES}. */
   chunkSamples?: number;
+  /** Which ffmpeg runs (see {@link chooseDecoder}). */
+  decoder?: DecoderName;
 }
 
 export type AudioStream = AsyncIterable<Float32Array> & { stats(): DecodeStats };
@@ -63,17 +74,23 @@ function cancelled(): RotorError {
   return new RotorError('CANCELLED', 'Decoding was cancelled.');
 }
 
-/** ffmpeg treats `a:b` as a protocol: `file:` keeps a name such as `http:x.mp3` or `-x.mp3` a local file. */
-function inputArg(path: string): string {
-  return `file:${resolvePath(path)}`;
-}
-
-function ffmpegMissing(error: unknown): RotorError {
-  return new RotorError('INTERNAL', 'The ffmpeg program could not be started.', {
-    hint: 'Reinstall RotorScribe.',
-    detail: error instanceof Error ? error.message : String(error),
-    cause: error,
-  });
+/** A run that ended without ffmpeg deciding: an installation problem, or the sandbox stopped a bad decoder. */
+async function runFailureError(path: string, failure: RunFailure): Promise<RotorError> {
+  if (failure.kind === 'missing') {
+    return new RotorError('INTERNAL', 'The audio decoder could not be started.', {
+      hint: 'Reinstall RotorScribe.',
+      detail: failure.detail,
+    });
+  }
+  // The file may have gone away underneath the decoder: that error says more than the decoder's.
+  await checkInputFile(path);
+  return new RotorError(
+    'AUDIO_CORRUPT',
+    failure.kind === 'stalled'
+      ? `The decoder stopped making progress on this file and was stopped: ${path}`
+      : `The decoder failed on damaged data in this file and was stopped: ${path}`,
+    { hint: 'The file may be damaged; try the original recording.', detail: failure.detail },
+  );
 }
 
 function notMedia(path: string, detail: string): RotorError {
@@ -129,37 +146,30 @@ async function failureError(path: string, kind: FailureKind, stderr: string): Pr
 }
 
 /** Runs ffmpeg to completion collecting stderr (small: a bare `-i` prints only the input description). */
-function runForStderr(
+async function runForStderr(
+  backend: FfmpegBackend,
+  path: string,
   args: string[],
   signal: AbortSignal | undefined,
-): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(cancelled());
-    let child;
-    try {
-      child = spawn(resolveFfmpegPath(), args, { stdio: ['ignore', 'ignore', 'pipe'], windowsHide: true });
-    } catch (error) {
-      return reject(error instanceof RotorError ? error : ffmpegMissing(error));
-    }
-    let stderr = '';
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (text: string) => {
-      if (stderr.length < 256_000) stderr += text;
-    });
-    const onAbort = (): void => {
-      child.kill('SIGKILL');
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    child.once('error', (error) => {
-      signal?.removeEventListener('abort', onAbort);
-      reject(ffmpegMissing(error));
-    });
-    child.once('close', (code) => {
-      signal?.removeEventListener('abort', onAbort);
-      if (signal?.aborted) reject(cancelled());
-      else resolve({ code, stderr });
-    });
+): Promise<{ code: number | null; stderr: string; failure: RunFailure | undefined }> {
+  if (signal?.aborted) throw cancelled();
+  let stderr = '';
+  const run = backend.start(path, args, {
+    output: false,
+    onLine: (line) => {
+      if (stderr.length < 256_000) stderr += line + '\n';
+    },
   });
+  const onAbort = (): void => run.kill();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const code = await run.closed;
+    await run.exited;
+    if (signal?.aborted) throw cancelled();
+    return { code, stderr, failure: run.failure() };
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
 }
 
 /**
@@ -167,9 +177,15 @@ function runForStderr(
  * @throws RotorError FILE_NOT_FOUND, FILE_EMPTY, FILE_UNREADABLE, AUDIO_UNSUPPORTED (not media, or media without an
  *   audio stream: text, image, silent video), AUDIO_CORRUPT (media signature but unopenable), CANCELLED.
  */
-export async function probeAudio(path: string, opts: { signal?: AbortSignal } = {}): Promise<AudioProbe> {
+export async function probeAudio(
+  path: string,
+  opts: { signal?: AbortSignal; decoder?: DecoderName } = {},
+): Promise<AudioProbe> {
   await checkInputFile(path);
-  const { stderr } = await runForStderr(['-hide_banner', '-nostdin', '-i', inputArg(path)], opts.signal);
+  const backend = chooseDecoder(opts.decoder);
+  const args = ['-hide_banner', '-nostdin', '-i', backend.inputArg(path)];
+  const { stderr, failure } = await runForStderr(backend, path, args, opts.signal);
+  if (failure !== undefined) throw await runFailureError(path, failure);
   const log = parseProbeLog(stderr);
   const first = log.audio[0];
   if (log.container === null || first === undefined) {
@@ -185,15 +201,21 @@ export async function probeAudio(path: string, opts: { signal?: AbortSignal } = 
 }
 
 /** The ffmpeg command line of a decode; exported for tests and logs. */
-export function decodeArgs(path: string, startSec = 0, durationSec?: number): string[] {
-  const args = ['-hide_banner', '-nostdin', '-loglevel', 'repeat+level+warning'];
+export function decodeArgs(
+  path: string,
+  startSec = 0,
+  durationSec?: number,
+  backend: FfmpegBackend = chooseDecoder(),
+): string[] {
+  // -y: the wasm build's output is a device that already exists
+  const args = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'repeat+level+warning'];
   // Keep going over damaged packets instead of stopping; each one is reported on stderr and counted.
   args.push('-err_detect', 'ignore_err', '-fflags', '+discardcorrupt');
   if (startSec > 0) args.push('-ss', startSec.toFixed(3));
   // An input option like -ss: ffmpeg stops reading the file there instead of decoding the rest for nothing.
   if (durationSec !== undefined) args.push('-t', durationSec.toFixed(3));
-  args.push('-i', inputArg(path), '-map', '0:a:0', '-vn', '-sn', '-dn');
-  args.push('-ac', '1', '-ar', String(SAMPLE_RATE), '-f', 'f32le', 'pipe:1');
+  args.push('-i', backend.inputArg(path), '-map', '0:a:0', '-vn', '-sn', '-dn');
+  args.push('-ac', '1', '-ar', String(SAMPLE_RATE), '-f', 'f32le', backend.outputArg);
   return args;
 }
 
@@ -218,17 +240,19 @@ export function decodeAudio(path: string, opts: DecodeOptions = {}): AudioStream
   if (!Number.isInteger(chunkSamples) || chunkSamples <= 0) {
     throw new RotorError('INTERNAL', `chunkSamples must be a positive integer, got ${chunkSamples}`);
   }
+  const backend = chooseDecoder(opts.decoder);
   let stats: DecodeStats = { samples: 0, corruptPackets: 0, warnings: [] };
   return {
     stats: () => ({ ...stats, warnings: [...stats.warnings] }),
     [Symbol.asyncIterator]() {
       stats = { samples: 0, corruptPackets: 0, warnings: [] };
-      return run(path, { startSec, durationSec }, chunkSamples, opts.signal, stats);
+      return run(backend, path, { startSec, durationSec }, chunkSamples, opts.signal, stats);
     },
   };
 }
 
 async function* run(
+  backend: FfmpegBackend,
   path: string,
   { startSec, durationSec }: { startSec: number; durationSec: number | undefined },
   chunkSamples: number,
@@ -239,28 +263,10 @@ async function* run(
   const before: Stats = await checkInputFile(path);
   if (signal?.aborted) throw cancelled();
 
-  const input = inputArg(path);
-  const child = spawn(resolveFfmpegPath(), decodeArgs(path, startSec, durationSec), {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    windowsHide: true,
-  });
-  let spawnError: unknown;
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', () => resolve());
-    child.once('error', (error) => {
-      spawnError = error;
-      resolve();
-    });
-  });
-  const closed = new Promise<number | null>((resolve) => {
-    child.once('close', (code) => resolve(code));
-    child.once('error', () => resolve(null));
-  });
-
+  const input = backend.inputArg(path);
   // stderr: count damaged packets, keep the first warnings and the tail for error messages; never the whole log.
   let tail = '';
   let readErrors = 0;
-  const lines = new LineSplitter();
   const onLine = (line: string): void => {
     if (isCorruptPacketLine(line)) stats.corruptPackets++;
     else if (isInputReadErrorLine(line, input)) {
@@ -271,19 +277,17 @@ async function* run(
     if (stats.warnings.length < MAX_WARNINGS) stats.warnings.push(line);
     tail = (tail + line + '\n').slice(-8_000);
   };
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (text: string) => lines.push(text).forEach(onLine));
-  child.stderr.on('end', () => lines.flush().forEach(onLine));
-
-  const kill = (): void => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  };
+  const ffmpeg: FfmpegRun = backend.start(path, decodeArgs(path, startSec, durationSec, backend), {
+    output: true,
+    onLine,
+  });
+  const kill = (): void => ffmpeg.kill();
   signal?.addEventListener('abort', kill, { once: true });
 
   const chunker = new PcmChunker(chunkSamples);
   let lastCheck = Date.now();
   try {
-    for await (const bytes of child.stdout as AsyncIterable<Buffer>) {
+    for await (const bytes of ffmpeg.output) {
       for (const chunk of chunker.push(bytes)) {
         stats.samples += chunk.length;
         yield chunk;
@@ -293,9 +297,10 @@ async function* run(
         await ensureUnchanged(path, before);
       }
     }
-    const code = await closed;
+    const code = await ffmpeg.closed;
     if (signal?.aborted) throw cancelled();
-    if (spawnError !== undefined) throw ffmpegMissing(spawnError);
+    const failure = ffmpeg.failure();
+    if (failure !== undefined) throw await runFailureError(path, failure);
     const { chunk, strayBytes } = chunker.flush();
     if (strayBytes > 0)
       stats.warnings.push(`decoder output ended inside a sample (${strayBytes} stray bytes)`);
@@ -306,7 +311,7 @@ async function* run(
     ) {
       if (stats.samples === 0 && chunk === null) {
         // Nothing came out: a bare probe tells a foreign file from a damaged one precisely.
-        await probeAudio(path, signal ? { signal } : {});
+        await probeAudio(path, signal ? { signal, decoder: backend.name } : { decoder: backend.name });
         const kind = classifyFailure(tail);
         throw await failureError(
           path,
@@ -327,8 +332,7 @@ async function* run(
     }
   } finally {
     signal?.removeEventListener('abort', kill);
-    child.stdout.destroy();
     kill();
-    await exited;
+    await ffmpeg.exited;
   }
 }

@@ -27,6 +27,16 @@ At least one output file must be specified
 `;
 
 describe('ffmpeg stderr parsing', () => {
+  it('reports no duration where ffmpeg only guesses it from the bitrate', () => {
+    const adts = `[aac @ 0x1] Estimating duration from bitrate, this may be inaccurate
+Input #0, aac, from '/input/media':
+  Duration: 00:00:31.06, bitrate: 38 kb/s
+    Stream #0:0: Audio: aac (LC), 44100 Hz, stereo, fltp, 38 kb/s
+`;
+    expect(parseProbeLog(adts)).toMatchObject({ container: 'aac', durationSec: null });
+    expect(parseProbeLog(adts.split('\n').slice(1).join('\n')).durationSec).toBeCloseTo(31.06, 5);
+  });
+
   it('reads container, duration and the audio stream from a probe', () => {
     expect(parseProbeLog(M4A)).toEqual({
       container: 'mov,mp4,m4a,3gp,3g2,mj2',

@@ -95,7 +95,10 @@ export function parseProbeLog(stderr: string): ProbeLog {
   const input = /^Input #0, (.+?), from '/m.exec(stderr);
   const duration = /^\s*Duration: (?:(\d+):(\d\d):(\d\d(?:\.\d+)?)|N\/A)/m.exec(stderr);
   let durationSec: number | null = null;
-  if (duration && duration[1] !== undefined) {
+  // Raw streams (ADTS .aac) have no duration field: ffmpeg guesses one from the first packets' bitrate, which is
+  // off by a factor of two on a recording that starts quietly. No number is better than a wrong one.
+  const estimated = /Estimating duration from bitrate/.test(stderr);
+  if (duration && duration[1] !== undefined && !estimated) {
     durationSec = Number(duration[1]) * 3600 + Number(duration[2]) * 60 + Number(duration[3]);
   }
   const audio: ProbedStream[] = [];
