@@ -108,6 +108,7 @@ export default tseslint.config(
       'main/models/**/*.ts',
       'main/advisor/**/*.ts',
       'main/fs/**/*.ts',
+      'main/recording/**/*.ts',
       'main/cli.ts',
       'main/cli/**/*.ts',
     ],

@@ -1,0 +1,288 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { RotorError } from '@common/errors';
+import type { FeedMessage, LiveFeed } from '../engine/host/live-feed';
+import type { JobEvent } from '../engine/job/runner';
+import type { JobOutcome } from '../engine/host/protocol';
+import { STOP_RESERVE_BYTES } from './disk-space';
+import { createRecordingService, type RecordingServiceDeps, type RecordingStatus } from './service';
+import { fillingDisk, testPort } from './testkit';
+import { WAV_HEADER_BYTES, parseWavHeader } from './wav';
+
+const root = mkdtempSync(join(tmpdir(), 'rs-recording-service-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+let dirs = 0;
+
+const GiB = 1024 ** 3;
+const RATE = 48_000;
+
+/** An engine whose live job collects the feed, emits a window per second of audio and ends on audioEnd. */
+function fakeEngine(mode: 'live' | 'busy' = 'live') {
+  const pushed: number[] = [];
+  const engine: RecordingServiceDeps['engine'] = {
+    request: ((
+      method: string,
+      _params: unknown,
+      opts: { feed: LiveFeed; onEvent: (e: JobEvent) => void },
+    ) => {
+      if (method !== 'job') throw new Error(method);
+      if (mode === 'busy') return Promise.reject(new RotorError('ENGINE_BUSY'));
+      return new Promise<JobOutcome>((resolve) => {
+        let samples = 0;
+        let windows = 0;
+        queueMicrotask(() =>
+          opts.feed.attach((m: FeedMessage) => {
+            if (m.type === 'audio') {
+              samples += m.pcm.length;
+              pushed.push(m.pcm.length);
+              while (samples >= (windows + 1) * 16_000) {
+                opts.onEvent({
+                  type: 'window',
+                  windowId: `w${windows}`,
+                  index: windows,
+                  status: 'done',
+                  startSec: windows,
+                  endSec: windows + 1,
+                  text: `second ${windows}`,
+                  attempts: 1,
+                  flags: [],
+                });
+                windows++;
+              }
+            } else {
+              resolve({
+                transcript: { meta: { title: 'x' }, segments: [] },
+                progress: { speedX: 5 },
+                samples,
+              } as unknown as JobOutcome);
+            }
+          }),
+        );
+      });
+    }) as RecordingServiceDeps['engine']['request'],
+  };
+  return { engine, pushed };
+}
+
+function setup(over: Partial<RecordingServiceDeps> = {}, mode: 'live' | 'busy' = 'live') {
+  const dir = join(root, `user-${++dirs}`);
+  const ticks = new Set<() => void>();
+  const statuses: RecordingStatus[] = [];
+  const windows: string[] = [];
+  const saved: { sourceRef?: string }[] = [];
+  const queued: string[] = [];
+  const { engine, pushed } = fakeEngine(mode);
+  const deps: RecordingServiceDeps = {
+    dir: join(dir, 'recordings'),
+    jobsDir: join(dir, 'jobs'),
+    engine,
+    library: {
+      save: (input) => {
+        saved.push(input);
+        return { id: `t${saved.length}` };
+      },
+    },
+    queue: { add: async (paths) => void queued.push(...paths), kick: () => undefined },
+    planLive: async () => ({
+      engine: { kind: 'echo' },
+      plan: { kvK: 'q8_0', kvV: 'q8_0', maxWindowSec: 30, parallel: 1 },
+    }),
+    onStatus: (s) => statuses.push(s),
+    onWindow: (w) => windows.push(w.text),
+    freeSpace: async () => 50 * GiB,
+    every: (_ms, tick) => {
+      ticks.add(tick);
+      return () => ticks.delete(tick);
+    },
+    ...over,
+  };
+  const service = createRecordingService(deps);
+  const tick = async (): Promise<void> => {
+    for (const t of [...ticks]) t();
+    await new Promise((r) => setTimeout(r, 20));
+  };
+  return { service, deps, statuses, windows, saved, queued, pushed, tick };
+}
+
+/** `seconds` of 48 kHz stereo in 100 ms chunks, sequence numbers from `seq`. */
+function sendSeconds(port: ReturnType<typeof testPort>, seconds: number, seq = 0): number {
+  const frames = RATE / 10;
+  for (let i = 0; i < seconds * 10; i++) {
+    const pcm = new Float32Array(frames * 2);
+    for (let f = 0; f < frames; f++)
+      pcm[f * 2] = 0.3 * Math.sin((2 * Math.PI * 200 * (i * frames + f)) / RATE);
+    port.send({ seq: seq + i, pcm });
+  }
+  return seq + seconds * 10;
+}
+
+function checkWav(path: string, channels: number): { seconds: number } {
+  const bytes = readFileSync(path);
+  const h = parseWavHeader(bytes);
+  expect(h.channels).toBe(channels);
+  expect(h.dataBytes).toBe(bytes.length - WAV_HEADER_BYTES);
+  return { seconds: h.dataBytes / (h.sampleRate * h.channels * 2) };
+}
+
+const wavIn = (deps: RecordingServiceDeps): string =>
+  join(
+    deps.dir,
+    readdirSync(deps.dir).find((n) => n.endsWith('.wav'))!,
+  );
+
+describe('recording service', () => {
+  it('records to disk, transcribes live while recording, and saves the transcript with the file at stop', async () => {
+    const t = setup();
+    const started = await t.service.start({ sampleRate: RATE, channels: 2, channelNames: ['Mic', 'System'] });
+    expect(started).toMatchObject({ phase: 'recording', live: 'on', channels: 2 });
+    const port = testPort();
+    t.service.attachPort(started.id!, port);
+    sendSeconds(port, 3);
+    await t.tick();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(t.windows.length).toBeGreaterThanOrEqual(2); // live text before the stop
+    expect(t.service.status().elapsedSec).toBeCloseTo(3, 5);
+    expect(existsSync(join(t.deps.dir, `${started.id}.json`))).toBe(true);
+
+    const stopping = await t.service.stop(started.id!);
+    expect(stopping.phase).toBe('finishing');
+    await t.service.whenSettled();
+    expect(t.statuses.at(-1)).toMatchObject({ phase: 'saved', transcriptId: 't1', live: 'done' });
+    expect(t.saved[0]?.sourceRef).toBe(wavIn(t.deps));
+    expect(checkWav(wavIn(t.deps), 2).seconds).toBeCloseTo(3, 5);
+    expect(existsSync(join(t.deps.dir, `${started.id}.json`))).toBe(false);
+    expect(port.closed).toBe(true);
+    // 3 s at 16 kHz reached the engine, including the resampler's tail
+    expect(Math.abs(t.pushed.reduce((a, b) => a + b, 0) - 48_000)).toBeLessThanOrEqual(2);
+  });
+
+  it('pauses: chunks sent while paused are not recorded, elapsed time stops', async () => {
+    const t = setup();
+    const { id } = await t.service.start({ sampleRate: RATE, channels: 1, channelNames: ['Mic'] });
+    const port = testPort();
+    t.service.attachPort(id!, port);
+    const stereoless = (n: number) => ({ seq: n, pcm: new Float32Array(4800) });
+    port.send(stereoless(0));
+    expect(t.service.pause(id!).phase).toBe('paused');
+    port.send(stereoless(1));
+    expect(t.service.resume(id!).phase).toBe('recording');
+    port.send(stereoless(2));
+    port.send({ seq: 2, pcm: new Float32Array(4800) }); // a repeat is dropped
+    port.send({ bogus: true });
+    await t.service.stop(id!);
+    await t.service.whenSettled();
+    expect(checkWav(wavIn(t.deps), 1).seconds).toBeCloseTo(0.2, 5);
+  });
+
+  it('without a free engine the recording is kept and queued for transcription at stop', async () => {
+    const t = setup({}, 'busy');
+    const { id } = await t.service.start({ sampleRate: RATE, channels: 1, channelNames: ['Mic'] });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(t.service.status()).toMatchObject({ live: 'off', liveNote: expect.stringMatching(/busy/u) });
+    const port = testPort();
+    t.service.attachPort(id!, port);
+    port.send({ seq: 0, pcm: new Float32Array(4800) });
+    await t.service.stop(id!);
+    await t.service.whenSettled();
+    expect(t.queued).toEqual([wavIn(t.deps)]);
+    expect(t.statuses.at(-1)?.phase).toBe('queued');
+  });
+
+  it('refuses to start when the disk cannot take a minute, before writing anything', async () => {
+    const t = setup({ freeSpace: async () => STOP_RESERVE_BYTES + 1000 });
+    await expect(
+      t.service.start({ sampleRate: RATE, channels: 1, channelNames: ['Mic'] }),
+    ).rejects.toMatchObject({ code: 'DISK_FULL' });
+    expect(readdirSync(t.deps.dir)).toEqual([]);
+  });
+
+  it('warns when the disk runs low, then stops cleanly before it is full, keeping everything', async () => {
+    let free = 50 * GiB;
+    const t = setup({ freeSpace: async () => free });
+    const { id } = await t.service.start({ sampleRate: RATE, channels: 2, channelNames: ['Mic', 'System'] });
+    const port = testPort();
+    t.service.attachPort(id!, port);
+    let seq = sendSeconds(port, 1);
+    free = STOP_RESERVE_BYTES + 10 * 60 * RATE * 4; // ten minutes left
+    await t.tick();
+    expect(t.statuses.at(-1)?.disk.level).toBe('low');
+    seq = sendSeconds(port, 1, seq);
+    free = STOP_RESERVE_BYTES + 1000;
+    await t.tick();
+    await t.service.whenSettled();
+    const last = t.statuses.at(-1)!;
+    expect(last.error).toMatchObject({ code: 'DISK_FULL', hint: expect.stringMatching(/saved/u) });
+    expect(['saved', 'finishing']).toContain(last.phase);
+    sendSeconds(port, 1, seq); // after the stop: nowhere
+    expect(checkWav(wavIn(t.deps), 2).seconds).toBeCloseTo(2, 5);
+    expect(t.saved.length).toBe(1);
+  });
+
+  it('a write failing with ENOSPC (fs layer) stops the recording with everything before it sealed', async () => {
+    const capacity = { bytes: WAV_HEADER_BYTES + RATE * 2 * 2 * 1.5 };
+    const t = setup({ openFile: fillingDisk(capacity) });
+    const { id } = await t.service.start({ sampleRate: RATE, channels: 2, channelNames: ['Mic', 'System'] });
+    const port = testPort();
+    t.service.attachPort(id!, port);
+    sendSeconds(port, 2);
+    await t.tick();
+    await t.service.whenSettled();
+    expect(t.statuses.at(-1)?.error?.code).toBe('DISK_FULL');
+    const path = wavIn(t.deps);
+    expect(checkWav(path, 2).seconds).toBeCloseTo(1.5, 5);
+    expect(statSync(path).size).toBe(WAV_HEADER_BYTES + RATE * 2 * 2 * 1.5);
+  });
+
+  it('an interrupted recording is repaired and offered at the next start; transcribe queues it', async () => {
+    const t = setup();
+    const { id } = await t.service.start({ sampleRate: RATE, channels: 2, channelNames: ['Mic', 'System'] });
+    const port = testPort();
+    t.service.attachPort(id!, port);
+    sendSeconds(port, 2);
+    await t.tick(); // fsync
+    // the app dies here: no stop; the next start reads the same folder
+    const next = setup({ dir: t.deps.dir });
+    const offered = await next.service.recovered();
+    expect(offered).toHaveLength(1);
+    expect(offered[0]).toMatchObject({ id, channels: 2 });
+    expect(offered[0]!.durationSec).toBeCloseTo(2, 5);
+    expect(checkWav(wavIn(t.deps), 2).seconds).toBeCloseTo(2, 5);
+    expect(await next.service.resolveRecovered(id!, 'transcribe')).toEqual([]);
+    expect(next.queued).toEqual([wavIn(t.deps)]);
+    expect(existsSync(join(t.deps.dir, `${id}.json`))).toBe(false);
+    expect(await next.service.recovered()).toEqual([]);
+  });
+
+  it('discarding a recovered recording deletes it', async () => {
+    const t = setup();
+    const { id } = await t.service.start({ sampleRate: 16_000, channels: 1, channelNames: ['Mic'] });
+    const port = testPort();
+    t.service.attachPort(id!, port);
+    port.send({ seq: 0, pcm: new Float32Array(1600) });
+    await t.tick();
+    const next = setup({ dir: t.deps.dir });
+    expect(await next.service.recovered()).toHaveLength(1);
+    await next.service.resolveRecovered(id!, 'discard');
+    expect(readdirSync(t.deps.dir)).toEqual([]);
+  });
+
+  it('the window going away stops the recording and keeps it', async () => {
+    const t = setup();
+    const { id } = await t.service.start({ sampleRate: RATE, channels: 1, channelNames: ['Mic'] });
+    const port = testPort();
+    t.service.attachPort(id!, port);
+    port.send({ seq: 0, pcm: new Float32Array(4800) });
+    port.hangUp();
+    await new Promise((r) => setTimeout(r, 20));
+    await t.service.whenSettled();
+    expect(t.statuses.at(-1)?.error?.code).toBe('RECORDING_INPUT');
+    expect(checkWav(wavIn(t.deps), 1).seconds).toBeCloseTo(0.1, 5);
+    await expect(
+      t.service.start({ sampleRate: RATE, channels: 1, channelNames: ['Mic'] }),
+    ).resolves.toMatchObject({
+      phase: 'recording',
+    });
+  });
+});

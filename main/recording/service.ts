@@ -1,0 +1,485 @@
+/**
+ * Recording in the main process: the window captures, this side keeps it safe and transcribes it.
+ *
+ *   start → disk check → <recordings>/<id>.wav + journal → live job in the engine (if a model is set up and the
+ *   engine is free) → chunks from the window's MessagePort → WAV on disk (fsync ~1 s) + 16 kHz mixdown → engine
+ *   stop  → file sealed, journal dropped → the live job finishes the rest (catching up if it fell behind) → library;
+ *           without a live job (no model, engine busy or crashed) the file goes to the transcription queue instead.
+ *
+ * Electron-free: index.ts passes the port Electron gives it, the e2e harness a stand-in.
+ */
+import path from 'node:path';
+import { mkdir, rm } from 'node:fs/promises';
+import * as v from 'valibot';
+import { RotorError, toErrorPayload, type ErrorPayload } from '@common/errors';
+import { check, num, object } from '@common/schema';
+import type { EngineHost } from '../engine/host/engine-host';
+import { LiveFeed } from '../engine/host/live-feed';
+import type { JobEngine, JobOutcome, JobPlan } from '../engine/host/protocol';
+import type { JobEvent } from '../engine/job/runner';
+import { deleteJobFolder } from '../engine/checkpoints/delete-job';
+import { freeSpace as defaultFreeSpace, judgeDisk, type DiskVerdict, type FreeSpace } from './disk-space';
+import {
+  dropJournal,
+  listUnfinished,
+  newRecordingId,
+  repairRecording,
+  writeJournal,
+  type RecordingPaths,
+} from './journal';
+import { RecordingSession, type StopReason } from './session';
+import { bytesPerSecond } from './wav';
+import { WavWriter, openNewFile, type OpenFile } from './wav-writer';
+
+/** The main side of the window's MessagePort (Electron's MessagePortMain, or the harness's stand-in). */
+export interface ChunkPort {
+  onMessage(listener: (data: unknown) => void): void;
+  onClose(listener: () => void): void;
+  start(): void;
+  close(): void;
+}
+
+/** What the live job runs on, decided with the advisor like any job; null = no model configured. */
+export interface LivePlan {
+  engine: JobEngine;
+  plan: JobPlan;
+  language?: string;
+}
+
+export type RecordingPhase = 'idle' | 'recording' | 'paused' | 'finishing' | 'saved' | 'queued' | 'failed';
+export type LiveState = 'on' | 'off' | 'catching_up' | 'done';
+
+export interface RecordingStatus {
+  phase: RecordingPhase;
+  id?: string;
+  title?: string;
+  elapsedSec: number;
+  bytes: number;
+  channels: number;
+  disk: { level: DiskVerdict['level']; secondsLeft: number };
+  live: LiveState;
+  /** Why there is no live text, in the user's words. */
+  liveNote?: string;
+  missedChunks: number;
+  transcriptId?: string;
+  /** Why it stopped on its own or failed (disk full, write error). */
+  error?: ErrorPayload;
+}
+
+export interface RecoveredRecording {
+  id: string;
+  title: string;
+  startedAt: number;
+  durationSec: number;
+  channels: number;
+}
+
+export interface StartRequest {
+  sampleRate: number;
+  channels: number;
+  channelNames: string[];
+  title?: string;
+}
+
+export interface RecordingServiceDeps {
+  /** <userData>/recordings */
+  dir: string;
+  /** <userData>/jobs: the live job's checkpoint folder lives there while it runs. */
+  jobsDir: string;
+  engine: Pick<EngineHost, 'request'>;
+  library: {
+    save(input: { transcript: JobOutcome['transcript']; sourceRef?: string; speed?: number }): { id: string };
+  };
+  /** The transcription queue: recordings without live transcription go there when they stop. */
+  queue: { add(paths: readonly string[]): Promise<unknown>; kick(): void };
+  planLive: () => Promise<LivePlan | null>;
+  onStatus?: (status: RecordingStatus) => void;
+  onWindow?: (w: {
+    jobId: string;
+    windowId: string;
+    index: number;
+    startSec: number;
+    endSec: number;
+    text: string;
+    status: 'restored' | 'done' | 'flagged';
+    flags: string[];
+  }) => void;
+  onLibraryChanged?: (transcriptId: string) => void;
+  logError?: (context: string, error: unknown) => void;
+  freeSpace?: FreeSpace;
+  openFile?: OpenFile;
+  every?: (ms: number, tick: () => void) => () => void;
+  now?: () => Date;
+}
+
+export interface RecordingService {
+  /** DISK_FULL before anything is written when the disk cannot take a minute of it; RECORDING_BUSY if one runs. */
+  start(request: StartRequest): Promise<RecordingStatus>;
+  /** The window's chunk channel for recording `id`; anything else on it is dropped. */
+  attachPort(id: string, port: ChunkPort): void;
+  pause(id: string): RecordingStatus;
+  resume(id: string): RecordingStatus;
+  /** Seals the file; the transcript follows (status events: finishing → saved / queued). */
+  stop(id: string): Promise<RecordingStatus>;
+  status(): RecordingStatus;
+  /** Interrupted recordings found at start, repaired (header from the data length) and waiting for a decision. */
+  recovered(): Promise<RecoveredRecording[]>;
+  resolveRecovered(id: string, action: 'transcribe' | 'discard'): Promise<RecoveredRecording[]>;
+  /** Resolves when the last stopped recording's transcript is saved or queued (tests, quit). */
+  whenSettled(): Promise<void>;
+  /** Quit: the running recording is sealed (its live job is left to the queue). */
+  dispose(): Promise<void>;
+}
+
+/** One second of 2-channel 192 kHz audio: no chunk from the window is bigger. */
+const MAX_CHUNK_SAMPLES = 384_000;
+/** A recording needs at least this much recording time free to start. */
+const MIN_START_SECONDS = 60;
+
+const chunkSchema = v.union([
+  object({ seq: num({ min: 0, integer: true }), pcm: v.instance(Float32Array) }),
+  object({ end: v.literal(true) }),
+]);
+
+const IDLE: RecordingStatus = {
+  phase: 'idle',
+  elapsedSec: 0,
+  bytes: 0,
+  channels: 1,
+  disk: { level: 'ok', secondsLeft: 0 },
+  live: 'off',
+  missedChunks: 0,
+};
+
+interface Current {
+  paths: RecordingPaths;
+  title: string;
+  channels: number;
+  session: RecordingSession;
+  feed: LiveFeed | null;
+  job: Promise<JobOutcome> | null;
+  live: LiveState;
+  liveNote?: string;
+  error?: ErrorPayload;
+  port?: ChunkPort;
+  stopping?: Promise<RecordingStatus>;
+}
+
+export function createRecordingService(deps: RecordingServiceDeps): RecordingService {
+  const free = deps.freeSpace ?? defaultFreeSpace;
+  const openFile = deps.openFile ?? openNewFile;
+  const every =
+    deps.every ??
+    ((ms: number, tick: () => void) => {
+      const t = setInterval(tick, ms);
+      return () => clearInterval(t);
+    });
+  const now = deps.now ?? (() => new Date());
+  const log = (context: string, error: unknown): void => deps.logError?.(context, error);
+
+  let current: Current | null = null;
+  let last: RecordingStatus = IDLE;
+  let settled: Promise<void> = Promise.resolve();
+  let recoveredList: Promise<RecoveredRecording[]> | null = null;
+  let quitting = false;
+  const recoveredPaths = new Map<string, RecordingPaths>();
+
+  function statusOf(c: Current): RecordingStatus {
+    const s = c.session.status();
+    const status: RecordingStatus = {
+      phase: s.state === 'paused' ? 'paused' : s.state === 'stopped' ? 'finishing' : 'recording',
+      id: c.paths.id,
+      title: c.title,
+      elapsedSec: s.elapsedSec,
+      bytes: s.bytes,
+      channels: c.channels,
+      disk: { level: s.disk.level, secondsLeft: Math.round(s.disk.secondsLeft) },
+      live: c.live,
+      missedChunks: s.missedChunks,
+    };
+    if (c.liveNote) status.liveNote = c.liveNote;
+    if (c.error) status.error = c.error;
+    return status;
+  }
+
+  function publish(status: RecordingStatus): RecordingStatus {
+    last = status;
+    deps.onStatus?.(status);
+    return status;
+  }
+
+  function find(id: string): Current {
+    if (!current || current.paths.id !== id) throw new RotorError('RECORDING_NOT_FOUND');
+    return current;
+  }
+
+  async function startLive(c: Current): Promise<void> {
+    let plan: LivePlan | null;
+    try {
+      plan = await deps.planLive();
+    } catch (error) {
+      log('recording: plan', error);
+      plan = null;
+    }
+    if (!plan) {
+      c.live = 'off';
+      c.liveNote =
+        'No transcription model is set up: the recording is kept and transcribed once there is one.';
+      return;
+    }
+    const feed = new LiveFeed();
+    c.feed = feed;
+    c.live = 'on';
+    const jobDir = path.join(deps.jobsDir, `recording-${c.paths.id}`);
+    c.job = deps.engine.request(
+      'job',
+      {
+        input: c.paths.wavPath,
+        jobDir,
+        existing: 'restart',
+        title: c.title,
+        engine: plan.engine,
+        plan: plan.plan,
+        ...(plan.language ? { language: plan.language } : {}),
+        live: true,
+      },
+      { feed, onEvent: (e) => onLiveEvent(c, e) },
+    );
+    c.job.then(
+      () => void deleteJobFolder(jobDir).catch((error: unknown) => log('recording: job folder', error)),
+      (error: unknown) => {
+        const e = error instanceof RotorError ? error : new RotorError('INTERNAL');
+        if (e.code !== 'INTERNAL') log('recording: live job', error);
+        c.live = 'off';
+        c.liveNote =
+          e.code === 'ENGINE_BUSY'
+            ? 'The engine is busy with another transcription: this recording is transcribed when you stop.'
+            : 'Live text stopped (the engine stopped): the recording is kept and transcribed when you stop.';
+        void rm(jobDir, { recursive: true, force: true }).catch(() => undefined);
+        if (current === c && c.session.status().state !== 'stopped') publish(statusOf(c));
+      },
+    );
+  }
+
+  function onLiveEvent(c: Current, e: JobEvent): void {
+    if (e.type !== 'window') return;
+    deps.onWindow?.({
+      jobId: c.paths.id,
+      windowId: e.windowId,
+      index: e.index,
+      startSec: e.startSec,
+      endSec: e.endSec,
+      text: e.text,
+      status: e.status,
+      flags: e.flags.slice(0, 8),
+    });
+  }
+
+  async function finishTranscript(c: Current, kept: number): Promise<void> {
+    if (kept === 0) {
+      publish({ ...statusOf(c), phase: 'saved', live: 'done' });
+      return;
+    }
+    if (c.job && c.live !== 'off' && !quitting) {
+      c.live = 'catching_up';
+      publish({ ...statusOf(c), phase: 'finishing' });
+      try {
+        const outcome = await c.job;
+        const saved = deps.library.save({
+          transcript: outcome.transcript,
+          sourceRef: c.paths.wavPath,
+          ...(outcome.progress.speedX !== null ? { speed: outcome.progress.speedX } : {}),
+        });
+        c.live = 'done';
+        deps.onLibraryChanged?.(saved.id);
+        publish({ ...statusOf(c), phase: 'saved', transcriptId: saved.id });
+        deps.queue.kick();
+        return;
+      } catch (error) {
+        log('recording: live job at stop', error);
+      }
+    }
+    // No live transcript: the sealed file is an ordinary recording for the queue (it resumes, retries, etc.).
+    try {
+      await deps.queue.add([c.paths.wavPath]);
+      c.live = 'off';
+      publish({ ...statusOf(c), phase: 'queued' });
+    } catch (error) {
+      log('recording: queue', error);
+      publish({ ...statusOf(c), phase: 'failed', error: toErrorPayload(error) });
+    }
+  }
+
+  function stopNow(c: Current, reason: StopReason, error?: RotorError): Promise<RecordingStatus> {
+    if (c.stopping) return c.stopping;
+    if (error) c.error = toErrorPayload(error);
+    else if (reason === 'input_lost')
+      c.error = toErrorPayload(
+        new RotorError('RECORDING_INPUT', 'The recording stopped because the window lost its audio.', {
+          hint: 'Everything recorded until then is saved.',
+        }),
+      );
+    c.stopping = (async () => {
+      c.port?.close();
+      let kept: number;
+      try {
+        kept = await c.session.stop();
+        await dropJournal(c.paths);
+      } catch (e) {
+        // The file could not be sealed: its journal stays, so the next start repairs and offers it.
+        log('recording: seal', e);
+        c.error ??= toErrorPayload(e);
+        c.feed?.end();
+        current = null;
+        return publish({ ...statusOf(c), phase: 'failed' });
+      }
+      current = null;
+      const status = publish({ ...statusOf(c), phase: 'finishing' });
+      settled = finishTranscript(c, kept).catch((e: unknown) => log('recording: finish', e));
+      return status;
+    })();
+    return c.stopping;
+  }
+
+  return {
+    async start(request) {
+      if (current) throw new RotorError('RECORDING_BUSY');
+      const format = { sampleRate: request.sampleRate, channels: request.channels };
+      await mkdir(deps.dir, { recursive: true });
+      const disk = judgeDisk(await free(deps.dir), bytesPerSecond(format));
+      if (disk.secondsLeft < MIN_START_SECONDS) {
+        throw new RotorError('DISK_FULL', 'There is not enough free disk space to record.', {
+          hint: 'Free some space on the disk, then start the recording again.',
+        });
+      }
+      const started = now();
+      const id = newRecordingId(started);
+      const title =
+        request.title?.trim() ||
+        `Recording ${started.toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' })}`;
+      const paths = await writeJournal(deps.dir, {
+        version: 1,
+        id,
+        title,
+        startedAt: started.getTime(),
+        sampleRate: format.sampleRate,
+        channels: format.channels,
+        channelNames: request.channelNames.slice(0, 2),
+      });
+      let writer: WavWriter;
+      try {
+        writer = await WavWriter.create(paths.wavPath, format, openFile);
+      } catch (error) {
+        await dropJournal(paths).catch(() => undefined);
+        throw error;
+      }
+      const c: Current = {
+        paths,
+        title,
+        channels: format.channels,
+        feed: null,
+        job: null,
+        live: 'off',
+        session: undefined as unknown as RecordingSession,
+      };
+      c.session = new RecordingSession(
+        {
+          writer,
+          sink: { push: (pcm) => c.feed?.push(pcm), end: () => c.feed?.end() },
+          freeBytes: () => free(deps.dir),
+          every,
+          onStatus: () => {
+            if (current === c) publish(statusOf(c));
+          },
+          onAutoStop: (reason, error) => void stopNow(c, reason, error),
+        },
+        disk,
+      );
+      current = c;
+      await startLive(c);
+      return publish(statusOf(c));
+    },
+
+    attachPort(id, port) {
+      const c = find(id);
+      if (c.port) throw new RotorError('RECORDING_BUSY', 'This recording already has its audio channel.');
+      c.port = port;
+      port.onMessage((data) => {
+        const checked = check(chunkSchema, data);
+        if (!checked.ok) return;
+        const msg = checked.value;
+        if ('end' in msg) return;
+        if (msg.pcm.length > MAX_CHUNK_SAMPLES || msg.pcm.length % c.channels !== 0) return;
+        c.session.accept(msg.seq, msg.pcm);
+      });
+      port.onClose(() => {
+        // The window went away (reload, crash): keep what we have, as a stop would.
+        if (current === c) void stopNow(c, 'input_lost');
+      });
+      port.start();
+    },
+
+    pause(id) {
+      const c = find(id);
+      c.session.pause();
+      return publish(statusOf(c));
+    },
+
+    resume(id) {
+      const c = find(id);
+      c.session.resume();
+      return publish(statusOf(c));
+    },
+
+    stop(id) {
+      return stopNow(find(id), 'user');
+    },
+
+    status: () => (current ? statusOf(current) : last),
+
+    recovered() {
+      recoveredList ??= (async () => {
+        const out: RecoveredRecording[] = [];
+        for (const rec of await listUnfinished(deps.dir)) {
+          try {
+            const fixed = await repairRecording(rec);
+            recoveredPaths.set(rec.id, rec);
+            out.push({
+              id: rec.id,
+              title: rec.journal.title,
+              startedAt: rec.journal.startedAt,
+              durationSec: fixed.durationSec,
+              channels: rec.journal.channels,
+            });
+          } catch (error) {
+            log('recording: repair', error);
+          }
+        }
+        return out;
+      })();
+      return recoveredList;
+    },
+
+    async resolveRecovered(id, action) {
+      const list = await this.recovered();
+      const paths = recoveredPaths.get(id);
+      if (!paths) throw new RotorError('RECORDING_NOT_FOUND');
+      if (action === 'transcribe') await deps.queue.add([paths.wavPath]);
+      else await rm(paths.wavPath, { force: true });
+      await dropJournal(paths);
+      recoveredPaths.delete(id);
+      const rest = list.filter((r) => r.id !== id);
+      recoveredList = Promise.resolve(rest);
+      return rest;
+    },
+
+    whenSettled: () => settled,
+
+    async dispose() {
+      // The engine stops with the app: the sealed file goes to the queue, which resumes it at the next start.
+      quitting = true;
+      if (current) await stopNow(current, 'user');
+      await settled;
+    },
+  };
+}
