@@ -35,6 +35,15 @@ export const INVOKE_EXPOSURE = {
   'library:retranscribe': 'renderer',
   'library:export': 'renderer',
   'library:mediaUrl': 'renderer',
+  // models: catalog, downloads, import (common/models-schema.ts)
+  'models:get': 'renderer',
+  'models:resolve': 'renderer',
+  'models:download': 'renderer',
+  'models:control': 'renderer',
+  'models:use': 'renderer',
+  'models:delete': 'renderer',
+  'models:reveal': 'renderer',
+  'models:import': 'renderer',
 } as const satisfies Record<string, Exposure>;
 
 export const EVENT_NAMES = [
@@ -45,6 +54,7 @@ export const EVENT_NAMES = [
   'queue:changed',
   'job:window',
   'library:changed',
+  'models:changed',
 ] as const;
 
 export type InvokeChannel = keyof typeof INVOKE_EXPOSURE;

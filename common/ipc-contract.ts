@@ -18,6 +18,7 @@ import {
   type RendererInvokeChannel,
 } from './ipc-channels';
 import { LIBRARY_EVENTS, LIBRARY_SCHEMAS } from './library-schema';
+import { MODELS_EVENTS, MODELS_SCHEMAS } from './models-schema';
 import { empty, list, num, object, str, type Schema } from './schema';
 import { settingsPatchSchema, settingsSchema } from './settings';
 
@@ -126,6 +127,7 @@ const INVOKE_SCHEMAS = {
   /** The consequences of user overrides on top of the recommendation, computed before they are committed. */
   'advisor:evaluate': { request: evaluateRequestSchema, response: evaluateResultSchema },
   ...LIBRARY_SCHEMAS,
+  ...MODELS_SCHEMAS,
 } as const satisfies { [C in InvokeChannel]: InvokeSchemas };
 
 type InvokeSpecs = {
@@ -148,6 +150,7 @@ export const EVENT_CHANNELS = {
   /** Menu navigation (e.g. Settings… / Preferences…). */
   'app:navigate': navigate,
   ...LIBRARY_EVENTS,
+  ...MODELS_EVENTS,
 } as const satisfies { [E in EventChannel]: Schema };
 
 export type RequestOf<C extends InvokeChannel> = v.InferOutput<(typeof INVOKE_SCHEMAS)[C]['request']>;

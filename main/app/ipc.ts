@@ -23,6 +23,7 @@ import type { AdvisorService } from '../advisor/service';
 import type { EngineHost } from '../engine/host/engine-host';
 import type { FileRegistry } from './file-registry';
 import type { LibraryService } from './library-service';
+import type { ModelsService } from './models-service';
 import type { InvokeEventLike } from './security';
 import type { SettingsStore } from './settings-store';
 
@@ -45,6 +46,8 @@ export interface IpcDeps {
   /** The persistent transcription queue (main/app/jobs). */
   queue?: QueueIpc;
   library?: LibraryService;
+  /** Model catalog, downloads and import (main/app/models-service.ts). */
+  models?: ModelsService;
   onSettingsChanged?: (settings: Settings) => void;
   /** Hardware probe and memory advisor (settings panel). */
   advisor?: Pick<AdvisorService, 'getReport' | 'evaluate'>;
@@ -74,7 +77,7 @@ function advisor(deps: IpcDeps): NonNullable<IpcDeps['advisor']> {
   return deps.advisor;
 }
 
-function required<K extends 'queue' | 'library' | 'showOpenFolderDialog'>(
+function required<K extends 'queue' | 'library' | 'showOpenFolderDialog' | 'models'>(
   deps: IpcDeps,
   key: K,
 ): NonNullable<IpcDeps[K]> {
@@ -86,6 +89,7 @@ function required<K extends 'queue' | 'library' | 'showOpenFolderDialog'>(
 function makeHandlers(deps: IpcDeps): Handlers {
   const queue = (): QueueIpc => required(deps, 'queue');
   const library = (): LibraryService => required(deps, 'library');
+  const models = (): ModelsService => required(deps, 'models');
   return {
     'app:getInfo': () => deps.appInfo(),
     'engine:ping': async ({ echo }) => {
@@ -142,6 +146,17 @@ function makeHandlers(deps: IpcDeps): Handlers {
     }),
     'library:export': ({ id, format }, event) => library().exportTo(event, id, format),
     'library:mediaUrl': ({ id }) => library().mediaUrl(id),
+    'models:get': () => models().state(),
+    'models:resolve': ({ id }) => models().resolve(id),
+    'models:download': ({ id }) => models().download(id),
+    'models:control': ({ action }) => models().control(action),
+    'models:use': ({ id }) => models().use(id),
+    'models:delete': ({ id }) => models().remove(id),
+    'models:reveal': async ({ id }) => {
+      await models().reveal(id);
+      return {};
+    },
+    'models:import': (_request, event) => models().importFiles(event),
   };
 }
 
