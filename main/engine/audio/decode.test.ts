@@ -417,6 +417,40 @@ describe('decodeAudio / probeAudio', () => {
     expect(pcm.length).toBeLessThan(base.length * 0.6);
   });
 
+  it.each([
+    ['wav', []],
+    ['m4a', ['-movflags', '+faststart']],
+    ['flac', []],
+    ['mp3', []],
+  ] as const)(
+    'finishes a %s that ends early with what is there and a warning saying where and how long it should be',
+    async (name, extra) => {
+      const whole = file(`whole-early.${name}`);
+      await ffmpeg('-i', baseWav, ...extra, whole);
+      const bytes = await readFile(whole);
+      const path = file(`early.${name}`);
+      await writeFile(path, bytes.subarray(0, Math.floor(bytes.length * 0.5)));
+      const stream = decodeAudio(path);
+      const pcm = await collect(stream);
+      const fullSec = base.length / SR;
+      // half the bytes is not half the time: silence compresses better than speech
+      expect(pcm.length / SR).toBeGreaterThan(fullSec * 0.25);
+      expect(pcm.length / SR).toBeLessThan(fullSec * 0.75);
+      const early = stream.stats().endedEarly;
+      expect(early).toBeDefined();
+      expect(early!.atSec).toBeCloseTo(pcm.length / SR, 3);
+      expect(Math.abs(early!.headerSec - fullSec)).toBeLessThan(0.2);
+      expect(stream.stats().warnings[0]).toContain(
+        `stops at 0:${early!.atSec.toFixed(1).padStart(4, '0')} (${early!.atSec.toFixed(1)} s) but its header says`,
+      );
+      expect(stream.stats().warnings[0]).toContain(`(${early!.headerSec.toFixed(1)} s)`);
+      // the whole file does not warn
+      const full = decodeAudio(whole);
+      await collect(full);
+      expect(full.stats().endedEarly).toBeUndefined();
+    },
+  );
+
   it('rejects bad inputs with the right RotorError codes', async () => {
     const empty = file('empty.mp3');
     await writeFile(empty, '');

@@ -7,6 +7,7 @@ import type { Stats } from 'node:fs';
 import { SAMPLE_RATE, DEFAULT_CHUNK_SAMPLES } from '@common/audio';
 import { RotorError } from '@common/errors';
 import { checkInputFile, ensureUnchanged, looksLikeText, readHead } from './file-check';
+import { wavHeaderDuration } from './wav-header';
 import {
   type FailureKind,
   classifyFailure,
@@ -19,6 +20,7 @@ import {
 import type { FfmpegBackend, FfmpegRun, RunFailure } from './ffmpeg-run';
 import { nativeBackend } from './native-backend';
 import { PcmChunker } from './pcm-chunker';
+import { type EndedEarly, endedEarly, endedEarlyWarning } from './truncation';
 import { wasmBackend } from './wasm/backend';
 
 export type DecoderName = 'wasm' | 'native';
@@ -34,6 +36,8 @@ export function chooseDecoder(name?: DecoderName, env: NodeJS.ProcessEnv = proce
 /** How often (wall time) a running decode checks that its source file is still there. */
 const SOURCE_CHECK_MS = 1_000;
 const MAX_WARNINGS = 20;
+/** ffmpeg's level tag on a line of its own (not one prefixed with a component such as `[mp3 @ 0x…]`). */
+const INFO_PREFIX = /^\[info\] /;
 
 export interface AudioProbe {
   /** Container duration; null when the container does not say (raw streams, some live recordings). */
@@ -53,6 +57,8 @@ export interface DecodeStats {
   corruptPackets: number;
   /** The first ffmpeg warnings/errors, for logs and the job report. */
   warnings: string[];
+  /** Set when the file ended well before the duration its header gives (a warning says the same). */
+  endedEarly?: EndedEarly;
 }
 
 export interface DecodeOptions {
@@ -207,8 +213,9 @@ export function decodeArgs(
   durationSec?: number,
   backend: FfmpegBackend = chooseDecoder(),
 ): string[] {
-  // -y: the wasm build's output is a device that already exists
-  const args = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'repeat+level+warning'];
+  // -y: the wasm build's output is a device that already exists. Info level for the input description (the
+  // header's duration, for files that end early); -nostats drops the progress lines.
+  const args = ['-hide_banner', '-nostdin', '-nostats', '-y', '-loglevel', 'repeat+level+info'];
   // Keep going over damaged packets instead of stopping; each one is reported on stderr and counted.
   args.push('-err_detect', 'ignore_err', '-fflags', '+discardcorrupt');
   if (startSec > 0) args.push('-ss', startSec.toFixed(3));
@@ -267,7 +274,17 @@ async function* run(
   // stderr: count damaged packets, keep the first warnings and the tail for error messages; never the whole log.
   let tail = '';
   let readErrors = 0;
-  const onLine = (line: string): void => {
+  // the input description ffmpeg prints first (info level), up to the output's
+  let header = '';
+  let inHeader = true;
+  const onLine = (tagged: string): void => {
+    const info = INFO_PREFIX.test(tagged);
+    const line = tagged.replace(INFO_PREFIX, '');
+    if (info) {
+      if (inHeader && /^(Stream mapping:|Output #0)/.test(line)) inHeader = false;
+      if (inHeader && header.length < 64_000) header += line + '\n';
+      return;
+    }
     if (isCorruptPacketLine(line)) stats.corruptPackets++;
     else if (isInputReadErrorLine(line, input)) {
       readErrors++;
@@ -326,10 +343,20 @@ async function* run(
         `reading stopped at a damaged spot ${at} s into the file; the rest could not be decoded`,
       );
     }
-    if (chunk !== null) {
-      stats.samples += chunk.length;
-      yield chunk;
+    if (chunk !== null) stats.samples += chunk.length;
+    if (durationSec === undefined) {
+      // ffmpeg only guesses the duration of a raw stream from its bitrate: no promise to hold it to
+      const estimated = /Estimating duration from bitrate/.test(tail);
+      const headerSec =
+        wavHeaderDuration(await readHead(path, 4096)) ??
+        (estimated ? null : parseProbeLog(header).durationSec);
+      const early = endedEarly(headerSec, startSec, stats.samples / SAMPLE_RATE);
+      if (early !== null) {
+        stats.endedEarly = early;
+        stats.warnings.unshift(endedEarlyWarning(early));
+      }
     }
+    if (chunk !== null) yield chunk;
   } finally {
     signal?.removeEventListener('abort', kill);
     kill();

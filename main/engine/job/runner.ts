@@ -15,6 +15,7 @@
 import { DEFAULT_CHUNK_SAMPLES, samplesToSec } from '@common/audio';
 import { RotorError } from '@common/errors';
 import type { Transcript, TranscriptMeta } from '@common/transcript';
+import { endedEarlyWarning } from '../audio/truncation';
 import type { CheckpointStore, EngineIdentity, JobManifest, WindowRecord } from '../checkpoints/store';
 import { type CutterConfig, type CutWindow, DEFAULT_CUTTER_CONFIG, WindowCutter } from '../scheduler/cutter';
 import type { RetryConfig } from '../scheduler/retry';
@@ -345,6 +346,7 @@ export async function runJob(opts: JobOptions, deps: JobDeps): Promise<JobResult
     await store.append({ type: 'end', windows: records.length, samples: decode.samples });
     if (decode.corruptPackets > 0)
       warn('AUDIO_CORRUPT', `${decode.corruptPackets} damaged audio packet(s) were skipped.`);
+    if (decode.endedEarly) warn('AUDIO_CORRUPT', endedEarlyWarning(decode.endedEarly));
     const done = progress.finish(samplesToSec(decode.samples), now());
     return finish(records, job.manifest, meta, done, restoredCount, false, decode);
   } catch (error) {

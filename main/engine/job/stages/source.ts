@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
 import { RotorError } from '@common/errors';
+import type { EndedEarly } from '../../audio/truncation';
 import type { InputIdentity } from '../../checkpoints/store';
 import { identifyInput } from '../input-identity';
 import { type AudioRange, decodeWindow, rangedDurationSec } from './range';
@@ -16,6 +17,8 @@ export interface SourceStats {
   /** Damaged packets skipped by the decoder (0 for a live stream). */
   corruptPackets: number;
   warnings: string[];
+  /** The file stopped well before the duration its header gives. */
+  endedEarly?: EndedEarly;
 }
 
 export interface SourceInfo {
