@@ -21,6 +21,15 @@ export const INVOKE_EXPOSURE = {
   'advisor:getReport': 'renderer',
   'advisor:evaluate': 'renderer',
   'dialog:openFolder': 'renderer',
+  // recording (common/recording-schema.ts); the audio goes over a MessagePort, see RECORDING_PORT_CHANNEL
+  'recording:capabilities': 'renderer',
+  'recording:start': 'renderer',
+  'recording:pause': 'renderer',
+  'recording:resume': 'renderer',
+  'recording:stop': 'renderer',
+  'recording:status': 'renderer',
+  'recording:recovered': 'renderer',
+  'recording:resolveRecovered': 'renderer',
   'queue:get': 'renderer',
   'queue:add': 'renderer',
   'queue:control': 'renderer',
@@ -51,6 +60,8 @@ export const EVENT_NAMES = [
   'settings:changed',
   'files:added',
   'app:navigate',
+  'recording:status',
+  'recording:shortcut',
   'queue:changed',
   'job:window',
   'library:changed',
@@ -74,6 +85,13 @@ export function isRendererInvokeChannel(value: unknown): value is RendererInvoke
 export function isEventChannel(value: unknown): value is EventChannel {
   return typeof value === 'string' && (EVENT_NAMES as readonly string[]).includes(value);
 }
+
+/**
+ * A recording's audio channel: the window posts `{ type: RECORDING_PORT_MESSAGE, id }` with a MessagePort to itself,
+ * the preload forwards the port to main on this channel (ipcRenderer.postMessage), and main reads the chunks from it.
+ */
+export const RECORDING_PORT_CHANNEL = 'recording:port';
+export const RECORDING_PORT_MESSAGE = 'rotorscribe:recording-port';
 
 /** The key of the one object the preload exposes on window. */
 export const API_KEY = 'api';

@@ -19,6 +19,7 @@ import {
 } from './ipc-channels';
 import { LIBRARY_EVENTS, LIBRARY_SCHEMAS } from './library-schema';
 import { MODELS_EVENTS, MODELS_SCHEMAS } from './models-schema';
+import { RECORDING_EVENTS, RECORDING_SCHEMAS } from './recording-schema';
 import { empty, list, num, object, str, type Schema } from './schema';
 import { settingsPatchSchema, settingsSchema } from './settings';
 
@@ -126,6 +127,8 @@ const INVOKE_SCHEMAS = {
   'advisor:getReport': { request: empty, response: advisorReportSchema },
   /** The consequences of user overrides on top of the recommendation, computed before they are committed. */
   'advisor:evaluate': { request: evaluateRequestSchema, response: evaluateResultSchema },
+  // recording (issue 22)
+  ...RECORDING_SCHEMAS,
   ...LIBRARY_SCHEMAS,
   ...MODELS_SCHEMAS,
 } as const satisfies { [C in InvokeChannel]: InvokeSchemas };
@@ -149,6 +152,8 @@ export const EVENT_CHANNELS = {
   'files:added': fileList,
   /** Menu navigation (e.g. Settings… / Preferences…). */
   'app:navigate': navigate,
+  // recording (issue 22)
+  ...RECORDING_EVENTS,
   ...LIBRARY_EVENTS,
   ...MODELS_EVENTS,
 } as const satisfies { [E in EventChannel]: Schema };

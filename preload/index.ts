@@ -5,5 +5,8 @@
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
 import { API_KEY } from '@common/ipc-channels';
 import { createRendererApi } from './api';
+import { forwardRecordingPorts } from './recording-port';
 
 contextBridge.exposeInMainWorld(API_KEY, createRendererApi(ipcRenderer, webUtils));
+// Recordings hand their audio MessagePort to main through here (no window in the Node unit test of this file).
+if (typeof window !== 'undefined') forwardRecordingPorts(window, ipcRenderer);

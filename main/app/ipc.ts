@@ -22,6 +22,8 @@ import type { Settings } from '@common/settings';
 import type { AdvisorService } from '../advisor/service';
 import type { EngineHost } from '../engine/host/engine-host';
 import type { FileRegistry } from './file-registry';
+import type { RecordingCapabilities } from '@common/recording-schema';
+import type { RecordingService } from '../recording/service';
 import type { LibraryService } from './library-service';
 import type { ModelsService } from './models-service';
 import type { InvokeEventLike } from './security';
@@ -49,6 +51,8 @@ export interface IpcDeps {
   /** Model catalog, downloads and import (main/app/models-service.ts). */
   models?: ModelsService;
   onSettingsChanged?: (settings: Settings) => void;
+  /** Recording (main/recording/service.ts) and what this platform can capture. */
+  recording?: RecordingIpc;
   /** Hardware probe and memory advisor (settings panel). */
   advisor?: Pick<AdvisorService, 'getReport' | 'evaluate'>;
   /** Where unexpected (non-RotorError) failures are reported; the renderer only sees a generic INTERNAL error. */
@@ -65,6 +69,11 @@ export interface QueueIpc {
   retranscribe(transcriptId: string, range: TimeRange): Promise<QueueJob>;
 }
 
+export type RecordingIpc = Pick<
+  RecordingService,
+  'start' | 'pause' | 'resume' | 'stop' | 'status' | 'recovered' | 'resolveRecovered'
+> & { capabilities(): RecordingCapabilities };
+
 type Handlers = {
   [C in InvokeChannel]: (
     request: RequestOf<C>,
@@ -77,7 +86,7 @@ function advisor(deps: IpcDeps): NonNullable<IpcDeps['advisor']> {
   return deps.advisor;
 }
 
-function required<K extends 'queue' | 'library' | 'showOpenFolderDialog' | 'models'>(
+function required<K extends 'queue' | 'library' | 'showOpenFolderDialog' | 'recording' | 'models'>(
   deps: IpcDeps,
   key: K,
 ): NonNullable<IpcDeps[K]> {
@@ -90,6 +99,7 @@ function makeHandlers(deps: IpcDeps): Handlers {
   const queue = (): QueueIpc => required(deps, 'queue');
   const library = (): LibraryService => required(deps, 'library');
   const models = (): ModelsService => required(deps, 'models');
+  const recording = (): RecordingIpc => required(deps, 'recording');
   return {
     'app:getInfo': () => deps.appInfo(),
     'engine:ping': async ({ echo }) => {
@@ -127,6 +137,16 @@ function makeHandlers(deps: IpcDeps): Handlers {
       const paths = await required(deps, 'showOpenFolderDialog')(event);
       return { files: await deps.files.register(paths) };
     },
+    'recording:capabilities': () => recording().capabilities(),
+    'recording:start': (request) => recording().start(request),
+    'recording:pause': ({ id }) => recording().pause(id),
+    'recording:resume': ({ id }) => recording().resume(id),
+    'recording:stop': ({ id }) => recording().stop(id),
+    'recording:status': () => recording().status(),
+    'recording:recovered': async () => ({ recordings: await recording().recovered() }),
+    'recording:resolveRecovered': async ({ id, action }) => ({
+      recordings: await recording().resolveRecovered(id, action),
+    }),
     'queue:get': () => queue().snapshot(),
     'queue:add': ({ tokens }) => queue().add(tokens.map((t) => deps.files.pathOf(t))),
     'queue:control': ({ id, action }) => queue().control(id, action),
