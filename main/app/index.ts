@@ -163,6 +163,13 @@ if (!app.requestSingleInstanceLock()) {
         },
         mediaUrlFor,
         broadcast,
+        revealFile: (file) => shell.showItemInFolder(file),
+        showOpenModelDialog: (event) =>
+          openDialog(event, {
+            title: 'Import the Voxtral model and its audio encoder (two GGUF files)',
+            properties: ['openFile', 'multiSelections'],
+            filters: [{ name: 'GGUF model files', extensions: ['gguf'] }],
+          }),
         onSettingsChanged: (next) => (nativeTheme.themeSource = next.theme),
         logError: (context, error) => console.error(`[${context}]`, error),
       });

@@ -168,7 +168,11 @@ export function createModelsService(deps: ModelsServiceDeps): ModelsService {
     }));
   }
 
+  let restored: Promise<unknown> | undefined;
+
   async function state(): Promise<ModelsState> {
+    // a download an earlier run left is listed (paused) from the first look on
+    await (restored ??= manager.restore().catch(() => null));
     if (!active) await refresh();
     const rec = await recommendation();
     const current = manager.current();
@@ -265,7 +269,7 @@ export function createModelsService(deps: ModelsServiceDeps): ModelsService {
       return next;
     },
     async start() {
-      await manager.restore();
+      await (restored ??= manager.restore().catch(() => null));
       await refresh();
     },
     async stop() {

@@ -16,6 +16,7 @@ import { createJobService, type JobService } from './jobs/job-service';
 import type { JobServiceStatus } from './jobs/types';
 import { createLibraryService, type LibraryService } from './library-service';
 import { readModelConfig } from './model-config';
+import { createModelsService, type ModelsService } from './models-service';
 import type { IpcDeps, QueueIpc } from './ipc';
 import { createSenderGuard, type InvokeEventLike } from './security';
 import { createSettingsStore, type SettingsStore } from './settings-store';
@@ -46,6 +47,10 @@ export interface AppServicesOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Job throttling in ms (tests make it short). */
   jobThrottleMs?: number;
+  /** Shows a downloaded model in the system's file manager. */
+  revealFile?: (file: string) => void;
+  /** The open dialog for importing GGUF files (model + mmproj). */
+  showOpenModelDialog?: (event: InvokeEventLike) => Promise<string[]>;
 }
 
 export interface AppServices {
@@ -58,6 +63,8 @@ export interface AppServices {
   /** Not started: call `jobs.start()` once the IPC handlers and events are wired. */
   jobs: JobService;
   libraryService: LibraryService;
+  /** Model catalog, downloads (userData/models) and import. */
+  models: ModelsService;
   ipcDeps: IpcDeps;
   /** At quit: the running job is handed back (resumable), then the engine stops and the database closes. */
   dispose(): Promise<void>;
@@ -156,6 +163,15 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     mediaUrlFor: options.mediaUrlFor,
     onChanged: (id) => options.broadcast('library:changed', id ? { id } : {}),
   });
+  const models = createModelsService({
+    userDataDir: options.userDataDir,
+    env: options.env ?? process.env,
+    advisor,
+    onModelChanged: () => jobs.refreshModel(),
+    broadcast: (state) => options.broadcast('models:changed', state),
+    ...(options.revealFile ? { reveal: options.revealFile } : {}),
+    ...(options.showOpenModelDialog ? { showOpenModelDialog: options.showOpenModelDialog } : {}),
+  });
   const ipcDeps: IpcDeps = {
     isTrustedSender: createSenderGuard({
       trustedOrigins: options.trustedOrigins,
@@ -170,6 +186,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     ...(options.showOpenFolderDialog ? { showOpenFolderDialog: options.showOpenFolderDialog } : {}),
     queue: queueIpc(jobs),
     library: libraryService,
+    models,
     onSettingsChanged: (next) => {
       options.onSettingsChanged?.(next);
       options.broadcast('settings:changed', next);
@@ -184,8 +201,10 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     library,
     jobs,
     libraryService,
+    models,
     ipcDeps,
     async dispose() {
+      await models.stop();
       await jobs.stop();
       await engine.stop();
       library.close();

@@ -11,7 +11,7 @@ export interface SettingsStore {
 }
 
 /** Not Settings fields: the renderer never sees them (get) nor sets them (update refuses unknown keys). */
-const MAIN_ONLY = ['model'] as const;
+const MAIN_ONLY = ['model', 'modelEndpoint'] as const;
 
 /** Settings in one JSON file whose path main chooses (userData/settings.json); the renderer never names a path. */
 export function createSettingsStore(filePath: string): SettingsStore {
@@ -30,7 +30,7 @@ export function createSettingsStore(filePath: string): SettingsStore {
     return current;
   }
 
-  /** Fields only main writes (model-config.ts: `model`), kept as they are on disk when the renderer's settings change. */
+  /** Fields only main writes (model-config.ts: `model`; main/models/endpoint.ts reads `modelEndpoint`), kept as they are on disk when the renderer's settings change. */
   async function mainOnlyFields(): Promise<Record<string, unknown>> {
     try {
       const stored: unknown = JSON.parse(await readFile(filePath, 'utf8'));
