@@ -5,8 +5,9 @@
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
 import { API_KEY } from '@common/ipc-channels';
 import { createRendererApi } from './api';
-import { forwardRecordingPorts } from './recording-port';
+import { forwardRecordingPorts, type PortWindow } from './recording-port';
 
 contextBridge.exposeInMainWorld(API_KEY, createRendererApi(ipcRenderer, webUtils));
 // Recordings hand their audio MessagePort to main through here (no window in the Node unit test of this file).
-if (typeof window !== 'undefined') forwardRecordingPorts(window, ipcRenderer);
+const win = (globalThis as { window?: PortWindow }).window;
+if (win) forwardRecordingPorts(win, ipcRenderer);

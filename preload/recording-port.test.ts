@@ -1,24 +1,24 @@
 import { describe, expect, it, vi } from 'vitest';
 import { RECORDING_PORT_CHANNEL, RECORDING_PORT_MESSAGE } from '@common/ipc-channels';
-import { forwardRecordingPorts, type PortWindow } from './recording-port';
+import { forwardRecordingPorts, type PortMessageEvent, type PortWindow } from './recording-port';
 
 function setup() {
-  let listener: (event: MessageEvent) => void = () => undefined;
+  let listener: (event: PortMessageEvent) => void = () => undefined;
   const win: PortWindow = {
     location: { origin: 'app://rotorscribe' },
     addEventListener: (_type, l) => void (listener = l),
   };
   const postMessage = vi.fn();
   forwardRecordingPorts(win, { postMessage });
-  const port = { fake: 'port' } as unknown as MessagePort;
-  const send = (over: Partial<{ source: unknown; origin: string; data: unknown; ports: MessagePort[] }>) =>
+  const port = { fake: 'port' };
+  const send = (over: Partial<PortMessageEvent>) =>
     listener({
       source: win,
       origin: 'app://rotorscribe',
       data: { type: RECORDING_PORT_MESSAGE, id: 'rec-1' },
       ports: [port],
       ...over,
-    } as unknown as MessageEvent);
+    });
   return { send, postMessage, port };
 }
 

@@ -1,11 +1,21 @@
 import type { IpcRenderer } from 'electron';
 import { RECORDING_PORT_CHANNEL, RECORDING_PORT_MESSAGE } from '@common/ipc-channels';
 
+/** The part of a window 'message' event the forwarder reads (the preload is type-checked without the DOM lib). */
+export interface PortMessageEvent {
+  readonly source: unknown;
+  readonly origin: string;
+  readonly data: unknown;
+  readonly ports: readonly unknown[];
+}
+
 /** The part of window the forwarder needs (a fake in tests). */
 export interface PortWindow {
   readonly location: { readonly origin: string };
-  addEventListener(type: 'message', listener: (event: MessageEvent) => void): void;
+  addEventListener(type: 'message', listener: (event: PortMessageEvent) => void): void;
 }
+
+type Transfer = NonNullable<Parameters<IpcRenderer['postMessage']>[2]>;
 
 /**
  * A recording's audio channel: contextBridge cannot carry a MessagePort, so the page posts one to its own window and
@@ -21,6 +31,6 @@ export function forwardRecordingPorts(win: PortWindow, ipcRenderer: Pick<IpcRend
     if (type !== RECORDING_PORT_MESSAGE || typeof id !== 'string' || id.length === 0 || id.length > 100)
       return;
     if (event.ports.length !== 1) return;
-    ipcRenderer.postMessage(RECORDING_PORT_CHANNEL, { id }, [event.ports[0]!]);
+    ipcRenderer.postMessage(RECORDING_PORT_CHANNEL, { id }, [event.ports[0]] as Transfer);
   });
 }
