@@ -65,6 +65,8 @@ export interface WindowRecord extends Pick<
   attempts: number;
   flags: SegmentFlag[];
   language?: string;
+  /** The window's VAD speech regions (`CutWindow.speechRegions`); absent in logs written before they were kept. */
+  speechRegions?: [number, number][];
   /**
    * Windows per transcriber call when this one ran. Batches are aligned on window index (batch k = windows
    * [k·batch, (k+1)·batch)) and a resume keeps the size, so every window is decoded next to the same neighbours:

@@ -1,39 +1,93 @@
 /**
  * From checkpointed window records to a transcript: segment times come from the window/VAD timing (the model gives
- * none), and the text of windows joined by a hard cut is stitched so the overlap's words appear once. Pure: the same
- * records always give the same transcript, which is what makes a resumed job byte-identical to an uninterrupted one.
+ * none), and the text of windows joined by a hard cut is stitched so the overlap's words appear once. A window
+ * longer than LONG_WINDOW_SEC becomes one segment per sentence, timed against its speech regions (`timing.ts`);
+ * shorter windows stay one segment each. Pure: the same records always give the same transcript, which is what
+ * makes a resumed job byte-identical to an uninterrupted one.
  */
 import type { Segment, SegmentFlag, Transcript, TranscriptMeta } from '@common/transcript';
 import type { WindowRecord } from '../checkpoints/store';
-import { SAMPLE_RATE } from '@common/audio';
+import { MTMD_CHUNK_SEC, SAMPLE_RATE } from '@common/audio';
 import { overlapWordBound, stitchSeam } from '../scheduler/stitch';
+import { splitSentences, timeSentences, type TimeSpan } from './timing';
+
+/**
+ * Windows whose speech spans more than this are split into timed sentences: one encoder chunk's worth of text is
+ * what a subtitle-sized segment of the short-window pipeline already was.
+ */
+export const LONG_WINDOW_SEC = MTMD_CHUNK_SEC;
+
+interface Placed {
+  record: WindowRecord;
+  text: string;
+  startSample: number;
+  endSample: number;
+}
+
+/** The window's speech regions inside [from, to), in seconds; the whole span when the record has none. */
+function regionsOf(r: WindowRecord, from: number, to: number): TimeSpan[] {
+  const spans = (r.speechRegions ?? [[from, to]])
+    .map(([a, b]) => [Math.max(a, from), Math.min(b, to)] as const)
+    .filter(([a, b]) => b > a);
+  const use = spans.length > 0 ? spans : [[from, Math.max(from, to)] as const];
+  return use.map(([a, b]) => ({ startSec: a / SAMPLE_RATE, endSec: b / SAMPLE_RATE }));
+}
+
+function windowSegments(p: Placed): Segment[] {
+  const r = p.record;
+  // Key order as before sentences were timed, so a transcript's JSON is unchanged for short windows.
+  const segment = (id: string, startSec: number, endSec: number, text: string, hardCut: boolean): Segment => {
+    const s: Segment = { id, startSec, endSec, text, windowId: r.windowId };
+    const flags: SegmentFlag[] = hardCut ? [...r.flags, 'hard_cut'] : [...r.flags];
+    if (flags.length > 0) s.flags = flags;
+    if (r.language) s.language = r.language;
+    return s;
+  };
+  const spanSec = (p.endSample - p.startSample) / SAMPLE_RATE;
+  const sentences = spanSec > LONG_WINDOW_SEC ? splitSentences(p.text) : [];
+  if (sentences.length <= 1) {
+    const endSample = Math.max(p.startSample, p.endSample);
+    return [
+      segment(
+        `s${r.index}`,
+        p.startSample / SAMPLE_RATE,
+        endSample / SAMPLE_RATE,
+        p.text,
+        r.hardStart || r.hardEnd,
+      ),
+    ];
+  }
+  const pieces = timeSentences(sentences, regionsOf(r, p.startSample, p.endSample));
+  // `.k` like the editor's split ids: the window's first sentence keeps the window's id.
+  return pieces.map((piece, k) =>
+    segment(
+      k === 0 ? `s${r.index}` : `s${r.index}.${k}`,
+      piece.startSec,
+      piece.endSec,
+      piece.text,
+      (r.hardStart && k === 0) || (r.hardEnd && k === pieces.length - 1),
+    ),
+  );
+}
 
 export function assembleTranscript(records: readonly WindowRecord[], meta: TranscriptMeta): Transcript {
   const ordered = [...records].sort((a, b) => a.index - b.index);
-  const segments: Segment[] = [];
-  let prev: { record: WindowRecord; segment: Segment } | null = null;
+  const placed: Placed[] = [];
   for (const r of ordered) {
     let text = r.text.replace(/\s+/gu, ' ').trim();
+    const prev = placed.at(-1);
     if (r.hardStart && prev && prev.record.hardEnd && prev.record.index === r.index - 1) {
-      const seam = stitchSeam(prev.segment.text, text, overlapWordBound(r.overlapSamples / SAMPLE_RATE));
-      prev.segment.text = seam.left;
+      const seam = stitchSeam(prev.text, text, overlapWordBound(r.overlapSamples / SAMPLE_RATE));
+      prev.text = seam.left;
       text = seam.right;
     }
-    const flags: SegmentFlag[] = [...r.flags];
-    if (r.hardStart || r.hardEnd) flags.push('hard_cut');
-    const startSample = r.hardStart ? r.startSample + r.overlapSamples : r.speechStartSample;
-    const endSample = r.hardEnd ? r.endSample : r.speechEndSample;
-    const segment: Segment = {
-      id: `s${r.index}`,
-      startSec: startSample / SAMPLE_RATE,
-      endSec: Math.max(startSample, endSample) / SAMPLE_RATE,
+    placed.push({
+      record: r,
       text,
-      windowId: r.windowId,
-    };
-    if (flags.length > 0) segment.flags = flags;
-    if (r.language) segment.language = r.language;
-    segments.push(segment);
-    prev = { record: r, segment };
+      startSample: r.hardStart ? r.startSample + r.overlapSamples : r.speechStartSample,
+      endSample: r.hardEnd ? r.endSample : r.speechEndSample,
+    });
   }
-  return { version: 1, meta, segments: segments.filter((s) => s.text.length > 0) };
+  const segments = placed.filter((p) => p.text.length > 0).flatMap(windowSegments);
+  return { version: 1, meta, segments };
 }

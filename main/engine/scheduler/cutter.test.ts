@@ -171,6 +171,29 @@ describe('WindowCutter with long windows', () => {
     expect(sec(run.maxHeld)).toBeLessThanOrEqual(120 + 1 + 0.5 + 1e-9);
   });
 
+  it("lists the VAD's speech regions of each window, in order, inside its speech span, chunking-independent", () => {
+    const regions = scriptRegions(script);
+    for (const w of run.windows) {
+      expect(w.speechRegions.length).toBeGreaterThan(0);
+      // after a hard cut the region resumes at the cut, inside the overlap the window starts with
+      if (w.hardStart) expect(w.speechRegions[0]![0]).toBeLessThanOrEqual(w.startSample + w.overlapSamples);
+      else expect(w.speechRegions[0]![0]).toBe(w.speechStartSample);
+      expect(w.speechRegions.at(-1)![1]).toBe(w.speechEndSample);
+      w.speechRegions.forEach(([a, b], k) => {
+        expect(b).toBeGreaterThan(a);
+        if (k > 0) expect(a).toBeGreaterThan(w.speechRegions[k - 1]![1]);
+      });
+    }
+    // every pause between regions of a soft-cut window is a pause the VAD reported
+    const soft = run.windows.filter((w) => !w.hardStart && !w.hardEnd && w.speechRegions.length > 1);
+    expect(soft.length).toBeGreaterThan(0);
+    const starts = new Set(regions.map((r) => Math.round(r.startSec * SAMPLE_RATE)));
+    for (const w of soft) for (const [a] of w.speechRegions.slice(1)) expect(starts.has(a)).toBe(true);
+    const rnd = seededRandom(9);
+    const other = runCutter(script, () => 1 + Math.floor(rnd() * 48000), { maxWindowSec: 120 });
+    expect(other.windows.map((w) => w.speechRegions)).toEqual(run.windows.map((w) => w.speechRegions));
+  });
+
   it('leaves short windows as they were (the default hard-cut search reaches down to the min window)', () => {
     const short = runCutter(script, fixed(8000), { maxWindowSec: 28 });
     const explicit = runCutter(script, fixed(8000), { maxWindowSec: 28, hardCutSearchSec: 1000 });

@@ -72,6 +72,11 @@ export interface CutWindow {
   /** Span of speech inside the window (window minus its silent padding); segment times come from it. */
   speechStartSample: number;
   speechEndSample: number;
+  /**
+   * The VAD's speech regions inside the window, in order, as [start, end) samples from the start of the stream: the
+   * anchors that time the sentences of a long window (main/engine/job/timing.ts).
+   */
+  speechRegions: [number, number][];
   /** The window begins inside speech, `overlapSamples` before the previous window's end. */
   hardStart: boolean;
   /** The window ends inside speech (cut at the lowest-energy frame). */
@@ -114,6 +119,7 @@ interface OpenWindow {
   speechStart: number;
   hardStart: boolean;
   overlap: number;
+  regions: [number, number][];
 }
 
 /** Chunked PCM store addressed by absolute sample index. */
@@ -268,6 +274,7 @@ export class WindowCutter {
           speechStart: Math.max(headStart, start),
           hardStart: false,
           overlap: 0,
+          regions: [],
         };
       }
       const win = this.win;
@@ -279,6 +286,7 @@ export class WindowCutter {
         }
         if (head.end - win.start <= this.maxLen - this.pad) {
           win.speechEnd = head.end;
+          win.regions.push([Math.max(head.start, win.start), head.end]);
           this.queue.shift();
           continue;
         }
@@ -352,6 +360,8 @@ export class WindowCutter {
       }
     }
     const cut = best;
+    // Only a window holding no whole region is cut hard: its speech is the one region it was cut from.
+    win.regions = [[win.speechStart, cut]];
     const emitted = this.emit(win, cut, cut, true);
     const nextStart = cut - this.overlap;
     this.lastCut = cut;
@@ -361,6 +371,7 @@ export class WindowCutter {
       speechStart: nextStart,
       hardStart: true,
       overlap: this.overlap,
+      regions: [],
     };
     // Regions (or the open one) now start at the new window at the earliest.
     const head = this.queue[0];
@@ -381,6 +392,7 @@ export class WindowCutter {
       hardStart: win.hardStart,
       hardEnd,
       overlapSamples: win.hardStart ? win.overlap : 0,
+      speechRegions: win.regions.filter(([a, b]) => b > a),
       pcm: this.buf.slice(win.start, end),
     };
   }

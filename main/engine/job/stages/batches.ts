@@ -90,6 +90,7 @@ export async function transcribeBatch(
       hardStart: w.hardStart,
       hardEnd: w.hardEnd,
       overlapSamples: w.overlapSamples,
+      speechRegions: w.speechRegions,
       text: o.text,
       tokenCount: o.tokenCount,
       stopReason: o.stopReason,
