@@ -194,6 +194,21 @@ function readMetadata(c: Cursor, nKv: number, keepArrays: boolean): Metadata {
   return meta;
 }
 
+/**
+ * llama.cpp's vocabulary loader reads one score and one token type per token without checking the arrays' lengths:
+ * a shorter array would be read past its end.
+ */
+function checkTokenizerArrays(meta: Metadata): void {
+  const tokens = meta.arrayLengths.get('tokenizer.ggml.tokens');
+  for (const key of ['tokenizer.ggml.scores', 'tokenizer.ggml.token_type']) {
+    const n = meta.arrayLengths.get(key);
+    if (meta.types.has(key) && n === undefined) throw invalid(`${key} must be an array`);
+    if (n !== undefined && n !== tokens) {
+      throw invalid(`${key} has ${n} items but tokenizer.ggml.tokens has ${tokens ?? 'none'}`);
+    }
+  }
+}
+
 function alignmentOf(meta: Metadata): number {
   if (!meta.types.has('general.alignment')) return GGUF_DEFAULT_ALIGNMENT;
   const v = meta.values.get('general.alignment');
@@ -250,6 +265,7 @@ export function parseGgufHeader(
   const nTensors = c.count('tensors', GGUF_LIMITS.tensors, MIN_TENSOR_INFO_BYTES);
   const nKv = c.count('metadata entries', GGUF_LIMITS.keyValues, MIN_KV_BYTES);
   const meta = readMetadata(c, nKv, options.arrays === 'values');
+  checkTokenizerArrays(meta);
   const alignment = alignmentOf(meta);
   const tensors: GgufTensorInfo[] = [];
   const names = new Set<string>();

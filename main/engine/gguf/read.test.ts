@@ -461,6 +461,29 @@ describe('hostile headers', () => {
     }
   });
 
+  it('refuses tokenizer score or type arrays shorter than the vocabulary (llama.cpp reads one per token)', async () => {
+    const withScores = (scores: number[], types: number[]): Promise<string> =>
+      fileWith(
+        `tok-${scores.length}-${types.length}.gguf`,
+        buildHeader({
+          metadata: [
+            ['tokenizer.ggml.tokens', gv.arr('string', ['a', 'b', 'c'])],
+            ['tokenizer.ggml.scores', gv.arr('f32', scores)],
+            ['tokenizer.ggml.token_type', gv.arr('i32', types)],
+          ],
+          tensors: [],
+        }).header,
+      );
+    await expect(readGgufHeader(await withScores([0, 0, 0], [1, 1, 1]))).resolves.toBeDefined();
+    for (const path of [await withScores([0, 0], [1, 1, 1]), await withScores([0, 0, 0], [1])]) {
+      const error = await readGgufHeader(path).catch((e: unknown) => e);
+      expect(error).toMatchObject({
+        code: 'MODEL_NOT_GGUF',
+        message: expect.stringMatching(/has \d items but/),
+      });
+    }
+  });
+
   it('an empty file is truncated', async () => {
     await expectRefused(await fileWith('empty.gguf', Buffer.alloc(0)), 'MODEL_TRUNCATED', /has only 0 byte/);
   });
@@ -490,9 +513,27 @@ describe('tensorDataExtent', () => {
     expect(tensorDataExtent(h, (t) => (t === 0 ? [1, 4] : [1, 2]))).toBe(
       res.dataOffset + res.tensorOffsets[2]! + 16,
     );
-    // pretend F32 is a 32-value block type of 18 bytes: each row of ≤ 32 values is one block
-    expect(tensorDataExtent(h, (t) => (t === 0 ? [32, 18] : [1, 2]))).toBe(
+    // pretend F32 is a 4-value block type of 18 bytes: one block per row
+    expect(tensorDataExtent(h, (t) => (t === 0 ? [4, 18] : [1, 2]))).toBe(
       res.dataOffset + res.tensorOffsets[2]! + 18,
+    );
+  });
+
+  it('refuses rows that are not whole blocks and tensors whose data overlap', async () => {
+    const path = join(dir, 'extent-layout.gguf');
+    await writeGguf(path, { metadata, tensors });
+    const h = await readGgufHeader(path);
+    // ggml would read a 32-value block out of a 4-value row
+    expect(() => tensorDataExtent(h, (t) => (t === 0 ? [32, 18] : [1, 2]))).toThrow(
+      expect.objectContaining({ code: 'MODEL_NOT_GGUF', message: expect.stringMatching(/not a multiple/) }),
+    );
+    // the second tensor's offset moved into the first one's bytes
+    const overlapping = { ...h, tensors: h.tensors.map((t, i) => (i === 1 ? { ...t, offset: 32 } : t)) };
+    expect(() => tensorDataExtent(overlapping, (t) => (t === 0 ? [1, 4] : [1, 2]))).toThrow(
+      expect.objectContaining({
+        code: 'MODEL_NOT_GGUF',
+        message: expect.stringMatching(/token_embd\.weight and blk\.0\.attn_q\.weight overlap/),
+      }),
     );
   });
 
