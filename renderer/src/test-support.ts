@@ -9,6 +9,7 @@ import { resetEngineStatusStore } from './features/engine-status/store';
 import { resetLibraryStore } from './features/library/store';
 import { resetLiveTextStore } from './features/queue/live-store';
 import { resetQueueStore } from './features/queue/store';
+import { resetSetupStore } from './features/setup/store';
 import { resetTranscriptEditorStore } from './features/transcript/editor-store';
 import { resetFindStore } from './features/transcript/find-store';
 import { resetPlaybackStore } from './features/transcript/playback-store';
@@ -56,6 +57,7 @@ export function resetStores(): void {
   resetEngineStatusStore();
   resetLibraryStore();
   resetQueueStore();
+  resetSetupStore();
   resetLiveTextStore();
   resetTranscriptViewStore();
   resetTranscriptEditorStore();

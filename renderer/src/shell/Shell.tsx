@@ -9,6 +9,7 @@ import { useQueueStore } from '../features/queue/store';
 import { WindowDrop } from '../features/queue/WindowDrop';
 import { TranscriptView } from '../features/transcript/TranscriptView';
 import { useTranscriptViewStore } from '../features/transcript/view-store';
+import { SetupGate } from '../features/setup/SetupGate';
 import { on } from '../ipc';
 import { useAppStore, type View } from './app-store';
 import { SettingsRoute } from './SettingsRoute';
@@ -104,7 +105,11 @@ export function Shell() {
         {view === 'settings' && <SettingsRoute />}
         {view === 'library' && <LibraryView />}
         {view === 'transcript' && transcript && <TranscriptView open={transcript} />}
-        {view === 'transcribe' && <QueuePanel />}
+        {view === 'transcribe' && (
+          <SetupGate>
+            <QueuePanel />
+          </SetupGate>
+        )}
       </main>
       <WindowDrop onDropped={showQueue} />
     </div>
