@@ -8,7 +8,9 @@ import {
   BrowserWindow,
   Menu,
   app,
+  desktopCapturer,
   dialog,
+  globalShortcut,
   ipcMain,
   nativeTheme,
   net,
@@ -19,11 +21,13 @@ import {
 } from 'electron';
 import type { EventChannel, EventPayload } from '@common/ipc-contract';
 import { RotorError } from '@common/errors';
+import { RECORDING_PORT_CHANNEL } from '@common/ipc-channels';
 import { utilityTransportFactory } from './engine-utility-transport';
 import { AUDIO_EXTENSIONS } from './jobs/expand-paths';
 import { MEDIA_SCHEME, mediaUrlFor } from './media-protocol';
 import { checkEvent, registerIpc } from './ipc';
 import { buildMenuTemplate } from './menu';
+import { acceptRecordingPort, chunkPortOf } from './recording-port';
 import {
   APP_ENTRY_URL,
   APP_ORIGIN,
@@ -123,6 +127,9 @@ if (!app.requestSingleInstanceLock()) {
     };
     const mediaFilter = { name: 'Audio and video', extensions: [...AUDIO_EXTENSIONS] };
 
+    // Start/stop from anywhere; the window owns the capture, so main only tells it.
+    const RECORDING_ACCELERATOR = 'CommandOrControl+Shift+R';
+    let recordingShortcut: string | null = null;
     let services: ReturnType<typeof createAppServices>;
     try {
       services = createAppServices({
@@ -170,6 +177,7 @@ if (!app.requestSingleInstanceLock()) {
             properties: ['openFile', 'multiSelections'],
             filters: [{ name: 'GGUF model files', extensions: ['gguf'] }],
           }),
+        recordingShortcut: () => recordingShortcut,
         onSettingsChanged: (next) => (nativeTheme.themeSource = next.theme),
         logError: (context, error) => console.error(`[${context}]`, error),
       });
@@ -189,6 +197,42 @@ if (!app.requestSingleInstanceLock()) {
       return new Response(r.body, { status: r.status, headers: r.headers });
     });
     registerIpc(ipcMain, services.ipcDeps);
+    ipcMain.on(RECORDING_PORT_CHANNEL, (event, payload: unknown) => {
+      acceptRecordingPort(
+        {
+          senderFrame: event.senderFrame,
+          sender: event.sender,
+          ports: event.ports.map(chunkPortOf),
+        } as Parameters<typeof acceptRecordingPort>[0],
+        payload,
+        {
+          isTrustedSender: appServices.ipcDeps.isTrustedSender,
+          attachPort: (id, port) => appServices.recording.attachPort(id, port),
+          logError: (context, error) => console.error(`[${context}]`, error),
+        },
+      );
+    });
+    if (
+      globalShortcut.register(RECORDING_ACCELERATOR, () =>
+        broadcast('recording:shortcut', { action: 'toggle' }),
+      )
+    )
+      recordingShortcut = process.platform === 'darwin' ? '⌘⇧R' : 'Ctrl+Shift+R';
+    app.on('will-quit', () => globalShortcut.unregisterAll());
+    // System audio for a recording: the screen-capture request of our own window gets loopback audio where the OS
+    // has it (Windows, macOS 13+); Linux records a PulseAudio/PipeWire monitor input instead (recording-wiring.ts).
+    if (services.recording.capabilities().systemAudio === 'loopback') {
+      session.defaultSession.setDisplayMediaRequestHandler((request, callback) => {
+        if (!trustedOrigins.includes(originOf(request.securityOrigin) ?? '')) {
+          callback({});
+          return;
+        }
+        void desktopCapturer
+          .getSources({ types: ['screen'] })
+          .then((sources) => callback(sources[0] ? { video: sources[0], audio: 'loopback' } : {}))
+          .catch(() => callback({}));
+      });
+    }
     nativeTheme.themeSource = (await services.settings.get()).theme;
 
     const addFilesFromMenu = async (): Promise<void> => {

@@ -2,9 +2,11 @@
  * Main-process services wired for IPC, free of Electron values: index.ts builds them with Electron's dialog and
  * utilityProcess; the e2e harness builds the same thing with a fake dialog and the child-process engine.
  */
+import os from 'node:os';
 import path from 'node:path';
 import type { AppInfo, EventChannel, EventPayload } from '@common/ipc-contract';
 import type { ExportFormat, QueueAction, QueueSnapshot, QueueStatus } from '@common/library-schema';
+import type { RecordingCapabilities } from '@common/recording-schema';
 import type { Settings } from '@common/settings';
 import { engineAdvisorDeps } from '../advisor/engine-facts';
 import { createAdvisorService, type AdvisorService } from '../advisor/service';
@@ -17,6 +19,7 @@ import type { JobServiceStatus } from './jobs/types';
 import { createLibraryService, type LibraryService } from './library-service';
 import { readModelConfig } from './model-config';
 import { createModelsService, type ModelsService } from './models-service';
+import { createAppRecording, systemAudioSupport, type AppRecording } from './recording-wiring';
 import type { IpcDeps, QueueIpc } from './ipc';
 import { createSenderGuard, type InvokeEventLike } from './security';
 import { createSettingsStore, type SettingsStore } from './settings-store';
@@ -51,6 +54,8 @@ export interface AppServicesOptions {
   revealFile?: (file: string) => void;
   /** The open dialog for importing GGUF files (model + mmproj). */
   showOpenModelDialog?: (event: InvokeEventLike) => Promise<string[]>;
+  /** The global recording shortcut as registered (index.ts), for the window to show. */
+  recordingShortcut?: () => string | null;
 }
 
 export interface AppServices {
@@ -65,6 +70,8 @@ export interface AppServices {
   libraryService: LibraryService;
   /** Model catalog, downloads (userData/models) and import. */
   models: ModelsService;
+  /** Recordings: <userData>/recordings, live jobs, recovery (main/recording). */
+  recording: AppRecording;
   ipcDeps: IpcDeps;
   /** At quit: the running job is handed back (resumable), then the engine stops and the database closes. */
   dispose(): Promise<void>;
@@ -172,6 +179,26 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     ...(options.revealFile ? { reveal: options.revealFile } : {}),
     ...(options.showOpenModelDialog ? { showOpenModelDialog: options.showOpenModelDialog } : {}),
   });
+  const recording = createAppRecording({
+    userDataDir: options.userDataDir,
+    engine,
+    library: library.library,
+    jobs,
+    settings,
+    modelConfig: () =>
+      readModelConfig({
+        env: options.env ?? process.env,
+        settingsPath: path.join(options.userDataDir, 'settings.json'),
+      }),
+    capabilities: (): RecordingCapabilities => ({
+      ...systemAudioSupport(process.platform, os.release()),
+      shortcut: options.recordingShortcut?.() ?? null,
+    }),
+    onStatus: (status) => options.broadcast('recording:status', status),
+    onWindow: (w) => options.broadcast('job:window', w),
+    onLibraryChanged: (id) => options.broadcast('library:changed', { id }),
+    ...(options.logError ? { logError: options.logError } : {}),
+  });
   const ipcDeps: IpcDeps = {
     isTrustedSender: createSenderGuard({
       trustedOrigins: options.trustedOrigins,
@@ -187,6 +214,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     queue: queueIpc(jobs),
     library: libraryService,
     models,
+    recording,
     onSettingsChanged: (next) => {
       options.onSettingsChanged?.(next);
       options.broadcast('settings:changed', next);
@@ -202,8 +230,11 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     jobs,
     libraryService,
     models,
+    recording,
     ipcDeps,
     async dispose() {
+      // First: the recording is sealed and, if its live job cannot finish, queued before the queue stops.
+      await recording.dispose();
       await models.stop();
       await jobs.stop();
       await engine.stop();
