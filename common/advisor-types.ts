@@ -195,8 +195,30 @@ export const cacheTypeRowSchema = object({
   /** What stops a longer window: memory, or the model's 32k context. */
   windowLimit: v.picklist(['memory', 'context']),
   available: bool,
+  /** Predicted audio seconds per wall second of the chosen configuration with this cache type (CPU plans). */
+  speedX: v.optional(num({ min: 0 })),
 });
 export type CacheTypeRow = v.InferOutput<typeof cacheTypeRowSchema>;
+
+/** The speed model's prediction for a plan (main/advisor/speed-model.ts); CPU plans only. */
+export const speedEstimateSchema = object({
+  /** Which measured calibration it comes from (main/advisor/speed-calibration.ts). */
+  calibration: text(200),
+  /** One batch of the plan's parallel windows, each full of speech. */
+  batch: object({
+    encoderSec: num({ min: 0 }),
+    prefillSec: num({ min: 0 }),
+    decodeSec: num({ min: 0 }),
+    totalSec: num({ min: 0 }),
+  }),
+  audioTokensPerWindow: count,
+  textTokensPerWindow: count,
+  frontEndSecPerAudioHour: num({ min: 0 }),
+  wallSecPerAudioHour: num({ min: 0 }),
+  /** Audio seconds per wall second: ≥ 1 is faster than real time (the job progress's speedX). */
+  speedX: num({ min: 0 }),
+});
+export type SpeedEstimate = v.InferOutput<typeof speedEstimateSchema>;
 
 export const recommendationSchema = object({
   ok: bool,
@@ -204,6 +226,8 @@ export const recommendationSchema = object({
   estimate: memoryEstimateSchema,
   why: text(),
   alternatives: list(alternativeSchema, { max: 50 }),
+  /** Predicted speed of the plan, when the plan runs on a calibrated device kind (the CPU). */
+  speed: v.optional(speedEstimateSchema),
 });
 export type Recommendation = v.InferOutput<typeof recommendationSchema>;
 

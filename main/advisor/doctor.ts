@@ -47,6 +47,14 @@ export function formatDoctor(report: AdvisorReport): string {
       `GPU layers ${c.gpuLayers} · threads ${c.threads} · flash attention ${c.flashAttention ? 'on' : 'off'} · n_ctx ${r.estimate.context.nCtx}`,
   );
   for (const p of r.estimate.pools) lines.push(`  ${poolLine(p)}`);
+  if (r.speed) {
+    const b = r.speed.batch;
+    lines.push(
+      `  speed (model calibrated on ${r.speed.calibration}): per ${c.parallelWindows > 1 ? `batch of ${c.parallelWindows} windows` : 'window'} ` +
+        `encoder ${b.encoderSec.toFixed(0)} s + prefill ${b.prefillSec.toFixed(0)} s + decode ${b.decodeSec.toFixed(0)} s → ` +
+        `${r.speed.speedX.toFixed(2)}x real time on continuous speech`,
+    );
+  }
   if (r.ok)
     lines.push('', 'Run it with', `  rotorscribe transcribe <file…> ${recommendationFlags(r).join(' ')}`);
   if (r.alternatives.length) {
@@ -58,11 +66,12 @@ export function formatDoctor(report: AdvisorReport): string {
     `KV cache types for ${c.windowSeconds} s × ${c.parallelWindows} (${r.estimate.context.nCtx} cells)`,
   );
   lines.push(
-    `  ${'type'.padEnd(8)}${'per token'.padStart(14)}${'cache'.padStart(11)}${'total'.padStart(11)}   longest window`,
+    `  ${'type'.padEnd(8)}${'per token'.padStart(14)}${'cache'.padStart(11)}${'total'.padStart(11)}${'speed'.padStart(8)}   longest window`,
   );
   for (const row of report.cacheTable) {
     lines.push(
-      `  ${row.kvType.padEnd(8)}${formatKiB(row.bytesPerToken).padStart(14)}${formatBytes(row.kvBytes).padStart(11)}${formatBytes(row.totalBytes).padStart(11)}   ` +
+      `  ${row.kvType.padEnd(8)}${formatKiB(row.bytesPerToken).padStart(14)}${formatBytes(row.kvBytes).padStart(11)}${formatBytes(row.totalBytes).padStart(11)}` +
+        `${(row.speedX === undefined ? '–' : `${row.speedX.toFixed(2)}x`).padStart(8)}   ` +
         `${row.maxWindowMinutes > 0 ? `${row.maxWindowMinutes.toFixed(1)} min` : 'does not fit'}` +
         `${row.windowLimit === 'context' && row.maxWindowMinutes > 0 ? ' (32k context limit)' : ''}${row.available ? '' : ' (not built)'}`,
     );

@@ -14,11 +14,13 @@ import type {
   Recommendation,
   RunConfig,
   RunOverrides,
+  SpeedEstimate,
   TokenRate,
   WeightsVariant,
 } from '@common/advisor-types';
 import { estimateMemory, estimateTotal, primaryGpu } from './memory-model';
 import { formatBytes } from '@common/format-bytes';
+import { describeSpeed, estimateSpeed, mmprojTypeOf } from './speed-model';
 
 /** Cache types by quality, best first (iso vs planar: equal bits, iso's 4-D rotation mixes more; see native/README.md). */
 export const KV_QUALITY_ORDER: readonly KvCacheType[] = [
@@ -104,6 +106,12 @@ function variantOf(input: AdvisorInput, id: string): WeightsVariant {
     });
   }
   return v;
+}
+
+/** The speed model's figure for a configuration (null where it is not calibrated: GPU plans). */
+export function speedOf(input: AdvisorInput, config: RunConfig): SpeedEstimate | null {
+  const model = variantOf(input, config.weights).model;
+  return estimateSpeed({ config, weightBytes: model.weightBytes, mmproj: mmprojTypeOf(model) });
 }
 
 export function estimateConfig(input: AdvisorInput, config: RunConfig): MemoryEstimate {
@@ -276,12 +284,15 @@ export function recommend(input: AdvisorInput): Recommendation {
   const found = search(input);
   if (found) {
     const alternatives = alternativesFor(input, found.estimate, found.mode, found.targets);
+    const speed = speedOf(input, found.config);
+    const why = whySentence(input, found.estimate, found.mode, found.targets, alternatives);
     return {
       ok: true,
       config: found.config,
       estimate: found.estimate,
-      why: whySentence(input, found.estimate, found.mode, found.targets, alternatives),
+      why: speed ? `${why} Predicted speed: ${describeSpeed(speed)}.` : why,
       alternatives,
+      ...(speed ? { speed } : {}),
     };
   }
   // nothing fits: report the smallest configuration and what it would take
@@ -374,6 +385,7 @@ export function cacheTable(input: AdvisorInput, config: RunConfig): CacheTypeRow
       ...c,
       windowSeconds: Math.min(MAX_WINDOW_SECONDS, maxSeconds + 10),
     });
+    const speed = speedOf(input, c);
     return {
       kvType,
       bytesPerToken: e.kvBytesPerToken,
@@ -382,6 +394,7 @@ export function cacheTable(input: AdvisorInput, config: RunConfig): CacheTypeRow
       maxWindowMinutes: maxSeconds / 60,
       windowLimit: next.context.withinContextLimit ? ('memory' as const) : ('context' as const),
       available: available.includes(kvType),
+      ...(speed ? { speedX: speed.speedX } : {}),
     };
   });
 }

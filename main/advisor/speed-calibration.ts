@@ -1,0 +1,96 @@
+/**
+ * Measured speeds the speed model is calibrated on: data with its source, not code. One entry per machine class;
+ * today the 2-core development box (AMD EPYC, 2 vCPUs, AVX2) with the real-dimension synthetic Voxtral
+ * (fixtures/make.ts --size real: random weights at the real sizes, so the speed is the real model's), Q4_K_M text
+ * weights, 2 threads. Rates at a depth are tokens per second with the cache already holding `depth` cells.
+ */
+import type { KvCacheType } from '@common/kv-cache-types';
+
+export interface DepthRate {
+  depth: number;
+  tokPerSec: number;
+}
+
+export interface SpeedCalibration {
+  id: string;
+  machine: string;
+  /** Threads every figure was measured with. */
+  threads: number;
+  /** Text weights the decode and prefill figures were measured with, and their size (other weights scale by it). */
+  weights: string;
+  weightBytes: number;
+  /** Encoder time for one 30 s chunk, by mmproj weight type. */
+  encoderMsPerChunk: { F16: number; Q8_0: number };
+  /** Decoder prefill (audio embeddings or text) from an empty cache, per K/V type. */
+  prefillTokPerSec: Partial<Record<KvCacheType, number>>;
+  /** How prefill slows as the cache fills: rate at a depth relative to the rate from an empty cache. */
+  prefillDepthShape: DepthRate[];
+  /** Single-sequence decode at depth, per K/V type (the rate on the K type's row; mixed pairs average K and V). */
+  decodeTokPerSec: Partial<Record<KvCacheType, DepthRate[]>>;
+  /** Exponents of the thread scaling for other thread counts: time ∝ threads^-exponent. */
+  threadScaling: { encoder: number; prefill: number; decode: number };
+  /** Where each figure comes from. */
+  sources: string[];
+}
+
+export const DEV_BOX_2CORE: Readonly<SpeedCalibration> = Object.freeze({
+  id: 'dev-box-2core-q4km',
+  machine: '2-core AMD EPYC development box (AVX2), nothing else running',
+  threads: 2,
+  weights: 'Q4_K_M',
+  weightBytes: 2_467_784_128,
+  encoderMsPerChunk: { F16: 14_800, Q8_0: 14_800 },
+  prefillTokPerSec: {
+    f16: 25.87,
+    q8_0: 24.3,
+    q4_0: 20.8,
+    iso3: 24.87,
+    iso4: 24.55,
+    planar3: 24.87,
+    planar4: 24.55,
+  },
+  prefillDepthShape: [
+    { depth: 0, tokPerSec: 1 },
+    { depth: 991, tokPerSec: 1 },
+    { depth: 7690, tokPerSec: 0.695 },
+    { depth: 15346, tokPerSec: 0.597 },
+  ],
+  decodeTokPerSec: {
+    // f16 at 256: not measured there; weights dominate a shallow step, so q8_0's figure stands in.
+    f16: [
+      { depth: 256, tokPerSec: 9.43 },
+      { depth: 4096, tokPerSec: 5.154 },
+      { depth: 16384, tokPerSec: 0.639 },
+    ],
+    q8_0: [
+      { depth: 256, tokPerSec: 9.43 },
+      { depth: 4096, tokPerSec: 3.423 },
+      { depth: 16384, tokPerSec: 0.544 },
+    ],
+    q4_0: [
+      { depth: 256, tokPerSec: 10.18 },
+      { depth: 4096, tokPerSec: 2.722 },
+      { depth: 16384, tokPerSec: 0.626 },
+    ],
+    iso4: [
+      { depth: 256, tokPerSec: 10.93 },
+      { depth: 4096, tokPerSec: 3.443 },
+      { depth: 16384, tokPerSec: 1.023 },
+    ],
+    iso3: [
+      { depth: 256, tokPerSec: 11.25 },
+      { depth: 4096, tokPerSec: 4.051 },
+      { depth: 16384, tokPerSec: 1.356 },
+    ],
+  },
+  threadScaling: { encoder: 0.52, prefill: 0.64, decode: 0 },
+  sources: [
+    'encoder F16 mmproj 14.80 s per 30 s chunk, median of 3, quiet 2-core box: native/README.md, bench:engine table',
+    'encoder Q8_0 mmproj: bench:longform --mmproj q8_0 beside F16 on the same box (main/advisor/README.md, "Speed model")',
+    'prefill of 512 tokens from an empty cache per K/V type, 2 threads, quiet box: native/README.md, "After the sub-block scales"',
+    'prefill depth shape: Q4_K_M text prefill 991 / 7690 / 15346 tokens on the 16-vCPU host (99.0 / 68.8 / 59.1 tok/s): native/README.md',
+    'decode at 4096 / 16384 per K/V type, 2 threads, quiet box: native/README.md, "After the sub-block scales" table',
+    'decode at 256: native/README.md, "After the quantizer change" (kv-decode --depths 256,4096, same box)',
+    'thread scaling: this box (2 threads) against the 16-vCPU host (12 threads): encoder 14.80 → 5.84 s, audio prefill 28.6 → 90.5 tok/s; decode is memory-bound and measured with 2 threads on both',
+  ],
+});

@@ -1,0 +1,146 @@
+import { describe, expect, it } from 'vitest';
+import type { RunConfig } from '@common/advisor-types';
+import { DEV_BOX_2CORE, type SpeedCalibration } from './speed-calibration';
+import {
+  decodeSeconds,
+  estimateSpeed,
+  FRONT_END_AUDIO_SEC_PER_CPU_SEC,
+  PARALLEL_DECODE_COST,
+  prefillSeconds,
+  secPerToken,
+  TEXT_TOKENS_PER_SPEECH_SEC,
+} from './speed-model';
+
+const flat = (tokPerSec: number) => [{ depth: 0, tokPerSec }];
+
+/** Flat rates, so every figure of an estimate can be worked out by hand. */
+const TOY: SpeedCalibration = {
+  id: 'toy',
+  machine: 'test',
+  threads: 2,
+  weights: 'Q4_K_M',
+  weightBytes: 1000,
+  encoderMsPerChunk: { F16: 1000, Q8_0: 500 },
+  prefillTokPerSec: { q8_0: 100, iso3: 200 },
+  prefillDepthShape: [{ depth: 0, tokPerSec: 1 }],
+  decodeTokPerSec: { q8_0: flat(10), iso3: flat(20), q4_0: flat(5) },
+  threadScaling: { encoder: 1, prefill: 1, decode: 0 },
+  sources: [],
+};
+
+const CONFIG: RunConfig = {
+  weights: 'Q4_K_M',
+  kvTypeK: 'q8_0',
+  kvTypeV: 'q8_0',
+  windowSeconds: 60,
+  parallelWindows: 1,
+  gpuLayers: 0,
+  threads: 2,
+  flashAttention: true,
+  tokenRate: 'reference',
+};
+
+const frontEnd = 3600 / FRONT_END_AUDIO_SEC_PER_CPU_SEC;
+
+describe('secPerToken', () => {
+  const pts = [
+    { depth: 1000, tokPerSec: 10 },
+    { depth: 3000, tokPerSec: 5 },
+    { depth: 5000, tokPerSec: 2.5 },
+  ];
+  it('interpolates seconds per token between depths and extrapolates past the last two', () => {
+    expect(secPerToken(pts, 1000)).toBeCloseTo(0.1, 12);
+    expect(secPerToken(pts, 2000)).toBeCloseTo(0.15, 12);
+    expect(secPerToken(pts, 4000)).toBeCloseTo(0.3, 12);
+    expect(secPerToken(pts, 7000)).toBeCloseTo(0.6, 12);
+  });
+  it('never goes below the shallowest rate', () => {
+    expect(secPerToken(pts, 0)).toBeCloseTo(0.1, 12);
+    expect(secPerToken(flat(4), 1e6)).toBe(0.25);
+    expect(() => secPerToken([], 1)).toThrow(RangeError);
+  });
+});
+
+describe('prefillSeconds and decodeSeconds', () => {
+  it('prefill: tokens over the rate, slower as the cache fills', () => {
+    expect(prefillSeconds(TOY, 'q8_0', 750)).toBeCloseTo(7.5, 9);
+    const shaped = {
+      ...TOY,
+      prefillDepthShape: [
+        { depth: 0, tokPerSec: 1 },
+        { depth: 1000, tokPerSec: 0.5 },
+      ],
+    };
+    expect(prefillSeconds(shaped, 'q8_0', 2048)).toBeGreaterThan(2 * prefillSeconds(shaped, 'q8_0', 1024));
+  });
+  it('decode: mixed K/V take the mean step, heavier weights add their share of the shallow step', () => {
+    expect(decodeSeconds(TOY, { k: 'q8_0', v: 'q8_0' }, 0, 100)).toBeCloseTo(10, 9);
+    expect(decodeSeconds(TOY, { k: 'iso3', v: 'q8_0' }, 0, 100)).toBeCloseTo(7.5, 9);
+    // weights twice the size: the shallow step (0.1 s, all weights here) counts twice
+    expect(decodeSeconds(TOY, { k: 'q8_0', v: 'q8_0' }, 0, 100, 2)).toBeCloseTo(20, 9);
+    // planar3 uses iso3's table; an uncalibrated 5-bit type the q8_0 one, a 4-bit one q4_0's
+    expect(decodeSeconds(TOY, { k: 'planar3', v: 'planar3' }, 0, 100)).toBeCloseTo(5, 9);
+    expect(decodeSeconds(TOY, { k: 'q5_0', v: 'q5_0' }, 0, 100)).toBeCloseTo(10, 9);
+    expect(decodeSeconds(TOY, { k: 'iq4_nl', v: 'iq4_nl' }, 0, 100)).toBeCloseTo(20, 9);
+  });
+});
+
+describe('estimateSpeed', () => {
+  it('adds encoder, prefill and decode of a window full of speech, plus the front end', () => {
+    const s = estimateSpeed({ config: CONFIG, weightBytes: 1000, calibration: TOY })!;
+    const audioTokens = 8 + 2 * 375;
+    const text = TEXT_TOKENS_PER_SPEECH_SEC * 60;
+    expect(s.audioTokensPerWindow).toBe(audioTokens);
+    expect(s.batch.encoderSec).toBeCloseTo(2, 9);
+    expect(s.batch.prefillSec).toBeCloseTo(audioTokens / 100, 9);
+    expect(s.batch.decodeSec).toBeCloseTo(text / 10, 9);
+    const total = 2 + audioTokens / 100 + text / 10;
+    expect(s.wallSecPerAudioHour).toBeCloseTo(total * 60 + frontEnd, 6);
+    expect(s.speedX).toBeCloseTo(3600 / (total * 60 + frontEnd), 9);
+  });
+
+  it('parallel windows share decode steps, not encoder or prefill work', () => {
+    const one = estimateSpeed({ config: CONFIG, weightBytes: 1000, calibration: TOY })!;
+    const two = estimateSpeed({
+      config: { ...CONFIG, parallelWindows: 2 },
+      weightBytes: 1000,
+      calibration: TOY,
+    })!;
+    expect(two.batch.encoderSec).toBeCloseTo(2 * one.batch.encoderSec, 9);
+    expect(two.batch.prefillSec).toBeCloseTo(2 * one.batch.prefillSec, 9);
+    expect(two.batch.decodeSec).toBeCloseTo((1 + PARALLEL_DECODE_COST) * one.batch.decodeSec, 9);
+    expect(two.speedX).toBeGreaterThan(one.speedX);
+  });
+
+  it('the pooled rate halves the audio tokens; a Q8_0 mmproj and more threads shorten the encoder', () => {
+    const pooled = estimateSpeed({
+      config: { ...CONFIG, tokenRate: 'pooled' },
+      weightBytes: 1000,
+      calibration: TOY,
+    })!;
+    expect(pooled.audioTokensPerWindow).toBe(8 + 2 * 188);
+    const q8 = estimateSpeed({ config: CONFIG, weightBytes: 1000, calibration: TOY, mmproj: 'Q8_0' })!;
+    expect(q8.batch.encoderSec).toBeCloseTo(1, 9);
+    const four = estimateSpeed({ config: { ...CONFIG, threads: 4 }, weightBytes: 1000, calibration: TOY })!;
+    expect(four.batch.encoderSec).toBeCloseTo(1, 9);
+    expect(four.batch.decodeSec).toBeCloseTo(18, 9);
+  });
+
+  it('gives no figure for a GPU plan (not calibrated)', () => {
+    expect(estimateSpeed({ config: { ...CONFIG, gpuLayers: 33 }, weightBytes: 1000 })).toBeNull();
+  });
+
+  it("on the dev box's calibration: iso3 wins at depth, and today's CPU plan matches the 0.6-0.8x seen end to end", () => {
+    const at = (kv: 'q8_0' | 'iso3' | 'f16', windowSeconds: number) =>
+      estimateSpeed({
+        config: { ...CONFIG, kvTypeK: kv, kvTypeV: kv, windowSeconds },
+        weightBytes: DEV_BOX_2CORE.weightBytes,
+      })!;
+    expect(at('iso3', 1500).speedX).toBeGreaterThan(1.5 * at('q8_0', 1500).speedX);
+    expect(at('iso3', 1500).speedX).toBeGreaterThan(at('f16', 1500).speedX);
+    const today = at('q8_0', 120).speedX;
+    expect(today).toBeGreaterThan(0.55);
+    expect(today).toBeLessThan(0.85);
+    expect(DEV_BOX_2CORE.sources.length).toBeGreaterThan(3);
+  });
+});
