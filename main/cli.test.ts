@@ -203,12 +203,10 @@ describe('argument errors', () => {
     });
   });
 
-  it('says which issue brings models, with a non-zero exit (doctor: main/advisor/doctor.test.ts)', async () => {
-    for (const c of ['models']) {
-      const io = fakeIo();
-      expect(await main([c], io)).toBe(1);
-      expect(io.err).toMatch(/arrives with/);
-    }
+  it('models without a subcommand is a usage error (the subcommands: main/cli/models.int.test.ts)', async () => {
+    const io = fakeIo();
+    expect(await main(['models'], io)).toBe(2);
+    expect(io.err).toMatch(/list, pull, import or rm/);
   });
 
   it('draws a progress bar', () => {

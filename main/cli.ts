@@ -22,6 +22,7 @@ import type { JobEngine, JobPlan } from './engine/host/protocol';
 import { EXPORT_FORMATS, exportTranscript, isExportFormat, type ExportFormat } from './library/export/index';
 import { hostFacts } from './advisor/engine-facts';
 import { withCliHint } from './cli/hints';
+import { MODELS_USAGE, modelsCommand } from './cli/models';
 import { outputStems } from './cli/outputs';
 import { qualitySummary, type FlaggedWindow } from './cli/summary';
 
@@ -544,13 +545,6 @@ const doctor: Handler = async (args, io, deps) => {
   return EXIT.ok;
 };
 
-function stub(what: string, issue: string): Handler {
-  return async (_args, io) => {
-    io.stderr.write(`rotorscribe: ${what} is not available in this build yet (it arrives with ${issue}).\n`);
-    return EXIT.failed;
-  };
-}
-
 export const COMMANDS: Record<string, Command> = {
   transcribe: {
     summary: 'Transcribe audio/video files (resumable; exports txt, srt, vtt, json, md, docx).',
@@ -581,9 +575,9 @@ export const COMMANDS: Record<string, Command> = {
     run: doctor,
   },
   models: {
-    summary: 'List, download and check models.',
-    usage: 'rotorscribe models',
-    run: stub('`models`', 'the model-manager issue'),
+    summary: 'List, download (resumable, SHA-256 verified), import and delete models.',
+    usage: MODELS_USAGE,
+    run: (args, io) => modelsCommand(args, io),
   },
 };
 
