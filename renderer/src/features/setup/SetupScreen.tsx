@@ -159,6 +159,7 @@ export function SetupScreen() {
         download once; after that, nothing you record or transcribe leaves this computer.
       </p>
       <ProblemNotice models={models} />
+      {job && running && <DownloadProgress download={job} label={jobLabel} />}
       <fieldset className="setup__choices" disabled={running}>
         <legend className="section-title">Model</legend>
         {models.variants.map((v) => (
@@ -177,7 +178,6 @@ export function SetupScreen() {
           <strong>Recommended for this computer.</strong> {models.recommended.reason}
         </p>
       )}
-      {job && running && <DownloadProgress download={job} label={jobLabel} />}
       {job?.state === 'failed' && job.error && (
         <div role="alert" className="notice notice--error">
           <p className="notice__title">{job.error.message}</p>
