@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import type { HardwareInfo } from '@common/advisor-types';
+import { SAMPLE_RATE } from '@common/audio';
+import type { KvCacheType } from '@common/kv-cache-types';
 import { AUDIO_TOKENS_PER_CHUNK } from '@common/window-budget';
-import { cellsPerSequence } from '../engine/job/runtime-transcriber';
+import {
+  cellsPerSequence,
+  createRuntimeEngine,
+  type RuntimeModelLike,
+} from '../engine/job/runtime-transcriber';
+import { type CutWindow, WindowCutter } from '../engine/scheduler/cutter';
+import { buildScript, scriptRegions, ScriptedVad, synthPcm } from '../engine/scheduler/testkit';
 import { tokensPerChunk } from './memory-model';
 import { createJobAdvisor, jobPlanFlags, planJob } from './job-config';
 import { PROFILES } from './test-profiles';
@@ -50,5 +59,103 @@ describe('planJob: the advisor recommendation is the plan the engine runs', () =
   it('refuses what does not fit before anything is allocated', async () => {
     const advisor = await createJobAdvisor({ hardware: PROFILES.ram4 });
     expect(() => planJob(advisor)).toThrow(expect.objectContaining({ code: 'OUT_OF_MEMORY' }));
+  });
+});
+
+/** This development box as `rotorscribe doctor` probes it: 2 cores, ~25 GB, no GPU. */
+const DEV_BOX: HardwareInfo = {
+  os: { platform: 'linux', release: '6.18.44', arch: 'x64' },
+  cpu: {
+    model: 'AMD EPYC',
+    physicalCores: 2,
+    logicalCores: 2,
+    simd: ['sse4_2', 'avx2', 'fma', 'f16c', 'avx512f', 'avx512bw', 'avx512vl', 'avx512_vnni'],
+  },
+  ram: { totalBytes: 25.3e9, freeBytes: 20.1e9 },
+  devices: [],
+  unifiedMemory: false,
+  deviceSource: 'runtime',
+};
+
+interface ContextCall {
+  contextSize: number;
+  parallel: number;
+  typeK: KvCacheType;
+  typeV: KvCacheType;
+}
+
+/** A model that records the context the engine asks for (what the worker would allocate). */
+function recordingModel(calls: ContextCall[]): RuntimeModelLike {
+  return {
+    info: { audioTokensPer30s: AUDIO_TOKENS_PER_CHUNK },
+    audioTokenRate: 'reference',
+    paths: { model: 'Voxtral-Mini-3B-2507-Q4_K_M.gguf', mmproj: 'mmproj.gguf' },
+    createContext: async (opts) => {
+      calls.push({
+        contextSize: opts.contextSize,
+        parallel: opts.parallel,
+        typeK: opts.typeK,
+        typeV: opts.typeV,
+      });
+      return {
+        transcribe: async () => ({ windows: [] }),
+        dispose: () => undefined,
+      };
+    },
+    dispose: () => undefined,
+  };
+}
+
+/** The windows the job's cutter makes of a long monologue with the plan's window length. */
+function cutMonologue(maxWindowSec: number): CutWindow[] {
+  const script = buildScript({ seed: 3, minWords: 2500, longSilenceProb: 0, monologueProb: 0.95 });
+  const cutter = new WindowCutter({ maxWindowSec });
+  const vad = new ScriptedVad(scriptRegions(script));
+  const total = Math.round(script.durationSec * SAMPLE_RATE);
+  const out: CutWindow[] = [];
+  for (let pos = 0; pos < total; pos += 32_768) {
+    const n = Math.min(total - pos, 32_768);
+    out.push(...cutter.push(synthPcm(script, pos, pos + n), vad.push(n)));
+  }
+  out.push(...cutter.finish(vad.flush()));
+  return out;
+}
+
+describe('the run a recommendation produces is the recommended configuration', () => {
+  for (const [name, hardware] of [
+    ['this 2-core box', DEV_BOX],
+    ['cpu8', PROFILES.cpu8],
+    ['desktop24', PROFILES.desktop24],
+  ] as const) {
+    it(`${name}: the engine's context and the cutter's windows are the advisor's plan`, async () => {
+      const advisor = await createJobAdvisor({ hardware });
+      const rec = advisor.report().recommendation;
+      expect(rec.ok).toBe(true);
+      const { plan } = planJob(advisor);
+      const calls: ContextCall[] = [];
+      const engine = await createRuntimeEngine(recordingModel(calls), plan);
+      // one context: the recommended K/V types, the recommended windows side by side, each the cells budgeted
+      expect(calls).toEqual([
+        {
+          contextSize: Math.max(256, rec.estimate.context.tokensPerWindow * rec.config.parallelWindows),
+          parallel: rec.config.parallelWindows,
+          typeK: rec.config.kvTypeK,
+          typeV: rec.config.kvTypeV,
+        },
+      ]);
+      expect(engine.identity).toMatchObject({ kvK: rec.config.kvTypeK, kvV: rec.config.kvTypeV });
+      // windows as long as recommended: never longer, and a monologue fills them to within the hard-cut search
+      const lengths = cutMonologue(plan.maxWindowSec).map((w) => (w.endSample - w.startSample) / SAMPLE_RATE);
+      expect(Math.max(...lengths)).toBeLessThanOrEqual(rec.config.windowSeconds);
+      expect(Math.max(...lengths)).toBeGreaterThan(rec.config.windowSeconds - 20);
+      engine.dispose();
+    });
+  }
+
+  it('on this box: a CPU plan, with its predicted speed in the reason', async () => {
+    const rec = (await createJobAdvisor({ hardware: DEV_BOX })).report().recommendation;
+    expect(rec.config.gpuLayers).toBe(0);
+    expect(rec.speed).toBeDefined();
+    expect(rec.why).toContain(`${rec.speed!.speedX.toFixed(2)}x real time`);
   });
 });
