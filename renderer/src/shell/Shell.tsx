@@ -10,12 +10,16 @@ import { WindowDrop } from '../features/queue/WindowDrop';
 import { TranscriptView } from '../features/transcript/TranscriptView';
 import { useTranscriptViewStore } from '../features/transcript/view-store';
 import { SetupGate } from '../features/setup/SetupGate';
+import { RecorderPanel } from '../features/recording/RecorderPanel';
+import { RecoveredPrompt } from '../features/recording/RecoveredPrompt';
+import { useRecordingStore } from '../features/recording/store';
 import { on } from '../ipc';
 import { useAppStore, type View } from './app-store';
 import { SettingsRoute } from './SettingsRoute';
 
 const NAV: { view: View; label: string }[] = [
   { view: 'transcribe', label: 'Transcribe' },
+  { view: 'record', label: 'Record' },
   { view: 'library', label: 'Library' },
   { view: 'transcript', label: 'Transcript' },
   { view: 'settings', label: 'Settings' },
@@ -29,11 +33,13 @@ function useMainEvents() {
       useLiveTextStore.getState().listen(),
       useLibraryStore.getState().listen(),
       useTranscriptViewStore.getState().listen(),
+      useRecordingStore.getState().listen(),
       on('app:navigate', ({ view }) => useAppStore.getState().navigate(view)),
     ];
     void useAppStore.getState().loadInfo();
     void useQueueStore.getState().load();
     void useLibraryStore.getState().load();
+    void useRecordingStore.getState().init();
     return () => offs.forEach((off) => off());
   }, []);
 }
@@ -102,6 +108,8 @@ export function Shell() {
         )}
       </aside>
       <main id="main" className="main" tabIndex={-1} ref={mainRef}>
+        <RecoveredPrompt />
+        {view === 'record' && <RecorderPanel />}
         {view === 'settings' && <SettingsRoute />}
         {view === 'library' && <LibraryView />}
         {view === 'transcript' && transcript && <TranscriptView open={transcript} />}

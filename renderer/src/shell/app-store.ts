@@ -3,7 +3,7 @@ import type { AppInfo, AppView } from '@common/ipc-contract';
 import { invoke } from '../ipc';
 
 /** Every view of the window: the menu's (AppView) plus the transcript, which needs a transcript to show. */
-export type View = AppView | 'transcript';
+export type View = AppView | 'transcript' | 'record';
 
 /** The transcript the Transcript view shows; `nonce` changes on every open so the same hit can seek again. */
 export interface OpenTranscript {

@@ -1,0 +1,200 @@
+import { useEffect } from 'react';
+import type { JobWindowEvent } from '@common/library-schema';
+import { useAppStore } from '../../shell/app-store';
+import { ErrorNotice } from '../../ui/ErrorNotice';
+import { useLiveTextStore } from '../queue/live-store';
+import { formatTimestamp } from '../transcript/timeline';
+import { formatElapsed, formatTimeLeft, levelPercent } from './format';
+import { isCapturing, useRecordingStore } from './store';
+import './recording.css';
+
+const NO_WINDOWS: readonly JobWindowEvent[] = [];
+
+function LevelMeter({ peaks, names }: { peaks: number[]; names: string[] }) {
+  return (
+    <div className="meter" aria-hidden="true">
+      {names.map((name, i) => (
+        <div key={name} className="meter__row">
+          <span className="meter__label">{name}</span>
+          <span className="meter__track">
+            <span className="meter__fill" style={{ width: `${levelPercent(peaks[i] ?? 0)}%` }} />
+          </span>
+        </div>
+      ))}
+    </div>
+  );
+}
+
+function SystemAudioPicker({ disabled }: { disabled: boolean }) {
+  const caps = useRecordingStore((s) => s.caps);
+  const monitors = useRecordingStore((s) => s.monitors);
+  const system = useRecordingStore((s) => s.system);
+  const choose = useRecordingStore((s) => s.chooseSystem);
+  if (!caps) return null;
+  const unavailable =
+    caps.systemAudio === 'unavailable' || (caps.systemAudio === 'monitor' && monitors.length === 0);
+  return (
+    <div className="recorder__field">
+      <label htmlFor="system-audio">System audio (the other side of a call)</label>
+      <select
+        id="system-audio"
+        value={system}
+        disabled={disabled || unavailable}
+        onChange={(e) => choose(e.target.value)}
+      >
+        <option value="none">Not recorded</option>
+        {caps.systemAudio === 'loopback' && <option value="loopback">Computer sound (loopback)</option>}
+        {caps.systemAudio === 'monitor' &&
+          monitors.map((m) => (
+            <option key={m.id} value={m.id}>
+              {m.label}
+            </option>
+          ))}
+      </select>
+      <p className="recorder__hint">
+        {caps.systemAudio === 'monitor' && monitors.length === 0
+          ? 'No PulseAudio/PipeWire monitor input was found: only the microphone can be recorded.'
+          : caps.systemAudioNote}
+      </p>
+    </div>
+  );
+}
+
+function StatusLine() {
+  const status = useRecordingStore((s) => s.status);
+  const openTranscript = useAppStore((s) => s.openTranscript);
+  if (status.phase === 'finishing')
+    return (
+      <p className="recorder__state" role="status">
+        Recording saved. {status.live === 'catching_up' ? 'Transcribing the rest…' : 'Finishing…'}
+      </p>
+    );
+  if (status.phase === 'saved' && status.transcriptId)
+    return (
+      <p className="recorder__state" role="status">
+        “{status.title}” is in the library.{' '}
+        <button type="button" className="recorder__link" onClick={() => openTranscript(status.transcriptId!)}>
+          Open transcript
+        </button>
+      </p>
+    );
+  if (status.phase === 'queued')
+    return (
+      <p className="recorder__state" role="status">
+        “{status.title}” is saved and waits in the transcription queue.
+      </p>
+    );
+  return null;
+}
+
+/** The Record view: inputs, the big button, the recording indicator, level, time, and the text as it comes. */
+export function RecorderPanel() {
+  const s = useRecordingStore();
+  const windows = useLiveTextStore((st) =>
+    s.status.id ? (st.byJob[s.status.id] ?? NO_WINDOWS) : NO_WINDOWS,
+  );
+  const capturing = isCapturing(s.status.phase);
+  const recording = s.status.phase === 'recording';
+
+  useEffect(() => {
+    void useRecordingStore.getState().refreshDevices();
+  }, []);
+
+  const names = s.status.channels === 2 && capturing ? ['Mic', 'System'] : ['Mic'];
+  return (
+    <section className="panel recorder" aria-labelledby="record-heading">
+      <div className="panel__header">
+        <h1 id="record-heading">Record</h1>
+        {capturing && (
+          <p className={`rec-indicator${recording ? '' : ' rec-indicator--paused'}`} role="status">
+            <span className="rec-indicator__dot" aria-hidden="true" />
+            {recording ? 'Recording' : 'Paused'}
+            <span className="rec-indicator__time">{formatElapsed(s.status.elapsedSec)}</span>
+          </p>
+        )}
+      </div>
+      {s.error && <ErrorNotice error={s.error} onDismiss={s.dismissError} />}
+      {s.status.error && !capturing && (
+        <div role="alert" className="notice notice--error">
+          <p className="notice__title">{s.status.error.message}</p>
+          {s.status.error.hint && <p>{s.status.error.hint}</p>}
+        </div>
+      )}
+
+      <div className="recorder__inputs">
+        <div className="recorder__field">
+          <label htmlFor="mic">Microphone</label>
+          <select
+            id="mic"
+            value={s.micId ?? ''}
+            disabled={capturing || s.busy}
+            onChange={(e) => s.chooseMic(e.target.value || null)}
+          >
+            <option value="">System default</option>
+            {s.mics.map((m) => (
+              <option key={m.id} value={m.id}>
+                {m.label}
+              </option>
+            ))}
+          </select>
+          {s.micMissing && (
+            <p className="recorder__hint">Your usual microphone is not connected: the default one is used.</p>
+          )}
+        </div>
+        <SystemAudioPicker disabled={capturing || s.busy} />
+      </div>
+
+      <div className="recorder__controls">
+        <button
+          type="button"
+          className={`button record-button${capturing ? ' record-button--stop' : ''}`}
+          onClick={() => void (capturing ? s.stop() : s.start())}
+          disabled={s.busy}
+        >
+          {capturing ? 'Stop recording' : 'Start recording'}
+        </button>
+        {capturing && (
+          <button type="button" className="button" onClick={() => void (recording ? s.pause() : s.resume())}>
+            {recording ? 'Pause' : 'Resume'}
+          </button>
+        )}
+        <span className="recorder__time" aria-label="Elapsed time">
+          {formatElapsed(capturing ? s.status.elapsedSec : 0)}
+        </span>
+        {capturing && <LevelMeter peaks={s.level} names={names} />}
+        {s.caps?.shortcut && (
+          <span className="recorder__shortcut">Start/stop from anywhere: {s.caps.shortcut}</span>
+        )}
+      </div>
+
+      {capturing && s.status.disk.level !== 'ok' && (
+        <p role="alert" className="notice notice--warning">
+          Disk space is low: {formatTimeLeft(s.status.disk.secondsLeft)} of recording left. The recording
+          stops by itself before the disk is full, and keeps everything.
+        </p>
+      )}
+      {capturing && s.status.liveNote && <p className="recorder__hint">{s.status.liveNote}</p>}
+      <StatusLine />
+
+      <section className="recorder__live" aria-labelledby="rec-live-heading">
+        <h2 id="rec-live-heading">Live text</h2>
+        {windows.length === 0 ? (
+          <p className="recorder__hint">
+            {capturing
+              ? 'Text appears here a few seconds after it is said.'
+              : 'Start a recording to see its text here.'}
+          </p>
+        ) : (
+          <ol className="recorder__windows" aria-live="polite">
+            {windows.map((w) => (
+              <li key={w.windowId} className="recorder__window">
+                <span className="recorder__wtime">{formatTimestamp(w.startSec)}</span>
+                <span>{w.text || '…'}</span>
+              </li>
+            ))}
+          </ol>
+        )}
+      </section>
+    </section>
+  );
+}

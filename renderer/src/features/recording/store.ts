@@ -1,0 +1,249 @@
+import { create } from 'zustand';
+import type { RecordingCapabilities, RecordingStatusPayload } from '@common/recording-schema';
+import { describeError, invoke, on } from '../../ipc';
+import { listInputs, startCapture, type Capture, type SystemSource } from './capture';
+
+export interface InputDevice {
+  id: string;
+  label: string;
+}
+
+export type Recovered = Awaited<ReturnType<typeof invoke<'recording:recovered'>>>['recordings'][number];
+
+/** 'none', 'loopback' (Windows/macOS) or a monitor input's device id (Linux). */
+export type SystemChoice = string;
+
+interface RecordingState {
+  caps: RecordingCapabilities | null;
+  mics: InputDevice[];
+  monitors: InputDevice[];
+  /** null = the system default microphone. */
+  micId: string | null;
+  system: SystemChoice;
+  status: RecordingStatusPayload;
+  /** Peak per channel, 0..1, about 20 times a second while capturing. */
+  level: number[];
+  busy: boolean;
+  /** The remembered microphone is not connected: the default one is used (said once in the UI). */
+  micMissing: boolean;
+  error: { message: string; hint?: string } | null;
+  recovered: Recovered[];
+  init: () => Promise<void>;
+  refreshDevices: () => Promise<void>;
+  chooseMic: (id: string | null) => void;
+  chooseSystem: (choice: SystemChoice) => void;
+  start: () => Promise<void>;
+  stop: () => Promise<void>;
+  pause: () => Promise<void>;
+  resume: () => Promise<void>;
+  /** The global shortcut: start when idle, stop when recording. */
+  toggle: () => Promise<void>;
+  resolveRecovered: (id: string, action: 'transcribe' | 'discard') => Promise<void>;
+  dismissError: () => void;
+  listen: () => () => void;
+}
+
+export const MIC_KEY = 'rotorscribe.recording.mic';
+
+const IDLE: RecordingStatusPayload = {
+  phase: 'idle',
+  elapsedSec: 0,
+  bytes: 0,
+  channels: 1,
+  disk: { level: 'ok', secondsLeft: 0 },
+  live: 'off',
+  missedChunks: 0,
+};
+
+function remembered(): string | null {
+  try {
+    return localStorage.getItem(MIC_KEY);
+  } catch {
+    return null;
+  }
+}
+
+function remember(id: string | null): void {
+  try {
+    if (id) localStorage.setItem(MIC_KEY, id);
+    else localStorage.removeItem(MIC_KEY);
+  } catch {
+    // storage unavailable: the choice lasts for this session only
+  }
+}
+
+let capture: Capture | null = null;
+
+export const isCapturing = (phase: RecordingStatusPayload['phase']): boolean =>
+  phase === 'recording' || phase === 'paused';
+
+function systemSource(choice: SystemChoice): SystemSource {
+  if (choice === 'none') return { kind: 'none' };
+  if (choice === 'loopback') return { kind: 'loopback' };
+  return { kind: 'monitor', deviceId: choice };
+}
+
+/** The recorder: devices, the capture in this window, and main's view of the recording. */
+export const useRecordingStore = create<RecordingState>()((set, get) => ({
+  caps: null,
+  mics: [],
+  monitors: [],
+  micId: remembered(),
+  system: 'none',
+  status: IDLE,
+  level: [],
+  busy: false,
+  micMissing: false,
+  error: null,
+  recovered: [],
+
+  async init() {
+    try {
+      const [caps, status, recovered] = await Promise.all([
+        invoke('recording:capabilities'),
+        invoke('recording:status'),
+        invoke('recording:recovered'),
+      ]);
+      set({ caps, status, recovered: recovered.recordings });
+    } catch (error) {
+      set({ error: describeError(error) });
+    }
+    await get().refreshDevices();
+  },
+
+  async refreshDevices() {
+    if (!navigator.mediaDevices?.enumerateDevices) return;
+    const { mics, monitors } = await listInputs();
+    const toInput = (d: MediaDeviceInfo, i: number): InputDevice => ({
+      id: d.deviceId,
+      label: d.label || `Microphone ${i + 1}`,
+    });
+    const micList = mics.filter((d) => d.deviceId !== 'default' && d.deviceId !== '').map(toInput);
+    const wanted = remembered();
+    // A remembered device that is gone: use the default now, keep the memory for when it comes back.
+    const micMissing = wanted !== null && micList.length > 0 && !micList.some((m) => m.id === wanted);
+    const { system } = get();
+    const monitorList = monitors.map(toInput);
+    const systemGone =
+      system !== 'none' && system !== 'loopback' && !monitorList.some((m) => m.id === system);
+    set({
+      mics: micList,
+      monitors: monitorList,
+      micId: micMissing ? null : wanted,
+      micMissing,
+      ...(systemGone ? { system: 'none' } : {}),
+    });
+  },
+
+  chooseMic(id) {
+    remember(id);
+    set({ micId: id, micMissing: false });
+  },
+
+  chooseSystem(choice) {
+    set({ system: choice });
+  },
+
+  async start() {
+    if (get().busy || isCapturing(get().status.phase)) return;
+    set({ busy: true, error: null, level: [] });
+    try {
+      capture = await startCapture({
+        micId: get().micId,
+        system: systemSource(get().system),
+        onLevel: (peaks) => set({ level: peaks }),
+        onEnded: () => void get().stop(),
+      });
+      const status = await invoke('recording:start', {
+        sampleRate: capture.sampleRate,
+        channels: capture.channels,
+        channelNames: capture.channelNames,
+      });
+      capture.connect(status.id!);
+      set({ status });
+      // Labels appear once permission is granted: list the devices again.
+      void get().refreshDevices();
+    } catch (error) {
+      await capture?.stop().catch(() => undefined);
+      capture = null;
+      set({ error: describeError(error) });
+    } finally {
+      set({ busy: false });
+    }
+  },
+
+  async stop() {
+    const { status } = get();
+    if (!status.id || !isCapturing(status.phase) || get().busy) return;
+    set({ busy: true });
+    try {
+      await capture?.stop();
+      capture = null;
+      set({ status: await invoke('recording:stop', { id: status.id }), level: [] });
+    } catch (error) {
+      set({ error: describeError(error) });
+    } finally {
+      set({ busy: false });
+    }
+  },
+
+  async pause() {
+    const { status } = get();
+    if (!status.id || status.phase !== 'recording') return;
+    capture?.pause();
+    try {
+      set({ status: await invoke('recording:pause', { id: status.id }) });
+    } catch (error) {
+      set({ error: describeError(error) });
+    }
+  },
+
+  async resume() {
+    const { status } = get();
+    if (!status.id || status.phase !== 'paused') return;
+    capture?.resume();
+    try {
+      set({ status: await invoke('recording:resume', { id: status.id }) });
+    } catch (error) {
+      set({ error: describeError(error) });
+    }
+  },
+
+  async toggle() {
+    if (isCapturing(get().status.phase)) await get().stop();
+    else await get().start();
+  },
+
+  async resolveRecovered(id, action) {
+    try {
+      const { recordings } = await invoke('recording:resolveRecovered', { id, action });
+      set({ recovered: recordings });
+    } catch (error) {
+      set({ error: describeError(error) });
+    }
+  },
+
+  dismissError: () => set({ error: null }),
+
+  listen() {
+    const offs = [
+      on('recording:status', (status) => {
+        set({ status });
+        // Main stopped it (disk full, window input lost): release the devices here too.
+        if (!isCapturing(status.phase) && capture) {
+          const c = capture;
+          capture = null;
+          void c.stop();
+          set({ level: [] });
+        }
+      }),
+      on('recording:shortcut', () => void get().toggle()),
+    ];
+    const onDeviceChange = (): void => void get().refreshDevices();
+    navigator.mediaDevices?.addEventListener?.('devicechange', onDeviceChange);
+    return () => {
+      offs.forEach((off) => off());
+      navigator.mediaDevices?.removeEventListener?.('devicechange', onDeviceChange);
+    };
+  },
+}));
