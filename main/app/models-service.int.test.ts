@@ -14,6 +14,7 @@ import { startHubServer, type HubServer } from '../models/testkit';
 import { createModelsService } from './models-service';
 
 const ENTRY = catalogEntry('voxtral-mini-q4_k_m');
+const NO_SENDER = { senderFrame: null };
 let root = '';
 let server: HubServer;
 let fixture = { modelPath: '', mmprojPath: '' };
@@ -110,7 +111,7 @@ describe('models service', () => {
 
   it('import: the dialog picks two files in any order, they are validated and used where they are', async () => {
     const { s, userDataDir } = service([fixture.mmprojPath, fixture.modelPath]);
-    const state = await s.importFiles({});
+    const state = await s.importFiles(NO_SENDER);
     expect(state.active).toMatchObject({
       ready: true,
       source: 'settings',
@@ -122,9 +123,9 @@ describe('models service', () => {
     };
     expect(settings.model).toEqual({ modelPath: fixture.modelPath, mmprojPath: fixture.mmprojPath });
     const { s: one } = service([fixture.modelPath]);
-    await expect(one.importFiles({})).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(one.importFiles(NO_SENDER)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     const { s: twice } = service([fixture.modelPath, fixture.modelPath]);
-    await expect(twice.importFiles({})).rejects.toMatchObject({ code: 'MODEL_MMPROJ_MISMATCH' });
+    await expect(twice.importFiles(NO_SENDER)).rejects.toMatchObject({ code: 'MODEL_MMPROJ_MISMATCH' });
   });
 
   it('a configured file that is gone: MODEL_NOT_FOUND, not ready', async () => {
