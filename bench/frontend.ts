@@ -1,21 +1,23 @@
 /**
- * Front-end throughput: streaming decode alone, and decode + Silero VAD, over the synthetic meeting
- * (fixtures/audio-long.ts: mp3 + m4a + opus parts) at 10 minutes and at 2 hours.
- * Reports audio seconds per wall second, real-time factor (wall / audio) and peak RSS of the Node process
- * (ffmpeg runs as its own process with a constant footprint). Each measurement runs in a fresh child process
- * so that peak RSS belongs to that run alone.
+ * Front-end throughput: streaming decode alone, with the sandboxed decoder (FFmpeg as WebAssembly in a worker
+ * thread, the default) and with the native ffmpeg program it replaces, and decode + Silero VAD, over the synthetic
+ * meeting (fixtures/audio-long.ts: mp3 + m4a + opus parts) at 10 minutes and at 2 hours.
+ * Reports audio seconds per wall second, real-time factor (wall / audio) and peak RSS: the Node process (which holds
+ * the wasm decoder's memory) plus, for the native decoder, the peak of its ffmpeg child. Each measurement runs in a
+ * fresh child process so that peak RSS belongs to that run alone.
  *
  *   npm run bench:frontend                    # 10 min and 120 min
  *   npm run bench:frontend -- --minutes 10,30 # other lengths
+ *   npm run bench:frontend -- --decoders wasm # only the sandboxed decoder (default: wasm,native)
  *   npm run bench:frontend -- --hifi          # parts at 48 kHz stereo instead of 16 kHz mono
  * Meetings are cached in .cache/bench/ (generation needs espeak-ng, sox and a system ffmpeg).
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeAudio } from '../main/engine/audio/decode';
+import { type DecoderName, decodeAudio } from '../main/engine/audio/decode';
 import { SileroVad, type SpeechRegion } from '../main/engine/vad/silero';
 import { type MeetingTruth, generateMeeting } from '../fixtures/audio-long';
 
@@ -70,6 +72,9 @@ function vadAccuracy(truth: MeetingTruth, regions: SpeechRegion[]): VadAccuracy 
 
 interface RunResult {
   mode: Mode;
+  decoder: DecoderName;
+  /** Peak RSS of the native decoder's ffmpeg children (Linux /proc), 0 for the in-process wasm decoder. */
+  childPeakRssMiB: number;
   minutes: number;
   audioSec: number;
   wallSec: number;
@@ -88,7 +93,29 @@ interface RunResult {
 const SELF = fileURLToPath(import.meta.url);
 const CACHE = resolve(join(SELF, '..', '..', '.cache', 'bench'));
 
-async function measure(mode: Mode, minutes: number, truthPath: string): Promise<RunResult> {
+/** Highest VmHWM (peak RSS) among this process's current children, in KiB (Linux; 0 elsewhere). */
+function childrenPeakKiB(): number {
+  let peak = 0;
+  try {
+    const kids = readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/);
+    for (const pid of kids.filter(Boolean)) {
+      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (m) peak = Math.max(peak, Number(m[1]));
+    }
+  } catch {
+    // not Linux, or the child exited between the two reads
+  }
+  return peak;
+}
+
+async function measure(
+  mode: Mode,
+  decoder: DecoderName,
+  minutes: number,
+  truthPath: string,
+): Promise<RunResult> {
   const { readFile } = await import('node:fs/promises');
   const truth = JSON.parse(await readFile(truthPath, 'utf8')) as MeetingTruth;
   const dir = resolve(truthPath, '..');
@@ -100,10 +127,16 @@ async function measure(mode: Mode, minutes: number, truthPath: string): Promise<
   const tenthSamples = (truth.durationSec * 16_000) / 10;
   const t0 = performance.now();
   const c0 = process.cpuUsage();
+  let childPeak = 0;
+  let lastPoll = 0;
   for (const part of truth.parts) {
     vad?.reset(part.startSec);
-    for await (const chunk of decodeAudio(join(dir, part.file))) {
+    for await (const chunk of decodeAudio(join(dir, part.file), { decoder })) {
       samples += chunk.length;
+      if (decoder === 'native' && performance.now() - lastPoll > 500) {
+        lastPoll = performance.now();
+        childPeak = Math.max(childPeak, childrenPeakKiB());
+      }
       if (vad) regions.push(...(await vad.push(chunk)));
       const tenth = Math.min(9, Math.floor(samples / tenthSamples));
       tenths[tenth] = Math.max(tenths[tenth]!, process.memoryUsage().rss);
@@ -115,6 +148,8 @@ async function measure(mode: Mode, minutes: number, truthPath: string): Promise<
   await vad?.dispose();
   return {
     mode,
+    decoder,
+    childPeakRssMiB: childPeak / 1024,
     minutes,
     audioSec: samples / 16_000,
     wallSec,
@@ -133,8 +168,8 @@ const TIME = '/usr/bin/time';
  * One measurement in a fresh process. Where GNU time exists it wraps the child, so the CPU time of the ffmpeg
  * grandchildren (reaped by the child) is counted too: on a loaded machine CPU seconds say more than wall seconds.
  */
-function runChild(mode: Mode, minutes: number, truthPath: string): Promise<RunResult> {
-  const nodeArgs = ['--import', 'tsx', SELF, '--child', mode, String(minutes), truthPath];
+function runChild(mode: Mode, decoder: DecoderName, minutes: number, truthPath: string): Promise<RunResult> {
+  const nodeArgs = ['--import', 'tsx', SELF, '--child', mode, decoder, String(minutes), truthPath];
   const timed = process.platform === 'linux' && existsSync(TIME);
   const [cmd, args] = timed
     ? [TIME, ['-f', 'CPUTIME %U %S', process.execPath, ...nodeArgs]]
@@ -160,7 +195,7 @@ function runChild(mode: Mode, minutes: number, truthPath: string): Promise<RunRe
 
 async function main(argv: string[]): Promise<void> {
   if (argv[0] === '--child') {
-    const result = await measure(argv[1] as Mode, Number(argv[2]), argv[3]!);
+    const result = await measure(argv[1] as Mode, argv[2] as DecoderName, Number(argv[3]), argv[4]!);
     process.stdout.write(JSON.stringify(result) + '\n');
     return;
   }
@@ -168,6 +203,8 @@ async function main(argv: string[]): Promise<void> {
   const lengths = (i >= 0 ? argv[i + 1]! : '10,120').split(',').map(Number);
   // --hifi: parts encoded at 48 kHz stereo, like real recordings (more work for the decoder and resampler)
   const hifi = argv.includes('--hifi');
+  const d = argv.indexOf('--decoders');
+  const decoders = (d >= 0 ? argv[d + 1]! : 'wasm,native').split(',') as DecoderName[];
   const results: RunResult[] = [];
   for (const minutes of lengths) {
     const t0 = performance.now();
@@ -182,14 +219,20 @@ async function main(argv: string[]): Promise<void> {
     console.error(
       `meeting ${minutes} min ready (${truth.sentences.length} sentences, ${genSec.toFixed(1)} s)`,
     );
-    for (const mode of ['decode', 'decode+vad'] as const) {
-      const r = await runChild(mode, minutes, truth.truthPath);
+    const runs: [Mode, DecoderName][] = [
+      ...decoders.map((dec): [Mode, DecoderName] => ['decode', dec]),
+      ['decode+vad', decoders[0] ?? 'wasm'],
+    ];
+    for (const [mode, decoder] of runs) {
+      const r = await runChild(mode, decoder, minutes, truth.truthPath);
       results.push(r);
       console.error(
-        `${mode.padEnd(10)} ${String(minutes).padStart(4)} min: ${(r.audioSec / r.wallSec).toFixed(1)} audio s/s, ` +
-          `RTF ${(r.wallSec / r.audioSec).toFixed(4)}, ` +
+        `${`${mode} ${decoder}`.padEnd(17)} ${String(minutes).padStart(4)} min: ` +
+          `${(r.audioSec / r.wallSec).toFixed(1)} audio s/s, RTF ${(r.wallSec / r.audioSec).toFixed(4)}, ` +
           `${r.totalCpuSec ? (r.audioSec / r.totalCpuSec).toFixed(1) : '?'} audio s per CPU s, ` +
-          `peak RSS ${r.peakRssMiB.toFixed(0)} MiB (by tenth of the audio: ${r.rssByTenthMiB.join(' ')})`,
+          `peak RSS ${r.peakRssMiB.toFixed(0)} MiB` +
+          (r.childPeakRssMiB > 0 ? ` + ffmpeg ${r.childPeakRssMiB.toFixed(0)} MiB` : '') +
+          ` (by tenth of the audio: ${r.rssByTenthMiB.join(' ')})`,
       );
       if (r.accuracy) {
         const a = r.accuracy;
@@ -203,6 +246,7 @@ async function main(argv: string[]): Promise<void> {
   }
   const rows = results.map((r) => ({
     mode: r.mode,
+    decoder: r.decoder,
     minutes: r.minutes,
     audioSec: Math.round(r.audioSec),
     wallSec: Number(r.wallSec.toFixed(2)),
@@ -212,6 +256,8 @@ async function main(argv: string[]): Promise<void> {
     nodeCpuSec: Number(r.nodeCpuSec.toFixed(2)),
     audioSecPerCpuSec: r.totalCpuSec ? Number((r.audioSec / r.totalCpuSec).toFixed(1)) : null,
     peakRssMiB: Math.round(r.peakRssMiB),
+    childPeakRssMiB: Math.round(r.childPeakRssMiB),
+    totalPeakRssMiB: Math.round(r.peakRssMiB + r.childPeakRssMiB),
     rssByTenthMiB: r.rssByTenthMiB.join(' '),
     speechRegions: r.regions,
     vadAccuracy: r.accuracy,
