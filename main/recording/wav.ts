@@ -77,9 +77,12 @@ export function repairedHeader(
 /** Interleaved float frames [-1, 1] → 16-bit little-endian PCM (clipped, rounded). */
 export function toPcm16(interleaved: Float32Array): Buffer {
   const out = Buffer.allocUnsafe(interleaved.length * 2);
+  // Every platform the app ships on is little-endian, so an Int16Array view writes WAV byte order directly.
+  const view = new Int16Array(out.buffer, out.byteOffset, interleaved.length);
   for (let i = 0; i < interleaved.length; i++) {
-    const s = Math.max(-1, Math.min(1, interleaved[i]!));
-    out.writeInt16LE(Math.round(s < 0 ? s * 0x8000 : s * 0x7fff), i * 2);
+    const s = interleaved[i]!;
+    const c = s >= 1 ? 1 : s <= -1 ? -1 : s;
+    view[i] = Math.round(c < 0 ? c * 0x8000 : c * 0x7fff);
   }
   return out;
 }
