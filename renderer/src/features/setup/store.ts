@@ -69,11 +69,14 @@ export const useSetupStore = create<SetupState>()((set, get) => {
     control: (action) => run(() => invoke('models:control', { action })),
     use: (id) => run(() => invoke('models:use', { id })),
     remove: (id) => run(() => invoke('models:delete', { id })),
-    reveal: (id) =>
-      run(async () => {
+    // opens a file manager window: nothing to wait for, so the other buttons stay usable
+    reveal: async (id) => {
+      try {
         await invoke('models:reveal', { id });
-        return null;
-      }),
+      } catch (error) {
+        set({ error: describeError(error) });
+      }
+    },
     importFiles: () => run(() => invoke('models:import')),
     dismissError: () => set({ error: null }),
     listen: () => on('models:changed', apply),
