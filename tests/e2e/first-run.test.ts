@@ -121,6 +121,14 @@ describe('first run: no model → setup screen → download from the endpoint �
         .getByRole('complementary', { name: 'Recent transcripts' })
         .getByText('budget-review')
         .waitFor();
+      // Settings → Models: the download is the model in use
+      await page.getByRole('button', { name: 'Settings', exact: true }).click();
+      const row = page
+        .getByRole('list', { name: 'Available models' })
+        .getByRole('listitem', { name: rec!.label });
+      await row.getByText('In use').waitFor();
+      await page.getByRole('heading', { name: 'Models' }).scrollIntoViewIfNeeded();
+      await app.screenshot('settings-models');
       expect(app.pageErrors).toEqual([]);
     },
   );
