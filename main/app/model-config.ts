@@ -26,9 +26,8 @@ export interface ModelConfigSources {
 }
 
 export const NO_MODEL_HINT =
-  'RotorScribe needs the Voxtral-Mini-3B-2507 GGUF model and its audio encoder (mmproj) on this computer. In-app ' +
-  'downloads are not built yet: put the two files on disk and set ROTORSCRIBE_MODEL and ROTORSCRIBE_MMPROJ to them ' +
-  '(or "model": { "modelPath", "mmprojPath" } in settings.json in the app\'s data folder), then restart RotorScribe.';
+  'RotorScribe needs the Voxtral-Mini-3B-2507 GGUF model and its audio encoder (mmproj) on this computer: download ' +
+  'one on the Transcribe view (or `rotorscribe models pull`), or import the two files you have.';
 
 export interface ModelFiles {
   modelPath: string;
