@@ -8,6 +8,9 @@ import { register } from 'tsx/esm/api';
 // (path aliases such as @common/*). Set in the environment so the engine worker child process finds it too.
 process.env.TSX_TSCONFIG_PATH = fileURLToPath(new URL('../tsconfig.json', import.meta.url));
 register({ tsconfig: process.env.TSX_TSCONFIG_PATH });
+// Job folders and transcripts are private: everything the CLI and its engine process create is user-only.
+const { usePrivateUmask } = await import('../main/fs/private-files.ts');
+usePrivateUmask();
 const { main } = await import('../main/cli.ts');
 const code = await main(process.argv.slice(2));
 // Let stdout drain, then leave even if a native handle (ffmpeg, onnxruntime) still holds the loop.

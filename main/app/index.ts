@@ -40,6 +40,7 @@ import {
   resolveAppAsset,
   type InvokeEventLike,
 } from './security';
+import { securePrivateData, usePrivateUmask } from '../fs/private-files';
 import { createAppServices } from './services';
 import { hardenWebContents, secureWindowOptions } from './window';
 
@@ -49,6 +50,8 @@ protocol.registerSchemesAsPrivileged([
   { scheme: MEDIA_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } },
 ]);
 app.enableSandbox();
+// Before anything is written: every file this process and the engine create is user-only (main/fs/private-files.ts).
+usePrivateUmask();
 
 const outDir = import.meta.dirname; // out/main
 const preloadPath = path.join(outDir, '../preload/index.cjs');
@@ -132,6 +135,13 @@ if (!app.requestSingleInstanceLock()) {
     let recordingShortcut: string | null = null;
     let services: ReturnType<typeof createAppServices>;
     try {
+      // what an older version left readable, and temp files of writes a crash cut short
+      const privacy = await securePrivateData(app.getPath('userData'));
+      if (privacy.tightened.length + privacy.removedTemps.length > 0) {
+        console.info(
+          `user data: ${privacy.tightened.length} entries made user-only, ${privacy.removedTemps.length} stale temp files removed`,
+        );
+      }
       services = createAppServices({
         userDataDir: app.getPath('userData'),
         createEngineTransport: utilityTransportFactory(engineWorkerPath),
