@@ -27,7 +27,8 @@ export interface ModelConfigSources {
 
 export const NO_MODEL_HINT =
   'RotorScribe needs the Voxtral-Mini-3B-2507 GGUF model and its audio encoder (mmproj) on this computer: download ' +
-  'one on the Transcribe view (or `rotorscribe models pull`), or import the two files you have.';
+  'one on the Transcribe view (or `rotorscribe models pull`), import the two files you have, or set ' +
+  'ROTORSCRIBE_MODEL and ROTORSCRIBE_MMPROJ to them.';
 
 export interface ModelFiles {
   modelPath: string;
