@@ -68,7 +68,7 @@ function fakeEngine(mode: 'live' | 'busy' = 'live') {
 
 function setup(over: Partial<RecordingServiceDeps> = {}, mode: 'live' | 'busy' = 'live') {
   const dir = join(root, `user-${++dirs}`);
-  const ticks = new Set<() => void>();
+  const ticks = new Set<() => Promise<void>>();
   const statuses: RecordingStatus[] = [];
   const windows: string[] = [];
   const saved: { sourceRef?: string }[] = [];
@@ -100,8 +100,8 @@ function setup(over: Partial<RecordingServiceDeps> = {}, mode: 'live' | 'busy' =
   };
   const service = createRecordingService(deps);
   const tick = async (): Promise<void> => {
-    for (const t of [...ticks]) t();
-    await new Promise((r) => setTimeout(r, 20));
+    await Promise.all([...ticks].map((t) => t()));
+    await new Promise((r) => setTimeout(r, 5));
   };
   return { service, deps, statuses, windows, saved, queued, pushed, tick };
 }

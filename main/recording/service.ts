@@ -108,7 +108,7 @@ export interface RecordingServiceDeps {
   logError?: (context: string, error: unknown) => void;
   freeSpace?: FreeSpace;
   openFile?: OpenFile;
-  every?: (ms: number, tick: () => void) => () => void;
+  every?: (ms: number, tick: () => Promise<void>) => () => void;
   now?: () => Date;
 }
 
@@ -170,8 +170,8 @@ export function createRecordingService(deps: RecordingServiceDeps): RecordingSer
   const openFile = deps.openFile ?? openNewFile;
   const every =
     deps.every ??
-    ((ms: number, tick: () => void) => {
-      const t = setInterval(tick, ms);
+    ((ms: number, tick: () => Promise<void>) => {
+      const t = setInterval(() => void tick(), ms);
       return () => clearInterval(t);
     });
   const now = deps.now ?? (() => new Date());

@@ -33,8 +33,8 @@ export interface SessionDeps {
   sink?: LiveSink;
   /** Free bytes on the recording's volume. */
   freeBytes: () => Promise<number>;
-  /** Runs `tick` every `ms` until the returned function is called. */
-  every: (ms: number, tick: () => void) => () => void;
+  /** Runs `tick` every `ms` until the returned function is called (tests await the tick's promise). */
+  every: (ms: number, tick: () => Promise<void>) => () => void;
   onStatus?: (status: SessionStatus) => void;
   /** The session stopped on its own (disk, write error); the owner finishes it. */
   onAutoStop?: (reason: StopReason, error: RotorError) => void;
@@ -59,7 +59,7 @@ export class RecordingSession {
     const { sampleRate, channels } = deps.writer.format;
     this.mix = new Mixdown16k(sampleRate, channels);
     this.disk = initialDisk;
-    this.stopTimer = deps.every(SYNC_INTERVAL_MS, () => void this.tick());
+    this.stopTimer = deps.every(SYNC_INTERVAL_MS, () => this.tick());
   }
 
   status(): SessionStatus {
