@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'electron-vite';
 import type { PluginOption } from 'vite';
+import { licencesPlugin } from './main/build/licences';
 
 const root = import.meta.dirname;
 // The same alias as tsconfig.base.json's paths (tsx, the CLI and tsc read it there) and vitest.config.ts.
@@ -54,7 +55,8 @@ export default defineConfig({
   renderer: {
     root: resolve(root, 'renderer'),
     resolve: { alias },
-    plugins: [react(), devCsp()],
+    // licencesPlugin: the About section's licence list, generated from node_modules at build time
+    plugins: [react(), devCsp(), licencesPlugin(root)],
     build: {
       outDir: resolve(root, 'out/renderer'),
       rolldownOptions: { input: resolve(root, 'renderer/index.html') },

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { licencesPlugin } from './main/build/licences';
 
 // Build outputs and the vendored llama.cpp tree (which carries its own *.test.ts) are never ours to test.
 const notOurs = ['**/node_modules/**', 'out/**', 'native/build/**', 'native/llama.cpp/**'];
@@ -57,6 +58,8 @@ export default defineConfig({
       },
       {
         resolve: { alias },
+        // the build-time licence list the About section imports (main/build/licences.ts)
+        plugins: [licencesPlugin(fileURLToPath(new URL('.', import.meta.url)))],
         test: {
           name: 'renderer',
           environment: 'jsdom',
