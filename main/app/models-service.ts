@@ -21,6 +21,8 @@ import { validateModelPair } from '../models/validate';
 import { readModelConfig, saveModelFiles } from './model-config';
 import type { InvokeEventLike } from './security';
 
+const ADVISOR_WAIT_MS = 15_000;
+
 export interface ModelsServiceDeps {
   userDataDir: string;
   env: Readonly<Record<string, string | undefined>>;
@@ -139,7 +141,15 @@ export function createModelsService(deps: ModelsServiceDeps): ModelsService {
   async function recommendation(): Promise<ModelsState['recommended'] | undefined> {
     if (recommended !== undefined) return recommended ?? undefined;
     try {
-      const report = await deps.advisor?.getReport();
+      // the probe waits for the engine; the setup screen does not wait longer than this for its pick
+      const report = deps.advisor
+        ? await Promise.race([
+            deps.advisor.getReport(),
+            new Promise<never>((_, reject) => {
+              setTimeout(() => reject(new Error('advisor timed out')), ADVISOR_WAIT_MS).unref();
+            }),
+          ])
+        : undefined;
       const entry = recommendedEntry(report?.recommendation.config.weights, manager.catalog);
       recommended =
         entry && report
