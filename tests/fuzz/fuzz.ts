@@ -11,9 +11,12 @@
  *
  * The cases run in a child process that this one supervises: if the host dies (a native crash would kill it), the
  * case is counted as a host crash and the run continues in a fresh child from the next case. Inputs that break the
- * contract are kept in .cache/fuzz/work/findings/. Prints a progress line now and then and a JSON summary at the end.
+ * contract are kept in .cache/fuzz/work-<seed>/findings/. Prints a progress line now and then and a JSON summary at the end;
+ * every result goes to .cache/fuzz/results-<seed>.jsonl and the summary so far to .cache/fuzz/summary-<seed>.json as
+ * the run goes (a run cut short still has its figures).
  */
 import { spawn } from 'node:child_process';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,7 +76,7 @@ async function main(argv: string[]): Promise<void> {
       from,
       to,
       boundMs,
-      workDir: join(CACHE, 'work'),
+      workDir: join(CACHE, `work-${seed}`),
       probe: argv.includes('--probe'),
       onResult: (r) => process.stdout.write(JSON.stringify(r) + '\n'),
     });
@@ -88,13 +91,33 @@ async function main(argv: string[]): Promise<void> {
   const results: CaseResult[] = [];
   const crashes: number[] = [];
   const t0 = performance.now();
+  mkdirSync(CACHE, { recursive: true });
+  const log = join(CACHE, `results-${seed}.jsonl`);
+  const summaryFile = join(CACHE, `summary-${seed}.json`);
+  writeFileSync(log, '');
+  const report = (): object => {
+    const summary = summarize(results, crashes);
+    const media = results.filter((r) => r.kind !== 'gguf');
+    return {
+      fuzz: 'untrusted-input',
+      seed,
+      boundMs,
+      probe,
+      wallSec: Math.round((performance.now() - t0) / 1000),
+      distinctErrorCodes: Object.keys(summary.errorCodes).length,
+      mediaCaseMsMedian: media.map((r) => r.ms).sort((a, b) => a - b)[Math.floor(media.length / 2)] ?? null,
+      ...summary,
+    };
+  };
   let from = 0;
   let lastReport = 0;
   while (from < cases) {
     const run = await runChild(from, cases, seed, boundMs, probe, (r) => {
       results.push(r);
+      appendFileSync(log, JSON.stringify(r) + '\n');
       if (results.length - lastReport >= 500) {
         lastReport = results.length;
+        writeFileSync(summaryFile, JSON.stringify(report(), null, 1));
         const s = summarize(results, crashes);
         console.error(
           `${results.length}/${cases} cases, ${((performance.now() - t0) / 1000).toFixed(0)} s: ` +
@@ -105,29 +128,16 @@ async function main(argv: string[]): Promise<void> {
     if (run.crashed) {
       crashes.push(run.next);
       console.error(`host crash at case ${run.next}: ${run.detail}`);
+      appendFileSync(log, JSON.stringify({ i: run.next, hostCrash: run.detail }) + '\n');
       from = run.next + 1;
     } else {
       from = run.next;
     }
   }
   const summary = summarize(results, crashes);
-  const media = results.filter((r) => r.kind !== 'gguf');
-  console.log(
-    JSON.stringify(
-      {
-        fuzz: 'untrusted-input',
-        seed,
-        boundMs,
-        probe,
-        wallSec: Math.round((performance.now() - t0) / 1000),
-        distinctErrorCodes: Object.keys(summary.errorCodes).length,
-        mediaCaseMsMedian: media.map((r) => r.ms).sort((a, b) => a - b)[Math.floor(media.length / 2)] ?? null,
-        ...summary,
-      },
-      null,
-      1,
-    ),
-  );
+  const final = report();
+  writeFileSync(summaryFile, JSON.stringify(final, null, 1));
+  console.log(JSON.stringify(final, null, 1));
   if (summary.findings.length > 0) process.exitCode = 1;
 }
 
