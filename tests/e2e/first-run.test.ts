@@ -4,7 +4,7 @@
  * tiny synthetic Voxtral under the catalog's file names; once verified and installed the window goes straight to the
  * Transcribe view, and a dropped recording becomes a transcript on the BUILT engine worker with the downloaded files.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -129,6 +129,50 @@ describe('first run: no model → setup screen → download from the endpoint �
       await row.getByText('In use').waitFor();
       await page.getByRole('heading', { name: 'Models' }).scrollIntoViewIfNeeded();
       await app.screenshot('settings-models');
+      expect(app.pageErrors).toEqual([]);
+    },
+  );
+
+  it(
+    'quitting mid-download: the next start shows the download paused, Resume fetches only the rest',
+    { timeout: 300_000 },
+    async () => {
+      await app?.close();
+      app = undefined;
+      const userDataDir = path.join(root, 'restart-user-data');
+      await mkdir(userDataDir, { recursive: true });
+      const env = { ROTORSCRIBE_MODEL_ENDPOINT: server.endpoint };
+      server.sent.clear();
+      server.requests.length = 0;
+
+      const first = await startApp({ env, userDataDir });
+      const id = (await first.services.models.state()).recommended!.id;
+      const entry = MODEL_CATALOG.find((e) => e.id === id)!;
+      server.throttle(16 * 1024);
+      await first.page.getByRole('button', { name: /^Download \(/u }).click();
+      await server.waitForSent(entry.model.path, Math.floor(server.sizeOf(entry.model.path) * 0.4));
+      // quitting the app pauses the download; what was written stays
+      await first.close();
+      server.throttle(0);
+      const before = server.requests.filter((r) => r.path === entry.model.path).length;
+
+      app = await startApp({ env, userDataDir });
+      const { page } = app;
+      await page.getByRole('heading', { name: 'Download paused' }).waitFor();
+      const bar = page.getByRole('progressbar');
+      const shown = Number(await bar.getAttribute('aria-valuenow'));
+      expect(shown).toBeGreaterThanOrEqual(25);
+      expect(shown).toBeLessThan(100);
+      await app.screenshot('first-run-paused-after-restart');
+      await page.getByRole('button', { name: 'Resume' }).click();
+      await page.getByRole('heading', { name: 'Transcribe', exact: true }).waitFor({ timeout: 60_000 });
+
+      const resumed = server.requests.filter((r) => r.path === entry.model.path).slice(before);
+      expect(resumed).toHaveLength(1);
+      const from = Number(/^bytes=(\d+)-$/u.exec(resumed[0]!.range ?? '')?.[1]);
+      expect(from).toBeGreaterThan(0);
+      expect(resumed[0]!.sent).toBe(server.sizeOf(entry.model.path) - from);
+      expect((await app.services.models.state()).active).toMatchObject({ ready: true, id });
       expect(app.pageErrors).toEqual([]);
     },
   );
