@@ -138,4 +138,35 @@ describe('models service', () => {
     const state = await s.state();
     expect(state.active).toMatchObject({ ready: false, problem: { code: 'MODEL_NOT_FOUND' } });
   });
+
+  it('a job failing on the model file makes the window offer the re-download', async () => {
+    const { s: svc, userDataDir, broadcasts } = service();
+    const dir = path.join(userDataDir, 'models', 'ggml-org');
+    await mkdir(dir, { recursive: true });
+    const modelPath = path.join(dir, ENTRY.model.path);
+    const mmprojPath = path.join(dir, ENTRY.mmproj.path);
+    await copyFile(fixture.modelPath, modelPath);
+    await copyFile(fixture.mmprojPath, mmprojPath);
+    await writeFile(
+      path.join(userDataDir, 'settings.json'),
+      JSON.stringify({ model: { modelPath, mmprojPath } }),
+    );
+    expect((await svc.state()).active).toMatchObject({ ready: true, id: ENTRY.id });
+    // the file is damaged while the app runs; the engine refuses it in a job
+    await truncate(modelPath, 2_000_000);
+    svc.noteJobs([{ id: 'j1', state: 'failed', error: { code: 'AUDIO_CORRUPT' } }]);
+    svc.noteJobs([{ id: 'j2', state: 'done' }]);
+    expect(broadcasts).toHaveLength(0);
+    svc.noteJobs([{ id: 'j3', state: 'failed', error: { code: 'MODEL_TRUNCATED' } }]);
+    await until('the recheck', () => broadcasts.length > 0);
+    expect(broadcasts[0]!.active).toMatchObject({
+      ready: false,
+      id: ENTRY.id,
+      problem: { code: 'MODEL_TRUNCATED' },
+    });
+    // the same failure seen again is not checked again
+    svc.noteJobs([{ id: 'j3', state: 'failed', error: { code: 'MODEL_TRUNCATED' } }]);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(broadcasts).toHaveLength(1);
+  });
 });

@@ -23,6 +23,15 @@ import type { InvokeEventLike } from './security';
 
 const ADVISOR_WAIT_MS = 15_000;
 
+/** Job failures that are about the model files, not the recording. */
+const MODEL_FILE_ERRORS = new Set([
+  'MODEL_NOT_FOUND',
+  'MODEL_NOT_GGUF',
+  'MODEL_TRUNCATED',
+  'MODEL_WRONG_ARCH',
+  'MODEL_MMPROJ_MISMATCH',
+]);
+
 export interface ModelsServiceDeps {
   userDataDir: string;
   env: Readonly<Record<string, string | undefined>>;
@@ -49,6 +58,11 @@ export interface ModelsService {
   remove(id: string): Promise<ModelsState>;
   reveal(id: string): Promise<void>;
   importFiles(event: InvokeEventLike): Promise<ModelsState>;
+  /**
+   * The queue changed: a job that newly failed on the model file itself (cut short, damaged, gone, not Voxtral) makes
+   * the active model be checked again, so the window offers the re-download instead of failing job after job.
+   */
+  noteJobs(jobs: readonly { id: string; state: string; error?: { code: string } | null }[]): void;
   /** A download an earlier run left unfinished is listed, paused. */
   start(): Promise<void>;
   /** At quit: the running download stops where it is (resumable at the next start). */
@@ -79,6 +93,7 @@ export function createModelsService(deps: ModelsServiceDeps): ModelsService {
     });
 
   let active: ActiveModel | undefined;
+  const seenFailures = new Set<string>();
   let installed = new Set<string>();
   let recommended: ModelsState['recommended'] | null | undefined;
 
@@ -277,6 +292,18 @@ export function createModelsService(deps: ModelsServiceDeps): ModelsService {
       const next = await state();
       deps.broadcast(next);
       return next;
+    },
+    noteJobs(jobs) {
+      const fresh = jobs.filter(
+        (j) =>
+          j.state === 'failed' && j.error && MODEL_FILE_ERRORS.has(j.error.code) && !seenFailures.has(j.id),
+      );
+      if (fresh.length === 0) return;
+      for (const j of fresh) seenFailures.add(j.id);
+      void (async () => {
+        await refresh();
+        deps.broadcast(await state());
+      })().catch(() => undefined);
     },
     async start() {
       await (restored ??= manager.restore().catch(() => null));

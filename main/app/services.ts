@@ -156,8 +156,10 @@ export function createAppServices(options: AppServicesOptions): AppServices {
       }),
     advisor,
     ...(options.jobThrottleMs !== undefined ? { throttleMs: options.jobThrottleMs } : {}),
-    onQueueChanged: (list) =>
-      options.broadcast('queue:changed', { jobs: list, status: queueStatusOf(jobs.status()) }),
+    onQueueChanged: (list) => {
+      options.broadcast('queue:changed', { jobs: list, status: queueStatusOf(jobs.status()) });
+      models.noteJobs(list);
+    },
     onStatus: (status) =>
       options.broadcast('queue:changed', { jobs: jobs.list(), status: queueStatusOf(status) }),
     onWindowText: (w) => options.broadcast('job:window', w),
