@@ -5,7 +5,7 @@
  */
 import * as v from 'valibot';
 import { errorPayloadSchema as errorPayload } from './error-schema';
-import { list, num, object, str } from './schema';
+import { empty, list, num, object, str } from './schema';
 
 const id = str({ min: 1, max: 100 });
 
@@ -64,7 +64,7 @@ export type RecordingCapabilities = v.InferOutput<typeof capabilities>;
 const idRequest = object({ id });
 
 export const RECORDING_SCHEMAS = {
-  'recording:capabilities': { request: object({}), response: capabilities },
+  'recording:capabilities': { request: empty, response: capabilities },
   /** Creates the file and the live job; the audio follows on the recording's MessagePort. */
   'recording:start': {
     request: object({
@@ -79,9 +79,9 @@ export const RECORDING_SCHEMAS = {
   'recording:resume': { request: idRequest, response: recordingStatusSchema },
   /** Seals the file; the transcript follows as recording:status events (finishing → saved / queued). */
   'recording:stop': { request: idRequest, response: recordingStatusSchema },
-  'recording:status': { request: object({}), response: recordingStatusSchema },
+  'recording:status': { request: empty, response: recordingStatusSchema },
   /** Recordings interrupted by a crash, repaired and waiting for the user's decision. */
-  'recording:recovered': { request: object({}), response: recoveredList },
+  'recording:recovered': { request: empty, response: recoveredList },
   'recording:resolveRecovered': {
     request: object({ id, action: v.picklist(['transcribe', 'discard']) }),
     response: recoveredList,

@@ -29,6 +29,8 @@ import { forkTransportFactory, workerFromBuild } from '../../main/engine/host/fo
 import { checkEvent, registerIpc, type IpcMainLike, type IpcRegistration } from '../../main/app/ipc';
 import type { InvokeEventLike } from '../../main/app/security';
 import { createAppServices, type AppServices } from '../../main/app/services';
+import { acceptRecordingPort } from '../../main/app/recording-port';
+import type { ChunkPort } from '../../main/recording/service';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 export const OUT_DIR = path.join(REPO_ROOT, 'out');
@@ -184,6 +186,15 @@ function preloadShim(preloadSource: string): string {
       removeListener(channel, listener) {
         listeners.get(channel)?.delete(listener);
       },
+      // A transferred MessagePort (a recording's audio): its messages are relayed to "main" in order.
+      postMessage(channel, message, ports) {
+        const port = ports && ports[0];
+        if (!port) return;
+        globalThis.__ipcPortOpen(channel, message).then((handle) => {
+          if (handle === null) return port.close();
+          port.onmessage = (e) => void globalThis.__ipcPortMessage(handle, e.data);
+        });
+      },
     },
     webUtils: {
       getPathForFile: (file) => (globalThis.__e2eDropPaths && globalThis.__e2eDropPaths[file.name]) || '',
@@ -308,6 +319,37 @@ export async function startApp(options: StartOptions = {}): Promise<AppHarness> 
       return call.result;
     },
   );
+  // What Electron's ipcMain.on('recording:port') + MessagePortMain do in main/app/index.ts.
+  const ports = new Map<number, { deliver: (data: unknown) => void }>();
+  let nextPort = 1;
+  await thePage.exposeBinding(
+    '__ipcPortOpen',
+    (source: { frame: Frame }, _channel: unknown, payload: unknown) => {
+      const handle = nextPort++;
+      let listener: (data: unknown) => void = () => undefined;
+      const port: ChunkPort = {
+        onMessage: (l) => void (listener = l),
+        onClose: () => undefined,
+        start: () => undefined,
+        close: () => void ports.delete(handle),
+      };
+      ports.set(handle, { deliver: (data) => listener(data) });
+      const frame = source.frame;
+      const ok = acceptRecordingPort(
+        { senderFrame: { url: frame.url(), parent: frame.parentFrame() }, ports: [port] },
+        payload,
+        {
+          isTrustedSender: services.ipcDeps.isTrustedSender,
+          attachPort: (id, p) => services.recording.attachPort(id, p),
+          logError: (context, error) => pageErrors.push(`[main ${context}] ${String(error)}`),
+        },
+      );
+      return ok ? handle : null;
+    },
+  );
+  await thePage.exposeBinding('__ipcPortMessage', (_source: unknown, handle: unknown, data: unknown) => {
+    ports.get(Number(handle))?.deliver(data);
+  });
   await thePage.addInitScript({ content: preloadShim(preloadSource) });
   await thePage.goto(`${baseUrl}/index.html`);
 

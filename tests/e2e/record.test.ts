@@ -1,0 +1,199 @@
+/**
+ * Recording meetings end to end: built renderer + preload in Debian Chromium with a fake microphone playing a speech
+ * WAV (--use-file-for-fake-audio-capture), the capture worklet's chunks over the MessagePort relayed to the real
+ * recording service in this process, live transcription in the BUILT engine worker (echo engine: text derived from
+ * the audio the VAD and cutter pass), the real library. Then a recording whose writer is killed with SIGKILL is
+ * repaired and offered at the next start.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateRecording } from '../../fixtures/audio-long';
+import { parseWavHeader } from '../../main/recording/wav';
+import { REPO_ROOT, startApp, type AppHarness } from './harness';
+
+let root = '';
+let speech = '';
+
+beforeAll(async () => {
+  root = await mkdtemp(path.join(os.tmpdir(), 'rs-e2e-record-'));
+  speech = await generateRecording({
+    outDir: path.join(root, 'speech'),
+    durationSec: 45,
+    format: 'wav',
+    seed: 5,
+  });
+}, 300_000);
+
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+const micFlags = (): string[] => [
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+  `--use-file-for-fake-audio-capture=${speech}`,
+  '--autoplay-policy=no-user-gesture-required',
+];
+
+async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('recording a meeting', () => {
+  let app: AppHarness;
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it(
+    'records 20 s: live text before the stop, then the recording and its transcript are in the library and found',
+    { timeout: 240_000 },
+    async () => {
+      const userDataDir = path.join(root, 'user-data');
+      app = await startApp({
+        userDataDir,
+        extraArgs: micFlags(),
+        env: { ROTORSCRIBE_ENGINE: 'echo' },
+        jobThrottleMs: 100,
+      });
+      const { page } = app;
+      await page.getByRole('button', { name: 'Record', exact: true }).click();
+      await page.getByRole('heading', { name: 'Record', level: 1 }).waitFor();
+      await page.getByText('Start a recording to see its text here.').waitFor();
+      await app.screenshot('record-idle-light');
+
+      await page.getByRole('button', { name: 'Start recording' }).click();
+      await page.getByRole('status').filter({ hasText: 'Recording' }).first().waitFor();
+      const id = await until('a recording id', () => app.services.recording.status().id);
+      expect(app.services.recording.status().live).toBe('on');
+
+      // text while the meeting goes on: windows of this recording before any stop
+      await page.locator('.recorder__window').first().waitFor({ timeout: 60_000 });
+      const liveBeforeStop = app.broadcasts.filter(
+        (b) => b.channel === 'job:window' && (b.payload as { jobId: string }).jobId === id,
+      );
+      expect(liveBeforeStop.length).toBeGreaterThan(0);
+      expect(app.services.recording.status().phase).toBe('recording');
+      const elapsedAtFirstText = app.services.recording.status().elapsedSec;
+      await page.locator('.meter__fill').first().waitFor();
+      await app.screenshot('record-live-light');
+
+      await until('20 s recorded', () => app.services.recording.status().elapsedSec >= 20, 60_000);
+      await page.getByRole('button', { name: 'Stop recording' }).click();
+      await page.getByText('is in the library.').waitFor({ timeout: 120_000 });
+      const final = app.services.recording.status();
+      expect(final).toMatchObject({ phase: 'saved', live: 'done' });
+      await app.screenshot('record-saved-light');
+
+      // the file: a valid WAV at the device's rate holding what was recorded
+      const dir = path.join(userDataDir, 'recordings');
+      const wavs = (await readdir(dir)).filter((n) => n.endsWith('.wav'));
+      expect(wavs).toHaveLength(1);
+      expect((await readdir(dir)).filter((n) => n.endsWith('.json'))).toEqual([]);
+      const bytes = await readFile(path.join(dir, wavs[0]!));
+      const header = parseWavHeader(bytes);
+      expect(header.dataBytes).toBe(bytes.length - 44);
+      const seconds = header.dataBytes / (header.sampleRate * header.channels * 2);
+      expect(seconds).toBeGreaterThanOrEqual(20);
+      // what the page captured until the click (the harness relays chunks with some delay behind real time)
+      expect(seconds).toBeLessThan(30);
+      expect(header.channels).toBe(1);
+      // the fake microphone is speech: the file is not silence
+      let peak = 0;
+      for (let i = 44; i < bytes.length; i += 2) peak = Math.max(peak, Math.abs(bytes.readInt16LE(i)));
+      expect(peak).toBeGreaterThan(1000);
+
+      // in the library, found by a word of its live text
+      const stored = app.services.library.library.get(final.transcriptId!);
+      expect(stored.transcript.segments.length).toBeGreaterThan(0);
+      const word = (liveBeforeStop[0]!.payload as { text: string }).text.split(' ')[0]!;
+      await page.getByRole('button', { name: 'Library', exact: true }).click();
+      await page.getByRole('searchbox', { name: 'Search transcripts' }).fill(word);
+      const results = page.getByRole('list', { name: 'Search results' });
+      await results.getByText(final.title!).first().waitFor();
+      await app.screenshot('record-found-in-library-light');
+      console.log(
+        `recording: first live text after ${elapsedAtFirstText.toFixed(1)} s, ${liveBeforeStop.length} window(s) before ` +
+          `the stop, ${seconds.toFixed(2)} s at ${header.sampleRate} Hz on disk, search "${word}" found it`,
+      );
+      expect(app.pageErrors).toEqual([]);
+      // every recording call the window made was answered (none refused as malformed)
+      const refused = app.ipcCalls.filter(
+        (c) => c.channel.startsWith('recording:') && !(c.result as { ok: boolean }).ok,
+      );
+      expect(refused).toEqual([]);
+    },
+  );
+});
+
+describe('a recording interrupted by kill -9', () => {
+  let app: AppHarness;
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('is repaired and offered at the next start; the loss is measured; transcribe sends it to the library', async () => {
+    const userDataDir = path.join(root, 'killed-user-data');
+    const recordings = path.join(userDataDir, 'recordings');
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        import.meta.resolve('tsx'),
+        path.join(REPO_ROOT, 'main/recording/testing/writer-child.ts'),
+        '--dir',
+        recordings,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let sentSec = 0;
+    const exited = new Promise<string | null>((resolve) =>
+      child.on('exit', (_code, signal) => resolve(signal)),
+    );
+    const killAfterMs = 3000 + Math.floor(Math.random() * 3000);
+    for await (const line of createInterface({ input: child.stdout })) {
+      if (line.startsWith('id ')) setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+      if (line.startsWith('sent ')) sentSec = Number(line.slice(5));
+    }
+    expect(await exited).toBe('SIGKILL');
+
+    app = await startApp({
+      userDataDir,
+      extraArgs: micFlags(),
+      env: { ROTORSCRIBE_ENGINE: 'echo' },
+      jobThrottleMs: 100,
+    });
+    const { page } = app;
+    const prompt = page.getByRole('region', { name: 'An unfinished recording was saved' });
+    await prompt.waitFor();
+    const [offered] = await app.services.recording.recovered();
+    const loss = sentSec - offered!.durationSec;
+    console.log(
+      `kill -9 after ${killAfterMs} ms: writer had accepted ${sentSec.toFixed(3)} s, repaired file holds ` +
+        `${offered!.durationSec.toFixed(3)} s, lost ${loss.toFixed(3)} s`,
+    );
+    expect(loss).toBeLessThanOrEqual(1);
+    expect(loss).toBeGreaterThanOrEqual(-0.1);
+    await app.screenshot('record-recovered-prompt-light');
+
+    await prompt.getByRole('button', { name: 'Transcribe it' }).click();
+    await prompt.waitFor({ state: 'detached' });
+    await until(
+      'the recovered recording transcribed',
+      () => app.services.jobs.list().find((j) => j.state === 'done'),
+      120_000,
+    );
+    expect(app.services.library.library.list().items.length).toBe(1);
+    expect(app.pageErrors).toEqual([]);
+  }, 240_000);
+});
