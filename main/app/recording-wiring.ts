@@ -60,7 +60,12 @@ export function createAppRecording(w: RecordingWiring): AppRecording {
       const settings = await w.settings.get();
       const engine = withThreads(model.engine, settings.threads);
       const planned = await planFor(engine, w.engine, settings, w.hardware);
-      const plan = { ...planned.plan, maxWindowSec: Math.min(planned.plan.maxWindowSec, LIVE_WINDOW_SEC) };
+      // One window at a time: a batch of several would wait for the later windows before any text shows.
+      const plan = {
+        ...planned.plan,
+        maxWindowSec: Math.min(planned.plan.maxWindowSec, LIVE_WINDOW_SEC),
+        parallel: 1,
+      };
       return { engine, plan, ...(settings.language !== 'auto' ? { language: settings.language } : {}) };
     },
     ...(w.onStatus ? { onStatus: w.onStatus } : {}),

@@ -85,6 +85,8 @@ describe('recording a meeting', () => {
       expect(liveBeforeStop.length).toBeGreaterThan(0);
       expect(app.services.recording.status().phase).toBe('recording');
       const elapsedAtFirstText = app.services.recording.status().elapsedSec;
+      // live: the first text comes well inside a 20 s recording, not only at its end
+      expect(elapsedAtFirstText).toBeLessThan(20);
       await page.locator('.meter__fill').first().waitFor();
       await app.screenshot('record-live-light');
 
