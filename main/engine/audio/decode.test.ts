@@ -589,6 +589,28 @@ describe('decodeAudio / probeAudio', () => {
     });
   });
 
+  it('the native fallback decodes the same audio, and abort kills its process', async () => {
+    const wasm = await collect(decodeAudio(file('scene.m4a')));
+    const native = await collect(decodeAudio(file('scene.m4a'), { decoder: 'native' }));
+    expect(Math.abs(native.length - wasm.length)).toBeLessThanOrEqual(tol(1024, 48000));
+    expect(Math.abs(rms(native) - rms(wasm))).toBeLessThan(0.01 * rms(wasm));
+    expect((await probeAudio(file('scene.m4a'), { decoder: 'native' })).channels).toBe(6);
+    const controller = new AbortController();
+    const iterator = decodeAudio(longMp3, { decoder: 'native', signal: controller.signal })[
+      Symbol.asyncIterator
+    ]();
+    expect((await iterator.next()).done).toBe(false);
+    expect(ffmpegProcesses()).toHaveLength(1);
+    controller.abort();
+    const error = await errorOf(
+      (async () => {
+        for (;;) if ((await iterator.next()).done) break;
+      })(),
+    );
+    expect(error.code).toBe('CANCELLED');
+    expect(ffmpegProcesses()).toEqual([]);
+  });
+
   it('kills ffmpeg when the consumer stops early', async () => {
     let n = 0;
     for await (const _ of decodeAudio(longMp3)) if (++n === 3) break;

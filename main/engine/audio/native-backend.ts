@@ -49,8 +49,8 @@ function startNative(_path: string, args: string[], opts: FfmpegRunOptions): Ffm
     output: stdout ? (stdout as AsyncIterable<Buffer>) : (async function* () {})(),
     closed,
     exited,
+    // Only the process: its stdout then ends by itself (destroying it here would fail a reader mid-iteration).
     kill() {
-      stdout?.destroy();
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     },
     failure: () => failure,

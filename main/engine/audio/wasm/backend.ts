@@ -126,7 +126,8 @@ export function startWasm(
     void worker.terminate();
   };
   worker.on('message', (message: WorkerMessage) => {
-    lastActivity = Date.now();
+    // Progress is input read or output written: a decoder stuck printing the same warning forever is stalled too.
+    if (message.t !== 'line') lastActivity = Date.now();
     switch (message.t) {
       case 'line':
         opts.onLine(message.line);

@@ -1,0 +1,87 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { wavBytes } from '../../../../fixtures/audio-long';
+import type { FfmpegRun } from '../ffmpeg-run';
+import { liveWasmDecoders, startWasm } from './backend';
+import { WASM_INPUT, WASM_OUTPUT } from './protocol';
+
+let dir: string;
+let wav: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'rs-wasm-'));
+  wav = join(dir, 'tone.wav');
+  await writeFile(
+    wav,
+    wavBytes(
+      Int16Array.from({ length: 16_000 }, (_, i) => Math.sin(i / 8) * 8000),
+      16_000,
+    ),
+  );
+});
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+async function finish(run: FfmpegRun): Promise<{ code: number | null; bytes: number }> {
+  let bytes = 0;
+  for await (const b of run.output) bytes += b.length;
+  const code = await run.closed;
+  await run.exited;
+  return { code, bytes };
+}
+
+describe('sandboxed ffmpeg (wasm worker)', () => {
+  it('sees only its one input file: host paths do not exist inside the sandbox', async () => {
+    const hostFile = join(dir, 'secret.txt');
+    await writeFile(hostFile, 'not for the decoder');
+    for (const target of [hostFile, '/etc/passwd', `file:${hostFile}`]) {
+      const lines: string[] = [];
+      const run = startWasm(wav, ['-nostdin', '-i', target, '-f', 'null', '-'], {
+        output: false,
+        onLine: (l) => lines.push(l),
+      });
+      expect((await finish(run)).code).not.toBe(0);
+      expect(lines.join('\n')).toMatch(/No such file or directory/);
+    }
+    // while its own input decodes
+    const run = startWasm(wav, ['-nostdin', '-y', '-i', WASM_INPUT, '-f', 'f32le', WASM_OUTPUT], {
+      output: true,
+      onLine: () => undefined,
+    });
+    expect(await finish(run)).toEqual({ code: 0, bytes: 16_000 * 4 });
+    expect(run.failure()).toBeUndefined();
+  });
+
+  it('stops a decoder that neither reads nor writes for longer than the stall bound', async () => {
+    // a generated source and a null sink: busy for ages without touching the input file or the output device
+    // (its progress lines do not count as progress)
+    const started = Date.now();
+    const run = startWasm(
+      wav,
+      ['-nostdin', '-f', 'lavfi', '-i', 'sine=r=48000:d=1000000', '-f', 'null', '-'],
+      { output: true, onLine: () => undefined },
+      600,
+    );
+    const { code } = await finish(run);
+    expect(code).toBeNull();
+    expect(run.failure()).toMatchObject({ kind: 'stalled' });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(liveWasmDecoders()).toBe(0);
+  });
+
+  it('kill() ends a running decoder at once and leaves no thread', async () => {
+    const run = startWasm(
+      wav,
+      ['-nostdin', '-f', 'lavfi', '-i', 'sine=r=48000:d=1000000', '-f', 'null', '-'],
+      { output: true, onLine: () => undefined },
+      60_000,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    expect(liveWasmDecoders()).toBe(1);
+    run.kill();
+    expect(await finish(run)).toEqual({ code: null, bytes: 0 });
+    expect(liveWasmDecoders()).toBe(0);
+  });
+});
