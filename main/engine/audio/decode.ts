@@ -36,6 +36,11 @@ export function chooseDecoder(name?: DecoderName, env: NodeJS.ProcessEnv = proce
 /** How often (wall time) a running decode checks that its source file is still there. */
 const SOURCE_CHECK_MS = 1_000;
 const MAX_WARNINGS = 20;
+/**
+ * The input may open nothing but files: a playlist or session description inside a "recording" (HLS, SDP, RTSP)
+ * would otherwise make ffmpeg connect to the addresses it lists.
+ */
+const LOCAL_ONLY = ['-protocol_whitelist', 'file'];
 /** ffmpeg's level tag on a line of its own (not one prefixed with a component such as `[mp3 @ 0x…]`). */
 const INFO_PREFIX = /^\[info\] /;
 
@@ -189,7 +194,7 @@ export async function probeAudio(
 ): Promise<AudioProbe> {
   await checkInputFile(path);
   const backend = chooseDecoder(opts.decoder);
-  const args = ['-hide_banner', '-nostdin', '-i', backend.inputArg(path)];
+  const args = ['-hide_banner', '-nostdin', ...LOCAL_ONLY, '-i', backend.inputArg(path)];
   const { stderr, failure } = await runForStderr(backend, path, args, opts.signal);
   if (failure !== undefined) throw await runFailureError(path, failure);
   const log = parseProbeLog(stderr);
@@ -217,7 +222,7 @@ export function decodeArgs(
   // header's duration, for files that end early); -nostats drops the progress lines.
   const args = ['-hide_banner', '-nostdin', '-nostats', '-y', '-loglevel', 'repeat+level+info'];
   // Keep going over damaged packets instead of stopping; each one is reported on stderr and counted.
-  args.push('-err_detect', 'ignore_err', '-fflags', '+discardcorrupt');
+  args.push('-err_detect', 'ignore_err', '-fflags', '+discardcorrupt', ...LOCAL_ONLY);
   if (startSec > 0) args.push('-ss', startSec.toFixed(3));
   // An input option like -ss: ffmpeg stops reading the file there instead of decoding the rest for nothing.
   if (durationSec !== undefined) args.push('-t', durationSec.toFixed(3));

@@ -149,6 +149,9 @@ function run(
   const control = new Int32Array(input.control);
   // The UMD build of ffmpeg-core only knows browsers and web workers; this is the one global it reads.
   (globalThis as { self?: unknown }).self = { location: { href: 'file:///' } };
+  // emscripten emulates sockets over WebSocket, which Node provides: without it the decoder has no network at all,
+  // whatever protocol a crafted file names.
+  delete (globalThis as { WebSocket?: unknown }).WebSocket;
   const factory = createRequire(import.meta.url)(input.corePath) as CoreFactory;
   return factory({
     instantiateWasm(imports, receive) {
