@@ -75,6 +75,8 @@ export const computeDeviceSchema = object({
   kind: computeKind,
   totalBytes: bytes,
   freeBytes: bytes,
+  /** KV cache types (K = V) the device has kernels for; absent = not reported (every type assumed). */
+  kvTypes: v.optional(list(kvType, { max: 32 })),
 });
 export type ComputeDevice = v.InferOutput<typeof computeDeviceSchema>;
 
@@ -195,6 +197,8 @@ export const cacheTypeRowSchema = object({
   /** What stops a longer window: memory, or the model's 32k context. */
   windowLimit: v.picklist(['memory', 'context']),
   available: bool,
+  /** Why the type is not available for this plan (not built, or no kernels on its GPU). */
+  unavailableReason: v.optional(text(300)),
   /** Predicted audio seconds per wall second of the chosen configuration with this cache type (CPU plans). */
   speedX: v.optional(num({ min: 0 })),
 });
@@ -257,9 +261,16 @@ export const advisorReportSchema = object({
     }),
     { max: 50 },
   ),
-  kvTypes: list(object({ type: kvType, available: bool, bitsPerValue: num({ min: 0, max: 64 }) }), {
-    max: 64,
-  }),
+  kvTypes: list(
+    object({
+      type: kvType,
+      available: bool,
+      /** Why the type is not offered for the recommended plan (not built, or no kernels on its GPU). */
+      unavailableReason: v.optional(text(300)),
+      bitsPerValue: num({ min: 0, max: 64 }),
+    }),
+    { max: 64 },
+  ),
   /** Savings view for the recommended configuration: every cache type side by side. */
   cacheTable: list(cacheTypeRowSchema, { max: 64 }),
   /** After a model was loaded: what the runtime allocated. */

@@ -22,7 +22,8 @@ export const ERROR_CODES = {
   MODEL_UNKNOWN: 'This model is not in the catalog.',
   DOWNLOAD_NOT_FOUND: 'The model file is not on the download server.',
   DOWNLOAD_FAILED: 'The model download failed (network or server error).',
-  DOWNLOAD_CHECKSUM_MISMATCH: 'The downloaded file is damaged: its checksum does not match the published one.',
+  DOWNLOAD_CHECKSUM_MISMATCH:
+    'The downloaded file is damaged: its checksum does not match the published one.',
   DOWNLOAD_BUSY: 'Another model download is already running.',
   // runtime
   CONTEXT_TOO_LARGE: 'The requested context does not fit in memory.',
@@ -64,6 +65,10 @@ export const ERROR_CODES = {
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** What to do about KV_TYPE_UNSUPPORTED, whichever device, op and type the message names. */
+export const KV_TYPE_UNSUPPORTED_HINT =
+  'Choose a cache type this device runs (for example q8_0, q4_0 or f16), or run the model on the CPU, which has kernels for every type.';
 
 export interface ErrorPayload {
   code: ErrorCode;

@@ -73,7 +73,7 @@ export function formatDoctor(report: AdvisorReport): string {
       `  ${row.kvType.padEnd(8)}${formatKiB(row.bytesPerToken).padStart(14)}${formatBytes(row.kvBytes).padStart(11)}${formatBytes(row.totalBytes).padStart(11)}` +
         `${(row.speedX === undefined ? '–' : `${row.speedX.toFixed(2)}x`).padStart(8)}   ` +
         `${row.maxWindowMinutes > 0 ? `${row.maxWindowMinutes.toFixed(1)} min` : 'does not fit'}` +
-        `${row.windowLimit === 'context' && row.maxWindowMinutes > 0 ? ' (32k context limit)' : ''}${row.available ? '' : ' (not built)'}`,
+        `${row.windowLimit === 'context' && row.maxWindowMinutes > 0 ? ' (32k context limit)' : ''}${row.available ? '' : ` (${row.unavailableReason ?? 'not built'})`}`,
     );
   }
   const approx = report.variants.filter((v) => v.approximate).map((v) => v.id);

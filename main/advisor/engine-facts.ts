@@ -17,6 +17,7 @@ function runtimeDevice(d: WorkerDevice): RuntimeDevice {
     type: d.type,
     totalBytes: d.memoryBytes,
     freeBytes: d.freeBytes,
+    ...(d.kvTypes ? { kvTypes: d.kvTypes } : {}),
   };
 }
 

@@ -147,6 +147,7 @@ export function toComputeDevices(devices: readonly RuntimeDevice[], unified: boo
       kind: unified || d.type === 'igpu' ? 'unified' : 'gpu',
       totalBytes: d.totalBytes,
       freeBytes: d.freeBytes,
+      ...(d.kvTypes ? { kvTypes: d.kvTypes } : {}),
     }));
 }
 

@@ -92,6 +92,8 @@ export async function probeHardware(deps: ProbeDeps = {}): Promise<HardwareInfo>
         kind: 'unified',
         totalBytes: totalBytes * 0.75,
         freeBytes: totalBytes * 0.75,
+        // what upstream Metal has SET_ROWS and FLASH_ATTN_EXT kernels for; the RotorQuant types have none there yet
+        kvTypes: ['f32', 'f16', 'q8_0', 'q4_0', 'q4_1', 'q5_0', 'q5_1'],
       },
     ];
   }

@@ -55,15 +55,51 @@ interface Targets {
   kvOrder: KvCacheType[];
 }
 
-function supported(input: AdvisorInput): KvCacheType[] {
-  const allowed = input.supportedKvTypes ?? KV_QUALITY_ORDER;
-  return KV_QUALITY_ORDER.filter((t) => allowed.includes(t));
+/** The GPUs llama.cpp offloads layers (and their KV cache) to: discrete ones, integrated ones only when alone. */
+function offloadDevices(hw: HardwareInfo): HardwareInfo['devices'] {
+  const discrete = hw.devices.filter((d) => d.kind === 'gpu');
+  return discrete.length > 0 ? discrete : hw.devices.filter((d) => d.kind !== 'cpu');
+}
+
+/**
+ * Why a cache type is not offered for a plan on the GPU (`onGpu`) or the CPU, or undefined when it is. A type the
+ * runtime has but a GPU lacks kernels for (RotorQuant on CUDA, Metal, Vulkan until they have their own) would make
+ * llama.cpp abort while it creates the context, so it is offered only for plans that keep the cache on the CPU.
+ */
+export function kvTypeRefusal(input: AdvisorInput, type: KvCacheType, onGpu: boolean): string | undefined {
+  if (input.supportedKvTypes && !input.supportedKvTypes.includes(type)) {
+    return 'not built';
+  }
+  if (!onGpu) return undefined;
+  const lacking = offloadDevices(input.hardware).filter((d) => d.kvTypes && !d.kvTypes.includes(type));
+  if (lacking.length === 0) return undefined;
+  return `${lacking.map((d) => d.name).join(', ')} has no ${type} kernels (SET_ROWS / FLASH_ATTN_EXT); only the CPU runs it`;
+}
+
+function supported(input: AdvisorInput, onGpu = false): KvCacheType[] {
+  return KV_QUALITY_ORDER.filter((t) => kvTypeRefusal(input, t, onGpu) === undefined);
+}
+
+/**
+ * The sentence saying which cache types a GPU plan left out for lack of kernels, when one of them ranks above the
+ * chosen type (otherwise the exclusion changed nothing worth a sentence).
+ */
+function gpuExclusions(input: AdvisorInput, chosen: KvCacheType): string | undefined {
+  const left = KV_QUALITY_ORDER.filter(
+    (t) => kvTypeRefusal(input, t, false) === undefined && kvTypeRefusal(input, t, true) !== undefined,
+  );
+  const rank = (t: KvCacheType) => KV_QUALITY_ORDER.indexOf(t);
+  if (!left.some((t) => rank(t) < rank(chosen))) return undefined;
+  const names = offloadDevices(input.hardware)
+    .filter((d) => left.some((t) => d.kvTypes?.includes(t) === false))
+    .map((d) => d.name);
+  return `Not offered on ${names.join(', ')} (no SET_ROWS / FLASH_ATTN_EXT kernels there yet, only on the CPU): ${left.join(', ')}.`;
 }
 
 function targetsFor(input: AdvisorInput, mode: Mode): Targets {
   const hw = input.hardware;
   const have = (ids: string[]) => ids.filter((id) => input.variants.some((v) => v.id === id));
-  const kv = supported(input);
+  const kv = supported(input, mode !== 'cpu');
   if (mode === 'cpu') {
     // On a CPU decoding is memory-bound: Q4_K_M reads the fewest bytes per token, and upstream's f16 cache takes a
     // slow split-KV path at depth (0.38 vs 3.4 tok/s for q8_0 at 4k on 2 cores), so q8_0 leads there.
@@ -224,7 +260,7 @@ function alternativesFor(
     });
   };
   // every cache type of better quality than the chosen one, and every more accurate weights variant
-  const kvTypes = supported(input);
+  const kvTypes = supported(input, c.gpuLayers > 0);
   for (const kv of kvTypes.slice(0, Math.max(0, kvTypes.indexOf(c.kvTypeK)))) {
     const fitsWhy =
       mode === 'cpu' && kv === 'f16'
@@ -286,11 +322,13 @@ export function recommend(input: AdvisorInput): Recommendation {
     const alternatives = alternativesFor(input, found.estimate, found.mode, found.targets);
     const speed = speedOf(input, found.config);
     const why = whySentence(input, found.estimate, found.mode, found.targets, alternatives);
+    const excluded = found.config.gpuLayers > 0 ? gpuExclusions(input, found.config.kvTypeK) : undefined;
+    const whyAll = excluded ? `${why} ${excluded}` : why;
     return {
       ok: true,
       config: found.config,
       estimate: found.estimate,
-      why: speed ? `${why} Predicted speed: ${describeSpeed(speed)}.` : why,
+      why: speed ? `${whyAll} Predicted speed: ${describeSpeed(speed)}.` : whyAll,
       alternatives,
       ...(speed ? { speed } : {}),
     };
@@ -376,8 +414,8 @@ export function maxWindowSeconds(input: AdvisorInput, config: RunConfig): number
 }
 
 export function cacheTable(input: AdvisorInput, config: RunConfig): CacheTypeRow[] {
-  const available = supported(input);
   return KV_QUALITY_ORDER.map((kvType) => {
+    const refusal = kvTypeRefusal(input, kvType, config.gpuLayers > 0);
     const c = { ...config, kvTypeK: kvType, kvTypeV: kvType };
     const e = estimateConfig(input, c);
     const maxSeconds = maxWindowSeconds(input, c);
@@ -393,7 +431,8 @@ export function cacheTable(input: AdvisorInput, config: RunConfig): CacheTypeRow
       totalBytes: estimateTotal(e),
       maxWindowMinutes: maxSeconds / 60,
       windowLimit: next.context.withinContextLimit ? ('memory' as const) : ('context' as const),
-      available: available.includes(kvType),
+      available: refusal === undefined,
+      ...(refusal ? { unavailableReason: refusal } : {}),
       ...(speed ? { speedX: speed.speedX } : {}),
     };
   });
@@ -418,7 +457,7 @@ export function advisorReport(
   input: AdvisorInput,
   recommendation: Recommendation = recommend(input),
 ): AdvisorReport {
-  const available = supported(input);
+  const onGpu = recommendation.config.gpuLayers > 0;
   return {
     hardware: input.hardware,
     recommendation,
@@ -430,11 +469,15 @@ export function advisorReport(
       mmprojBytes: v.model.mmprojBytes,
       layers: v.model.decoder.nLayer,
     })),
-    kvTypes: KV_QUALITY_ORDER.map((type) => ({
-      type,
-      available: available.includes(type),
-      bitsPerValue: bitsPerValue(type),
-    })),
+    kvTypes: KV_QUALITY_ORDER.map((type) => {
+      const refusal = kvTypeRefusal(input, type, onGpu);
+      return {
+        type,
+        available: refusal === undefined,
+        ...(refusal ? { unavailableReason: refusal } : {}),
+        bitsPerValue: bitsPerValue(type),
+      };
+    }),
     cacheTable: cacheTable(input, recommendation.config),
   };
 }

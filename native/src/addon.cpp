@@ -22,6 +22,7 @@
 
 #include <napi.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <map>
@@ -484,6 +485,62 @@ Napi::Value ListDevices(const Napi::CallbackInfo & info) {
     return out;
 }
 
+ggml_backend_dev_t device_arg(Napi::Env env, const std::string & name) {
+    rs::backend_init();
+    ggml_backend_dev_t dev = ggml_backend_dev_by_name(name.c_str());
+    if (!dev) throw make_error(env, "INTERNAL", "no ggml device named '" + name + "'");
+    return dev;
+}
+
+// Whether a KV cache of these types runs on a device: null, or the first op it lacks ({ device, op, type, role,
+// message }). Shape and flash-attention mode default to Voxtral-Mini's decoder with flash attention on, so the advisor
+// can ask before any model is loaded. Cheap: a few tensor headers in a no_alloc context, nothing allocated.
+Napi::Value KvSupport(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    Napi::Object o = object_arg(info, 0, "KV support query");
+    ggml_backend_dev_t dev = device_arg(env, opt_str(o, "device"));
+    rs::KvOpsQuery q;
+    q.type_k = opt_int(o, "typeK", GGML_TYPE_F16);
+    q.type_v = opt_int(o, "typeV", q.type_k);
+    q.flash_attn = opt_int(o, "flashAttn", LLAMA_FLASH_ATTN_TYPE_ENABLED);
+    q.n_ubatch = (uint32_t) std::max(1, opt_int(o, "nUbatch", 512));
+    q.n_stream = (uint32_t) std::max(1, opt_int(o, "nStream", 1));
+    q.shape.head_dim_k = opt_int(o, "headDimK", (int32_t) q.shape.head_dim_k);
+    q.shape.head_dim_v = opt_int(o, "headDimV", (int32_t) q.shape.head_dim_v);
+    q.shape.n_head = opt_int(o, "nHead", (int32_t) q.shape.n_head);
+    q.shape.n_head_kv = opt_int(o, "nHeadKv", (int32_t) q.shape.n_head_kv);
+    const auto bad = rs::kv_unsupported_op(dev, q);
+    if (!bad) return env.Null();
+    Napi::Object r = Napi::Object::New(env);
+    r.Set("device", bad->device);
+    r.Set("op", bad->op);
+    r.Set("type", bad->type);
+    r.Set("role", bad->role);
+    r.Set("message", bad->message());
+    return r;
+}
+
+// Tests only (see rs::set_kv_support_override): [{ device, type }] or null to clear.
+Napi::Value SetKvSupportOverrideForTests(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    std::vector<std::pair<std::string, int32_t>> rules;
+    if (info.Length() > 0 && info[0].IsArray()) {
+        Napi::Array a = info[0].As<Napi::Array>();
+        for (uint32_t i = 0; i < a.Length(); i++) {
+            Napi::Value e = a.Get(i);
+            if (!e.IsObject()) throw make_error(env, "INTERNAL", "every override must be an object { device, type }");
+            Napi::Object r = e.As<Napi::Object>();
+            const std::string device = opt_str(r, "device");
+            const int32_t type = opt_int(r, "type", -1);
+            device_arg(env, device);
+            if (type < 0 || type >= GGML_TYPE_COUNT) throw make_error(env, "INTERNAL", "unknown ggml type " + std::to_string(type));
+            rules.emplace_back(device, type);
+        }
+    }
+    rs::set_kv_support_override(std::move(rules));
+    return env.Undefined();
+}
+
 // Whether this build knows a ggml type id (RotorQuant types exist only when their patches are applied).
 Napi::Value TypeInfo(const Napi::CallbackInfo & info) {
     Napi::Env env = info.Env();
@@ -855,6 +912,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     fn("detokenize", guarded<Detokenize>);
     fn("listDevices", guarded<ListDevices>);
     fn("typeInfo", guarded<TypeInfo>);
+    fn("kvSupport", guarded<KvSupport>);
+    fn("setKvSupportOverrideForTests", guarded<SetKvSupportOverrideForTests>);
     fn("systemInfo", guarded<SystemInfo>);
     fn("setLogger", guarded<SetLogger>);
     fn("runningJobs", guarded<RunningJobs>);

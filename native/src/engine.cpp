@@ -1,10 +1,14 @@
 #include "engine.h"
 
+#include "ggml.h"
+#include "llama-model.h" // llama_model::dev_layer: where each layer's KV cache lives (no public accessor yet)
 #include "mtmd-helper.h"
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstring>
+#include <tuple>
 
 namespace rs {
 
@@ -207,7 +211,269 @@ std::shared_ptr<ModelState> load_model(const LoadParams & params, const Progress
     return ms;
 }
 
+
+// ---- KV cache support guard -------------------------------------------------------------------------------------
+
+namespace {
+
+std::mutex                                   g_kv_override_mutex;
+std::vector<std::pair<std::string, int32_t>> g_kv_override;
+
+bool op_touches_type(const ggml_tensor * op, int32_t type) {
+    if ((int32_t) op->type == type) return true;
+    for (int i = 0; i < GGML_MAX_SRC; i++) {
+        if (op->src[i] && (int32_t) op->src[i]->type == type) return true;
+    }
+    return false;
+}
+
+// The one place the guard asks a device; the test override replaces the answer and nothing else.
+bool device_runs(ggml_backend_dev_t dev, const ggml_tensor * op) {
+    {
+        std::lock_guard<std::mutex> lock(g_kv_override_mutex);
+        const std::string name = ggml_backend_dev_name(dev);
+        for (const auto & [device, type] : g_kv_override) {
+            if (device == name && op_touches_type(op, type)) return false;
+        }
+    }
+    return ggml_backend_dev_supports_op(dev, op);
+}
+
+bool known_type(int32_t t) {
+    return t >= 0 && t < GGML_TYPE_COUNT && ggml_blck_size((ggml_type) t) > 0 && ggml_type_size((ggml_type) t) > 0;
+}
+
+std::string type_label(int32_t t) {
+    const char * name = known_type(t) ? ggml_type_name((ggml_type) t) : nullptr;
+    return name ? name : "(ggml type id " + std::to_string(t) + ")";
+}
+
+struct ProbeOp {
+    ggml_tensor * op;
+    std::string   type; // the cache type(s) it stands for
+    const char *  role;
+};
+
+struct GgmlCtxFree {
+    void operator()(ggml_context * c) const { ggml_free(c); }
+};
+
+// The cache's ops as llama.cpp builds them (llama-kv-cache.cpp cpy_k/cpy_v/get_k/get_v/build_rope_shift,
+// llama-graph.cpp build_attn_mha), with one padded n_kv step of cells: supports_op looks at types, head sizes,
+// layouts and batch sizes, never at the cell count.
+class KvProbeGraph {
+  public:
+    explicit KvProbeGraph(const KvOpsQuery & q) : q_(q) {
+        ggml_init_params ip = { /*.mem_size =*/ ggml_tensor_overhead() * 256, /*.mem_buffer =*/ nullptr, /*.no_alloc =*/ true };
+        ctx_.reset(ggml_init(ip));
+        if (!ctx_) throw Error("OUT_OF_MEMORY", "no memory for the KV cache support check");
+        tk_ = (ggml_type) q.type_k;
+        tv_ = (ggml_type) q.type_v;
+        ns_ = std::max<int64_t>(1, q.n_stream);
+        k_ = ggml_new_tensor_3d(ctx(), tk_, s().head_dim_k * s().n_head_kv, kv_size, ns_);
+        v_ = ggml_new_tensor_3d(ctx(), tv_, s().head_dim_v * s().n_head_kv, kv_size, ns_);
+    }
+
+    std::vector<ProbeOp> writes(bool v_trans) {
+        std::vector<ProbeOp> out;
+        out.push_back({ set_rows(k_, s().head_dim_k * s().n_head_kv), type_label(tk_), "writing the K cache" });
+        if (!v_trans) {
+            out.push_back({ set_rows(v_, s().head_dim_v * s().n_head_kv), type_label(tv_), "writing the V cache" });
+        } else {
+            // the transposed V cache is written one element per row (llama_kv_cache::cpy_v)
+            const int64_t n = ggml_nelements(v_);
+            ggml_tensor * dst = ggml_reshape_2d(ctx(), v_, 1, n);
+            ggml_tensor * cur = ggml_new_tensor_2d(ctx(), GGML_TYPE_F32, 1, s().head_dim_v * s().n_head_kv * n_tokens_decode());
+            ggml_tensor * idx = ggml_new_tensor_1d(ctx(), GGML_TYPE_I64, cur->ne[1]);
+            out.push_back({ ggml_set_rows(ctx(), dst, cur, idx), type_label(tv_), "writing the V cache" });
+        }
+        return out;
+    }
+
+    // decode (one token per stream) and prefill (a ubatch split over the streams): kernels differ by batch size
+    std::vector<ProbeOp> flash_attention() {
+        std::vector<ProbeOp> out;
+        for (int64_t nt : { n_tokens_decode(), n_tokens_prefill() }) {
+            ggml_tensor * fa = ggml_flash_attn_ext(ctx(), query(nt), cache_view(k_, s().head_dim_k), cache_view(v_, s().head_dim_v),
+                                                   mask(nt, GGML_TYPE_F16), 1.0f / std::sqrt((float) s().head_dim_k), 0.0f, 0.0f);
+            ggml_flash_attn_ext_set_n_kv_max(fa, (int32_t) kv_size);
+            ggml_prec_set_acc(fa, GGML_PREC_F32);
+            out.push_back({ fa, pair_label(),
+                            nt == 1 ? "attention while decoding (flash attention)" : "attention over a prompt (flash attention)" });
+        }
+        return out;
+    }
+
+    // without flash attention: K·Q and V·softmax as matrix products over the transposed V cache
+    std::vector<ProbeOp> matmul_attention() {
+        std::vector<ProbeOp> out;
+        for (int64_t nt : { n_tokens_decode(), n_tokens_prefill() }) {
+            ggml_tensor * kq = ggml_mul_mat(ctx(), cache_view(k_, s().head_dim_k), query(nt));
+            ggml_prec_set_acc(kq, GGML_PREC_F32);
+            out.push_back({ kq, type_label(tk_), "attention scores (K·Q)" });
+            ggml_tensor * vt = ggml_view_4d(ctx(), v_, kv_size, s().n_head_kv, s().head_dim_v, ns_,
+                                            ggml_row_size(tv_, kv_size * s().head_dim_v), ggml_row_size(tv_, kv_size),
+                                            ggml_row_size(tv_, kv_size * s().head_dim_v * s().n_head_kv), 0);
+            vt = ggml_permute(ctx(), vt, 0, 2, 1, 3);
+            ggml_tensor * probs = ggml_new_tensor_4d(ctx(), GGML_TYPE_F32, kv_size, nt, s().n_head, ns_);
+            out.push_back({ ggml_mul_mat(ctx(), vt, probs), type_label(tv_), "attention output (V·softmax)" });
+        }
+        return out;
+    }
+
+    // the K-shift of a quantized cache: dequantize to f32, RoPE, quantize back (llama_kv_cache::build_rope_shift)
+    std::vector<ProbeOp> k_shift() {
+        std::vector<ProbeOp> out;
+        if (!ggml_is_quantized(tk_)) return out; // f16/f32/bf16 are rotated in place
+        const int64_t dk = s().head_dim_k;
+        ggml_tensor * view = ggml_view_3d(ctx(), k_, dk, s().n_head_kv, kv_size * ns_, ggml_row_size(tk_, dk),
+                                          ggml_row_size(tk_, dk * s().n_head_kv), 0);
+        ggml_tensor * f32 = ggml_cast(ctx(), view, GGML_TYPE_F32);
+        out.push_back({ f32, type_label(tk_), "shifting K positions (dequantize)" });
+        out.push_back({ ggml_cpy(ctx(), ggml_new_tensor(ctx(), GGML_TYPE_F32, 3, f32->ne), view), type_label(tk_),
+                        "shifting K positions (quantize back)" });
+        return out;
+    }
+
+  private:
+    static constexpr int64_t kv_size = 256; // llama_kv_cache::get_n_kv pads to 256 cells
+
+    ggml_context * ctx() { return ctx_.get(); }
+    std::string pair_label() const { return tk_ == tv_ ? type_label(tk_) : type_label(tk_) + " K / " + type_label(tv_) + " V"; }
+    const KvShape & s() const { return q_.shape; }
+    int64_t n_tokens_decode() const { return 1; }
+    int64_t n_tokens_prefill() const { return std::max<int64_t>(1, (int64_t) q_.n_ubatch / ns_); }
+
+    ggml_tensor * set_rows(ggml_tensor * cache, int64_t n_embd_gqa) {
+        const int64_t nt = n_tokens_prefill();
+        ggml_tensor * dst = ns_ > 1 ? ggml_reshape_2d(ctx(), cache, n_embd_gqa, kv_size * ns_) : cache;
+        ggml_tensor * cur = ggml_new_tensor_2d(ctx(), GGML_TYPE_F32, n_embd_gqa, nt);
+        ggml_tensor * idx = ggml_new_tensor_1d(ctx(), GGML_TYPE_I64, nt);
+        return ggml_set_rows(ctx(), dst, cur, idx);
+    }
+
+    // [head_dim, n_kv, n_head_kv, n_stream], as llama_kv_cache::get_k/get_v view it and build_attn_mha permutes it
+    ggml_tensor * cache_view(ggml_tensor * cache, int64_t head_dim) {
+        const ggml_type t = cache->type;
+        const int64_t n_embd_gqa = head_dim * s().n_head_kv;
+        ggml_tensor * view = ggml_view_4d(ctx(), cache, head_dim, s().n_head_kv, kv_size, ns_, ggml_row_size(t, head_dim),
+                                          ggml_row_size(t, n_embd_gqa), ggml_row_size(t, n_embd_gqa * kv_size), 0);
+        return ggml_permute(ctx(), view, 0, 2, 1, 3);
+    }
+
+    ggml_tensor * query(int64_t nt) {
+        ggml_tensor * q = ggml_new_tensor_4d(ctx(), GGML_TYPE_F32, s().head_dim_k, s().n_head, nt, ns_);
+        return ggml_permute(ctx(), q, 0, 2, 1, 3);
+    }
+
+    ggml_tensor * mask(int64_t nt, ggml_type t) { return ggml_new_tensor_4d(ctx(), t, kv_size, nt, 1, ns_); }
+
+    KvOpsQuery                                  q_;
+    std::unique_ptr<ggml_context, GgmlCtxFree> ctx_;
+    ggml_type                                   tk_, tv_;
+    int64_t                                     ns_;
+    ggml_tensor *                               k_ = nullptr;
+    ggml_tensor *                               v_ = nullptr;
+};
+
+std::optional<KvUnsupported> first_unsupported(ggml_backend_dev_t dev, const std::vector<ProbeOp> & ops) {
+    for (const ProbeOp & p : ops) {
+        if (!device_runs(dev, p.op)) {
+            return KvUnsupported{ ggml_backend_dev_name(dev), ggml_op_name(p.op->op), p.type, p.role };
+        }
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
+std::string KvUnsupported::message() const {
+    return "the KV cache type " + type + " cannot run on device " + device + ": it has no " + op + " kernel for " + role;
+}
+
+void validate_kv_query(const KvOpsQuery & q) {
+    for (const auto & [t, role, head_dim] : { std::tuple{ q.type_k, "K", q.shape.head_dim_k }, std::tuple{ q.type_v, "V", q.shape.head_dim_v } }) {
+        if (!known_type(t)) throw Error("KV_TYPE_UNSUPPORTED", std::string("unknown ") + role + " cache type " + type_label(t));
+        if (head_dim <= 0 || head_dim % ggml_blck_size((ggml_type) t) != 0) {
+            throw Error("KV_TYPE_UNSUPPORTED", std::string("the ") + role + " cache type " + type_label(t) + " has blocks of " +
+                                                   std::to_string(ggml_blck_size((ggml_type) t)) + " values, which do not divide the head size " +
+                                                   std::to_string(head_dim));
+        }
+    }
+    if (q.shape.n_head <= 0 || q.shape.n_head_kv <= 0 || q.shape.n_head % q.shape.n_head_kv != 0) {
+        throw Error("INTERNAL", "attention heads " + std::to_string(q.shape.n_head) + " / " + std::to_string(q.shape.n_head_kv) +
+                                    " are not a grouped-query layout");
+    }
+    if (q.flash_attn == LLAMA_FLASH_ATTN_TYPE_DISABLED && ggml_is_quantized((ggml_type) q.type_v)) {
+        throw Error("KV_TYPE_UNSUPPORTED", "the quantized V cache type " + type_label(q.type_v) + " needs flash attention, which is off");
+    }
+}
+
+std::optional<KvUnsupported> kv_unsupported_op(ggml_backend_dev_t dev, const KvOpsQuery & q) {
+    validate_kv_query(q);
+    KvProbeGraph g(q);
+    // llama.cpp turns flash attention on by itself for a quantized V cache, and "auto" otherwise keeps it only where
+    // the layer's device runs it (llama_context::resolve_fused_ops), falling back to matrix products
+    const bool fa_forced = q.flash_attn == LLAMA_FLASH_ATTN_TYPE_ENABLED || ggml_is_quantized((ggml_type) q.type_v);
+    const bool fa_auto = !fa_forced && q.flash_attn == LLAMA_FLASH_ATTN_TYPE_AUTO;
+    const bool v_trans = !fa_forced && !fa_auto;
+    if (auto bad = first_unsupported(dev, g.writes(v_trans))) return bad;
+    if (fa_forced) {
+        if (auto bad = first_unsupported(dev, g.flash_attention())) return bad;
+    } else if (fa_auto) {
+        auto bad_fa = first_unsupported(dev, g.flash_attention());
+        if (bad_fa && first_unsupported(dev, g.matmul_attention()).has_value()) return bad_fa;
+    } else {
+        if (auto bad = first_unsupported(dev, g.matmul_attention())) return bad;
+    }
+    return first_unsupported(dev, g.k_shift());
+}
+
+std::vector<ggml_backend_dev_t> kv_cache_devices(const ModelState & ms) {
+    std::vector<ggml_backend_dev_t> out;
+    const int32_t n_layer = llama_model_n_layer(ms.model);
+    for (int32_t il = 0; il < n_layer; il++) {
+        ggml_backend_dev_t dev = ms.model->dev_layer(il);
+        if (dev && std::find(out.begin(), out.end(), dev) == out.end()) out.push_back(dev);
+    }
+    return out;
+}
+
+void set_kv_support_override(std::vector<std::pair<std::string, int32_t>> rules) {
+    std::lock_guard<std::mutex> lock(g_kv_override_mutex);
+    g_kv_override = std::move(rules);
+}
+
+namespace {
+
+KvShape model_kv_shape(const ModelState & ms) {
+    const auto & hp = ms.model->hparams;
+    KvShape s;
+    s.head_dim_k = hp.n_embd_head_k();
+    s.head_dim_v = hp.n_embd_head_v();
+    s.n_head = hp.n_head();
+    s.n_head_kv = hp.n_head_kv();
+    return s;
+}
+
+// Before llama.cpp sees the types: an unsupported one would abort the process inside llama_init_from_model.
+void check_kv_support(const ModelState & ms, const ContextParams & params) {
+    KvOpsQuery q;
+    q.type_k = params.type_k;
+    q.type_v = params.type_v;
+    q.shape = model_kv_shape(ms);
+    q.flash_attn = params.flash_attn;
+    q.n_ubatch = params.n_ubatch;
+    q.n_stream = params.kv_unified ? 1 : std::max<uint32_t>(1, params.n_seq_max);
+    for (ggml_backend_dev_t dev : kv_cache_devices(ms)) {
+        if (auto bad = kv_unsupported_op(dev, q)) throw Error("KV_TYPE_UNSUPPORTED", bad->message());
+    }
+}
+
+} // namespace
+
 std::shared_ptr<ContextState> create_context(const std::shared_ptr<ModelState> & model, const ContextParams & params) {
+    check_kv_support(*model, params);
     auto cs = std::make_shared<ContextState>();
     cs->model = model;
     cs->params = params;

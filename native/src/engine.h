@@ -2,6 +2,7 @@
 // worker threads only. addon.cpp owns the JavaScript side.
 #pragma once
 
+#include "ggml-backend.h"
 #include "llama.h"
 #include "mtmd.h"
 
@@ -10,8 +11,10 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace rs {
@@ -116,6 +119,47 @@ struct GenerateResult {
 
 using ProgressFn = std::function<void(double)>;
 using PieceFn    = std::function<void(int32_t seq, llama_token token, const std::string & text)>;
+
+// ---- KV cache support guard ---------------------------------------------------------------------------------
+// A backend without kernels for a cache type makes llama.cpp abort while it creates the context (ggml-backend's
+// "pre-allocated tensor in a buffer that cannot run the operation"), so the ops the cache needs are asked of each
+// device first, with ggml_backend_dev_supports_op on tensors of the real shapes in a no_alloc context.
+
+struct KvShape {
+    int64_t head_dim_k = 128; // Voxtral-Mini's decoder: what the advisor asks about before a model is loaded
+    int64_t head_dim_v = 128;
+    int64_t n_head     = 32;
+    int64_t n_head_kv  = 8;
+};
+
+struct KvOpsQuery {
+    int32_t  type_k     = 1; // ggml_type
+    int32_t  type_v     = 1;
+    KvShape  shape;
+    int32_t  flash_attn = 1; // llama_flash_attn_type: -1 auto, 0 off, 1 on
+    uint32_t n_ubatch   = 512;
+    uint32_t n_stream   = 1; // cache streams: n_seq_max unless the cache is unified
+};
+
+// The first op the cache needs that a device does not run.
+struct KvUnsupported {
+    std::string device;
+    std::string op;   // ggml op name: SET_ROWS, FLASH_ATTN_EXT, MUL_MAT, CPY
+    std::string type; // the cache type concerned (ggml's name)
+    std::string role; // what the op is for, e.g. "writing the K cache"
+    std::string message() const;
+};
+
+// Throws KV_TYPE_UNSUPPORTED when the types or the shape can never work (unknown type, blocks that do not divide
+// the head size, a quantized V cache without flash attention): building ops from them would trip ggml's asserts.
+void validate_kv_query(const KvOpsQuery & q);
+// Nothing when `dev` runs every op a cache of these types needs; call validate_kv_query first.
+std::optional<KvUnsupported> kv_unsupported_op(ggml_backend_dev_t dev, const KvOpsQuery & q);
+// The devices llama.cpp puts the KV cache on for this model (each layer's device: offload_kqv is on).
+std::vector<ggml_backend_dev_t> kv_cache_devices(const ModelState & ms);
+// Tests only: make the guard's supports_op answer false on `device` for every op that reads or writes ggml type
+// `type` (the query result is all that changes), so the no-abort path can be proven on the CPU backend. Empty clears.
+void set_kv_support_override(std::vector<std::pair<std::string, int32_t>> rules);
 
 void backend_init();
 // `cancel` (may be null) stops a load at its next progress report (CANCELLED).

@@ -47,6 +47,8 @@ export interface WorkerDevice extends EngineDevice {
   /** ggml_backend_dev_type; igpu shares host memory, accel is a CPU-side accelerator such as BLAS. */
   type: 'cpu' | 'gpu' | 'igpu' | 'accel';
   freeBytes: number;
+  /** KV cache types (K = V) the device has kernels for (see RuntimeDevice.kvTypes); absent when unknown. */
+  kvTypes?: KvCacheType[];
 }
 
 /** Why the native runtime could not answer (addon not built, wrong ABI, override pointing nowhere). */

@@ -22,6 +22,7 @@ export function toWorkerDevice(d: RuntimeDevice): WorkerDevice {
     memoryBytes: Math.max(0, Math.round(d.totalBytes)),
     freeBytes: Math.max(0, Math.round(d.freeBytes)),
     threads: d.type === 'cpu' ? os.availableParallelism() : 0,
+    ...(d.kvTypes ? { kvTypes: d.kvTypes } : {}),
   };
 }
 

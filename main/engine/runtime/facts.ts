@@ -15,6 +15,11 @@ export interface RuntimeDevice {
   type: 'cpu' | 'gpu' | 'igpu' | 'accel';
   totalBytes: number;
   freeBytes: number;
+  /**
+   * Cache types (K = V) this device has kernels for; absent where the runtime did not say. A cache on a device without
+   * them would abort the engine while the context is created, so the advisor offers only these.
+   */
+  kvTypes?: KvCacheType[];
 }
 
 export type RuntimeFacts =
@@ -37,8 +42,11 @@ export function toRuntimeDevice(d: NativeDevice): RuntimeDevice {
 export async function loadRuntimeFacts(): Promise<RuntimeFacts> {
   try {
     const runtime = await import('./voxtral');
-    const devices = runtime.listDevices().map(toRuntimeDevice);
-    const supportedKvTypes = KV_CACHE_TYPES.map((t) => t.name).filter((t) => runtime.kvTypeSupported(t));
+    const kv = await import('./kv-support');
+    const devices = runtime
+      .listDevices()
+      .map((d) => ({ ...toRuntimeDevice(d), kvTypes: kv.kvTypesOn(d.name) }));
+    const supportedKvTypes = KV_CACHE_TYPES.map((t) => t.name).filter((t) => kv.kvTypeSupported(t));
     return { ok: true, devices, supportedKvTypes };
   } catch (err) {
     const error =

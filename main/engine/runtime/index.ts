@@ -1,4 +1,5 @@
 export * from './voxtral';
+export { KV_TYPE_UNSUPPORTED_HINT, kvSupport, kvTypesOn, setKvSupportOverrideForTests } from './kv-support';
 export { buildAskPrompt, buildTranscribePrompt, MEDIA_MARKER, VOXTRAL_LANGUAGES } from './prompts';
 export type {
   NativeDevice,

@@ -141,6 +141,36 @@ export interface NativeDevice {
   memoryTotal: number;
 }
 
+/** A KV cache configuration asked of one device; shape and mode default to Voxtral-Mini with flash attention on. */
+export interface NativeKvSupportQuery {
+  /** ggml device name, e.g. "CPU", "CUDA0", "Metal", "Vulkan0". */
+  device: string;
+  /** ggml type ids. */
+  typeK: number;
+  typeV?: number;
+  /** llama_flash_attn_type: -1 auto, 0 off, 1 on. */
+  flashAttn?: number;
+  nUbatch?: number;
+  /** Cache streams: the parallel sequences unless the cache is unified. */
+  nStream?: number;
+  headDimK?: number;
+  headDimV?: number;
+  nHead?: number;
+  nHeadKv?: number;
+}
+
+/** The first op a KV cache needs that the device has no kernel for. */
+export interface NativeKvUnsupported {
+  device: string;
+  /** ggml op: SET_ROWS, FLASH_ATTN_EXT, MUL_MAT or CPY. */
+  op: string;
+  /** ggml's name of the cache type concerned ("iso3", or "q8_0 K / iso3 V" for a pair that only fails together). */
+  type: string;
+  /** What the op is for, e.g. "writing the K cache". */
+  role: string;
+  message: string;
+}
+
 export interface NativeTypeInfo {
   id: number;
   name: string;
@@ -182,6 +212,13 @@ export interface NativeAddon {
   detokenize(model: NativeHandle, tokens: Int32Array, special: boolean): string;
   listDevices(): NativeDevice[];
   typeInfo(id: number): NativeTypeInfo | null;
+  /** null when the device runs every op such a cache needs (ggml_backend_dev_supports_op on no_alloc tensors). */
+  kvSupport(query: NativeKvSupportQuery): NativeKvUnsupported | null;
+  /**
+   * Tests only: the KV guard's supports_op answer becomes false on `device` for every op touching ggml type `type`
+   * (createContext and kvSupport both see it); null clears. Process-wide.
+   */
+  setKvSupportOverrideForTests(rules: { device: string; type: number }[] | null): void;
   systemInfo(): string;
   /** ggml's log goes to every addon instance (main thread, workers) that set a logger. */
   setLogger(fn: ((level: NativeLogLevel, text: string) => void) | null, minLevel?: NativeLogLevel): void;

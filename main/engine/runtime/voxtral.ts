@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { SAMPLE_RATE } from '@common/audio';
-import { RotorError, isErrorCode } from '@common/errors';
+import { KV_TYPE_UNSUPPORTED_HINT, RotorError, isErrorCode } from '@common/errors';
 import type { StopReason } from '../stop-reason';
 import { isKvCacheType, kvCacheTypeInfo, rowBytes, type KvCacheType } from '@common/kv-cache-types';
 import { readGgufHeader, tensorDataExtent, type GgufHeader } from '../gguf';
@@ -25,6 +25,7 @@ import {
   type NativeSequenceRequest,
   type RotorQuantScale,
 } from './native';
+import { kvTypeSupported } from './kv-support';
 import { buildAskPrompt, buildTranscribePrompt } from './prompts';
 
 /** 'reference': 375 tokens / 30 s, as Voxtral was trained (HF transformers); 'pooled': llama.cpp's 188 / 30 s. */
@@ -163,7 +164,13 @@ function addon(): NativeAddon {
 }
 
 function nativeError(ev: NativeErrorEvent): RotorError {
-  return new RotorError(isErrorCode(ev.code) ? ev.code : 'INTERNAL', ev.message);
+  const code = isErrorCode(ev.code) ? ev.code : 'INTERNAL';
+  // the addon's message names the device, the op and the type; what to do about it is the same every time
+  return new RotorError(
+    code,
+    ev.message,
+    code === 'KV_TYPE_UNSUPPORTED' ? { hint: KV_TYPE_UNSUPPORTED_HINT } : {},
+  );
 }
 
 /** The addon throws plain Errors with a `code` (ENGINE_BUSY for a context in use): make them RotorErrors. */
@@ -211,14 +218,7 @@ export function setRotorQuantTuningForMeasurements(tuning: {
   callNative(() => addon().setRotorQuantTuning(tuning));
 }
 
-/** Whether this build of the addon has a KV cache type (the RotorQuant ones need their patches). */
-export function kvTypeSupported(type: KvCacheType): boolean {
-  const info = kvCacheTypeInfo(type);
-  const native = addon().typeInfo(info.ggmlTypeId);
-  // the id must exist in this build with the block layout common/kv-cache-types.ts expects (ggml's own name for a
-  // RotorQuant type may be spelled differently, so the layout is what is compared)
-  return native !== null && native.blockValues === info.blockValues && native.blockBytes === info.blockBytes;
-}
+export { kvTypeSupported };
 
 // ---- file pre-checks -------------------------------------------------------------------------------------------
 

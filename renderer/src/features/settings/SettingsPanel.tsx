@@ -163,8 +163,8 @@ function ConfigEditor({ report, evaluation }: { report: AdvisorReport; evaluatio
     if (value !== '' && Number.isInteger(n) && n >= (key === 'gpuLayers' ? 0 : 1)) void setOverride(key, n);
   };
   const kvOptions = report.kvTypes.map((t) => (
-    <option key={t.type} value={t.type} disabled={!t.available}>
-      {t.type} ({t.bitsPerValue} bits){t.available ? '' : ' — not built'}
+    <option key={t.type} value={t.type} disabled={!t.available} title={t.unavailableReason}>
+      {t.type} ({t.bitsPerValue} bits){t.available ? '' : ` — ${t.unavailableReason ?? 'not built'}`}
     </option>
   ));
   const isApplied = sameOverrides(applied, overrides);
@@ -348,7 +348,7 @@ function SavingsView({ evaluation }: { evaluation: EvaluateResult }) {
             >
               <th scope="row">
                 {row.kvType}
-                {!row.available && <span className="muted"> (not built)</span>}
+                {!row.available && <span className="muted"> ({row.unavailableReason ?? 'not built'})</span>}
               </th>
               <td>{formatKiB(row.bytesPerToken)}</td>
               <td>{formatBytes(row.kvBytes)}</td>

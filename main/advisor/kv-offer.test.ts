@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import type { HardwareInfo } from '@common/advisor-types';
+import type { KvCacheType } from '@common/kv-cache-types';
+import { VOXTRAL_VARIANTS } from './catalog';
+import { probeHardware } from './probe';
+import {
+  KV_QUALITY_ORDER,
+  advisorReport,
+  cacheTable,
+  kvTypeRefusal,
+  recommend,
+  type AdvisorInput,
+} from './recommend';
+import { PROFILES } from './test-profiles';
+
+const ROTORQUANT: KvCacheType[] = ['iso4', 'planar4', 'iso3', 'planar3'];
+/** What a CUDA, Metal or Vulkan device of today reports: upstream's types only. */
+const UPSTREAM_ONLY: KvCacheType[] = ['f32', 'f16', 'bf16', 'q8_0', 'q4_0', 'q4_1', 'q5_0', 'q5_1', 'iq4_nl'];
+
+function withKvTypes(hw: HardwareInfo, kvTypes: KvCacheType[] | undefined): HardwareInfo {
+  return { ...hw, devices: hw.devices.map((d) => (kvTypes ? { ...d, kvTypes } : d)) };
+}
+
+const input = (hardware: HardwareInfo): AdvisorInput => ({ hardware, variants: VOXTRAL_VARIANTS });
+
+describe('cache types offered per device (issue 23: no abort, ever)', () => {
+  it('a 6 GB CUDA laptop gets iso4 while the GPU claims every type, and an upstream type once it reports none of RotorQuant', () => {
+    const all = recommend(input(PROFILES.laptop6));
+    expect(all.config.gpuLayers).toBeGreaterThan(0);
+    expect(ROTORQUANT).toContain(all.config.kvTypeK);
+
+    const inp = input(withKvTypes(PROFILES.laptop6, UPSTREAM_ONLY));
+    const r = recommend(inp);
+    expect(r.ok).toBe(true);
+    expect(r.config.gpuLayers).toBeGreaterThan(0);
+    expect(UPSTREAM_ONLY).toContain(r.config.kvTypeK);
+    expect(UPSTREAM_ONLY).toContain(r.config.kvTypeV);
+    // the reason says which types were left out, where, and why
+    expect(r.why).toMatch(
+      /Not offered on CUDA0 \(no SET_ROWS \/ FLASH_ATTN_EXT kernels there yet, only on the CPU\): iso4, planar4, iso3, planar3\./,
+    );
+    // no alternative proposes a type the GPU cannot run
+    for (const alt of r.alternatives) {
+      if (alt.config.gpuLayers > 0) expect(UPSTREAM_ONLY).toContain(alt.config.kvTypeK);
+    }
+  });
+
+  it('the report and the cache table mark the types the GPU lacks, with the reason, and the CPU still runs them', () => {
+    const inp = input(withKvTypes(PROFILES.desktop24, UPSTREAM_ONLY));
+    const report = advisorReport(inp);
+    expect(report.recommendation.config.gpuLayers).toBeGreaterThan(0);
+    for (const t of report.kvTypes) {
+      const lacking = ROTORQUANT.includes(t.type);
+      expect(t.available).toBe(!lacking);
+      if (lacking)
+        expect(t.unavailableReason).toBe(
+          `CUDA0 has no ${t.type} kernels (SET_ROWS / FLASH_ATTN_EXT); only the CPU runs it`,
+        );
+      else expect(t.unavailableReason).toBeUndefined();
+    }
+    const gpuRows = cacheTable(inp, report.recommendation.config);
+    expect(gpuRows.filter((row) => !row.available).map((row) => row.kvType)).toEqual(ROTORQUANT);
+    // the same machine planning on the CPU offers every type again
+    const cpuRows = cacheTable(inp, { ...report.recommendation.config, gpuLayers: 0 });
+    expect(cpuRows.every((row) => row.available && row.unavailableReason === undefined)).toBe(true);
+  });
+
+  it('offers everything when the device does not report its types, and names a type missing from the build', () => {
+    const inp = input(PROFILES.laptop6);
+    for (const t of KV_QUALITY_ORDER) expect(kvTypeRefusal(inp, t, true)).toBeUndefined();
+    const noRq: AdvisorInput = { ...inp, supportedKvTypes: ['f16', 'q8_0', 'q4_0'] };
+    expect(kvTypeRefusal(noRq, 'iso3', false)).toBe('not built');
+    expect(kvTypeRefusal(noRq, 'q8_0', true)).toBeUndefined();
+  });
+
+  it('a discrete GPU decides, not an integrated one llama.cpp leaves alone', () => {
+    const hw = withKvTypes(PROFILES.desktop24, undefined);
+    const mixed: HardwareInfo = {
+      ...hw,
+      devices: [
+        { ...hw.devices[0]!, kvTypes: [...UPSTREAM_ONLY, ...ROTORQUANT] },
+        {
+          name: 'Vulkan1',
+          description: 'integrated',
+          kind: 'unified',
+          totalBytes: 2 ** 31,
+          freeBytes: 2 ** 31,
+          kvTypes: UPSTREAM_ONLY,
+        },
+      ],
+    };
+    expect(kvTypeRefusal(input(mixed), 'iso3', true)).toBeUndefined();
+    const onlyIgpu: HardwareInfo = { ...mixed, devices: [mixed.devices[1]!] };
+    expect(kvTypeRefusal(input(onlyIgpu), 'iso3', true)).toMatch(/^Vulkan1 has no iso3 kernels/);
+  });
+
+  it('the Metal device assumed without the runtime has no RotorQuant kernels, so Apple plans use an upstream cache', async () => {
+    const hw = await probeHardware({
+      platform: 'darwin',
+      arch: 'arm64',
+      run: async () => {
+        throw new Error('no sysctl here');
+      },
+    });
+    expect(hw.devices[0]?.name).toBe('Metal');
+    const r = recommend(input(hw));
+    if (r.config.gpuLayers > 0) expect(UPSTREAM_ONLY).toContain(r.config.kvTypeK);
+    for (const t of ROTORQUANT) expect(kvTypeRefusal(input(hw), t, true)).toMatch(/^Metal has no/);
+  });
+});
