@@ -68,7 +68,7 @@ describe('decoding opens no network connection, whatever the file says', () => {
       input,
       ['-nostdin', '-i', `http://127.0.0.1:${port}/x.mp3`, '-f', 'null', '-'],
       { output: false, onLine: (l) => lines.push(l) },
-      5_000,
+      { stallMs: 5_000 },
     );
     await run.exited;
     // ffmpeg did try (it got past loading), and nothing reached the listener

@@ -62,7 +62,7 @@ describe('sandboxed ffmpeg (wasm worker)', () => {
       wav,
       ['-nostdin', '-f', 'lavfi', '-i', 'sine=r=48000:d=1000000', '-f', 'null', '-'],
       { output: true, onLine: () => undefined },
-      600,
+      { stallMs: 600 },
     );
     const { code } = await finish(run);
     expect(code).toBeNull();
@@ -71,12 +71,41 @@ describe('sandboxed ffmpeg (wasm worker)', () => {
     expect(liveWasmDecoders()).toBe(0);
   });
 
+  it('caps the wasm heap: a command that needs more cannot have it, the host carries on', async () => {
+    // one 8192×8192 video frame: ~100 MB, over a 64 MiB cap, under the default one
+    const args = [
+      '-nostdin',
+      '-f',
+      'lavfi',
+      '-i',
+      'color=s=8192x8192:d=1',
+      '-frames:v',
+      '1',
+      '-f',
+      'null',
+      '-',
+    ];
+    const capped = startWasm(
+      wav,
+      args,
+      { output: false, onLine: () => undefined },
+      { maxHeapBytes: 64 * 1024 * 1024, stallMs: 2_000 },
+    );
+    const { code } = await finish(capped);
+    // ffmpeg either gives up or spins without memory until the stall bound stops it: never an uncapped heap
+    expect(code === null ? capped.failure()?.kind : 'exited with an error').toMatch(/stalled|trap|exited/);
+    if (code !== null) expect(code).not.toBe(0);
+    const roomy = startWasm(wav, args, { output: false, onLine: () => undefined });
+    expect((await finish(roomy)).code).toBe(0);
+    expect(liveWasmDecoders()).toBe(0);
+  });
+
   it('kill() ends a running decoder at once and leaves no thread', async () => {
     const run = startWasm(
       wav,
       ['-nostdin', '-f', 'lavfi', '-i', 'sine=r=48000:d=1000000', '-f', 'null', '-'],
       { output: true, onLine: () => undefined },
-      60_000,
+      { stallMs: 60_000 },
     );
     await new Promise((r) => setTimeout(r, 300));
     expect(liveWasmDecoders()).toBe(1);

@@ -22,6 +22,17 @@ import {
 const HIGH_WATER_BYTES = 256 * 1024;
 /** A worker that neither reads input nor writes output for this long is taken to hang. */
 export const DEFAULT_STALL_MS = 20_000;
+/**
+ * The wasm heap may grow to this much (the build allows 2 GiB): a crafted file that makes ffmpeg allocate more
+ * gets a failed allocation, which ffmpeg reports as an error, instead of taking the machine's memory. Decoding the
+ * 2-hour benchmark meeting needs well under 100 MiB of it.
+ */
+export const DEFAULT_MAX_HEAP_BYTES = 512 * 1024 * 1024;
+
+export interface WasmLimits {
+  stallMs: number;
+  maxHeapBytes: number;
+}
 
 const requireHere = createRequire(import.meta.url);
 
@@ -75,8 +86,9 @@ export function startWasm(
   path: string,
   args: string[],
   opts: FfmpegRunOptions,
-  stallMs: number = DEFAULT_STALL_MS,
+  limits: Partial<WasmLimits> = {},
 ): FfmpegRun {
+  const stallMs = limits.stallMs ?? DEFAULT_STALL_MS;
   let failure: RunFailure | undefined;
   let code: number | null = null;
   let finished = false;
@@ -104,6 +116,7 @@ export function startWasm(
       outputName: WASM_OUTPUT,
       control,
       highWaterBytes: HIGH_WATER_BYTES,
+      maxHeapBytes: limits.maxHeapBytes ?? DEFAULT_MAX_HEAP_BYTES,
     };
     worker = new Worker(script, { workerData: input, eval: isEval, stdout: true, stderr: true });
   } catch (error) {

@@ -142,6 +142,28 @@ export function inputFilesystem(
   };
 }
 
+/**
+ * The import table with emscripten's heap-growth function refusing to grow past `maxBytes` (the glue's import
+ * names are minified; the function keeps its own name).
+ */
+export function capHeap(imports: object, maxBytes: number): object {
+  const capped: Record<string, unknown> = {};
+  let found = false;
+  for (const [moduleName, table] of Object.entries(imports as Record<string, Record<string, unknown>>)) {
+    const entries = Object.entries(table).map(([name, value]) => {
+      if (typeof value !== 'function' || value.name !== '_emscripten_resize_heap') return [name, value];
+      found = true;
+      const grow = value as (requested: number) => boolean;
+      return [name, (requested: number) => (requested >>> 0 > maxBytes ? false : grow(requested))];
+    });
+    capped[moduleName] = Object.fromEntries(entries);
+  }
+  // fail closed: a newer ffmpeg-core without this import would otherwise run uncapped
+  if (!found)
+    throw new Error('ffmpeg-core has no _emscripten_resize_heap import: the heap cap cannot be applied');
+  return capped;
+}
+
 function run(
   input: WorkerInput,
   post: (message: WorkerMessage, transfer?: ArrayBuffer[]) => void,
@@ -156,7 +178,7 @@ function run(
   return factory({
     instantiateWasm(imports, receive) {
       const wasm = (globalThis as unknown as { WebAssembly: WasmInstantiate }).WebAssembly;
-      const instance = new wasm.Instance(input.module, imports);
+      const instance = new wasm.Instance(input.module, capHeap(imports, input.maxHeapBytes));
       receive(instance, input.module);
       return instance.exports;
     },

@@ -35,6 +35,8 @@ export interface WorkerInput {
    */
   control: SharedArrayBuffer;
   highWaterBytes: number;
+  /** Cap on the wasm heap: growth past it fails like an allocation failure inside ffmpeg. */
+  maxHeapBytes: number;
 }
 
 export type WorkerMessage =
