@@ -18,8 +18,12 @@ export interface DiskVerdict {
   secondsLeft: number;
 }
 
-export function judgeDisk(freeBytes: number, bytesPerSec: number): DiskVerdict {
-  const usable = Math.max(0, freeBytes - STOP_RESERVE_BYTES);
+export function judgeDisk(
+  freeBytes: number,
+  bytesPerSec: number,
+  reserveBytes = STOP_RESERVE_BYTES,
+): DiskVerdict {
+  const usable = Math.max(0, freeBytes - reserveBytes);
   const secondsLeft = usable / Math.max(1, bytesPerSec);
   // Stop one second early: the check runs once a second, so the next second must still fit.
   const level: DiskLevel = secondsLeft <= 1 ? 'stop' : secondsLeft < WARN_SECONDS ? 'low' : 'ok';

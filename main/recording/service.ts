@@ -107,6 +107,8 @@ export interface RecordingServiceDeps {
   onLibraryChanged?: (transcriptId: string) => void;
   logError?: (context: string, error: unknown) => void;
   freeSpace?: FreeSpace;
+  /** Free space a recording leaves alone (default STOP_RESERVE_BYTES; tests on a small disk lower it). */
+  diskReserveBytes?: number;
   openFile?: OpenFile;
   every?: (ms: number, tick: () => Promise<void>) => () => void;
   now?: () => Date;
@@ -180,6 +182,8 @@ export function createRecordingService(deps: RecordingServiceDeps): RecordingSer
   let current: Current | null = null;
   let last: RecordingStatus = IDLE;
   let settled: Promise<void> = Promise.resolve();
+  /** The last stop in progress (a disk-full stop starts on its own): whenSettled waits for it first. */
+  let sealing: Promise<unknown> = Promise.resolve();
   let recoveredList: Promise<RecoveredRecording[]> | null = null;
   let quitting = false;
   const recoveredPaths = new Map<string, RecordingPaths>();
@@ -338,6 +342,7 @@ export function createRecordingService(deps: RecordingServiceDeps): RecordingSer
       settled = finishTranscript(c, kept).catch((e: unknown) => log('recording: finish', e));
       return status;
     })();
+    sealing = c.stopping;
     return c.stopping;
   }
 
@@ -346,7 +351,7 @@ export function createRecordingService(deps: RecordingServiceDeps): RecordingSer
       if (current) throw new RotorError('RECORDING_BUSY');
       const format = { sampleRate: request.sampleRate, channels: request.channels };
       await mkdir(deps.dir, { recursive: true });
-      const disk = judgeDisk(await free(deps.dir), bytesPerSecond(format));
+      const disk = judgeDisk(await free(deps.dir), bytesPerSecond(format), deps.diskReserveBytes);
       if (disk.secondsLeft < MIN_START_SECONDS) {
         throw new RotorError('DISK_FULL', 'There is not enough free disk space to record.', {
           hint: 'Free some space on the disk, then start the recording again.',
@@ -392,6 +397,7 @@ export function createRecordingService(deps: RecordingServiceDeps): RecordingSer
             if (current === c) publish(statusOf(c));
           },
           onAutoStop: (reason, error) => void stopNow(c, reason, error),
+          ...(deps.diskReserveBytes !== undefined ? { reserveBytes: deps.diskReserveBytes } : {}),
         },
         disk,
       );
@@ -473,7 +479,10 @@ export function createRecordingService(deps: RecordingServiceDeps): RecordingSer
       return rest;
     },
 
-    whenSettled: () => settled,
+    async whenSettled() {
+      await sealing;
+      await settled;
+    },
 
     async dispose() {
       // The engine stops with the app: the sealed file goes to the queue, which resumes it at the next start.

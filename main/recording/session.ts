@@ -38,6 +38,8 @@ export interface SessionDeps {
   onStatus?: (status: SessionStatus) => void;
   /** The session stopped on its own (disk, write error); the owner finishes it. */
   onAutoStop?: (reason: StopReason, error: RotorError) => void;
+  /** Free space the recording never takes (default STOP_RESERVE_BYTES). */
+  reserveBytes?: number;
 }
 
 export const SYNC_INTERVAL_MS = 1000;
@@ -120,7 +122,11 @@ export class RecordingSession {
         return;
       }
       try {
-        this.disk = judgeDisk(await this.deps.freeBytes(), bytesPerSecond(this.deps.writer.format));
+        this.disk = judgeDisk(
+          await this.deps.freeBytes(),
+          bytesPerSecond(this.deps.writer.format),
+          this.deps.reserveBytes,
+        );
       } catch {
         // statfs unsupported or failing: keep the last verdict; a full disk still shows up as ENOSPC
       }

@@ -79,21 +79,35 @@ async function main(): Promise<void> {
   }
   const chunks = minutes * 60 * 10;
   let rss10 = 0;
+  let rssNow10 = 0;
+  let heap10 = 0;
+  const heapNow = (): number => process.memoryUsage().heapUsed / 2 ** 20;
+  // After a full GC (run with --expose-gc): what the recording retains, without garbage waiting for collection.
+  const rssNow = (): number => {
+    (globalThis as { gc?: () => void }).gc?.();
+    return process.memoryUsage().rss / 2 ** 20;
+  };
   const started = Date.now();
   for (let seq = 0; seq < chunks; seq++) {
     const at = (seq % 10) * CHUNK;
     deliver({ seq, pcm: second.slice(at, at + CHUNK) });
     if (seq % 100 === 99) await tick(); // every 10 s of audio: writes drained, fsync, disk check
-    if (seq === 10 * 60 * 10 - 1) rss10 = peakRssMiB();
+    if (seq === 10 * 60 * 10 - 1) {
+      rss10 = peakRssMiB();
+      rssNow10 = rssNow();
+      heap10 = heapNow();
+    }
     if (seq % 6000 === 5999 && process.env['LONG_TRACE'])
       console.error(
-        `${(seq + 1) / 600} min: rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB, peak ${peakRssMiB().toFixed(0)}`,
+        `${(seq + 1) / 600} min: rss ${rssNow().toFixed(0)} MiB, peak ${peakRssMiB().toFixed(0)}, heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)}, buffers ${(process.memoryUsage().arrayBuffers / 2 ** 20).toFixed(0)}`,
       );
   }
+  const rssNowEnd = rssNow();
+  const heapEnd = heapNow();
+  const rssEnd = peakRssMiB();
   await service.stop(status.id!);
   await service.whenSettled();
   const wav = join(dir, `${status.id}.wav`);
-  const rssEnd = peakRssMiB();
   // The header only: reading the whole file would be the biggest allocation of the run.
   const fd = openSync(wav, 'r');
   const head = Buffer.alloc(44);
@@ -105,6 +119,10 @@ async function main(): Promise<void> {
       wallSec: (Date.now() - started) / 1000,
       peakRssMiB10min: rss10,
       peakRssMiBEnd: rssEnd,
+      rssMiB10min: rssNow10,
+      rssMiBEnd: rssNowEnd,
+      heapMiB10min: heap10,
+      heapMiBEnd: heapEnd,
       fileBytes: statSync(wav).size,
       header: parseWavHeader(head),
       engineSamples,
