@@ -247,3 +247,21 @@ export const useRecordingStore = create<RecordingState>()((set, get) => ({
     };
   },
 }));
+
+/** Tests: back to the first state (the capture, if any, is dropped). */
+export function resetRecordingStore(): void {
+  capture = null;
+  useRecordingStore.setState({
+    caps: null,
+    mics: [],
+    monitors: [],
+    micId: null,
+    system: 'none',
+    status: IDLE,
+    level: [],
+    busy: false,
+    micMissing: false,
+    error: null,
+    recovered: [],
+  });
+}
