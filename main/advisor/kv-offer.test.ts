@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { HardwareInfo } from '@common/advisor-types';
 import type { KvCacheType } from '@common/kv-cache-types';
+import type { RuntimeDevice } from '../engine/runtime/facts';
 import { VOXTRAL_VARIANTS } from './catalog';
+import { engineAdvisorDeps } from './engine-facts';
+import { createJobAdvisor, planJob } from './job-config';
 import { probeHardware } from './probe';
 import {
   KV_QUALITY_ORDER,
@@ -106,5 +109,42 @@ describe('cache types offered per device (issue 23: no abort, ever)', () => {
     const r = recommend(input(hw));
     if (r.config.gpuLayers > 0) expect(UPSTREAM_ONLY).toContain(r.config.kvTypeK);
     for (const t of ROTORQUANT) expect(kvTypeRefusal(input(hw), t, true)).toMatch(/^Metal has no/);
+  });
+
+  it('the device types travel from the engine worker to the job plan', async () => {
+    const cuda: RuntimeDevice = {
+      name: 'CUDA0',
+      description: 'NVIDIA GeForce RTX 4090',
+      type: 'gpu',
+      totalBytes: 24 * 2 ** 30,
+      freeBytes: 23 * 2 ** 30,
+      kvTypes: UPSTREAM_ONLY,
+    };
+    const deps = engineAdvisorDeps({
+      request: (async () => ({
+        source: 'runtime',
+        engineHeldBytes: 0,
+        devices: [
+          {
+            id: 'cuda0',
+            kind: 'gpu',
+            name: cuda.name,
+            description: cuda.description,
+            type: 'gpu',
+            memoryBytes: cuda.totalBytes,
+            freeBytes: cuda.freeBytes,
+            threads: 0,
+            kvTypes: UPSTREAM_ONLY,
+          },
+        ],
+      })) as never,
+    });
+    expect(await deps.listDevices()).toEqual([cuda]);
+    const advisor = await createJobAdvisor({ devices: [cuda] });
+    expect(advisor.input.hardware.devices[0]?.kvTypes).toEqual(UPSTREAM_ONLY);
+    const { plan } = planJob(advisor);
+    expect(advisor.report().recommendation.config.gpuLayers).toBeGreaterThan(0);
+    expect(UPSTREAM_ONLY).toContain(plan.kvK);
+    expect(UPSTREAM_ONLY).toContain(plan.kvV);
   });
 });
