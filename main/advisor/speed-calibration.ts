@@ -39,7 +39,8 @@ export const DEV_BOX_2CORE: Readonly<SpeedCalibration> = Object.freeze({
   threads: 2,
   weights: 'Q4_K_M',
   weightBytes: 2_467_784_128,
-  encoderMsPerChunk: { F16: 14_800, Q8_0: 14_800 },
+  // Q8_0: slower on this CPU (load-normalized A/Bs 1.07x and 1.94x, geometric mean 1.44x; ±40 %)
+  encoderMsPerChunk: { F16: 14_800, Q8_0: 21_300 },
   prefillTokPerSec: {
     f16: 25.87,
     q8_0: 24.3,
@@ -86,7 +87,7 @@ export const DEV_BOX_2CORE: Readonly<SpeedCalibration> = Object.freeze({
   threadScaling: { encoder: 0.52, prefill: 0.64, decode: 0 },
   sources: [
     'encoder F16 mmproj 14.80 s per 30 s chunk, median of 3, quiet 2-core box: native/README.md, bench:engine table',
-    'encoder Q8_0 mmproj: bench:longform --mmproj q8_0 beside F16 on the same box (main/advisor/README.md, "Speed model")',
+    'encoder Q8_0 mmproj: two bench:longform --mmproj q8_0 / f16 A/Bs on the same box under load, each scaled by the ratio of its identical audio prefill (main/advisor/README.md, "Speed model"): 1.07x and 1.94x the F16 time; ggml MUL_MAT n=512 F16 2-3x the GFLOPS of Q8_0 on this CPU',
     'prefill of 512 tokens from an empty cache per K/V type, 2 threads, quiet box: native/README.md, "After the sub-block scales"',
     'prefill depth shape: Q4_K_M text prefill 991 / 7690 / 15346 tokens on the 16-vCPU host (99.0 / 68.8 / 59.1 tok/s): native/README.md',
     'decode at 4096 / 16384 per K/V type, 2 threads, quiet box: native/README.md, "After the sub-block scales" table',

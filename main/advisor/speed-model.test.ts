@@ -126,6 +126,13 @@ describe('estimateSpeed', () => {
     expect(four.batch.decodeSec).toBeCloseTo(18, 9);
   });
 
+  it('half-empty encoder chunks double the encoder and prefill share, not the decoding', () => {
+    const full = estimateSpeed({ config: CONFIG, weightBytes: 1000, calibration: TOY })!;
+    const half = estimateSpeed({ config: CONFIG, weightBytes: 1000, calibration: TOY, chunkFill: 0.5 })!;
+    const b = full.batch;
+    expect(half.batch.totalSec).toBeCloseTo(2 * (b.encoderSec + b.prefillSec) + b.decodeSec, 9);
+  });
+
   it('gives no figure for a GPU plan (not calibrated)', () => {
     expect(estimateSpeed({ config: { ...CONFIG, gpuLayers: 33 }, weightBytes: 1000 })).toBeNull();
   });

@@ -42,6 +42,13 @@ export interface SpeedInput {
   weightBytes: number;
   mmproj?: MmprojType;
   calibration?: SpeedCalibration;
+  /**
+   * How full the 30 s encoder chunks a recording pays for are (default 1: windows of continuous speech). mtmd pads a
+   * window's last chunk to 30 s, and the cutter closes a window at any pause over 3 s, so a meeting's windows rarely
+   * end on a chunk boundary: the synthetic meeting fills 64 % of its chunks with 28 s windows, 69 % with 120 s ones
+   * (bench/timestamps.ts). The encoder and the audio prefill cost per chunk, so they grow by 1 / chunkFill.
+   */
+  chunkFill?: number;
 }
 
 export type { SpeedEstimate };
@@ -145,6 +152,7 @@ export function estimateSpeed(input: SpeedInput): SpeedEstimate | null {
   const audioTokens = PROMPT_TOKENS + chunks * tokensPerChunk;
   const textTokens = Math.round(TEXT_TOKENS_PER_SPEECH_SEC * c.windowSeconds);
 
+  const fill = Math.min(1, Math.max(0.05, input.chunkFill ?? 1));
   const encoderSec =
     (p * chunks * cal.encoderMsPerChunk[input.mmproj ?? 'F16'] * threadFactor(cal.threadScaling.encoder)) /
     1000;
@@ -157,7 +165,7 @@ export function estimateSpeed(input: SpeedInput): SpeedEstimate | null {
     decodeSeconds(cal, { k: c.kvTypeK, v: c.kvTypeV }, audioTokens, textTokens, weightScale) *
     (1 + PARALLEL_DECODE_COST * (p - 1)) *
     threadFactor(cal.threadScaling.decode);
-  const totalSec = encoderSec + prefillSec + decodeSec;
+  const totalSec = (encoderSec + prefillSec) / fill + decodeSec;
   const frontEndSecPerAudioHour = 3600 / FRONT_END_AUDIO_SEC_PER_CPU_SEC;
   const wallSecPerAudioHour = (totalSec * 3600) / (p * c.windowSeconds) + frontEndSecPerAudioHour;
   return {
