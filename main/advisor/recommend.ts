@@ -63,8 +63,9 @@ function offloadDevices(hw: HardwareInfo): HardwareInfo['devices'] {
 
 /**
  * Why a cache type is not offered for a plan on the GPU (`onGpu`) or the CPU, or undefined when it is. A type the
- * runtime has but a GPU lacks kernels for (RotorQuant on CUDA, Metal, Vulkan until they have their own) would make
- * llama.cpp abort while it creates the context, so it is offered only for plans that keep the cache on the CPU.
+ * runtime has but a GPU lacks kernels for (RotorQuant on CUDA, Metal, Vulkan until they have their own) is refused by
+ * the engine's guard (llama.cpp alone would abort creating the context), so it is offered only for plans that keep
+ * the cache on the CPU.
  */
 export function kvTypeRefusal(input: AdvisorInput, type: KvCacheType, onGpu: boolean): string | undefined {
   if (input.supportedKvTypes && !input.supportedKvTypes.includes(type)) {
