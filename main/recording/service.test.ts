@@ -268,6 +268,45 @@ describe('recording service', () => {
     expect(readdirSync(t.deps.dir)).toEqual([]);
   });
 
+  it('audio recorded while the live job is still being planned reaches it (nothing said at the start is lost)', async () => {
+    let release!: () => void;
+    const planning = new Promise<void>((r) => (release = r));
+    const t = setup({
+      planLive: async () => {
+        await planning;
+        return {
+          engine: { kind: 'echo' },
+          plan: { kvK: 'q8_0', kvV: 'q8_0', maxWindowSec: 10, parallel: 1 },
+        };
+      },
+    });
+    const { id } = await t.service.start({ sampleRate: RATE, channels: 2, channelNames: ['Mic', 'System'] });
+    const port = testPort();
+    t.service.attachPort(id!, port);
+    sendSeconds(port, 2); // before the plan exists
+    // stopped before the plan exists, too: the transcript still comes from the live job, with all the audio
+    const stopping = t.service.stop(id!);
+    release();
+    await stopping;
+    await t.service.whenSettled();
+    expect(t.statuses.at(-1)).toMatchObject({ phase: 'saved', transcriptId: 't1' });
+    expect(Math.abs(t.pushed.reduce((a, b) => a + b, 0) - 32_000)).toBeLessThanOrEqual(2);
+    expect(t.queued).toEqual([]);
+  });
+
+  it('quitting while recording seals the file and queues it (the engine stops with the app)', async () => {
+    const t = setup();
+    const { id } = await t.service.start({ sampleRate: RATE, channels: 1, channelNames: ['Mic'] });
+    const port = testPort();
+    t.service.attachPort(id!, port);
+    port.send({ seq: 0, pcm: new Float32Array(48_000) });
+    await t.service.dispose();
+    expect(checkWav(wavIn(t.deps), 1).seconds).toBeCloseTo(1, 5);
+    expect(t.queued).toEqual([wavIn(t.deps)]);
+    expect(t.saved).toEqual([]);
+    expect(existsSync(join(t.deps.dir, `${id}.json`))).toBe(false);
+  });
+
   it('the window going away stops the recording and keeps it', async () => {
     const t = setup();
     const { id } = await t.service.start({ sampleRate: RATE, channels: 1, channelNames: ['Mic'] });

@@ -160,6 +160,8 @@ interface Current {
   session: RecordingSession;
   feed: LiveFeed | null;
   job: Promise<JobOutcome> | null;
+  /** Planning the live job (the recording runs meanwhile; its audio waits in the feed). */
+  planned: Promise<void>;
   live: LiveState;
   liveNote?: string;
   error?: ErrorPayload;
@@ -225,15 +227,16 @@ export function createRecordingService(deps: RecordingServiceDeps): RecordingSer
       log('recording: plan', error);
       plan = null;
     }
-    if (!plan) {
+    const feed = c.feed;
+    if (!plan || !feed) {
+      // What the feed held while planning is dropped: the file has it, and the queue transcribes the file.
+      c.feed = null;
       c.live = 'off';
       c.liveNote =
         'No transcription model is set up: the recording is kept and transcribed once there is one.';
+      if (current === c) publish(statusOf(c));
       return;
     }
-    const feed = new LiveFeed();
-    c.feed = feed;
-    c.live = 'on';
     const jobDir = path.join(deps.jobsDir, `recording-${c.paths.id}`);
     c.job = deps.engine.request(
       'job',
@@ -284,6 +287,7 @@ export function createRecordingService(deps: RecordingServiceDeps): RecordingSer
       publish({ ...statusOf(c), phase: 'saved', live: 'done' });
       return;
     }
+    await c.planned;
     if (c.job && c.live !== 'off' && !quitting) {
       c.live = 'catching_up';
       publish({ ...statusOf(c), phase: 'finishing' });
@@ -382,9 +386,11 @@ export function createRecordingService(deps: RecordingServiceDeps): RecordingSer
         paths,
         title,
         channels: format.channels,
-        feed: null,
+        // Audio waits here while the live job is planned (the advisor may take a moment); dropped if there is none.
+        feed: new LiveFeed(),
         job: null,
-        live: 'off',
+        planned: Promise.resolve(),
+        live: 'on',
         session: undefined as unknown as RecordingSession,
       };
       c.session = new RecordingSession(
@@ -402,7 +408,8 @@ export function createRecordingService(deps: RecordingServiceDeps): RecordingSer
         disk,
       );
       current = c;
-      await startLive(c);
+      // Not awaited: the window connects its audio at once, so nothing said while planning is lost.
+      c.planned = startLive(c);
       return publish(statusOf(c));
     },
 
