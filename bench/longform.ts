@@ -75,6 +75,8 @@ interface ChildResult {
   prefillMs: number;
   decodeMs: number;
   decodedTokens: number;
+  /** CPU time of the whole window (encoder + prefill + decode): steadier than wall time on a shared machine. */
+  cpuMs?: number;
   kvBytes: number;
   peakRssBytes: number;
 }
@@ -105,7 +107,8 @@ async function child(): Promise<void> {
     threads,
   });
   const fill = values.fill === 'text' ? 'text' : 'audio';
-  let r: Omit<ChildResult, 'peakRssBytes' | 'kvBytes'>;
+  let r: Omit<ChildResult, 'peakRssBytes' | 'kvBytes' | 'cpuMs'>;
+  const cpu0 = process.cpuUsage();
   if (fill === 'audio') {
     const res = await ctx.transcribe(syntheticPcm(sec, 3), { maxTokens: maxDecode });
     const w = res.windows[0]!;
@@ -144,10 +147,12 @@ async function child(): Promise<void> {
       decodedTokens: res.timings.decodedTokens,
     };
   }
+  const cpu = process.cpuUsage(cpu0);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
   const kvBytes = ctx.memory().kvBytes;
   ctx.dispose();
   model.dispose();
-  const result: ChildResult = { ...r, kvBytes, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
+  const result: ChildResult = { ...r, cpuMs, kvBytes, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
   console.log(`RESULT ${JSON.stringify(result)}`);
 }
 
@@ -230,9 +235,9 @@ async function parent(): Promise<void> {
       `are disturbed by its other load; peak RSS is not.\n`,
   );
   console.log(
-    '| window | K/V | fill | cells | peak RSS | KV cache | encoder / 30 s chunk | prefill | decode (tokens) | wall per audio hour | speed |',
+    '| window | K/V | fill | cells | peak RSS | KV cache | encoder / 30 s chunk | prefill | decode (tokens) | CPU time | wall per audio hour | speed |',
   );
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const r of results) {
     const sec = audioSecOf(r.windowSec);
     const decodeRate = r.decodedTokens > 1 ? ((r.decodedTokens - 1) / r.decodeMs) * 1000 : null;
@@ -246,6 +251,7 @@ async function parent(): Promise<void> {
         `${r.fill === 'audio' ? `${(r.encodeMs / r.chunks / 1000).toFixed(1)} s` : '–'} | ` +
         `${r.depthTokens} tok at ${prefillRate.toFixed(1)} tok/s | ` +
         `${decodeRate === null ? '–' : `${decodeRate.toFixed(2)} tok/s`} (${r.decodedTokens}) | ` +
+        `${r.cpuMs === undefined ? '–' : `${(r.cpuMs / 1000).toFixed(1)} s`} | ` +
         `${perHour === null ? '–' : `${(perHour / 3600).toFixed(2)} h`} | ${perHour === null ? '–' : `${(3600 / perHour).toFixed(2)}x`} |`,
     );
   }
