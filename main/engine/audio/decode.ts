@@ -156,6 +156,17 @@ async function failureError(path: string, kind: FailureKind, stderr: string): Pr
   }
 }
 
+/**
+ * Why ffmpeg failed, from its log. Inside the sandbox "No such file" can only be about a name the file itself
+ * refers to (a playlist entry, say): whether the file is there is known on this side, so that is checked instead.
+ */
+async function failureKind(backend: FfmpegBackend, path: string, stderr: string): Promise<FailureKind> {
+  const kind = classifyFailure(stderr);
+  if (kind !== 'not-found' || backend.name === 'native') return kind;
+  await checkInputFile(path);
+  return 'unrecognised';
+}
+
 /** Runs ffmpeg to completion collecting stderr (small: a bare `-i` prints only the input description). */
 async function runForStderr(
   backend: FfmpegBackend,
@@ -200,7 +211,7 @@ export async function probeAudio(
   const log = parseProbeLog(stderr);
   const first = log.audio[0];
   if (log.container === null || first === undefined) {
-    throw await failureError(path, classifyFailure(stderr), stderr);
+    throw await failureError(path, await failureKind(backend, path, stderr), stderr);
   }
   return {
     durationSec: log.durationSec,
@@ -334,7 +345,7 @@ async function* run(
       if (stats.samples === 0 && chunk === null) {
         // Nothing came out: a bare probe tells a foreign file from a damaged one precisely.
         await probeAudio(path, signal ? { signal, decoder: backend.name } : { decoder: backend.name });
-        const kind = classifyFailure(tail);
+        const kind = await failureKind(backend, path, tail);
         throw await failureError(
           path,
           kind === 'not-found' || kind === 'unreadable' ? kind : 'corrupt',

@@ -60,6 +60,17 @@ describe('decoding opens no network connection, whatever the file says', () => {
     },
   );
 
+  it('a playlist naming a missing local file is not reported as the recording being missing', async () => {
+    const path = join(dir, 'local-playlist.mp3');
+    await writeFile(
+      path,
+      '#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nmissing-segment.ts\n#EXT-X-ENDLIST\n',
+    );
+    for (const code of [await codeOf(probeAudio(path)), await codeOf(collect(decodeAudio(path)))]) {
+      expect(['AUDIO_UNSUPPORTED', 'AUDIO_CORRUPT']).toContain(code);
+    }
+  });
+
   it('the sandbox has no sockets even when ffmpeg is told to open a URL', async () => {
     const lines: string[] = [];
     const input = join(dir, 'input.bin');
