@@ -11,7 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pcmFromWav, writeWav } from '../../fixtures/audio';
 import { generateRecording } from '../../fixtures/audio-long';
+import { heldOutWav, trainedVoxtral } from '../../fixtures/trained';
 import { parseWavHeader } from '../../main/recording/wav';
 import { REPO_ROOT, startApp, type AppHarness } from './harness';
 
@@ -136,6 +138,83 @@ describe('recording a meeting', () => {
       expect(refused).toEqual([]);
     },
   );
+});
+
+describe('live transcription with the small trained Voxtral (real runtime)', () => {
+  let app: AppHarness;
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('the microphone plays held-out speech: real words appear while recording and the transcript is searchable', async () => {
+    const model = await trainedVoxtral();
+    const ids = ['short-09', 'short-01', 'short-05', 'short-19'];
+    const utterances = ids.map((id) => model.manifest.heldOut.find((u) => u.id === id)!);
+    // one "meeting": the utterances with pauses between them (16 kHz mono)
+    const parts: Float32Array[] = [];
+    for (const u of utterances) {
+      parts.push(await pcmFromWav(await heldOutWav(u, path.join(root, 'held-out'), 0)));
+      parts.push(new Float32Array(16_000 * 1.5));
+    }
+    const pcm = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      pcm.set(p, at);
+      at += p.length;
+    }
+    const meeting = await writeWav(path.join(root, 'held-out', 'meeting.wav'), pcm);
+    const reference = new Set(utterances.flatMap((u) => u.text.split(' ')));
+
+    app = await startApp({
+      userDataDir: path.join(root, 'trained-user-data'),
+      extraArgs: [
+        ...micFlags().filter((f) => !f.startsWith('--use-file')),
+        `--use-file-for-fake-audio-capture=${meeting}`,
+      ],
+      env: { ROTORSCRIBE_MODEL: model.modelPath, ROTORSCRIBE_MMPROJ: model.mmprojPath },
+    });
+    const { page } = app;
+    await page.getByRole('button', { name: 'Record', exact: true }).click();
+    await page.getByRole('button', { name: 'Start recording' }).click();
+    const id = await until('a recording id', () => app.services.recording.status().id);
+    await page.locator('.recorder__window').first().waitFor({ timeout: 90_000 });
+    expect(app.services.recording.status().phase).toBe('recording');
+    const liveAt = app.services.recording.status().elapsedSec;
+    await until('22 s recorded', () => app.services.recording.status().elapsedSec >= 22, 60_000);
+    await app.screenshot('record-live-trained-model-light');
+    await page.getByRole('button', { name: 'Stop recording' }).click();
+    await until('saved', () => app.services.recording.status().phase === 'saved', 180_000);
+    const { transcriptId } = app.services.recording.status();
+    const words = app.services.library.library
+      .get(transcriptId!)
+      .transcript.segments.flatMap((seg) =>
+        seg.text
+          .toLowerCase()
+          .replace(/[^a-z' ]/gu, ' ')
+          .split(/\s+/u),
+      )
+      .filter(Boolean);
+    const known = words.filter((w) => reference.has(w));
+    const live = app.broadcasts.filter(
+      (b) => b.channel === 'job:window' && (b.payload as { jobId: string }).jobId === id,
+    ).length;
+    console.log(
+      `trained model, live: first text at ${liveAt.toFixed(1)} s, ${live} windows; transcript ${words.length} words, ` +
+        `${known.length} of them in the spoken text: "${words.join(' ').slice(0, 160)}"`,
+    );
+    expect(words.length).toBeGreaterThan(10);
+    // a model at ~30 % WER: most of what it writes was said
+    expect(known.length / words.length).toBeGreaterThan(0.5);
+    const word = known.find((w) => w.length >= 5) ?? known[0]!;
+    await page.getByRole('button', { name: 'Library', exact: true }).click();
+    await page.getByRole('searchbox', { name: 'Search transcripts' }).fill(word);
+    await page
+      .getByRole('list', { name: 'Search results' })
+      .getByText(app.services.recording.status().title!)
+      .first()
+      .waitFor();
+    expect(app.pageErrors).toEqual([]);
+  }, 400_000);
 });
 
 describe('microphone + system audio', () => {

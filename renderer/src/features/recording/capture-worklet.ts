@@ -14,12 +14,15 @@ declare function registerProcessor(name: string, ctor: new () => AudioWorkletPro
 
 /** Chunk length in seconds: small enough for live text and a ≤ 1 s loss on a crash, large enough to be cheap. */
 const CHUNK_SEC = 0.1;
+/** Chunks kept until main's port arrives (the start request's round trip): the first words are not lost. */
+const MAX_WAITING = 100;
 
 type Command =
   { type: 'port'; port: MessagePort } | { type: 'pause' } | { type: 'resume' } | { type: 'stop' };
 
 class CaptureProcessor extends AudioWorkletProcessor {
   private out: MessagePort | null = null;
+  private waiting: { seq: number; pcm: Float32Array }[] = [];
   private channels = 1;
   private buffer = new Float32Array(0);
   private filled = 0;
@@ -33,8 +36,10 @@ class CaptureProcessor extends AudioWorkletProcessor {
     super();
     this.port.onmessage = (event: MessageEvent<Command>) => {
       const c = event.data;
-      if (c.type === 'port') this.out = c.port;
-      else if (c.type === 'pause') {
+      if (c.type === 'port') {
+        this.out = c.port;
+        for (const w of this.waiting.splice(0)) this.out.postMessage(w, [w.pcm.buffer]);
+      } else if (c.type === 'pause') {
         this.flush();
         this.paused = true;
       } else if (c.type === 'resume') this.paused = false;
@@ -70,7 +75,7 @@ class CaptureProcessor extends AudioWorkletProcessor {
       this.peaks = [0, 0];
       this.peakFrames = 0;
     }
-    if (this.paused || !this.out) return true;
+    if (this.paused) return true;
     for (let i = 0; i < frames; i++) {
       for (let c = 0; c < channels; c++) this.buffer[this.filled++] = input[c]![i]!;
       if (this.filled === this.buffer.length) this.flush();
@@ -79,10 +84,11 @@ class CaptureProcessor extends AudioWorkletProcessor {
   }
 
   private flush(): void {
-    if (this.filled === 0 || !this.out) return;
-    const pcm = this.buffer.slice(0, this.filled);
-    this.out.postMessage({ seq: this.seq++, pcm }, [pcm.buffer]);
+    if (this.filled === 0) return;
+    const chunk = { seq: this.seq++, pcm: this.buffer.slice(0, this.filled) };
     this.filled = 0;
+    if (this.out) this.out.postMessage(chunk, [chunk.pcm.buffer]);
+    else if (this.waiting.length < MAX_WAITING) this.waiting.push(chunk);
   }
 }
 
