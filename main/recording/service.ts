@@ -221,19 +221,21 @@ export function createRecordingService(deps: RecordingServiceDeps): RecordingSer
 
   async function startLive(c: Current): Promise<void> {
     let plan: LivePlan | null;
+    let why = 'No transcription model is set up: the recording is kept and transcribed once there is one.';
     try {
       plan = await deps.planLive();
     } catch (error) {
       log('recording: plan', error);
       plan = null;
+      // e.g. OUT_OF_MEMORY from the advisor: say it, the queue will say it again for the file
+      why = `Live text is off (${error instanceof RotorError ? error.message : 'the job could not be planned'}): the recording is kept and transcribed when you stop.`;
     }
     const feed = c.feed;
     if (!plan || !feed) {
       // What the feed held while planning is dropped: the file has it, and the queue transcribes the file.
       c.feed = null;
       c.live = 'off';
-      c.liveNote =
-        'No transcription model is set up: the recording is kept and transcribed once there is one.';
+      c.liveNote = why.slice(0, 500);
       if (current === c) publish(statusOf(c));
       return;
     }
