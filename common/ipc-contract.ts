@@ -179,9 +179,12 @@ export function ipcResultSchema<S extends Schema>(value: S) {
   ]);
 }
 
-/** Optional-argument form for channels whose request is empty. */
+/**
+ * The argument may be left out exactly where the request schema accepts `undefined` (as `empty` does), so a call
+ * without one type-checks only if main will accept it.
+ */
 export type InvokeArgs<C extends InvokeChannel> =
-  v.InferInput<(typeof INVOKE_SCHEMAS)[C]['request']> extends undefined | Record<string, never>
+  undefined extends v.InferInput<(typeof INVOKE_SCHEMAS)[C]['request']>
     ? [request?: RequestOf<C>]
     : [request: RequestOf<C>];
 

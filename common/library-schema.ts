@@ -4,7 +4,7 @@
  */
 import * as v from 'valibot';
 import { errorPayloadSchema as errorPayload } from './error-schema';
-import { list, num, object, str, type TypeEqual } from './schema';
+import { empty, list, num, object, str, type TypeEqual } from './schema';
 import type { Segment, SegmentFlag, Transcript } from './transcript';
 
 const id = str({ min: 1, max: 100 });
@@ -164,7 +164,7 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 // Channel payloads
 
 export const LIBRARY_SCHEMAS = {
-  'queue:get': { request: object({}), response: queueSnapshotSchema },
+  'queue:get': { request: empty, response: queueSnapshotSchema },
   /** Files and folders picked or dropped earlier (their tokens); folders expand to the media files inside. */
   'queue:add': {
     request: object({ tokens: list(str({ min: 8, max: 100 }), { max: 1000 }) }),
