@@ -134,6 +134,37 @@ describe('timeSentences', () => {
     expect(timeSentences(twins, regions, { method: 'speech' }).map((p) => p.startSec)).toEqual([0, 9]);
   });
 
+  it('cuts text without punctuation at the pauses, not every 40 words', () => {
+    // three stretches of speech of 12, 30 and 20 equal words, between pauses
+    const word = (i: number): string => `w${String(i).padStart(3, '0')}`;
+    const words = Array.from({ length: 62 }, (_, i) => word(i));
+    const per = 0.4; // seconds per word: each word has the same weight
+    const regions = [
+      { startSec: 1, endSec: 1 + 12 * per },
+      { startSec: 10, endSec: 10 + 30 * per },
+      { startSec: 30, endSec: 30 + 20 * per },
+    ];
+    const got = timeSentences(splitSentences(words.join(' ')), regions);
+    expect(got.map((p) => p.text.split(' ').length)).toEqual([12, 30, 20]);
+    expect(got.map((p) => p.startSec)).toEqual([1, 10, 30]);
+    expect(got.map((p) => p.text).join(' ')).toBe(words.join(' '));
+    // a stretch longer than MAX_PIECE_WORDS without a pause is still cut at 40 words
+    const long = Array.from({ length: 90 }, (_, i) => word(i));
+    const one = timeSentences(splitSentences(long.join(' ')), [{ startSec: 0, endSec: 90 * per }]);
+    expect(one.map((p) => p.text.split(' ').length)).toEqual([40, 40, 10]);
+    expect(one[1]!.startSec).toBeCloseTo(40 * per, 9);
+  });
+
+  it('leaves punctuated sentences as they are', () => {
+    const text = ['One two three.', 'Four five six seven eight nine ten eleven twelve thirteen.'];
+    const got = timeSentences(text, [
+      { startSec: 0, endSec: 1 },
+      { startSec: 2, endSec: 2.5 },
+      { startSec: 3, endSec: 6 },
+    ]);
+    expect(got.map((p) => p.text)).toEqual(text);
+  });
+
   it('needs speech regions for text, none for no text', () => {
     expect(timeSentences([], [])).toEqual([]);
     expect(() => timeSentences(['Hello.'], [{ startSec: 2, endSec: 2 }])).toThrow(RangeError);

@@ -34,8 +34,11 @@ export interface TimingOptions {
 
 /** A piece longer than this many words is split evenly (a subtitle line, not a paragraph). */
 export const MAX_PIECE_WORDS = 40;
+/** A text without punctuation is cut at pauses, into pieces of at least this many words where the pauses allow. */
+export const MIN_PAUSE_PIECE_WORDS = 8;
 
 const TERMINAL = /(?<=[.!?…]["'”’)\]]*)\s+|(?<=[。！？])\s*/u;
+const ENDS_SENTENCE = /[.!?…。！？]["'”’)\]]*$/u;
 
 /** Sentences of a text: split after terminal punctuation; unpunctuated runs are cut into ≤ maxWords pieces. */
 export function splitSentences(text: string, maxWords = MAX_PIECE_WORDS): string[] {
@@ -73,7 +76,7 @@ const SKIP_REGION = 2.5;
 const SKIP_REGION_PER_SEC = 0.1;
 /** Longest run of sentences / regions one block may hold (bounds the search; beyond it the fallback applies). */
 const MAX_BLOCK_SENTENCES = 16;
-const MAX_BLOCK_REGIONS = 24;
+const MAX_BLOCK_REGIONS = 4096;
 
 /** Regions sorted, clipped to positive length and merged where they touch. */
 function normalise(regions: readonly TimeSpan[]): TimeSpan[] {
@@ -108,6 +111,23 @@ class SpeechAxis {
     this.total = this.before.at(-1)!;
   }
 
+  /** Speech offset of a clock time (a time in a pause maps to the start of the region after it). */
+  offset(sec: number): number {
+    const rs = this.regions;
+    for (let j = 0; j < rs.length; j++) {
+      if (sec < rs[j]!.startSec) return this.before[j]!;
+      if (sec <= rs[j]!.endSec) return this.before[j]! + (sec - rs[j]!.startSec);
+    }
+    return this.total;
+  }
+
+  /** Index of the region holding a speech offset (the later one at a boundary). */
+  regionAt(offset: number): number {
+    let j = 0;
+    while (j < this.regions.length - 1 && offset >= this.before[j + 1]!) j++;
+    return j;
+  }
+
   /** Clock time of a speech offset; at a region boundary, `start` picks the next region's start, else the end. */
   clock(offset: number, side: 'start' | 'end'): number {
     const rs = this.regions;
@@ -136,7 +156,11 @@ function cumulative(xs: readonly number[]): number[] {
 }
 
 /** The cheapest sequence of blocks covering every sentence and region, or null when none fits the bounds. */
-function align(weights: readonly number[], axis: SpeechAxis): Block[] | null {
+/**
+ * `open[i]`: unit i ends without terminal punctuation (a run the model wrote without any): pauses inside it are
+ * expected, so a block holding one pays nothing for them.
+ */
+function align(weights: readonly number[], open: readonly boolean[], axis: SpeechAxis): Block[] | null {
   const n = weights.length;
   const m = axis.regions.length;
   const W = cumulative(weights);
@@ -163,9 +187,14 @@ function align(weights: readonly number[], axis: SpeechAxis): Block[] | null {
         const expected = (W[i1]! - W[i]!) * rate;
         const variance = (REL_SIGMA * expected) ** 2 + ABS_SIGMA_SEC ** 2;
         const inner = SENTENCE_INSIDE_REGION * (i1 - i - 1);
+        const anyOpen = open.slice(i, i1).some(Boolean);
         for (let j1 = j + 1; j1 <= Math.min(m, j + MAX_BLOCK_REGIONS); j1++) {
           const actual = S[j1]! - S[j]!;
-          const pauses = REGION_INSIDE_SENTENCE * (j1 - j - 1) + PAUSE_INSIDE_PER_SEC * (P[j1 - 1]! - P[j]!);
+          // more regions only add speech: past six standard deviations no longer block can be the cheapest
+          if (actual > expected + 6 * Math.sqrt(variance)) break;
+          const pauses = anyOpen
+            ? 0
+            : REGION_INSIDE_SENTENCE * (j1 - j - 1) + PAUSE_INSIDE_PER_SEC * (P[j1 - 1]! - P[j]!);
           const c = c0 + (actual - expected) ** 2 / (2 * variance) + inner + pauses;
           if (c < cost[at(i1, j1)]!) {
             cost[at(i1, j1)] = c;
@@ -224,16 +253,65 @@ export function timeSentences(
   const method = options.method ?? 'anchored';
   if (method === 'span') rs = [{ startSec: rs[0]!.startSec, endSec: rs.at(-1)!.endSec }];
   const axis = new SpeechAxis(rs);
-  const weights = sentences.map(sentenceWeight);
+  // a run without punctuation (cut by splitSentences at a word count, wherever that fell) is aligned as one unit
+  const units = joinRuns(sentences);
+  const weights = units.map(sentenceWeight);
   const W = cumulative(weights);
   const out: TimedPiece[] = [];
-  const blocks = method === 'anchored' ? align(weights, axis) : null;
-  if (!blocks) {
-    spread(sentences, W, { i0: 0, i1: sentences.length }, 0, axis.total, axis, out);
-    return out;
+  const open = units.map((u) => !ENDS_SENTENCE.test(u));
+  const blocks = method === 'anchored' ? align(weights, open, axis) : null;
+  if (!blocks) spread(units, W, { i0: 0, i1: units.length }, 0, axis.total, axis, out);
+  else {
+    for (const b of blocks) {
+      if (b.i1 > b.i0) spread(units, W, b, axis.before[b.j0]!, axis.before[b.j1]!, axis, out);
+    }
   }
-  for (const b of blocks) {
-    if (b.i1 > b.i0) spread(sentences, W, b, axis.before[b.j0]!, axis.before[b.j1]!, axis, out);
+  return out.flatMap((piece) =>
+    piece.text.split(' ').length > MAX_PIECE_WORDS ? cutAtPauses(piece, axis) : [piece],
+  );
+}
+
+/** Consecutive pieces joined until one ends a sentence. */
+function joinRuns(sentences: readonly string[]): string[] {
+  const out: string[] = [];
+  let open = false;
+  for (const s of sentences) {
+    if (open) out[out.length - 1] += ` ${s}`;
+    else out.push(s);
+    open = !ENDS_SENTENCE.test(s);
+  }
+  return out;
+}
+
+/**
+ * A piece longer than MAX_PIECE_WORDS (a run without punctuation) cut at the pauses inside its time: its words share
+ * its speech by length, and a piece ends at a pause once it has MIN_PAUSE_PIECE_WORDS words, or at MAX_PIECE_WORDS
+ * words where no pause came.
+ */
+function cutAtPauses(piece: TimedPiece, axis: SpeechAxis): TimedPiece[] {
+  const words = piece.text.split(' ');
+  const W = cumulative(words.map(sentenceWeight));
+  const lo = axis.offset(piece.startSec);
+  const hi = Math.max(lo, axis.offset(piece.endSec));
+  const at = (i: number): number => lo + (W[i]! / W[words.length]!) * (hi - lo);
+  // by the word's middle: a word starting exactly at a region boundary must not round into the region before it
+  const region = (i: number): number => axis.regionAt((at(i) + at(i + 1)) / 2);
+  const cuts = [0];
+  for (let i = 1; i < words.length; i++) {
+    const start = cuts.at(-1)!;
+    const pause = region(i) !== region(i - 1);
+    if ((pause && i - start >= MIN_PAUSE_PIECE_WORDS) || i - start >= MAX_PIECE_WORDS) cuts.push(i);
+  }
+  cuts.push(words.length);
+  const out: TimedPiece[] = [];
+  for (let c = 0; c + 1 < cuts.length; c++) {
+    const a = cuts[c]!;
+    const b = cuts[c + 1]!;
+    // a piece starting after a pause starts where its region starts
+    const startSec =
+      a > 0 && region(a) !== region(a - 1) ? axis.regions[region(a)]!.startSec : axis.clock(at(a), 'start');
+    const endSec = Math.max(startSec, axis.clock(at(b), 'end'));
+    out.push({ text: words.slice(a, b).join(' '), startSec, endSec });
   }
   return out;
 }
