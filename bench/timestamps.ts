@@ -168,6 +168,24 @@ function windowRegions(w: CutWindow): TimeSpan[] {
 async function modelRows(maxWindowSec: number, windows: readonly CutWindow[]): Promise<void> {
   const threads = Number(values.threads);
   const ctx = await model!.createContext({ contextSize: windowCells(maxWindowSec), threads });
+  try {
+    await wordRows(maxWindowSec, windows, 'model', async (w) => {
+      const sec = (w.endSample - w.startSample) / SAMPLE_RATE;
+      const res = await ctx.transcribe(w.pcm, { maxTokens: outputTokenCap(sec) });
+      return res.windows[0]!.text;
+    });
+  } finally {
+    ctx.dispose();
+  }
+}
+
+/** Every window's text from `textOf`, timed, scored word by word against the known words. */
+async function wordRows(
+  maxWindowSec: number,
+  windows: readonly CutWindow[],
+  label: string,
+  textOf: (w: CutWindow, known: readonly TruthSentence[]) => Promise<string> | string,
+): Promise<void> {
   const errors: Record<TimingMethod | 'window', number[]> = {
     anchored: [],
     speech: [],
@@ -177,25 +195,24 @@ async function modelRows(maxWindowSec: number, windows: readonly CutWindow[]): P
   let wordErrors = 0;
   let refCount = 0;
   let pieces = 0;
-  try {
+  {
     for (const w of windows) {
       const mid = (s: TruthSentence): number => ((s.startSec + s.endSec) / 2) * SAMPLE_RATE;
-      const ref = refWords(truth.sentences.filter((s) => mid(s) >= w.startSample && mid(s) < w.endSample));
-      const sec = (w.endSample - w.startSample) / SAMPLE_RATE;
-      const res = await ctx.transcribe(w.pcm, { maxTokens: outputTokenCap(sec) });
-      const text = res.windows[0]!.text.replace(/\s+/gu, ' ').trim();
+      const known = truth.sentences.filter((s) => mid(s) >= w.startSample && mid(s) < w.endSample);
+      const ref = refWords(known);
+      const text = (await textOf(w, known)).replace(/\s+/gu, ' ').trim();
       const { match, errors: e } = alignWords(wordsOf(text), ref);
       wordErrors += e;
       refCount += ref.length;
       const sentences = splitSentences(text);
       const regions = windowRegions(w);
       if (sentences.length === 0 || regions.length === 0) continue;
-      pieces += sentences.length;
       for (const method of ['anchored', 'speech', 'span', 'window'] as const) {
         const timed =
           method === 'window'
             ? [{ text, startSec: regions[0]!.startSec, endSec: regions.at(-1)!.endSec }]
             : timeSentences(sentences, regions, { method });
+        if (method === 'anchored') pieces += timed.length;
         // hypothesis word index where each piece starts (pieces are consecutive runs of the text's words)
         let k = 0;
         for (const piece of timed) {
@@ -215,8 +232,6 @@ async function modelRows(maxWindowSec: number, windows: readonly CutWindow[]): P
         }
       }
     }
-  } finally {
-    ctx.dispose();
   }
   const wer = `${((100 * wordErrors) / Math.max(1, refCount)).toFixed(0)} % WER`;
   for (const method of ['anchored', 'speech', 'span', 'window'] as const) {
@@ -224,7 +239,7 @@ async function modelRows(maxWindowSec: number, windows: readonly CutWindow[]): P
     const share = (limit: number): string =>
       `${((100 * e.filter((x) => x <= limit).length) / Math.max(1, e.length)).toFixed(1)} %`;
     console.log(
-      `| ${maxWindowSec} s | ${windows.length} | model (${wer}) | ${e.length} of ${pieces} pieces | ${method} | ${pct(e, 0.5).toFixed(2)} s | ${pct(e, 0.95).toFixed(2)} s | ${Math.max(...e).toFixed(2)} s | ${share(0.5)} | ${share(1)} |`,
+      `| ${maxWindowSec} s | ${windows.length} | ${label} (${wer}) | ${e.length} of ${pieces} pieces | ${method} | ${pct(e, 0.5).toFixed(2)} s | ${pct(e, 0.95).toFixed(2)} s | ${Math.max(...e).toFixed(2)} s | ${share(0.5)} | ${share(1)} |`,
     );
   }
 }
@@ -247,6 +262,10 @@ for (const maxWindowSec of values.windows.split(',').map(Number)) {
     `${maxWindowSec} s windows: ${windows.length}, ${(sentSec / 60).toFixed(1)} min of audio sent to the model ` +
       `(${((100 * sentSec) / truth.durationSec).toFixed(1)} % of the meeting) in ${chunks} encoder chunks ` +
       `(${((100 * sentSec) / (chunks * 30)).toFixed(1)} % full)`,
+  );
+  // the known text as a model without punctuation would write it: lowercase words only
+  await wordRows(maxWindowSec, windows, 'known, unpunctuated', (_, known) =>
+    known.map((x) => wordsOf(x.text).join(' ')).join(' '),
   );
   if (model) await modelRows(maxWindowSec, windows);
   for (const stress of STRESS) {
