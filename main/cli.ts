@@ -14,6 +14,7 @@ import type { HardwareInfo } from '@common/advisor-types';
 import { RotorError, toErrorPayload, type ErrorPayload } from '@common/errors';
 import { isKvCacheType, KV_CACHE_TYPES, type KvCacheType } from '@common/kv-cache-types';
 import { MAX_WINDOW_SEC, MIN_WINDOW_SEC } from '@common/window-budget';
+import { formatEstimate } from '@common/clock';
 import { deleteJobFolder } from './engine/checkpoints/delete-job';
 import { writeFileAtomic } from './fs/atomic-write';
 import { createEngineHost, type EngineHost } from './engine/host/engine-host';
@@ -242,15 +243,6 @@ export function jobDirFor(out: string, input: string): string {
   return join(out, '.rotorscribe-jobs', `${basename(input)}-${h}`);
 }
 
-function formatDuration(sec: number | null): string {
-  if (sec === null || !Number.isFinite(sec)) return '--:--';
-  const s = Math.max(0, Math.round(sec));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const pad = (n: number) => n.toString().padStart(2, '0');
-  return h > 0 ? `${h}:${pad(m)}:${pad(s % 60)}` : `${m}:${pad(s % 60)}`;
-}
-
 /** The progress fields the CLI draws (structural: the job's JobProgress has them). */
 export interface ProgressView {
   windowsDone: number;
@@ -273,7 +265,7 @@ export function progressLine(name: string, p: ProgressView, width = 80): string 
   const speed = speedOf(p);
   const rtf = speed === null ? '' : ` ${speed.toFixed(1)}x`;
   const total = p.windowsTotal === null ? '?' : String(Math.max(p.windowsTotal, p.windowsDone));
-  const tail = ` ${pct} ${formatDuration(p.audioSecDone)}/${formatDuration(p.durationSec)} w${p.windowsDone}/${total}${rtf} ETA ${formatDuration(p.etaSec)}`;
+  const tail = ` ${pct} ${formatEstimate(p.audioSecDone)}/${formatEstimate(p.durationSec)} w${p.windowsDone}/${total}${rtf} ETA ${formatEstimate(p.etaSec)}`;
   const label = name.length > 24 ? `${name.slice(0, 21)}...` : name;
   const barWidth = Math.max(10, width - tail.length - label.length - 4);
   const filled = Math.round(fraction * barWidth);

@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { formatEstimate } from '@common/clock';
 import { formatBytes } from '@common/format-bytes';
 import { RotorError } from '@common/errors';
 import type { CliIo } from '../cli';
@@ -47,15 +48,6 @@ function usage(message: string): RotorError {
   return new RotorError('INVALID_ARGUMENT', message, { hint: 'Run `rotorscribe help models` for usage.' });
 }
 
-function formatEta(sec: number | null): string {
-  if (sec === null || !Number.isFinite(sec)) return '--:--';
-  const s = Math.max(0, Math.round(sec));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const pad = (n: number) => n.toString().padStart(2, '0');
-  return h > 0 ? `${h}:${pad(m)}:${pad(s % 60)}` : `${m}:${pad(s % 60)}`;
-}
-
 /** `Q4_K_M [#####-----]  40% 1.28 GB/3.20 GB 12.5 MB/s ETA 2:40` in `width` columns. */
 export function downloadProgressLine(label: string, s: DownloadSnapshot, width = 80): string {
   const fraction = s.bytesTotal > 0 ? Math.min(1, s.bytesDone / s.bytesTotal) : 0;
@@ -66,7 +58,7 @@ export function downloadProgressLine(label: string, s: DownloadSnapshot, width =
       ? ' reading sizes'
       : s.state === 'verifying'
         ? ' checking'
-        : ` ETA ${formatEta(s.etaSec)}`;
+        : ` ETA ${formatEstimate(s.etaSec)}`;
   const tail = ` ${pct} ${formatBytes(s.bytesDone)}/${formatBytes(s.bytesTotal)}${speed}${what}`;
   const name = label.length > 16 ? `${label.slice(0, 13)}...` : label;
   const bar = Math.max(10, width - tail.length - name.length - 4);

@@ -12,11 +12,13 @@ import path from 'node:path';
 import { mkdir, rm } from 'node:fs/promises';
 import * as v from 'valibot';
 import { RotorError, toErrorPayload, type ErrorPayload } from '@common/errors';
+import type { JobWindowEvent } from '@common/library-schema';
 import { check, num, object } from '@common/schema';
 import type { EngineHost } from '../engine/host/engine-host';
 import { LiveFeed } from '../engine/host/live-feed';
 import type { JobEngine, JobOutcome, JobPlan } from '../engine/host/protocol';
 import type { JobEvent } from '../engine/job/runner';
+import { liveWindowText } from '../engine/job/live-window';
 import { deleteJobFolder } from '../engine/checkpoints/delete-job';
 import { freeSpace as defaultFreeSpace, judgeDisk, type DiskVerdict, type FreeSpace } from './disk-space';
 import {
@@ -94,16 +96,7 @@ export interface RecordingServiceDeps {
   queue: { add(paths: readonly string[]): Promise<unknown>; kick(): void };
   planLive: () => Promise<LivePlan | null>;
   onStatus?: (status: RecordingStatus) => void;
-  onWindow?: (w: {
-    jobId: string;
-    windowId: string;
-    index: number;
-    startSec: number;
-    endSec: number;
-    text: string;
-    status: 'restored' | 'done' | 'flagged';
-    flags: string[];
-  }) => void;
+  onWindow?: (w: JobWindowEvent) => void;
   onLibraryChanged?: (transcriptId: string) => void;
   logError?: (context: string, error: unknown) => void;
   freeSpace?: FreeSpace;
@@ -272,16 +265,7 @@ export function createRecordingService(deps: RecordingServiceDeps): RecordingSer
 
   function onLiveEvent(c: Current, e: JobEvent): void {
     if (e.type !== 'window') return;
-    deps.onWindow?.({
-      jobId: c.paths.id,
-      windowId: e.windowId,
-      index: e.index,
-      startSec: e.startSec,
-      endSec: e.endSec,
-      text: e.text,
-      status: e.status,
-      flags: e.flags.slice(0, 8),
-    });
+    deps.onWindow?.(liveWindowText(c.paths.id, e));
   }
 
   async function finishTranscript(c: Current, kept: number): Promise<void> {

@@ -21,6 +21,7 @@ import type { EngineHost } from '../../engine/host/engine-host';
 import { PauseControl } from '../../engine/host/pause-control';
 import type { JobEngine, JobOutcome, JobParams } from '../../engine/host/protocol';
 import type { JobEvent, JobProgress as RunProgress } from '../../engine/job/runner';
+import { liveWindowText } from '../../engine/job/live-window';
 import type { TimeRange } from '@common/library-schema';
 import { MIN_RANGE_SEC } from '../../engine/host/method-params';
 import type { JobProgress, JobQueue, JobRecord, JobState, Library, QueueJob } from '../../library/db';
@@ -414,16 +415,7 @@ export function createJobService(deps: JobServiceDeps): JobService {
   function onJobEvent(id: string, e: JobEvent): void {
     switch (e.type) {
       case 'window':
-        deps.onWindowText?.({
-          jobId: id,
-          windowId: e.windowId,
-          index: e.index,
-          startSec: e.startSec,
-          endSec: e.endSec,
-          text: e.text,
-          status: e.status,
-          flags: e.flags,
-        });
+        deps.onWindowText?.(liveWindowText(id, e));
         break;
       case 'progress':
         progressFor(id)(queueProgress(e.progress));

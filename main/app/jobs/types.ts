@@ -1,21 +1,15 @@
 /** What the job service tells its clients (the coordinator maps these onto IPC events). No paths in any of them. */
 import type { ErrorPayload } from '@common/errors';
+import type { JobWindowEvent } from '@common/library-schema';
 import type { QueueJob } from '../../library/db';
 
 export type { QueueJob };
 
-/** One window's text as soon as it is decoded (or restored from the job folder when a job resumes). */
-export interface WindowText {
-  jobId: string;
-  windowId: string;
-  index: number;
-  startSec: number;
-  endSec: number;
-  text: string;
-  /** 'restored' = taken from the job folder on resume; 'flagged' = worth a second look (loop, output cap). */
-  status: 'restored' | 'done' | 'flagged';
-  flags: string[];
-}
+/**
+ * One window's text as soon as it is decoded, or restored from the job folder when a job resumes ('flagged' = worth a
+ * second look: loop, output cap).
+ */
+export type WindowText = JobWindowEvent;
 
 export interface JobWarning {
   jobId: string;

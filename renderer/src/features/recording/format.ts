@@ -1,11 +1,7 @@
+import { formatClock } from '@common/clock';
+
 /** Elapsed recording time as h:mm:ss (always with hours: the width stays put while the meeting grows). */
-export function formatElapsed(sec: number): string {
-  const total = Math.max(0, Math.floor(Number.isFinite(sec) ? sec : 0));
-  const h = Math.floor(total / 3600);
-  const m = String(Math.floor((total % 3600) / 60)).padStart(2, '0');
-  const s = String(total % 60).padStart(2, '0');
-  return `${h}:${m}:${s}`;
-}
+export const formatElapsed = (sec: number): string => formatClock(sec, { alwaysHours: true });
 
 /** "about 12 min" / "about 2 h 5 min" of recording left on the disk. */
 export function formatTimeLeft(sec: number): string {

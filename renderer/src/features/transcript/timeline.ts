@@ -1,3 +1,4 @@
+import { formatClock } from '@common/clock';
 import type { Segment, SegmentFlag } from '@common/transcript';
 
 /**
@@ -22,13 +23,7 @@ export function segmentIndexAt(segments: readonly Pick<Segment, 'startSec'>[], t
 }
 
 /** `m:ss`, or `h:mm:ss` from an hour on; seconds are floored, as players show them. */
-export function formatTimestamp(sec: number): string {
-  const total = Math.max(0, Math.floor(Number.isFinite(sec) ? sec : 0));
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = String(total % 60).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
-}
+export const formatTimestamp = (sec: number): string => formatClock(sec);
 
 export const FLAG_INFO: Readonly<Record<SegmentFlag, { label: string; why: string }>> = {
   loop: {
