@@ -176,6 +176,19 @@ describe('recording service', () => {
     expect(checkWav(wavIn(t.deps), 1).seconds).toBeCloseTo(0.2, 5);
   });
 
+  it('stopped before any audio arrived: no empty file is left, and the status says nothing was recorded', async () => {
+    const t = setup();
+    const started = await t.service.start({ sampleRate: RATE, channels: 1, channelNames: ['Mic'] });
+    t.service.attachPort(started.id!, testPort());
+    await t.service.stop(started.id!);
+    await t.service.whenSettled();
+    expect(t.statuses.at(-1)).toMatchObject({ phase: 'failed', error: { code: 'RECORDING_INPUT' } });
+    expect(t.statuses.at(-1)?.error?.message).toMatch(/Nothing was recorded/u);
+    expect(readdirSync(t.deps.dir).filter((n) => n.endsWith('.wav') || n.endsWith('.json'))).toEqual([]);
+    expect(t.saved).toEqual([]);
+    expect(t.queued).toEqual([]);
+  });
+
   it('without a free engine the recording is kept and queued for transcription at stop', async () => {
     const t = setup({}, 'busy');
     const { id } = await t.service.start({ sampleRate: RATE, channels: 1, channelNames: ['Mic'] });

@@ -270,7 +270,14 @@ export function createRecordingService(deps: RecordingServiceDeps): RecordingSer
 
   async function finishTranscript(c: Current, kept: number): Promise<void> {
     if (kept === 0) {
-      publish({ ...statusOf(c), phase: 'saved', live: 'done' });
+      // Stopped before any audio arrived: an empty file is no recording, and a silent 'saved' would show nothing.
+      await rm(c.paths.wavPath, { force: true }).catch((e: unknown) => log('recording: empty file', e));
+      c.error ??= toErrorPayload(
+        new RotorError('RECORDING_INPUT', 'Nothing was recorded: no audio arrived before the stop.', {
+          hint: 'Check that the microphone is connected and not muted, then record again.',
+        }),
+      );
+      publish({ ...statusOf(c), phase: 'failed', live: 'done' });
       return;
     }
     await c.planned;

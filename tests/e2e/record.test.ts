@@ -253,7 +253,7 @@ describe('microphone + system audio', () => {
     await page.getByRole('button', { name: 'Start recording' }).click();
     await page.getByRole('button', { name: 'Stop recording' }).click();
     await page
-      .getByText(/is in the library|waits in the transcription queue/u)
+      .getByText(/is in the library|waits in the transcription queue|Nothing was recorded/u)
       .first()
       .waitFor({ timeout: 60_000 });
     await page
@@ -261,6 +261,10 @@ describe('microphone + system audio', () => {
       .waitFor({ state: 'attached' });
     await system.selectOption({ label: 'Monitor of Built-in Audio Analog Stereo' });
 
+    // Names sort by the second they were started in: two recordings in one second would sort by their random part.
+    const dir = path.join(userDataDir, 'recordings');
+    const wavsIn = async (): Promise<string[]> => (await readdir(dir)).filter((n) => n.endsWith('.wav'));
+    const before = new Set(await wavsIn());
     await page.getByRole('button', { name: 'Start recording' }).click();
     await page.getByText('System', { exact: true }).waitFor(); // the second level meter
     await until('6 s recorded', () => app.services.recording.status().elapsedSec >= 6, 30_000);
@@ -268,9 +272,9 @@ describe('microphone + system audio', () => {
     await page.getByRole('button', { name: 'Stop recording' }).click();
     await until('saved', () => app.services.recording.status().phase === 'saved', 60_000);
 
-    const dir = path.join(userDataDir, 'recordings');
-    const wavs = (await readdir(dir)).filter((n) => n.endsWith('.wav')).sort();
-    const bytes = await readFile(path.join(dir, wavs.at(-1)!));
+    const added = (await wavsIn()).filter((n) => !before.has(n));
+    expect(added).toHaveLength(1);
+    const bytes = await readFile(path.join(dir, added[0]!));
     const header = parseWavHeader(bytes);
     expect(header.channels).toBe(2);
     let peakMic = 0;
