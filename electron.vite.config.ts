@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'electron-vite';
 import type { PluginOption } from 'vite';
-import { licencesPlugin } from './main/build/licences';
+import { licencesPlugin } from './main/packaging/licences';
 
 const root = import.meta.dirname;
 // The same alias as tsconfig.base.json's paths (tsx, the CLI and tsc read it there) and vitest.config.ts.

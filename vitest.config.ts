@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
-import { licencesPlugin } from './main/build/licences';
+import { licencesPlugin } from './main/packaging/licences';
 
 // Build outputs and the vendored llama.cpp tree (which carries its own *.test.ts) are never ours to test.
 const notOurs = ['**/node_modules/**', 'out/**', 'native/build/**', 'native/llama.cpp/**'];
@@ -58,7 +58,7 @@ export default defineConfig({
       },
       {
         resolve: { alias },
-        // the build-time licence list the About section imports (main/build/licences.ts)
+        // the build-time licence list the About section imports (main/packaging/licences.ts)
         plugins: [licencesPlugin(fileURLToPath(new URL('.', import.meta.url)))],
         test: {
           name: 'renderer',

@@ -1,4 +1,4 @@
-/** The build-time licence list (main/build/licences.ts, served by the Vite plugin of the same name). */
+/** The build-time licence list (main/packaging/licences.ts, served by the Vite plugin of the same name). */
 declare module 'virtual:rotorscribe-licences' {
   import type { LicenceEntry } from '@common/licences';
 
