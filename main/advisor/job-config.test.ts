@@ -22,11 +22,16 @@ describe('planJob: the advisor recommendation is the plan the engine runs', () =
       expect(rec.ok).toBe(true);
       const { plan, lowered } = planJob(advisor);
       expect(lowered).toBeUndefined();
+      const nLayer = advisor.input.variants.find((v) => v.id === rec.config.weights)!.model.decoder.nLayer;
       expect(plan).toEqual({
         kvK: rec.config.kvTypeK,
         kvV: rec.config.kvTypeV,
         maxWindowSec: rec.config.windowSeconds,
         parallel: rec.config.parallelWindows,
+        gpuLayers: rec.config.gpuLayers,
+        mmprojGpu: rec.config.gpuLayers > nLayer,
+        flashAttention: rec.config.flashAttention,
+        threads: rec.config.threads,
       });
       // what the worker allocates per sequence for that plan is what the advisor budgeted per window
       const perChunk = tokensPerChunk(null, rec.config.tokenRate);
@@ -56,6 +61,23 @@ describe('planJob: the advisor recommendation is the plan the engine runs', () =
     expect(planJob(advisor, { parallel: 1 }).plan.maxWindowSec).toBe(rec.windowSeconds);
   });
 
+  it('carries the GPU placement: all layers and the encoder on a big GPU, a partial offload keeps the encoder', async () => {
+    const big = await createJobAdvisor({ hardware: PROFILES.desktop24 });
+    const nLayer = big.input.variants[0]!.model.decoder.nLayer;
+    const full = planJob(big).plan;
+    expect(full.gpuLayers).toBe(nLayer + 1);
+    expect(full.mmprojGpu).toBe(true);
+    expect(full.flashAttention).toBe(true);
+    const partial = planJob(big, { gpuLayers: 10 }).plan;
+    expect(partial).toMatchObject({ gpuLayers: 10, mmprojGpu: false });
+    // no GPU: nothing offloaded whatever was asked
+    const cpu = await createJobAdvisor({ hardware: PROFILES.cpu8 });
+    expect(planJob(cpu, { gpuLayers: 20 }).plan).toMatchObject({ gpuLayers: 0, mmprojGpu: false });
+    // a quantized V cache needs flash attention in llama.cpp
+    expect(planJob(cpu, { kvK: 'iso3', kvV: 'iso3', flashAttention: false }).plan.flashAttention).toBe(true);
+    expect(planJob(cpu, { kvK: 'f16', kvV: 'f16', flashAttention: false }).plan.flashAttention).toBe(false);
+  });
+
   it('refuses what does not fit before anything is allocated', async () => {
     const advisor = await createJobAdvisor({ hardware: PROFILES.ram4 });
     expect(() => planJob(advisor)).toThrow(expect.objectContaining({ code: 'OUT_OF_MEMORY' }));
@@ -82,6 +104,8 @@ interface ContextCall {
   parallel: number;
   typeK: KvCacheType;
   typeV: KvCacheType;
+  flashAttention?: string;
+  threads?: number;
 }
 
 /** A model that records the context the engine asks for (what the worker would allocate). */
@@ -96,6 +120,8 @@ function recordingModel(calls: ContextCall[]): RuntimeModelLike {
         parallel: opts.parallel,
         typeK: opts.typeK,
         typeV: opts.typeV,
+        flashAttention: opts.flashAttention,
+        threads: opts.threads,
       });
       return {
         transcribe: async () => ({ windows: [] }),
@@ -141,6 +167,8 @@ describe('the run a recommendation produces is the recommended configuration', (
           parallel: rec.config.parallelWindows,
           typeK: rec.config.kvTypeK,
           typeV: rec.config.kvTypeV,
+          flashAttention: rec.config.flashAttention ? 'on' : 'off',
+          threads: rec.config.threads,
         },
       ]);
       expect(engine.identity).toMatchObject({ kvK: rec.config.kvTypeK, kvV: rec.config.kvTypeV });

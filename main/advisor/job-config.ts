@@ -13,6 +13,7 @@ import type { HardwareInfo, RunConfig } from '@common/advisor-types';
 import type { KvCacheType } from '@common/kv-cache-types';
 import { MAX_WINDOW_SEC } from '@common/window-budget';
 import type { RuntimeDevice } from '../engine/runtime/facts';
+import { primaryGpu } from './memory-model';
 import { probeHardware } from './probe';
 import { createAdvisor, variantIdFromFile, type Advisor } from './report';
 
@@ -27,6 +28,15 @@ export interface JobPlanValues {
   kvV: KvCacheType;
   maxWindowSec: number;
   parallel: number;
+  /**
+   * Where the work runs, as the advisor planned it (absent in plans made without a model, e.g. the echo engine):
+   * text-model layers on the GPU (nLayer + 1 = all of them and the output head), the audio encoder on the GPU (only
+   * when the whole decoder is: the memory model's rule), flash attention, compute threads.
+   */
+  gpuLayers?: number;
+  mmprojGpu?: boolean;
+  flashAttention?: boolean;
+  threads?: number;
 }
 
 /** What the engine host reports (listDevices, supportedKvTypes) plus the model files. */
@@ -81,6 +91,36 @@ function runConfig(advisor: Advisor, modelPath: string | undefined, plan: JobPla
     kvTypeV: plan.kvV,
     windowSeconds: Math.max(1, Math.ceil(plan.maxWindowSec)),
     parallelWindows: plan.parallel,
+    ...(plan.gpuLayers !== undefined ? { gpuLayers: plan.gpuLayers } : {}),
+    ...(plan.flashAttention !== undefined ? { flashAttention: plan.flashAttention } : {}),
+    ...(plan.threads !== undefined ? { threads: plan.threads } : {}),
+  };
+}
+
+/** Decoder layers of the plan's weights (the variant the advisor describes), for the encoder placement rule. */
+function decoderLayers(advisor: Advisor, weights: string): number | undefined {
+  const v = advisor.input.variants.find((x) => x.id === weights) ?? advisor.input.variants[0];
+  return v?.model.decoder.nLayer;
+}
+
+/**
+ * Placement the advisor chose, carried to the engine: GPU layers clamped to the machine (none without a GPU), the
+ * encoder on the GPU only when every decoder layer and the output head are there (memory-model.ts's rule).
+ */
+function placement(
+  advisor: Advisor,
+  modelPath: string | undefined,
+  overrides: JobPlanOverrides,
+): Pick<JobPlanValues, 'gpuLayers' | 'mmprojGpu' | 'flashAttention' | 'threads'> {
+  const rec = advisor.report().recommendation.config;
+  const gpuLayers = primaryGpu(advisor.input.hardware) ? (overrides.gpuLayers ?? rec.gpuLayers) : 0;
+  const weights = modelPath ? (variantIdFromFile(modelPath) ?? 'local') : rec.weights;
+  const n = decoderLayers(advisor, weights);
+  return {
+    gpuLayers,
+    mmprojGpu: overrides.mmprojGpu ?? (n !== undefined && gpuLayers > n),
+    flashAttention: overrides.flashAttention ?? rec.flashAttention,
+    threads: overrides.threads ?? rec.threads,
   };
 }
 
@@ -106,7 +146,10 @@ export function planJob(
     kvV: overrides.kvV ?? overrides.kvK ?? rec.kvTypeV,
     maxWindowSec,
     parallel,
+    ...placement(advisor, modelPath, overrides),
   };
+  // llama.cpp keeps a quantized V cache only with flash attention
+  if (!['f16', 'bf16', 'f32'].includes(wanted.kvV)) wanted.flashAttention = true;
   const verdict = advisor.planMemory(runConfig(advisor, modelPath, wanted));
   if (verdict.maxParallel < 1) {
     throw new RotorError('OUT_OF_MEMORY', `This configuration does not fit in memory: ${verdict.reason}`, {

@@ -22,6 +22,8 @@ export function measuredFromOutcome(
     kvTypeV: params.plan.kvV,
     windowSeconds: Math.max(1, Math.ceil(params.plan.maxWindowSec)),
     parallelWindows: params.plan.parallel,
+    ...(params.plan.gpuLayers !== undefined ? { gpuLayers: params.plan.gpuLayers } : {}),
+    ...(params.plan.flashAttention !== undefined ? { flashAttention: params.plan.flashAttention } : {}),
   });
   const variant = advisor.input.variants.find((v) => v.id === estimate.config.weights);
   if (!variant) return null;

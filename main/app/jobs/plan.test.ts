@@ -24,6 +24,14 @@ describe('settings run config → job plan overrides', () => {
     );
     // beyond what one context holds: the longest window there is
     expect(overridesFromRunConfig({ windowSeconds: 3600 }, undefined).maxWindowSec).toBe(JOB_MAX_WINDOW_SEC);
-    expect(overridesFromRunConfig({ gpuLayers: 10, flashAttention: true }, undefined)).toEqual({});
+  });
+
+  it('carries GPU layers, flash attention and threads to the engine as they are', () => {
+    expect(overridesFromRunConfig({ gpuLayers: 10, flashAttention: false, threads: 6 }, undefined)).toEqual({
+      gpuLayers: 10,
+      flashAttention: false,
+      threads: 6,
+    });
+    expect(overridesFromRunConfig({ weights: 'Q8_0', tokenRate: 'pooled' }, undefined)).toEqual({});
   });
 });

@@ -34,9 +34,9 @@ const clamp = (v: number, lo: number, hi: number): number => Math.max(lo, Math.m
 
 /**
  * The settings panel's run config in job terms: cache types, window seconds and parallel windows map one to one (a
- * window longer than 30 s runs as several encoder chunks of one sequence; at most JOB_MAX_WINDOW_SEC).
- * weights / gpuLayers / flashAttention / tokenRate have no job-plan counterpart (the model file and the runtime
- * decide them).
+ * window longer than 30 s runs as several encoder chunks of one sequence; at most JOB_MAX_WINDOW_SEC); GPU layers,
+ * flash attention and threads go to the engine as they are. weights / tokenRate have no job-plan counterpart (the
+ * model file and the runtime decide them).
  */
 export function overridesFromRunConfig(
   run: RunOverrides,
@@ -45,6 +45,9 @@ export function overridesFromRunConfig(
   const out: JobPlanOverrides = {};
   if (run.kvTypeK) out.kvK = run.kvTypeK;
   if (run.kvTypeV) out.kvV = run.kvTypeV;
+  if (run.gpuLayers !== undefined) out.gpuLayers = run.gpuLayers;
+  if (run.flashAttention !== undefined) out.flashAttention = run.flashAttention;
+  if (run.threads !== undefined) out.threads = run.threads;
   if (run.windowSeconds !== undefined || run.parallelWindows !== undefined) {
     const windowSeconds = run.windowSeconds ?? recommended?.windowSeconds ?? JOB_DEFAULT_WINDOW_SEC;
     const parallelWindows = run.parallelWindows ?? recommended?.parallelWindows ?? 1;

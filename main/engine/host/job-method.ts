@@ -144,13 +144,17 @@ async function openEngine<M extends Disposable>(
       dispose: () => undefined,
     };
   }
+  // The engine's threads are the user's explicit setting; the plan's are the advisor's default for this machine.
+  const threads = engine.threads ?? plan.threads;
   const files: ModelFiles = {
     modelPath: engine.modelPath,
     mmprojPath: engine.mmprojPath,
-    ...(engine.threads ? { threads: engine.threads } : {}),
+    ...(threads ? { threads } : {}),
+    ...(plan.gpuLayers !== undefined ? { gpuLayers: plan.gpuLayers } : {}),
+    ...(plan.mmprojGpu !== undefined ? { mmprojGpu: plan.mmprojGpu } : {}),
   };
   const model = await deps.models.acquire(files);
-  return deps.createEngine(model, plan, engine.threads);
+  return deps.createEngine(model, plan, threads);
 }
 
 /** ffmpeg decode + Silero VAD, loaded on first use (the worker starts without them). */

@@ -7,7 +7,7 @@ import { isAbsolute } from 'node:path';
 import * as v from 'valibot';
 import { RotorError } from '@common/errors';
 import { KV_CACHE_TYPES, type KvCacheType } from '@common/kv-cache-types';
-import { check, empty, num, object, str } from '@common/schema';
+import { bool, check, empty, num, object, str } from '@common/schema';
 import { MAX_WINDOW_SEC, MIN_WINDOW_SEC } from '@common/window-budget';
 
 export const MAX_PARALLEL_WINDOWS = 16;
@@ -46,6 +46,16 @@ export const jobPlanSchema = object({
   kvV: kvType,
   maxWindowSec: num({ min: MIN_WINDOW_SEC, max: MAX_WINDOW_SEC }),
   parallel: num({ min: 1, max: MAX_PARALLEL_WINDOWS, integer: true }),
+  /**
+   * Where the advisor put the work (absent: CPU only, mtmd's defaults). Text-model layers on the GPU (nLayer + 1 also
+   * moves the output head; a build without a GPU backend runs them on the CPU), the audio encoder on the GPU
+   * (the advisor does so only when the whole decoder is there), flash attention, and compute threads (the engine's
+   * own `threads` wins: that is the user's explicit setting).
+   */
+  gpuLayers: v.optional(num({ min: 0, max: 1000, integer: true })),
+  mmprojGpu: v.optional(bool),
+  flashAttention: v.optional(bool),
+  threads: v.optional(num({ min: 1, max: 1024, integer: true })),
 });
 
 /** Part of a recording, in seconds from its start. */

@@ -11,6 +11,9 @@ export interface ModelFiles {
   modelPath: string;
   mmprojPath: string;
   threads?: number;
+  /** Placement from the job's plan: another placement is another load (weights move between devices). */
+  gpuLayers?: number;
+  mmprojGpu?: boolean;
 }
 
 export interface Disposable {
@@ -52,7 +55,15 @@ export class ModelCache<M extends Disposable> {
       fileFacts(files.modelPath, 'model'),
       fileFacts(files.mmprojPath, 'audio encoder (mmproj)'),
     ]);
-    const key = JSON.stringify([files.modelPath, m, files.mmprojPath, p, files.threads ?? 0]);
+    const key = JSON.stringify([
+      files.modelPath,
+      m,
+      files.mmprojPath,
+      p,
+      files.threads ?? 0,
+      files.gpuLayers ?? 0,
+      files.mmprojGpu ?? null,
+    ]);
     if (this.entry?.key === key) return this.entry.model;
     await this.release();
     const model = this.load(files);

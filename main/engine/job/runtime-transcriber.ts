@@ -107,14 +107,23 @@ export interface RuntimeModelFiles {
   modelPath: string;
   mmprojPath: string;
   threads?: number;
+  /** Text-model layers on the GPU (0 = CPU only; the runtime's default when absent). */
+  gpuLayers?: number;
+  /** The audio encoder on the GPU when there is one. */
+  mmprojGpu?: boolean;
 }
 
-/** What sizes and types the context: the client's memory plan (nothing here consults a budget of its own). */
+/**
+ * What sizes and types the context: the client's memory plan (nothing here consults a budget of its own), with the
+ * flash attention and threads it was planned with (absent: the runtime's defaults).
+ */
 export interface RuntimeContextPlan {
   kvK: string;
   kvV: string;
   maxWindowSec: number;
   parallel: number;
+  flashAttention?: boolean;
+  threads?: number;
 }
 
 /** The loaded model's surface this module needs (structural: the worker's model cache holds it). */
@@ -128,6 +137,7 @@ export interface RuntimeModelLike {
     typeK: KvCacheType;
     typeV: KvCacheType;
     threads?: number;
+    flashAttention?: 'auto' | 'on' | 'off';
   }): Promise<RuntimeContextLike & { dispose(): void; memory?(): ContextMemory }>;
   dispose(): void;
 }
@@ -150,13 +160,27 @@ export interface RuntimeEngine {
   dispose(): void;
 }
 
-/** Loads the weights and the audio encoder; no context yet (that waits for the plan). */
-export async function loadRuntimeModel(files: RuntimeModelFiles): Promise<RuntimeModelLike> {
-  const runtime = await import('../runtime/index');
-  return runtime.loadVoxtral({
+/** The runtime's loader as this module calls it (structural, so tests can record what reaches it). */
+export type LoadVoxtralLike = (opts: {
+  modelPath: string;
+  mmprojPath: string;
+  threads?: number;
+  gpuLayers?: number;
+  mmprojGpu?: boolean;
+}) => Promise<RuntimeModelLike>;
+
+/** Loads the weights and the audio encoder where the plan put them; no context yet (that waits for the plan). */
+export async function loadRuntimeModel(
+  files: RuntimeModelFiles,
+  load?: LoadVoxtralLike,
+): Promise<RuntimeModelLike> {
+  const loadVoxtral = load ?? (await import('../runtime/index')).loadVoxtral;
+  return loadVoxtral({
     modelPath: files.modelPath,
     mmprojPath: files.mmprojPath,
     ...(files.threads ? { threads: files.threads } : {}),
+    ...(files.gpuLayers !== undefined ? { gpuLayers: files.gpuLayers } : {}),
+    ...(files.mmprojGpu !== undefined ? { mmprojGpu: files.mmprojGpu } : {}),
   });
 }
 
@@ -164,12 +188,16 @@ function fileName(path: string): string {
   return path.split(/[\\/]/u).pop() ?? path;
 }
 
-/** A context sized from the plan: `parallel` sequences of one window each. */
+/**
+ * A context sized from the plan: `parallel` sequences of one window each, with the plan's flash attention; `threads`
+ * (the user's explicit setting) over the plan's.
+ */
 export async function createRuntimeEngine(
   model: RuntimeModelLike,
   plan: RuntimeContextPlan,
-  threads?: number,
+  explicitThreads?: number,
 ): Promise<RuntimeEngine> {
+  const threads = explicitThreads ?? plan.threads;
   if (!isKvCacheType(plan.kvK) || !isKvCacheType(plan.kvV)) {
     throw new RotorError('KV_TYPE_UNSUPPORTED', `Unknown KV cache type ${plan.kvK}/${plan.kvV}.`);
   }
@@ -181,6 +209,7 @@ export async function createRuntimeEngine(
     typeK: plan.kvK,
     typeV: plan.kvV,
     ...(threads ? { threads } : {}),
+    ...(plan.flashAttention !== undefined ? { flashAttention: plan.flashAttention ? 'on' : 'off' } : {}),
   });
   let m: ContextMemory | undefined;
   try {
@@ -217,6 +246,8 @@ export interface OpenRuntimeRequest extends RuntimeContextPlan {
   modelPath?: string;
   mmprojPath?: string;
   threads?: number;
+  gpuLayers?: number;
+  mmprojGpu?: boolean;
 }
 
 /** Model + context in one call, owned together (tests and benches; the engine worker caches the model instead). */
@@ -234,6 +265,8 @@ export async function openRuntimeTranscriber(req: OpenRuntimeRequest): Promise<{
     modelPath: req.modelPath,
     mmprojPath: req.mmprojPath,
     ...(req.threads ? { threads: req.threads } : {}),
+    ...(req.gpuLayers !== undefined ? { gpuLayers: req.gpuLayers } : {}),
+    ...(req.mmprojGpu !== undefined ? { mmprojGpu: req.mmprojGpu } : {}),
   });
   try {
     const engine = await createRuntimeEngine(model, req, req.threads);
