@@ -186,7 +186,10 @@ export const alternativeSchema = object({
 export type Alternative = v.InferOutput<typeof alternativeSchema>;
 
 export const cacheTypeRowSchema = object({
+  /** The K type (and the V type too when `kvTypeV` is absent). */
   kvType,
+  /** The V type of a mixed pair (common/kv-quality.ts: the advisor's ladder of measured K/V pairs). */
+  kvTypeV: v.optional(kvType),
   bytesPerToken: bytes,
   /** Cache bytes of the chosen window × parallel at this type. */
   kvBytes: bytes,

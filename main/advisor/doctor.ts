@@ -4,10 +4,16 @@
  */
 import { formatBytes, formatKiB } from '@common/format-bytes';
 import type { AdvisorReport, PoolUsage, Recommendation } from '@common/advisor-types';
+import { KV_QUALITY_SOURCE, measuredKvQuality, type KvPair } from '@common/kv-quality';
 import { summarizeHardware } from './probe-parse';
 import { createAdvisor, type AdvisorDeps } from './report';
 import { runtimeAdvisorDeps } from './runtime-deps';
 import { poolName } from './recommend';
+
+function klText(p: KvPair): string {
+  const m = measuredKvQuality(p);
+  return m === undefined ? 'not meas.' : m.kl === 0 ? '0' : m.kl.toExponential(1);
+}
 
 export interface DoctorOptions extends AdvisorDeps {
   json?: boolean;
@@ -66,16 +72,20 @@ export function formatDoctor(report: AdvisorReport): string {
     `KV cache types for ${c.windowSeconds} s × ${c.parallelWindows} (${r.estimate.context.nCtx} cells)`,
   );
   lines.push(
-    `  ${'type'.padEnd(8)}${'per token'.padStart(14)}${'cache'.padStart(11)}${'total'.padStart(11)}${'speed'.padStart(8)}   longest window`,
+    `  ${'K/V'.padEnd(12)}${'per token'.padStart(14)}${'cache'.padStart(11)}${'total'.padStart(11)}${'speed'.padStart(8)}${'KL vs f16'.padStart(11)}   longest window`,
   );
   for (const row of report.cacheTable) {
     lines.push(
-      `  ${row.kvType.padEnd(8)}${formatKiB(row.bytesPerToken).padStart(14)}${formatBytes(row.kvBytes).padStart(11)}${formatBytes(row.totalBytes).padStart(11)}` +
-        `${(row.speedX === undefined ? '–' : `${row.speedX.toFixed(2)}x`).padStart(8)}   ` +
+      `  ${(row.kvTypeV ? `${row.kvType}/${row.kvTypeV}` : row.kvType).padEnd(12)}${formatKiB(row.bytesPerToken).padStart(14)}${formatBytes(row.kvBytes).padStart(11)}${formatBytes(row.totalBytes).padStart(11)}` +
+        `${(row.speedX === undefined ? '–' : `${row.speedX.toFixed(2)}x`).padStart(8)}` +
+        `${klText({ k: row.kvType, v: row.kvTypeV ?? row.kvType }).padStart(11)}   ` +
         `${row.maxWindowMinutes > 0 ? `${row.maxWindowMinutes.toFixed(1)} min` : 'does not fit'}` +
         `${row.windowLimit === 'context' && row.maxWindowMinutes > 0 ? ' (32k context limit)' : ''}${row.available ? '' : ` (${row.unavailableReason ?? 'not built'})`}`,
     );
   }
+  lines.push(
+    `  KL vs f16: next-token divergence measured on trained weights (${KV_QUALITY_SOURCE.command}, ${KV_QUALITY_SOURCE.date}); the order of the rows.`,
+  );
   const approx = report.variants.filter((v) => v.approximate).map((v) => v.id);
   if (approx.length) lines.push('', `Sizes of ${approx.join(', ')} are estimates until the file is on disk.`);
   return lines.join('\n');

@@ -62,7 +62,16 @@ describe('cache types offered per device (issue 23: no abort, ever)', () => {
       else expect(t.unavailableReason).toBeUndefined();
     }
     const gpuRows = cacheTable(inp, report.recommendation.config);
-    expect(gpuRows.filter((row) => !row.available).map((row) => row.kvType)).toEqual(ROTORQUANT);
+    // a row is out when its K or its V is a type the GPU lacks, or when it is a mixed pair (GPUs report K = V only)
+    const out = gpuRows.filter((row) => !row.available);
+    expect(out.filter((row) => row.kvTypeV === undefined).map((row) => row.kvType)).toEqual(ROTORQUANT);
+    for (const row of out.filter((r) => r.kvTypeV !== undefined))
+      expect(row.unavailableReason).toMatch(
+        /has no (iso|planar)\d kernels|mixed K\/V pairs run on the CPU only/,
+      );
+    expect(gpuRows.filter((row) => row.available).every((row) => UPSTREAM_ONLY.includes(row.kvType))).toBe(
+      true,
+    );
     // the same machine planning on the CPU offers every type again
     const cpuRows = cacheTable(inp, { ...report.recommendation.config, gpuLayers: 0 });
     expect(cpuRows.every((row) => row.available && row.unavailableReason === undefined)).toBe(true);

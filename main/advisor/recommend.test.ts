@@ -4,8 +4,16 @@ import type { HardwareInfo, Recommendation } from '@common/advisor-types';
 import { VOXTRAL_VARIANTS } from './catalog';
 import { SAFETY, estimateTotal } from './memory-model';
 import {
+  KV_PAIR_LADDER,
+  belowFourBitQuality,
+  measuredKvQuality,
+  samePair,
+  type KvPair,
+} from '@common/kv-quality';
+import {
   KV_QUALITY_ORDER,
   cacheTable,
+  kvPairRefusal,
   estimateConfig,
   evaluate,
   planMemory,
@@ -81,7 +89,10 @@ describe('recommendations over hardware profiles', () => {
     const f16 = r.alternatives.find((a) => a.label === 'f16 cache')!;
     expect(f16.fits).toBe(false);
     expect(f16.reason).toMatch(/VRAM budget/);
-    expect(r.why).toMatch(/best cache that fits \(f16 cache would need/);
+    // the reason cites the trained-weights measurement behind the order, then what the better cache would need
+    expect(r.why).toMatch(
+      /best cache that fits \(measured on trained weights: KL [\d.]+e-\d+ from f16, top-1 [\d.]+ %, WER [+-][\d.]+ points — npm run bench:wer, \d{4}-\d\d-\d\d\) \(f16 cache would need/,
+    );
     const vram = r.estimate.pools.find((p) => p.pool === 'vram')!;
     const ram = r.estimate.pools.find((p) => p.pool === 'ram')!;
     expect(vram.breakdown.kv).toBeGreaterThan(0);
@@ -184,9 +195,11 @@ describe('overrides and the savings view', () => {
     const inp = input(PROFILES.laptop6);
     const r = recommend(inp);
     const rows = cacheTable(inp, r.config);
-    expect(rows.map((x) => x.kvType)).toEqual([...KV_QUALITY_ORDER]);
-    const f16 = rows.find((x) => x.kvType === 'f16')!;
-    const iso3 = rows.find((x) => x.kvType === 'iso3')!;
+    expect(rows.map((x) => ({ k: x.kvType, v: x.kvTypeV ?? x.kvType }))).toEqual([...KV_PAIR_LADDER]);
+    const same = rows.filter((x) => x.kvTypeV === undefined);
+    expect(same.map((x) => x.kvType)).toEqual([...KV_QUALITY_ORDER]);
+    const f16 = same.find((x) => x.kvType === 'f16')!;
+    const iso3 = same.find((x) => x.kvType === 'iso3')!;
     expect(f16.bytesPerToken / iso3.bytesPerToken).toBeCloseTo(256 / 51, 2);
     expect(f16.kvBytes / iso3.kvBytes).toBeCloseTo(256 / 51, 2);
     // only the cache and the decoder's working buffers (V rotation for quantized V) differ between the rows
@@ -202,7 +215,7 @@ describe('overrides and the savings view', () => {
     // smaller caches fit longer windows; each reported maximum really fits and 10 s more does not
     expect(iso3.maxWindowMinutes).toBeGreaterThan(f16.maxWindowMinutes);
     for (const row of rows) {
-      const c = { ...r.config, kvTypeK: row.kvType, kvTypeV: row.kvType };
+      const c = { ...r.config, kvTypeK: row.kvType, kvTypeV: row.kvTypeV ?? row.kvType };
       const seconds = row.maxWindowMinutes * 60;
       if (seconds > 0) expect(estimateConfig(inp, { ...c, windowSeconds: seconds }).fits).toBe(true);
       if (seconds < 3600) expect(estimateConfig(inp, { ...c, windowSeconds: seconds + 10 }).fits).toBe(false);
@@ -213,6 +226,7 @@ describe('overrides and the savings view', () => {
     const inp = input(PROFILES.cpu8, { supportedKvTypes: ['f16', 'q8_0', 'q4_0'] });
     const rows = cacheTable(inp, recommend(inp).config);
     expect(rows.filter((x) => x.available).map((x) => x.kvType)).toEqual(['f16', 'q8_0', 'q4_0']);
+    expect(rows.filter((x) => x.available).every((x) => x.kvTypeV === undefined)).toBe(true);
   });
 
   it('answers the job runner: fits and the largest parallel count that fits', () => {
@@ -229,27 +243,94 @@ describe('overrides and the savings view', () => {
   });
 });
 
-describe('3-bit caches', () => {
-  it('are chosen with the smallest weights when q8_0 no longer fits the CPU window', () => {
-    // a RAM budget halfway between what Q4_K_M needs at 120 s with iso3 and with q8_0
-    const probe = input(PROFILES.cpu8);
-    const at = (kv: 'iso3' | 'q8_0') => {
-      const c = {
-        ...recommend(probe).config,
-        kvTypeK: kv,
-        kvTypeV: kv,
-        windowSeconds: 120,
-        parallelWindows: 1,
-      };
-      return estimateConfig(probe, c).pools[0]!.total;
-    };
-    const budget = (at('iso3') + at('q8_0')) / 2;
-    const freeBytes = (budget + SAFETY.ramReserve) / (1 - SAFETY.marginFraction);
-    const inp = input({ ...PROFILES.cpu8, ram: { totalBytes: 6 * 1024 ** 3, freeBytes } });
+/** A CPU machine whose RAM budget lies at `at` (0 = the `lo` pair's total, 1 = the `hi` pair's) at 120 s × 1. */
+function cpuBetween(lo: KvPair, hi: KvPair, at = 0.5): AdvisorInput {
+  const probe = input(PROFILES.cpu8);
+  const total = (p: KvPair) =>
+    estimateConfig(probe, {
+      ...recommend(probe).config,
+      kvTypeK: p.k,
+      kvTypeV: p.v,
+      windowSeconds: 120,
+      parallelWindows: 1,
+    }).pools[0]!.total;
+  const budget = total(lo) + (total(hi) - total(lo)) * at;
+  const freeBytes = (budget + SAFETY.ramReserve) / (1 - SAFETY.marginFraction);
+  return input({ ...PROFILES.cpu8, ram: { totalBytes: 6 * 1024 ** 3, freeBytes } });
+}
+
+const Q8: KvPair = { k: 'q8_0', v: 'q8_0' };
+const Q8_ISO3: KvPair = { k: 'q8_0', v: 'iso3' };
+const ISO4: KvPair = { k: 'iso4', v: 'iso4' };
+const ISO3: KvPair = { k: 'iso3', v: 'iso3' };
+
+describe('K and V chosen separately, in the measured order', () => {
+  it('the ladder follows the measured KL, with q8_0 K / iso3 V as the step after q8_0', () => {
+    const measured = KV_PAIR_LADDER.map(measuredKvQuality).filter((m) => m !== undefined);
+    for (let i = 1; i < measured.length; i++)
+      expect(measured[i]!.kl).toBeGreaterThanOrEqual(measured[i - 1]!.kl);
+    const at = (p: KvPair) => KV_PAIR_LADDER.findIndex((x) => samePair(x, p));
+    expect(at(Q8_ISO3)).toBe(at(Q8) + 1);
+    expect(at(Q8_ISO3)).toBeLessThan(at({ k: 'q4_0', v: 'q4_0' }));
+    expect(at(ISO3)).toBeLessThan(at({ k: 'planar3', v: 'planar3' }));
+    // every mixed pair of the ladder is measured; the one unmeasured pair is placed, not guessed better than q4_0
+    for (const p of KV_PAIR_LADDER.filter((x) => x.k !== x.v)) expect(measuredKvQuality(p)).toBeDefined();
+    expect(at({ k: 'planar4', v: 'planar4' })).toBe(at({ k: 'q4_0', v: 'q4_0' }) + 1);
+  });
+
+  it('when q8_0 no longer fits the CPU window, the mixed pair (K q8_0, V iso3) is chosen, not a 4-bit K', () => {
+    const inp = cpuBetween(Q8_ISO3, Q8, 0.5);
     const r = recommend(inp);
     expectSelfConsistent(inp, r);
-    expect(r.config).toMatchObject({ weights: 'Q4_K_M', windowSeconds: 120 });
-    expect(['iso4', 'planar4', 'q4_0', 'iso3']).toContain(r.config.kvTypeK);
+    expect(r.config).toMatchObject({
+      weights: 'Q4_K_M',
+      windowSeconds: 120,
+      kvTypeK: 'q8_0',
+      kvTypeV: 'iso3',
+    });
+    expect(r.why).toMatch(
+      /Q4_K_M weights, q8_0 K \/ iso3 V cache, 120 s windows × 1 on the CPU: q8_0 K \/ iso3 V is the best cache that fits \(measured on trained weights: KL 8\.\de-3/,
+    );
     expect(r.alternatives.find((a) => a.label === 'q8_0 cache')?.fits).toBe(false);
+    // the mixed pair costs less than q8_0 and more than iso4 per token, as its place on the ladder says
+    const rows = cacheTable(inp, r.config);
+    const per = (p: KvPair) =>
+      rows.find((x) => x.kvType === p.k && (x.kvTypeV ?? x.kvType) === p.v)!.bytesPerToken;
+    expect(per(Q8_ISO3)).toBeLessThan(per(Q8));
+    expect(per(Q8_ISO3)).toBeGreaterThan(per(ISO4));
+    expect(per(Q8_ISO3)).toBe((per(Q8) + per(ISO3)) / 2);
+  });
+
+  it('one step tighter, iso4 (the best 4-bit pair measured); tighter still, the 3-bit pairs', () => {
+    const four = recommend(cpuBetween(ISO4, Q8_ISO3, 0.5));
+    expect(four.config).toMatchObject({ weights: 'Q4_K_M', kvTypeK: 'iso4', kvTypeV: 'iso4' });
+    expect(four.alternatives.find((a) => a.label === 'q8_0 K / iso3 V cache')?.fits).toBe(false);
+    const three = recommend(cpuBetween(ISO3, { k: 'iso4', v: 'iso3' }, 0.05));
+    expect(three.ok).toBe(true);
+    expect(three.config.weights).toBe('Q4_K_M');
+    expect(['iso3']).toContain(three.config.kvTypeK);
+  });
+
+  it('a pair below q4_0 in measured quality is taken only with the smallest weights; q8_0 K / iso3 V is not one', () => {
+    expect(belowFourBitQuality(ISO3)).toBe(true);
+    expect(belowFourBitQuality({ k: 'iso3', v: 'iso4' })).toBe(true);
+    expect(belowFourBitQuality(Q8_ISO3)).toBe(false);
+    expect(belowFourBitQuality(ISO4)).toBe(false);
+    // unmeasured: judged by bits
+    expect(belowFourBitQuality({ k: 'planar4', v: 'planar4' })).toBe(false);
+    expect(belowFourBitQuality({ k: 'iso2', v: 'iso2' })).toBe(true);
+  });
+
+  it('GPU plans take same-type pairs only (devices report K = V), CPU plans every built pair', () => {
+    const inp = input(PROFILES.laptop6);
+    expect(kvPairRefusal(inp, Q8_ISO3, true)).toMatch(/mixed K\/V pairs run on the CPU only/);
+    expect(kvPairRefusal(inp, Q8_ISO3, false)).toBeUndefined();
+    const r = recommend(inp);
+    expect(r.config.gpuLayers).toBeGreaterThan(0);
+    expect(r.config.kvTypeK).toBe(r.config.kvTypeV);
+    for (const alt of r.alternatives) expect(alt.config.kvTypeK).toBe(alt.config.kvTypeV);
+    // a build without iso3 drops the mixed pair on the CPU too
+    const noIso3 = input(PROFILES.cpu8, { supportedKvTypes: ['f16', 'q8_0', 'q4_0', 'iso4'] });
+    expect(kvPairRefusal(noIso3, Q8_ISO3, false)).toBe('not built');
   });
 });

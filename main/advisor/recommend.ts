@@ -4,6 +4,14 @@
  */
 import { RotorError } from '@common/errors';
 import { bitsPerValue, isKvCacheType, type KvCacheType } from '@common/kv-cache-types';
+import {
+  KV_PAIR_LADDER,
+  KV_QUALITY_SOURCE,
+  belowFourBitQuality,
+  measuredKvQuality,
+  samePair,
+  type KvPair,
+} from '@common/kv-quality';
 import type {
   AdvisorReport,
   Alternative,
@@ -22,18 +30,13 @@ import { estimateMemory, estimateTotal, primaryGpu } from './memory-model';
 import { formatBytes } from '@common/format-bytes';
 import { describeSpeed, estimateSpeed, mmprojTypeOf } from './speed-model';
 
-/** Cache types by quality, best first (iso vs planar: equal bits, iso's 4-D rotation mixes more; see native/README.md). */
-export const KV_QUALITY_ORDER: readonly KvCacheType[] = [
-  'f16',
-  'q8_0',
-  'iso4',
-  'planar4',
-  'q4_0',
-  'iso3',
-  'planar3',
-];
-/** 3-bit caches: accepted only with the smallest weights, never to make room for bigger weights. */
-const LOW_BIT: ReadonlySet<KvCacheType> = new Set(['iso3', 'planar3']);
+/**
+ * Cache types (K = V) by quality, best first: the same-type steps of the measured ladder (common/kv-quality.ts,
+ * KL from f16 on trained weights), for the type pickers and the reasons that name single types.
+ */
+export const KV_QUALITY_ORDER: readonly KvCacheType[] = KV_PAIR_LADDER.filter((p) => p.k === p.v).map(
+  (p) => p.k,
+);
 const WINDOW_LADDER = [1800, 1200, 900, 600, 300, 120, 60, 30];
 export const MAX_WINDOW_SECONDS = 3600;
 export const MAX_PARALLEL = 16;
@@ -52,7 +55,7 @@ interface Targets {
   windowSeconds: number;
   parallel: number;
   weights: string[];
-  kvOrder: KvCacheType[];
+  kvOrder: KvPair[];
 }
 
 /** The GPUs llama.cpp offloads layers (and their KV cache) to: discrete ones, integrated ones only when alone. */
@@ -77,8 +80,40 @@ export function kvTypeRefusal(input: AdvisorInput, type: KvCacheType, onGpu: boo
   return `${lacking.map((d) => d.name).join(', ')} has no ${type} kernels (SET_ROWS / FLASH_ATTN_EXT); only the CPU runs it`;
 }
 
+/**
+ * Why a K/V pair is not offered, or undefined when it is. Devices report the types they run as K = V pairs only
+ * (kvTypesOn), so a mixed pair is offered for plans that keep the cache on the CPU, where every pair of built types
+ * runs.
+ */
+export function kvPairRefusal(input: AdvisorInput, pair: KvPair, onGpu: boolean): string | undefined {
+  const refusal = kvTypeRefusal(input, pair.k, onGpu) ?? kvTypeRefusal(input, pair.v, onGpu);
+  if (refusal !== undefined) return refusal;
+  if (onGpu && pair.k !== pair.v) return 'mixed K/V pairs run on the CPU only (GPUs report same-type pairs)';
+  return undefined;
+}
+
+/** The pairs of the measured ladder this plan can use, best first. */
+function supportedPairs(input: AdvisorInput, onGpu = false): KvPair[] {
+  return KV_PAIR_LADDER.filter((p) => kvPairRefusal(input, p, onGpu) === undefined);
+}
+
 function supported(input: AdvisorInput, onGpu = false): KvCacheType[] {
   return KV_QUALITY_ORDER.filter((t) => kvTypeRefusal(input, t, onGpu) === undefined);
+}
+
+const pairOf = (c: Pick<RunConfig, 'kvTypeK' | 'kvTypeV'>): KvPair => ({ k: c.kvTypeK, v: c.kvTypeV });
+
+/** "q8_0 cache", "q8_0 K / iso3 V cache". */
+function cacheName(p: KvPair): string {
+  return p.k === p.v ? `${p.k} cache` : `${p.k} K / ${p.v} V cache`;
+}
+
+/** What the trained-weights measurement says of a pair, for the reason sentence. */
+function measuredClause(p: KvPair): string {
+  const m = measuredKvQuality(p);
+  if (!m || (p.k === 'f16' && p.v === 'f16')) return '';
+  const dWer = `${m.werDeltaPoints >= 0 ? '+' : ''}${m.werDeltaPoints.toFixed(1)}`;
+  return ` (measured on trained weights: KL ${m.kl.toExponential(1)} from f16, top-1 ${(100 * m.top1).toFixed(1)} %, WER ${dWer} points — ${KV_QUALITY_SOURCE.command}, ${KV_QUALITY_SOURCE.date})`;
 }
 
 /**
@@ -100,11 +135,12 @@ function gpuExclusions(input: AdvisorInput, chosen: KvCacheType): string | undef
 function targetsFor(input: AdvisorInput, mode: Mode): Targets {
   const hw = input.hardware;
   const have = (ids: string[]) => ids.filter((id) => input.variants.some((v) => v.id === id));
-  const kv = supported(input, mode !== 'cpu');
+  const kv = supportedPairs(input, mode !== 'cpu');
   if (mode === 'cpu') {
     // On a CPU decoding is memory-bound: Q4_K_M reads the fewest bytes per token, and upstream's f16 cache takes a
     // slow split-KV path at depth (0.38 vs 3.4 tok/s for q8_0 at 4k on 2 cores), so q8_0 leads there.
-    const cpuKv = kv.includes('q8_0') ? ['q8_0' as KvCacheType, ...kv.filter((t) => t !== 'q8_0')] : kv;
+    const q8: KvPair = { k: 'q8_0', v: 'q8_0' };
+    const cpuKv = kv.some((p) => samePair(p, q8)) ? [q8, ...kv.filter((p) => !samePair(p, q8))] : kv;
     return {
       windowSeconds: 120,
       parallel: hw.cpu.physicalCores >= 8 ? 2 : 1,
@@ -121,11 +157,11 @@ function targetsFor(input: AdvisorInput, mode: Mode): Targets {
   };
 }
 
-function baseConfig(input: AdvisorInput, weights: string, kv: KvCacheType): RunConfig {
+function baseConfig(input: AdvisorInput, weights: string, kv: KvPair): RunConfig {
   return {
     weights,
-    kvTypeK: kv,
-    kvTypeV: kv,
+    kvTypeK: kv.k,
+    kvTypeV: kv.v,
     windowSeconds: 120,
     parallelWindows: 1,
     gpuLayers: 0,
@@ -176,12 +212,13 @@ function levels(t: Targets): { windowSeconds: number; parallel: number }[] {
   return out;
 }
 
-function candidates(input: AdvisorInput, t: Targets): { weights: string; kv: KvCacheType }[] {
+/** Weights × K/V pairs in the order tried: a pair below q4_0's measured quality only with the smallest weights. */
+function candidates(input: AdvisorInput, t: Targets): { weights: string; kv: KvPair }[] {
   const bytes = (id: string) => variantOf(input, id).model.weightBytes;
   const smallest = [...t.weights].sort((a, b) => bytes(a) - bytes(b))[0];
-  const out: { weights: string; kv: KvCacheType }[] = [];
+  const out: { weights: string; kv: KvPair }[] = [];
   for (const w of t.weights) {
-    for (const kv of t.kvOrder) if (w === smallest || !LOW_BIT.has(kv)) out.push({ weights: w, kv });
+    for (const kv of t.kvOrder) if (w === smallest || !belowFourBitQuality(kv)) out.push({ weights: w, kv });
   }
   return out;
 }
@@ -220,8 +257,7 @@ function search(
 }
 
 function describe(c: RunConfig): string {
-  const kv = c.kvTypeK === c.kvTypeV ? `${c.kvTypeK} cache` : `${c.kvTypeK}/${c.kvTypeV} cache`;
-  return `${c.weights} weights, ${kv}, ${c.windowSeconds} s windows × ${c.parallelWindows}`;
+  return `${c.weights} weights, ${cacheName(pairOf(c))}, ${c.windowSeconds} s windows × ${c.parallelWindows}`;
 }
 
 function shortfall(e: MemoryEstimate): string {
@@ -260,14 +296,15 @@ function alternativesFor(
       reason: e.fits ? whyFits : shortfall(e),
     });
   };
-  // every cache type of better quality than the chosen one, and every more accurate weights variant
-  const kvTypes = supported(input, c.gpuLayers > 0);
-  for (const kv of kvTypes.slice(0, Math.max(0, kvTypes.indexOf(c.kvTypeK)))) {
+  // every K/V pair of better measured quality than the chosen one, and every more accurate weights variant
+  const pairs = supportedPairs(input, c.gpuLayers > 0);
+  const chosenAt = pairs.findIndex((p) => samePair(p, pairOf(c)));
+  for (const kv of pairs.slice(0, Math.max(0, chosenAt))) {
     const fitsWhy =
-      mode === 'cpu' && kv === 'f16'
+      mode === 'cpu' && kv.k === 'f16'
         ? 'fits, but f16 decoding at depth is several times slower on a CPU'
         : 'fits, but only with smaller weights or windows';
-    add(`${kv} cache`, { ...c, kvTypeK: kv, kvTypeV: kv }, fitsWhy);
+    add(cacheName(kv), { ...c, kvTypeK: kv.k, kvTypeV: kv.v }, fitsWhy);
   }
   const rank = (id: string) => input.variants.find((v) => v.id === id)?.qualityRank ?? Infinity;
   const better = input.variants
@@ -306,14 +343,17 @@ function whySentence(
   const n = variantOf(input, c.weights).model.decoder.nLayer;
   const pool = e.pools.find((p) => p.pool === e.tightestPool)!;
   const betterCache = alternatives.find((a) => a.label.endsWith('cache') && !a.fits);
+  const chosen = pairOf(c);
+  const name = c.kvTypeK === c.kvTypeV ? c.kvTypeK : `${c.kvTypeK} K / ${c.kvTypeV} V`;
+  const first = targets.kvOrder[0];
   const reason =
-    c.kvTypeK === targets.kvOrder[0]
-      ? mode === 'cpu' && c.kvTypeK === 'q8_0'
+    first && samePair(chosen, first)
+      ? mode === 'cpu' && c.kvTypeK === 'q8_0' && c.kvTypeV === 'q8_0'
         ? 'q8_0 is the near-lossless cache that keeps CPU decoding fast'
-        : `${c.kvTypeK} is the best cache type`
+        : `${name} is the best cache type`
       : betterCache
-        ? `${c.kvTypeK} is the best cache that fits (${betterCache.label} ${betterCache.reason})`
-        : `${c.kvTypeK} is the best cache that fits`;
+        ? `${name} is the best cache that fits${measuredClause(chosen)} (${betterCache.label} ${betterCache.reason})`
+        : `${name} is the best cache that fits${measuredClause(chosen)}`;
   return `${describe(c)} ${where(c, n)}: ${reason}, and the total of ${formatBytes(pool.total)} leaves ${formatBytes(e.headroomBytes)} of the ${formatBytes(pool.budget)} ${poolName(pool.pool)} budget free.`;
 }
 
@@ -339,7 +379,10 @@ export function recommend(input: AdvisorInput): Recommendation {
   if (!smallestWeights) throw new RotorError('MODEL_NOT_FOUND', 'No Voxtral weights variant is known.');
   const kv = supported(input);
   const smallestKv = [...kv].sort((a, b) => bitsPerValue(a) - bitsPerValue(b))[0] ?? 'q4_0';
-  const config: RunConfig = { ...baseConfig(input, smallestWeights.id, smallestKv), windowSeconds: 30 };
+  const config: RunConfig = {
+    ...baseConfig(input, smallestWeights.id, { k: smallestKv, v: smallestKv }),
+    windowSeconds: 30,
+  };
   const estimate = estimateConfig(input, config);
   const pool = estimate.pools.find((p) => p.pool === estimate.tightestPool)!;
   const needed = pool.total;
@@ -414,10 +457,11 @@ export function maxWindowSeconds(input: AdvisorInput, config: RunConfig): number
   return lo * 10;
 }
 
+/** Every K/V pair of the measured ladder, best first, with its memory and speed for the chosen plan. */
 export function cacheTable(input: AdvisorInput, config: RunConfig): CacheTypeRow[] {
-  return KV_QUALITY_ORDER.map((kvType) => {
-    const refusal = kvTypeRefusal(input, kvType, config.gpuLayers > 0);
-    const c = { ...config, kvTypeK: kvType, kvTypeV: kvType };
+  return KV_PAIR_LADDER.map((pair) => {
+    const refusal = kvPairRefusal(input, pair, config.gpuLayers > 0);
+    const c = { ...config, kvTypeK: pair.k, kvTypeV: pair.v };
     const e = estimateConfig(input, c);
     const maxSeconds = maxWindowSeconds(input, c);
     const next = estimateConfig(input, {
@@ -426,7 +470,8 @@ export function cacheTable(input: AdvisorInput, config: RunConfig): CacheTypeRow
     });
     const speed = speedOf(input, c);
     return {
-      kvType,
+      kvType: pair.k,
+      ...(pair.k !== pair.v ? { kvTypeV: pair.v } : {}),
       bytesPerToken: e.kvBytesPerToken,
       kvBytes: e.kvBytesPerToken * e.context.nCtx,
       totalBytes: estimateTotal(e),

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AdvisorReport, HardwareInfo, RunOverrides } from '@common/advisor-types';
 import type { RendererApi } from '@common/ipc-contract';
 import { formatBytes } from '@common/format-bytes';
+import { KV_PAIR_LADDER, KV_QUALITY_SOURCE, measuredKvQuality } from '@common/kv-quality';
 // the advisor's pure arithmetic (no Node imports) stands in for main, so the panel sees real figures
 import { VOXTRAL_VARIANTS } from '../../../../main/advisor/catalog';
 import { advisorReport, evaluate, recommend, type AdvisorInput } from '../../../../main/advisor/recommend';
@@ -115,8 +116,34 @@ describe('SettingsPanel', () => {
     expect(saving.textContent).toMatch(/saves [\d.]+ (GB|MB): \d+% of the cache, \d+% of the total\./);
     const table = screen.getByRole('table', { name: /Every cache type/ });
     const rows = within(table).getAllByRole('row');
-    expect(rows).toHaveLength(1 + 7);
+    expect(rows).toHaveLength(1 + KV_PAIR_LADDER.length);
     expect(within(table).getByRole('rowheader', { name: 'iso3' })).toBeTruthy();
+    // each option's measured WER change and KL next to what it saves; the mixed pair has a row of its own
+    const mixed = within(table).getByRole('row', { name: /^K q8_0 \/ V iso3/ });
+    const m = measuredKvQuality({ k: 'q8_0', v: 'iso3' })!;
+    const cells = within(mixed)
+      .getAllByRole('cell')
+      .map((c) => c.textContent);
+    expect(cells).toContain(m.kl.toExponential(1));
+    expect(cells).toContain(
+      `${m.werDeltaPoints > 0 ? '+' : m.werDeltaPoints < 0 ? '−' : '±'}${Math.abs(m.werDeltaPoints).toFixed(1)} points`,
+    );
+    expect(cells[2]).toMatch(/^[\d.]+ (GB|MB|kB)$/);
+    const f16 = within(table).getByRole('row', { name: /^f16/ });
+    expect(
+      within(f16)
+        .getAllByRole('cell')
+        .map((c) => c.textContent),
+    ).toContain('±0 (reference)');
+    // rows run in the measured order, and the source of the figures is named
+    const headers = within(table)
+      .getAllByRole('rowheader')
+      .map((h) => h.textContent);
+    const at = (name: string) => headers.findIndex((h) => h === name || h?.startsWith(`${name} (`));
+    expect(at('K q8_0 / V iso3')).toBe(at('q8_0') + 1);
+    // on this GPU plan the mixed pair is offered for CPU plans only, and says so
+    expect(headers[at('K q8_0 / V iso3')]).toMatch(/mixed K\/V pairs run on the CPU only/);
+    expect(screen.getByTestId('quality-source').textContent).toContain(KV_QUALITY_SOURCE.date);
     expect(within(table).getAllByText(/min of audio/).length).toBeGreaterThan(0);
     expect(screen.getAllByRole('img', { name: /^f16 cache: / })).toHaveLength(1);
   });

@@ -3,7 +3,19 @@ import type { AdvisorReport, EvaluateResult, HardwareInfo, RunConfig } from '@co
 import { formatBytes, formatKiB } from '@common/format-bytes';
 import { Legend, MemoryBar } from './MemoryBar';
 import { sameOverrides, useSettingsStore } from './store';
-import { cacheLabel, measuredRows, percent, savingsOf, segmentsOf, total } from './view-model';
+import { KV_QUALITY_SOURCE } from '@common/kv-quality';
+import {
+  cacheLabel,
+  cacheSaving,
+  isRowOf,
+  measuredRows,
+  percent,
+  rowLabel,
+  rowQuality,
+  savingsOf,
+  segmentsOf,
+  total,
+} from './view-model';
 import './settings.css';
 
 const POOL_NAMES = { ram: 'RAM', vram: 'GPU memory', unified: 'Unified memory' } as const;
@@ -329,42 +341,62 @@ function SavingsView({ evaluation }: { evaluation: EvaluateResult }) {
       </p>
       <table className="table">
         <caption>
-          Every cache type for {c.windowSeconds} s windows × {c.parallelWindows} ({c.weights} weights)
+          Every cache type for {c.windowSeconds} s windows × {c.parallelWindows} ({c.weights} weights), best
+          measured quality first
         </caption>
         <thead>
           <tr>
             <th scope="col">Cache type</th>
             <th scope="col">Per token</th>
             <th scope="col">Cache</th>
+            <th scope="col">Saves vs f16</th>
             <th scope="col">Total</th>
             <th scope="col">Longest window that fits</th>
+            <th scope="col">WER change (measured)</th>
+            <th scope="col">KL vs f16 (measured)</th>
           </tr>
         </thead>
         <tbody>
-          {evaluation.cacheTable.map((row) => (
-            <tr
-              key={row.kvType}
-              aria-current={row.kvType === c.kvTypeK && row.kvType === c.kvTypeV ? 'true' : undefined}
-            >
-              <th scope="row">
-                {row.kvType}
-                {!row.available && <span className="muted"> ({row.unavailableReason ?? 'not built'})</span>}
-              </th>
-              <td>{formatKiB(row.bytesPerToken)}</td>
-              <td>{formatBytes(row.kvBytes)}</td>
-              <td>{formatBytes(row.totalBytes)}</td>
-              <td>
-                {row.maxWindowMinutes > 0
-                  ? `${row.maxWindowMinutes.toFixed(1)} min of audio`
-                  : 'does not fit'}
-                {row.windowLimit === 'context' && row.maxWindowMinutes > 0 && (
-                  <span className="muted"> (32k context limit)</span>
-                )}
-              </td>
-            </tr>
-          ))}
+          {evaluation.cacheTable.map((row) => {
+            const label = rowLabel(row);
+            const q = rowQuality(row);
+            const saved = cacheSaving(row, evaluation.cacheTable);
+            return (
+              <tr key={label} aria-current={isRowOf(row, c) ? 'true' : undefined}>
+                <th scope="row">
+                  {label}
+                  {!row.available && <span className="muted"> ({row.unavailableReason ?? 'not built'})</span>}
+                </th>
+                <td>{formatKiB(row.bytesPerToken)}</td>
+                <td>{formatBytes(row.kvBytes)}</td>
+                <td>
+                  {saved === null || saved === 0
+                    ? '—'
+                    : saved > 0
+                      ? formatBytes(saved)
+                      : `needs ${formatBytes(-saved)} more`}
+                </td>
+                <td>{formatBytes(row.totalBytes)}</td>
+                <td>
+                  {row.maxWindowMinutes > 0
+                    ? `${row.maxWindowMinutes.toFixed(1)} min of audio`
+                    : 'does not fit'}
+                  {row.windowLimit === 'context' && row.maxWindowMinutes > 0 && (
+                    <span className="muted"> (32k context limit)</span>
+                  )}
+                </td>
+                <td>{q.werChange}</td>
+                <td>{q.kl}</td>
+              </tr>
+            );
+          })}
         </tbody>
       </table>
+      <p className="card__intro" data-testid="quality-source">
+        Quality measured on a small Voxtral we trained (same attention layout), not on the full model:{' '}
+        <code>{KV_QUALITY_SOURCE.command}</code>, {KV_QUALITY_SOURCE.date}. WER change is against the f16
+        cache in the same run; {KV_QUALITY_SOURCE.note}
+      </p>
     </Card>
   );
 }

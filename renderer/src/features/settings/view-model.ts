@@ -6,6 +6,7 @@ import type {
   MemoryEstimate,
   RunConfig,
 } from '@common/advisor-types';
+import { measuredKvQuality, type KvPair, type MeasuredKvQuality } from '@common/kv-quality';
 import { breakdownTotal, sumPools } from '@common/memory-breakdown';
 import { SEGMENT_LABELS, type Segment } from './MemoryBar';
 
@@ -23,6 +24,49 @@ export const total = breakdownTotal;
 
 export function cacheLabel(c: Pick<RunConfig, 'kvTypeK' | 'kvTypeV'>): string {
   return c.kvTypeK === c.kvTypeV ? c.kvTypeK : `K ${c.kvTypeK} / V ${c.kvTypeV}`;
+}
+
+/** The K/V pair of a cache-table row (`kvTypeV` is absent when V is the same type as K). */
+export function rowPair(row: Pick<CacheTypeRow, 'kvType' | 'kvTypeV'>): KvPair {
+  return { k: row.kvType, v: row.kvTypeV ?? row.kvType };
+}
+
+export function rowLabel(row: Pick<CacheTypeRow, 'kvType' | 'kvTypeV'>): string {
+  const p = rowPair(row);
+  return cacheLabel({ kvTypeK: p.k, kvTypeV: p.v });
+}
+
+export function isRowOf(row: CacheTypeRow, c: Pick<RunConfig, 'kvTypeK' | 'kvTypeV'>): boolean {
+  const p = rowPair(row);
+  return p.k === c.kvTypeK && p.v === c.kvTypeV;
+}
+
+export interface RowQuality {
+  /** The pair's measurement on trained weights, or null where the pair was not measured. */
+  measured: MeasuredKvQuality | null;
+  /** "+1.2 points", "−0.4 points", "±0 (reference)". */
+  werChange: string;
+  kl: string;
+}
+
+/** Measured quality (common/kv-quality.ts) and memory saved against the f16 row, for one row of the cache table. */
+export function rowQuality(row: CacheTypeRow): RowQuality {
+  const p = rowPair(row);
+  const m = measuredKvQuality(p) ?? null;
+  if (!m) return { measured: null, werChange: 'not measured', kl: 'not measured' };
+  if (p.k === 'f16' && p.v === 'f16') return { measured: m, werChange: '±0 (reference)', kl: '0' };
+  const d = m.werDeltaPoints;
+  return {
+    measured: m,
+    werChange: `${d > 0 ? '+' : d < 0 ? '−' : '±'}${Math.abs(d).toFixed(1)} points`,
+    kl: m.kl.toExponential(1),
+  };
+}
+
+/** Bytes the row's cache saves against the f16 cache of the same plan (negative: needs more). */
+export function cacheSaving(row: CacheTypeRow, table: readonly CacheTypeRow[]): number | null {
+  const f16 = table.find((r) => r.kvType === 'f16' && r.kvTypeV === undefined);
+  return f16 ? f16.totalBytes - row.totalBytes : null;
 }
 
 export interface Savings {
@@ -49,20 +93,20 @@ function withRow(base: MemoryBreakdown, row: CacheTypeRow): MemoryBreakdown {
 
 /** The configuration with an f16 cache next to the chosen cache (or the most compact one when f16 is chosen). */
 export function savingsOf(estimate: MemoryEstimate, table: readonly CacheTypeRow[]): Savings | null {
-  const f16Row = table.find((r) => r.kvType === 'f16');
+  const f16Row = table.find((r) => r.kvType === 'f16' && r.kvTypeV === undefined);
   if (!f16Row) return null;
   const chosen = sumPools(estimate.pools);
   const c = estimate.config;
   const f16Chosen = c.kvTypeK === 'f16' && c.kvTypeV === 'f16';
   const smallest = [...table].filter((r) => r.available).sort((a, b) => a.kvBytes - b.kvBytes)[0];
-  const suggestion = f16Chosen && smallest !== undefined && smallest.kvType !== 'f16';
+  const suggestion = f16Chosen && smallest !== undefined && !isRowOf(smallest, c);
   const compared = suggestion ? withRow(chosen, smallest) : chosen;
   const f16 = withRow(chosen, f16Row);
   const savedBytes = total(f16) - total(compared);
   return {
     f16,
     compared,
-    comparedLabel: suggestion ? smallest.kvType : cacheLabel(c),
+    comparedLabel: suggestion ? rowLabel(smallest) : cacheLabel(c),
     suggestion,
     savedBytes,
     savedOfTotal: total(f16) > 0 ? savedBytes / total(f16) : 0,
