@@ -5,7 +5,7 @@
  */
 import * as v from 'valibot';
 import { runOverridesSchema } from './advisor-types';
-import { check, num, object, partial, str, type Checked } from './schema';
+import { bool, check, num, object, partial, str, type Checked } from './schema';
 
 const fields = {
   theme: v.picklist(['system', 'light', 'dark']),
@@ -15,6 +15,8 @@ const fields = {
   threads: num({ min: 0, max: 1024, integer: true }),
   /** Memory settings applied in the settings panel, on top of the advisor's recommendation ({} = follow it). */
   runConfig: runOverridesSchema,
+  /** Look for and download updates from the project's GitHub releases (main/app/updater); false: never. */
+  autoUpdate: bool,
 };
 
 export const settingsSchema = object(fields);
@@ -30,6 +32,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   language: 'auto',
   threads: 0,
   runConfig: {},
+  autoUpdate: true,
 });
 
 export function checkSettingsPatch(value: unknown): Checked<SettingsPatch> {

@@ -22,6 +22,7 @@ import { forkTransportFactory, workerFromSource } from './engine/host/fork-trans
 import type { JobEngine, JobPlan } from './engine/host/protocol';
 import { EXPORT_FORMATS, exportTranscript, isExportFormat, type ExportFormat } from './library/export/index';
 import { hostFacts } from './advisor/engine-facts';
+import { formatBackendSummary, type BackendSummary } from './engine/runtime/backends';
 import { withCliHint } from './cli/hints';
 import { MODELS_USAGE, modelsCommand } from './cli/models';
 import { outputStems } from './cli/outputs';
@@ -495,8 +496,12 @@ const doctor: Handler = async (args, io, deps) => {
   // The same facts and the same planning as `transcribe`: the engine process answers for the runtime.
   const host = (deps.createHost ?? (() => defaultEngineHost()))();
   let facts;
+  let backend: BackendSummary | undefined;
   try {
     facts = await hostFacts(host);
+    // the CPU variant the engine picked for this processor and why no GPU, as the worker loaded them
+    const list = await host.request('listDevices', {});
+    backend = list.source === 'runtime' ? list.backend : undefined;
   } finally {
     await host.stop();
   }
@@ -523,11 +528,12 @@ const doctor: Handler = async (args, io, deps) => {
   const flags = plan ? jobPlanFlags(plan) : undefined;
   if (values.json === true) {
     io.stdout.write(
-      `${JSON.stringify({ ...report, ...(plan && flags ? { transcribe: { plan, flags } } : {}) }, null, 2)}\n`,
+      `${JSON.stringify({ ...report, ...(backend ? { backend } : {}), ...(plan && flags ? { transcribe: { plan, flags } } : {}) }, null, 2)}\n`,
     );
     return EXIT.ok;
   }
   io.stdout.write(`${text}\n`);
+  if (backend) io.stdout.write(`\n${formatBackendSummary(backend).join('\n')}\n`);
   if (flags) {
     const model = files.modelPath && files.mmprojPath ? '' : ' --model FILE.gguf --mmproj MMPROJ.gguf';
     io.stdout.write(

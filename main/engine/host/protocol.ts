@@ -18,6 +18,7 @@ import type { ErrorCode, ErrorPayload } from '@common/errors';
 import type { KvCacheType } from '@common/kv-cache-types';
 import type { Transcript } from '@common/transcript';
 import type { AudioProbe } from '../audio/decode';
+import type { BackendSummary } from '../runtime/backends';
 import type { EngineIdentity } from '../checkpoints/store';
 import type { JobEvent, JobProgress } from '../job/runner';
 import type {
@@ -59,7 +60,8 @@ export interface RuntimeUnavailable {
 }
 
 export type WorkerDeviceList =
-  | { source: 'runtime'; devices: WorkerDevice[] }
+  /** backend: the CPU variant and GPU backends in use, and why no GPU (main/engine/runtime/backends.ts). */
+  | { source: 'runtime'; devices: WorkerDevice[]; backend?: BackendSummary }
   | { source: 'os'; devices: WorkerDevice[]; unavailable: RuntimeUnavailable };
 
 export type WorkerKvTypes =

@@ -49,7 +49,11 @@ function unavailable(error: RotorError): RuntimeUnavailable {
 
 export function deviceListFrom(facts: RuntimeFacts): WorkerDeviceList {
   if (!facts.ok) return { source: 'os', devices: [cpuFromOs()], unavailable: unavailable(facts.error) };
-  return { source: 'runtime', devices: facts.devices.map(toWorkerDevice) };
+  return {
+    source: 'runtime',
+    devices: facts.devices.map(toWorkerDevice),
+    ...(facts.backend ? { backend: facts.backend } : {}),
+  };
 }
 
 export function kvTypesFrom(facts: RuntimeFacts): WorkerKvTypes {

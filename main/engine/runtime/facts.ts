@@ -5,6 +5,7 @@
  */
 import { RotorError } from '@common/errors';
 import { KV_CACHE_TYPES, type KvCacheType } from '@common/kv-cache-types';
+import type { BackendSummary } from './backends';
 import type { NativeDevice } from './native';
 
 /** What the runtime's device list gives for one ggml backend device. */
@@ -23,7 +24,14 @@ export interface RuntimeDevice {
 }
 
 export type RuntimeFacts =
-  { ok: true; devices: RuntimeDevice[]; supportedKvTypes: KvCacheType[] } | { ok: false; error: RotorError };
+  | {
+      ok: true;
+      devices: RuntimeDevice[];
+      supportedKvTypes: KvCacheType[];
+      /** The CPU variant and GPU backends in use and why (absent with an addon that cannot tell). */
+      backend?: BackendSummary;
+    }
+  | { ok: false; error: RotorError };
 
 export function toRuntimeDevice(d: NativeDevice): RuntimeDevice {
   return {
@@ -47,7 +55,10 @@ export async function loadRuntimeFacts(): Promise<RuntimeFacts> {
       .listDevices()
       .map((d) => ({ ...toRuntimeDevice(d), kvTypes: kv.kvTypesOn(d.name) }));
     const supportedKvTypes = KV_CACHE_TYPES.map((t) => t.name).filter((t) => kv.kvTypeSupported(t));
-    return { ok: true, devices, supportedKvTypes };
+    const { loadAddon } = await import('./native');
+    const { summarizeBackends } = await import('./backends');
+    const report = loadAddon().backends?.();
+    return { ok: true, devices, supportedKvTypes, ...(report ? { backend: summarizeBackends(report) } : {}) };
   } catch (err) {
     const error =
       err instanceof RotorError

@@ -179,6 +179,34 @@ export interface NativeTypeInfo {
   quantized: boolean;
 }
 
+/** One backend library beside the addon, or compiled into it (see native/src/backends.h). */
+export interface NativeBackendCandidate {
+  /** "cpu-haswell", "cpu-x64", "cpu" (single module), "cuda", "vulkan", "metal"; lower case. */
+  name: string;
+  /** Full path; empty when compiled in. */
+  file: string;
+  kind: 'cpu' | 'gpu';
+  /** The library's own score of this machine: 0 = it cannot run here; -1 = it has no score function. */
+  score: number;
+  status: 'loaded' | 'unsupported' | 'not-best' | 'no-device' | 'failed' | 'disabled';
+  /** The loader's or backend's words when it was not loaded ("libcuda.so.1: cannot open shared object file"). */
+  detail: string;
+  devices: number;
+}
+
+export interface NativeBackendReport {
+  /** Backends are separate libraries loaded at run time (GGML_BACKEND_DL); false: compiled into the addon. */
+  dynamic: boolean;
+  dir: string;
+  /** The CPU backend in use: a ggml variant name ("haswell", "x64", "sse42", "apple_m1"), "native" or "static". */
+  cpuVariant: string;
+  /** What the loaded CPU backend says it was compiled for ("AVX2", "FMA", ... and a few NAME=value facts). */
+  cpuFeatures: string[];
+  /** ROTORSCRIBE_BACKENDS as the addon read it; "" = every backend found. */
+  filter: string;
+  candidates: NativeBackendCandidate[];
+}
+
 export type RotorQuantScale = 'mse' | 'norm' | 'unbiased';
 
 export type NativeLogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -220,6 +248,8 @@ export interface NativeAddon {
    */
   setKvSupportOverrideForTests(rules: { device: string; type: number }[] | null): void;
   systemInfo(): string;
+  /** The backends loaded when the addon was required, and why the others were not (absent in older builds). */
+  backends?(): NativeBackendReport;
   /** ggml's log goes to every addon instance (main thread, workers) that set a logger. */
   setLogger(fn: ((level: NativeLogLevel, text: string) => void) | null, minLevel?: NativeLogLevel): void;
   /** Jobs of this instance whose threads have not been joined yet (0 once every result was delivered). */
