@@ -63,3 +63,66 @@ describe('electron-builder.yml', () => {
     });
   });
 });
+
+describe('electron-builder.yml: per-platform installers (issue 24)', () => {
+  type PlatformConfig = { target: Targets; files?: string[]; icon?: string };
+  const platform = (name: string): PlatformConfig => config[name] as PlatformConfig;
+  const archesOf = (name: string): string[] => platform(name).target.flatMap((t) => t.arch ?? []);
+  const ort = 'node_modules/onnxruntime-node/bin/napi-v*';
+
+  it('builds x64 and arm64 installers on every platform', () => {
+    expect(archesOf('win').sort()).toEqual(['arm64', 'x64']);
+    expect(archesOf('mac').sort()).toEqual(['arm64', 'x64']);
+    expect(archesOf('linux').sort()).toEqual(['arm64', 'arm64', 'x64', 'x64']);
+  });
+
+  it("each installer carries only its own platform's and architecture's onnxruntime", () => {
+    const own = { win: 'win32', mac: 'darwin', linux: 'linux' } as const;
+    for (const [name, dir] of Object.entries(own)) {
+      const files = platform(name).files ?? [];
+      for (const other of Object.values(own).filter((d) => d !== dir)) {
+        expect(files).toContain(`!${ort}/${other}/**`);
+      }
+      expect(files).toContain(`!${ort}/${dir}/!(\${arch})/**`);
+    }
+  });
+
+  it('packs the addon with the backend libraries it loads at run time, unpacked', () => {
+    const files = config['files'] as string[];
+    for (const ext of ['so', 'dylib', 'dll']) expect(files).toContain(`native/build/Release/*.${ext}`);
+    expect(config['asarUnpack'] as string[]).toContain('native/**');
+  });
+
+  it('Windows installs per user without administrator rights', () => {
+    expect(config['nsis']).toMatchObject({ oneClick: true, perMachine: false, packElevateHelper: false });
+  });
+
+  it('macOS: hardened runtime, microphone and system-audio prompts, notarization from the environment', () => {
+    const mac = config['mac'] as Record<string, unknown>;
+    expect(mac).toMatchObject({ hardenedRuntime: true, notarize: true });
+    const info = mac['extendInfo'] as Record<string, string>;
+    expect(info['NSMicrophoneUsageDescription']).toMatch(/records/);
+    expect(info['NSAudioCaptureUsageDescription']).toMatch(/records/);
+    const entitlements = readFileSync(path.join(root, mac['entitlements'] as string), 'utf8');
+    expect(entitlements).toContain('<key>com.apple.security.device.audio-input</key>');
+  });
+
+  it("every platform's icon exists in assets/ and audio files are associated", async () => {
+    const { existsSync } = await import('node:fs');
+    for (const name of ['win', 'mac', 'linux']) {
+      const icon = platform(name).icon;
+      expect(icon && existsSync(path.join(root, icon)), `${name} icon ${icon}`).toBe(true);
+    }
+    const { AUDIO_EXTENSIONS } = await import('./jobs/expand-paths');
+    const exts = (config['fileAssociations'] as { ext: string }[]).map((a) => a.ext).sort();
+    expect(exts).toEqual([...AUDIO_EXTENSIONS].sort());
+  });
+
+  it('publishes to the GitHub releases electron-updater reads', () => {
+    expect(config['publish']).toMatchObject({
+      provider: 'github',
+      owner: 'rotorscribe',
+      repo: 'rotorscribe',
+    });
+  });
+});

@@ -5,6 +5,10 @@ export interface MenuActions {
   openSettings: () => void;
   openHelp: () => void;
   openIssues: () => void;
+  /** The project's releases page (what changed in each version). */
+  openReleaseNotes?: () => void;
+  /** Looks for an update now (main/app/updater); absent where the build cannot update itself. */
+  checkForUpdates?: () => void;
 }
 
 /** The app menu as data (usual entries per platform); index.ts feeds it to Menu.buildFromTemplate. */
@@ -78,7 +82,16 @@ export function buildMenuTemplate(
       role: 'help',
       submenu: [
         { label: 'RotorScribe Help', click: () => actions.openHelp() },
+        ...(actions.openReleaseNotes
+          ? [{ label: 'Release Notes', click: () => actions.openReleaseNotes?.() }]
+          : []),
         { label: 'Report a Problem…', click: () => actions.openIssues() },
+        ...(actions.checkForUpdates
+          ? [
+              { type: 'separator' } as const,
+              { label: 'Check for Updates…', click: () => actions.checkForUpdates?.() },
+            ]
+          : []),
       ],
     },
   );
