@@ -37,6 +37,10 @@ export interface JobPlanValues {
   mmprojGpu?: boolean;
   flashAttention?: boolean;
   threads?: number;
+  /** Pauses up to this long stay inside a window (the cutter's maxGapSec; absent: its default, 3 s). */
+  maxGapSec?: number;
+  /** Pauses inside a window longer than this reach the model shortened to it (absent: not shortened). */
+  maxPauseSec?: number;
 }
 
 /** What the engine host reports (listDevices, supportedKvTypes) plus the model files. */
@@ -124,6 +128,14 @@ function placement(
   };
 }
 
+/** How the job treats pauses (the cutter's longest pause inside a window; pauses shortened before the model). */
+function pauses(overrides: JobPlanOverrides): Pick<JobPlanValues, 'maxGapSec' | 'maxPauseSec'> {
+  return {
+    ...(overrides.maxGapSec !== undefined ? { maxGapSec: overrides.maxGapSec } : {}),
+    ...(overrides.maxPauseSec !== undefined ? { maxPauseSec: overrides.maxPauseSec } : {}),
+  };
+}
+
 /**
  * Plan, before anything is allocated: the recommendation with the overrides applied, checked against the memory
  * budget. Throws OUT_OF_MEMORY with the advisor's reason when even one window does not fit.
@@ -147,6 +159,7 @@ export function planJob(
     maxWindowSec,
     parallel,
     ...placement(advisor, modelPath, overrides),
+    ...pauses(overrides),
   };
   // llama.cpp keeps a quantized V cache only with flash attention
   if (!['f16', 'bf16', 'f32'].includes(wanted.kvV)) wanted.flashAttention = true;

@@ -78,7 +78,11 @@ export function jobMethods<M extends Disposable>(deps: JobServiceDeps<M>): Metho
               ...(params.title ? { title: params.title } : {}),
               ...(params.range ? { range: params.range } : {}),
               ...(live ? { source: live } : {}),
-              cutter: { maxWindowSec: params.plan.maxWindowSec },
+              cutter: {
+                maxWindowSec: params.plan.maxWindowSec,
+                ...(params.plan.maxGapSec !== undefined ? { maxGapSec: params.plan.maxGapSec } : {}),
+              },
+              ...(params.plan.maxPauseSec !== undefined ? { maxPauseSec: params.plan.maxPauseSec } : {}),
               engine: engine.identity,
               control,
               onEvent: emit,

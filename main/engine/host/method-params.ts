@@ -56,6 +56,10 @@ export const jobPlanSchema = object({
   mmprojGpu: v.optional(bool),
   flashAttention: v.optional(bool),
   threads: v.optional(num({ min: 1, max: 1024, integer: true })),
+  /** Pauses up to this long stay inside a window (the cutter's maxGapSec; absent: its default). */
+  maxGapSec: v.optional(num({ min: 0.5, max: 60 })),
+  /** Pauses inside a window longer than this reach the model shortened to it (absent: not shortened). */
+  maxPauseSec: v.optional(num({ min: 0.2, max: 60 })),
 });
 
 /** Part of a recording, in seconds from its start. */

@@ -66,6 +66,11 @@ export interface JobOptions {
   existing: ExistingJobPolicy;
   language?: string;
   cutter?: Partial<CutterConfig>;
+  /**
+   * Pauses inside a window longer than this many seconds reach the model shortened to it (main/engine/job/pauses.ts:
+   * less encoder and prefill work per window on a CPU). Absent: windows are sent as cut. Part of the settings.
+   */
+  maxPauseSec?: number;
   retry?: Partial<Omit<RetryConfig, 'limits'>>;
   engine: EngineIdentity;
   /** Samples per chunk fed to the VAD: part of the settings (VAD/cut decisions are made at chunk ends). */
@@ -217,6 +222,7 @@ export async function runJob(opts: JobOptions, deps: JobDeps): Promise<JobResult
         cutter: cutterCfg,
         retry: opts.retry,
         range: opts.range,
+        maxPauseSec: opts.maxPauseSec,
       }),
       engine: opts.engine,
       onWarning: warn,
@@ -302,6 +308,7 @@ export async function runJob(opts: JobOptions, deps: JobDeps): Promise<JobResult
         retry: opts.retry,
         language: opts.language,
         batchSize,
+        maxPauseSec: opts.maxPauseSec,
         signal,
         onPiece: (windowId, text) => emit({ type: 'piece', windowId, text }),
         onAttempt: (windowId, a) => {

@@ -10,6 +10,7 @@ import type { WindowRecord } from '../../checkpoints/store';
 import type { CutWindow } from '../../scheduler/cutter';
 import { runWindows, type AttemptRecord, type RetryConfig } from '../../scheduler/retry';
 import type { Transcriber } from '../../scheduler/transcriber';
+import { shortenPauses } from '../pauses';
 import type { TokenCheckpointer } from './token-checkpoints';
 
 export class BatchGrouper {
@@ -49,6 +50,8 @@ export interface TranscribeBatchOptions {
   language: string | undefined;
   /** Recorded with each window so a resume keeps the batch size. */
   batchSize: number;
+  /** Pauses inside a window longer than this reach the model shortened to it (pauses.ts); absent: sent as they are. */
+  maxPauseSec?: number | undefined;
   signal: AbortSignal;
   onPiece(windowId: string, text: string): void;
   onAttempt(windowId: string, attempt: AttemptRecord): void;
@@ -70,7 +73,10 @@ export async function transcribeBatch(
     transcriber,
     batch.map((w) => ({
       id: w.id,
-      pcm: w.pcm,
+      pcm:
+        opts.maxPauseSec === undefined
+          ? w.pcm
+          : shortenPauses(w.pcm, w.startSample, w.speechRegions, opts.maxPauseSec),
       startSec: samplesToSec(w.startSample),
       ...(opts.language ? { language: opts.language } : {}),
     })),

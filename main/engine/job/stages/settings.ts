@@ -15,6 +15,7 @@ export function jobSettings(opts: {
   cutter: CutterConfig;
   retry: Partial<Omit<RetryConfig, 'limits'>> | undefined;
   range?: AudioRange | undefined;
+  maxPauseSec?: number | undefined;
 }): Record<string, unknown> {
   const retry = { ...DEFAULT_RETRY_CONFIG, ...opts.retry };
   return {
@@ -24,6 +25,8 @@ export function jobSettings(opts: {
     cutter: opts.cutter,
     retry: { ...retry, limits: retry.limits },
     ...rangeSettings(opts.range),
+    // only when set: jobs saved before pauses were shortened match a job that does not shorten them
+    ...(opts.maxPauseSec !== undefined ? { maxPauseSec: opts.maxPauseSec } : {}),
   };
 }
 
@@ -52,6 +55,8 @@ function flatten(value: unknown, prefix: string, out: Map<string, string>): Map<
 const LABELS: Record<string, { label: string; unit?: string; none?: string }> = {
   language: { label: 'language', none: 'detect automatically' },
   'cutter.maxWindowSec': { label: 'window length', unit: ' s' },
+  'cutter.maxGapSec': { label: 'longest pause inside a window', unit: ' s' },
+  maxPauseSec: { label: 'pauses shortened to', unit: ' s', none: 'not shortened' },
   'range.startSec': { label: 'range start', unit: ' s', none: 'start of the recording' },
   'range.endSec': { label: 'range end', unit: ' s', none: 'end of the recording' },
   'engine.model': { label: 'model' },
