@@ -26,7 +26,9 @@ import { utilityTransportFactory } from './engine-utility-transport';
 import { AUDIO_EXTENSIONS } from './jobs/expand-paths';
 import { MEDIA_SCHEME, mediaUrlFor } from './media-protocol';
 import { checkEvent, registerIpc } from './ipc';
+import { RELEASES_URL } from './links';
 import { buildMenuTemplate } from './menu';
+import { createOpenFiles, mediaPathsFromArgv } from './open-files';
 import { acceptRecordingPort, chunkPortOf } from './recording-port';
 import {
   APP_ENTRY_URL,
@@ -42,6 +44,7 @@ import {
 } from './security';
 import { securePrivateData, usePrivateUmask } from '../fs/private-files';
 import { createAppServices } from './services';
+import { startAppUpdater } from './updater/wire';
 import { hardenWebContents, secureWindowOptions } from './window';
 
 protocol.registerSchemesAsPrivileged([
@@ -86,10 +89,20 @@ function createMainWindow(): BrowserWindow {
   return win;
 }
 
+// audio files the system asks us to open (file associations): the first instance's arguments, a second instance's,
+// and macOS's open-file events, queued once the job service runs
+const openFiles = createOpenFiles();
+openFiles.open(mediaPathsFromArgv(process.argv.slice(1), process.cwd()));
+app.on('open-file', (event, file) => {
+  event.preventDefault();
+  openFiles.open(mediaPathsFromArgv([file], process.cwd()));
+});
+
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
-  app.on('second-instance', () => {
+  app.on('second-instance', (_event, argv, workingDirectory) => {
+    openFiles.open(mediaPathsFromArgv(argv.slice(1), workingDirectory));
     const [win] = windows;
     if (win) {
       if (win.isMinimized()) win.restore();
@@ -258,6 +271,24 @@ if (!app.requestSingleInstanceLock()) {
         console.error('[menu:addFiles]', error);
       }
     };
+    // never applied while a job runs or a recording is open: the queue and the recorder tell it when that changes
+    const activity = () => ({
+      runningJobs: services.jobs.list().filter((j) => j.state === 'running' || j.state === 'probing').length,
+      recording: services.recording.status().phase !== 'idle',
+    });
+    const updater = await startAppUpdater({
+      packaged: app.isPackaged,
+      autoUpdate: async () => (await services.settings.get()).autoUpdate,
+      activity,
+      log: (message) => console.info(message),
+    }).catch((error: unknown) => {
+      console.error('[updates]', error);
+      return undefined;
+    });
+    if (updater) {
+      const poll = setInterval(() => updater.activityChanged(), 5_000);
+      poll.unref();
+    }
     Menu.setApplicationMenu(
       Menu.buildFromTemplate(
         buildMenuTemplate(
@@ -266,6 +297,8 @@ if (!app.requestSingleInstanceLock()) {
             openSettings: () => broadcast('app:navigate', { view: 'settings' }),
             openHelp: () => void shell.openExternal(HELP_URL),
             openIssues: () => void shell.openExternal(ISSUES_URL),
+            openReleaseNotes: () => void shell.openExternal(RELEASES_URL),
+            ...(updater ? { checkForUpdates: () => void updater.checkNow() } : {}),
           },
           { platform: process.platform, appName: app.getName(), devTools: !app.isPackaged },
         ),
@@ -274,7 +307,17 @@ if (!app.requestSingleInstanceLock()) {
 
     createMainWindow();
     services.engine.start().catch((error: unknown) => console.error('[engine]', error));
-    services.jobs.start().catch((error: unknown) => console.error('[jobs]', error));
+    services.jobs
+      .start()
+      .then(() =>
+        openFiles.ready((paths) => {
+          services.jobs
+            .add(paths)
+            .then(() => broadcast('app:navigate', { view: 'transcribe' }))
+            .catch((error: unknown) => console.error('[open-file]', error));
+        }),
+      )
+      .catch((error: unknown) => console.error('[jobs]', error));
 
     app.on('activate', () => {
       if (windows.size === 0) createMainWindow();
