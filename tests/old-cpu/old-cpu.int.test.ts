@@ -48,95 +48,107 @@ describe.skipIf(!qemu)(
       process.execPath = realExecPath;
     });
 
-    it('loads the addon without an illegal instruction and picks the baseline CPU variant', () => {
-      const addon = resolveAddonPath();
-      const script = `const a = require(${JSON.stringify(addon)}); const b = a.backends(); console.log(JSON.stringify({ backends: b, devices: a.listDevices().map((d) => d.name) }));`;
-      const r = spawnSync(qemu!, ['-cpu', OLD_CPU, process.execPath, '-e', script], {
-        encoding: 'utf8',
-        timeout: 180_000,
-      });
-      console.log(
-        `[old-cpu] qemu-x86_64 -cpu ${OLD_CPU} node -e require(addon).backends():\n${r.stdout}${r.stderr}`,
-      );
-      expect(r.signal, 'killed by a signal (SIGILL: an instruction this CPU lacks)').toBeNull();
-      expect(r.status).toBe(0);
-      const { backends, devices } = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as {
-        backends: { dynamic: boolean; cpuVariant: string; candidates: { name: string; status: string }[] };
-        devices: string[];
-      };
-      expect(backends.dynamic, 'the addon was built without run-time CPU variants').toBe(true);
-      expect(backends.cpuVariant).toMatch(BASELINE);
-      expect(devices).toContain('CPU');
-      const avx2 = backends.candidates.find((c) => c.name === 'cpu-haswell');
-      if (avx2) expect(avx2.status).toBe('unsupported');
-    });
-
-    it('rotorscribe doctor, with its engine worker emulated, reports the baseline variant and why', async () => {
-      process.execPath = wrapper.path;
-      const io = captureIo({ ...process.env });
-      let code: number;
-      try {
-        code = await main(['doctor'], io);
-      } finally {
-        process.execPath = realExecPath;
-      }
-      console.log(`[old-cpu] rotorscribe doctor (engine worker under qemu):\n${io.out()}${io.err()}`);
-      expect(code).toBe(0);
-      expect(readFileSync(wrapper.log, 'utf8').trim().split('\n').length).toBeGreaterThanOrEqual(1);
-      expect(io.out()).toMatch(/^CPU backend: (x64|sse42) \(.+\) — the best of the \d+ CPU variants/m);
-      expect(io.out()).toMatch(/cpu-haswell\s+unsupported\s+needs AVX2 \+ FMA, which this processor lacks/);
-    });
-
-    it('transcribes a short recording with the tiny model in an emulated engine worker', async () => {
-      const fx = await writeSyntheticVoxtral({
-        dir: join(work, 'model'),
-        size: 'tiny',
-        seed: 7,
-        encoderWidth: TINY_ENCODER_WIDTH_REAL_LIKE,
-        outputMask: 'printable',
-      });
-      const wav = await speechWav({ text: 'The meeting starts at nine.', path: join(work, 'short.wav') });
-      const out = join(work, 'out');
-      const before = readFileSync(wrapper.log, 'utf8').split('\n').length;
-      process.execPath = wrapper.path;
-      const io = captureIo({ ...process.env });
-      let code: number;
-      const started = Date.now();
-      try {
-        code = await main(
-          [
-            'transcribe',
-            wav,
-            '--model',
-            fx.modelPath,
-            '--mmproj',
-            fx.mmprojPath,
-            '--kv-k',
-            'f16',
-            '--kv-v',
-            'f16',
-            '--parallel',
-            '1',
-            '--format',
-            'txt',
-            '--out',
-            out,
-          ],
-          io,
+    it(
+      'loads the addon without an illegal instruction and picks the baseline CPU variant',
+      { timeout: 200_000 },
+      () => {
+        const addon = resolveAddonPath();
+        const script = `const a = require(${JSON.stringify(addon)}); const b = a.backends(); console.log(JSON.stringify({ backends: b, devices: a.listDevices().map((d) => d.name) }));`;
+        const r = spawnSync(qemu!, ['-cpu', OLD_CPU, process.execPath, '-e', script], {
+          encoding: 'utf8',
+          timeout: 180_000,
+        });
+        console.log(
+          `[old-cpu] qemu-x86_64 -cpu ${OLD_CPU} node -e require(addon).backends():\n${r.stdout}${r.stderr}`,
         );
-      } finally {
-        process.execPath = realExecPath;
-      }
-      console.log(
-        `[old-cpu] rotorscribe transcribe (engine worker under qemu, ${((Date.now() - started) / 1000).toFixed(1)} s): exit ${code}\n${io.err().slice(-2000)}`,
-      );
-      expect(code).toBe(0);
-      expect(readFileSync(wrapper.log, 'utf8').split('\n').length).toBeGreaterThan(before);
-      const txt = readdirSync(out).find((f) => f.endsWith('.txt'));
-      expect(txt).toBeDefined();
-      expect(existsSync(join(out, txt!))).toBe(true);
-      console.log(`[old-cpu] transcript: ${readFileSync(join(out, txt!), 'utf8').slice(0, 300)}`);
-    });
+        expect(r.signal, 'killed by a signal (SIGILL: an instruction this CPU lacks)').toBeNull();
+        expect(r.status).toBe(0);
+        const { backends, devices } = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as {
+          backends: { dynamic: boolean; cpuVariant: string; candidates: { name: string; status: string }[] };
+          devices: string[];
+        };
+        expect(backends.dynamic, 'the addon was built without run-time CPU variants').toBe(true);
+        expect(backends.cpuVariant).toMatch(BASELINE);
+        expect(devices).toContain('CPU');
+        const avx2 = backends.candidates.find((c) => c.name === 'cpu-haswell');
+        if (avx2) expect(avx2.status).toBe('unsupported');
+      },
+    );
+
+    it(
+      'rotorscribe doctor, with its engine worker emulated, reports the baseline variant and why',
+      { timeout: 300_000 },
+      async () => {
+        process.execPath = wrapper.path;
+        const io = captureIo({ ...process.env });
+        let code: number;
+        try {
+          code = await main(['doctor'], io);
+        } finally {
+          process.execPath = realExecPath;
+        }
+        console.log(`[old-cpu] rotorscribe doctor (engine worker under qemu):\n${io.out()}${io.err()}`);
+        expect(code).toBe(0);
+        expect(readFileSync(wrapper.log, 'utf8').trim().split('\n').length).toBeGreaterThanOrEqual(1);
+        expect(io.out()).toMatch(/^CPU backend: (x64|sse42) \(.+\) — the best of the \d+ CPU variants/m);
+        expect(io.out()).toMatch(/cpu-haswell\s+unsupported\s+needs AVX2 \+ FMA, which this processor lacks/);
+      },
+    );
+
+    it(
+      'transcribes a short recording with the tiny model in an emulated engine worker',
+      { timeout: 600_000 },
+      async () => {
+        const fx = await writeSyntheticVoxtral({
+          dir: join(work, 'model'),
+          size: 'tiny',
+          seed: 7,
+          encoderWidth: TINY_ENCODER_WIDTH_REAL_LIKE,
+          outputMask: 'printable',
+        });
+        const wav = await speechWav({ text: 'The meeting starts at nine.', path: join(work, 'short.wav') });
+        const out = join(work, 'out');
+        const before = readFileSync(wrapper.log, 'utf8').split('\n').length;
+        process.execPath = wrapper.path;
+        const io = captureIo({ ...process.env });
+        let code: number;
+        const started = Date.now();
+        try {
+          code = await main(
+            [
+              'transcribe',
+              wav,
+              '--model',
+              fx.modelPath,
+              '--mmproj',
+              fx.mmprojPath,
+              '--kv-k',
+              'f16',
+              '--kv-v',
+              'f16',
+              '--parallel',
+              '1',
+              '--format',
+              'txt',
+              '--out',
+              out,
+            ],
+            io,
+          );
+        } finally {
+          process.execPath = realExecPath;
+        }
+        console.log(
+          `[old-cpu] rotorscribe transcribe (engine worker under qemu, ${((Date.now() - started) / 1000).toFixed(1)} s): exit ${code}\n${io.err().slice(-2000)}`,
+        );
+        expect(code).toBe(0);
+        expect(readFileSync(wrapper.log, 'utf8').split('\n').length).toBeGreaterThan(before);
+        const txt = readdirSync(out).find((f) => f.endsWith('.txt'));
+        expect(txt).toBeDefined();
+        expect(existsSync(join(out, txt!))).toBe(true);
+        console.log(`[old-cpu] transcript: ${readFileSync(join(out, txt!), 'utf8').slice(0, 300)}`);
+      },
+    );
   },
   600_000,
 );

@@ -38,7 +38,7 @@ describe('summarizeBackends', () => {
     expect(s.cpuVariant).toBe('haswell');
     expect(s.cpuIsa).toBe('AVX2 + FMA');
     expect(s.cpuReason).toBe(
-      'the best of the 3 CPU variants in this build that this processor runs (haswell 59, x64 1); skylakex need instructions it lacks',
+      'the best of the 3 CPU variants in this build that this processor runs (haswell 59, x64 1); skylakex needs instructions it lacks',
     );
     expect(s.gpu).toBeNull();
     expect(s.gpuNotice).toBe('Running on the CPU: this build has no GPU backend.');
@@ -61,7 +61,7 @@ describe('summarizeBackends', () => {
       ),
     );
     expect(s.cpuVariant).toBe('x64');
-    expect(s.cpuReason).toContain('(x64 1); haswell need instructions it lacks');
+    expect(s.cpuReason).toContain('(x64 1); haswell needs instructions it lacks');
   });
 
   it('says why each GPU backend is not used, and uses the one that loaded', () => {

@@ -128,7 +128,7 @@ export function summarizeBackends(report: NativeBackendReport): BackendSummary {
       `the best of the ${cpus.length} CPU variants in this build that this processor runs ` +
       `(${runnable.map((c) => `${c.name.replace(/^cpu-/, '')} ${c.score}`).join(', ')})` +
       (lacking.length
-        ? `; ${lacking.map((c) => c.name.replace(/^cpu-/, '')).join(', ')} need instructions it lacks`
+        ? `; ${lacking.map((c) => c.name.replace(/^cpu-/, '')).join(', ')} ${lacking.length === 1 ? 'needs' : 'need'} instructions it lacks`
         : '');
   }
   const gpuLoaded = gpus.find((c) => c.status === 'loaded');
