@@ -1,17 +1,18 @@
 /**
  * The engine on a CPU without AVX (issue 24): under `qemu-x86_64 -cpu Nehalem` the addon loads without an illegal
  * instruction, picks the baseline CPU variant (the AVX2 one reports that this processor lacks it), `rotorscribe
- * doctor` says so, and a short transcription with the tiny fixture model runs to its transcript in an engine worker
+ * doctor` says so, and a short transcription with the small trained fixture model runs to its transcript in an engine worker
  * that is itself emulated. Skipped (reported as skipped) where qemu-user is not installed or the host is not x86-64.
- * `npm run check:old-cpu` runs this file alone.
+ * In npm test the load and doctor checks run (~15 s); `npm run check:old-cpu` also runs the transcription (~4 min)
+ * and its output is the record.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { speechWav } from '../../fixtures/audio';
-import { TINY_ENCODER_WIDTH_REAL_LIKE, writeSyntheticVoxtral } from '../../fixtures/voxtral';
+import { heldOut, heldOutWav, trainedVoxtral } from '../../fixtures/trained';
+import { pooledWer } from '../../fixtures/wer';
 import { main, type CliIo } from '../../main/cli';
 import { resolveAddonPath } from '../../main/engine/runtime/native';
 import { findQemu, OLD_CPU, qemuNodeWrapper } from './qemu';
@@ -95,20 +96,21 @@ describe.skipIf(!qemu)(
       },
     );
 
-    it(
-      'transcribes a short recording with the tiny model in an emulated engine worker',
+    // ~4 min emulated (the worker's TypeScript, the wasm decoder and VAD all run under qemu): npm run check:old-cpu
+    // runs it; in npm test it is reported as skipped
+    it.skipIf(process.env['ROTORSCRIBE_OLD_CPU_TRANSCRIBE'] !== '1')(
+      'transcribes a short recording with the small trained model in an emulated engine worker: the words spoken',
       { timeout: 600_000 },
       async () => {
-        const fx = await writeSyntheticVoxtral({
-          dir: join(work, 'model'),
-          size: 'tiny',
-          seed: 7,
-          encoderWidth: TINY_ENCODER_WIDTH_REAL_LIKE,
-          outputMask: 'printable',
-        });
-        const wav = await speechWav({ text: 'The meeting starts at nine.', path: join(work, 'short.wav') });
+        // the small trained Voxtral (fixtures/trained, 18 MB) rather than the random tiny one: it ends its window
+        // on EOS, so the emulated decode is short, and its words prove the baseline kernels compute right
+        const fx = await trainedVoxtral();
+        const [u] = heldOut(fx.manifest, 'short').sort((a, b) => a.words - b.words);
+        const wav = await heldOutWav(u!, work, 0.3);
         const out = join(work, 'out');
-        const before = readFileSync(wrapper.log, 'utf8').split('\n').length;
+        const starts = (): number =>
+          existsSync(wrapper.log) ? readFileSync(wrapper.log, 'utf8').split('\n').length : 0;
+        const before = starts();
         process.execPath = wrapper.path;
         const io = captureIo({ ...process.env });
         let code: number;
@@ -128,6 +130,8 @@ describe.skipIf(!qemu)(
               'f16',
               '--parallel',
               '1',
+              '--max-window-sec',
+              '30',
               '--format',
               'txt',
               '--out',
@@ -142,11 +146,14 @@ describe.skipIf(!qemu)(
           `[old-cpu] rotorscribe transcribe (engine worker under qemu, ${((Date.now() - started) / 1000).toFixed(1)} s): exit ${code}\n${io.err().slice(-2000)}`,
         );
         expect(code).toBe(0);
-        expect(readFileSync(wrapper.log, 'utf8').split('\n').length).toBeGreaterThan(before);
+        expect(starts(), 'the engine worker was started through qemu').toBeGreaterThan(before);
         const txt = readdirSync(out).find((f) => f.endsWith('.txt'));
         expect(txt).toBeDefined();
         expect(existsSync(join(out, txt!))).toBe(true);
-        console.log(`[old-cpu] transcript: ${readFileSync(join(out, txt!), 'utf8').slice(0, 300)}`);
+        const text = readFileSync(join(out, txt!), 'utf8');
+        console.log(`[old-cpu] said: ${u!.text}\n[old-cpu] transcript: ${text.slice(0, 300)}`);
+        // the trained model's WER on such short held-out utterances is ~20-30 %; noise would be ~100 %
+        expect(pooledWer([{ reference: u!.text, hypothesis: text }])).toBeLessThan(0.6);
       },
     );
   },
