@@ -12,7 +12,7 @@
 # Everything is tee'd into $OUT/gpu.txt (llama-bench's JSON lines into $OUT/bench.jsonl); a stage that would run past
 # BUDGET_S (default 560 s from the start) is cut by `timeout` and reported. `npm run bench:gpu` reads these files.
 # needs (carried): node_modules/node-llama-cpp/llama/gitRelease.bundle
-# knobs: STAGES, PAIRS (llama-bench/kv, K:V,...), DEPTHS, FA_DEPTHS, CUDA_ARCH, BUDGET_S, REPS
+# knobs: STAGES, PAIRS (llama-bench/kv, K:V,...), DEPTHS, FA_PAIRS, FA_DEPTHS, CUDA_ARCH, BUDGET_S, REPS
 set -e
 ROOT=$(pwd); OUT=${OUT:-/tmp/out}; J=$(nproc); mkdir -p "$OUT"
 LOG="$OUT/gpu.txt"; T0=$(date +%s); BUDGET_S=${BUDGET_S:-560}
@@ -20,6 +20,7 @@ STAGES=${STAGES:-"bytes ops backend greedy fa model kv bench"}
 PAIRS=${PAIRS:-f16:f16,iso3:iso3,q4_0:q4_0,q8_0:q8_0,iso4:iso4,planar3:planar3,iso3:iso4,q8_0:iso3}
 DEPTHS=${DEPTHS:-0,4096,16384,32768}
 FA_DEPTHS=${FA_DEPTHS:-4096,16384,32768}
+FA_PAIRS=${FA_PAIRS:-$PAIRS}
 CUDA_ARCH=${CUDA_ARCH:-90}
 REPS=${REPS:-1}
 COMMIT=de3ff815ea7d559ee917f063901b8986f038abc6
@@ -61,7 +62,7 @@ want bytes   && stage bytes /tmp/gpu-check --bytes
 want ops     && stage ops /tmp/gpu-check --pairs "$PAIRS,planar4:planar4,iso2:iso2,planar2:planar2,iso4:iso3,q4_0:iso3" --ops
 want backend && stage backend $B/test-backend-ops -b CUDA0 -o "SET_ROWS|CPY|GET_ROWS|FLASH_ATTN_EXT" -p "planar|iso"
 want greedy  && stage greedy /tmp/gpu-check --pairs "$PAIRS,planar4:planar4,iso2:iso2" --greedy fixtures/trained/voxtral-small-q8_0.gguf
-want fa      && stage fa /tmp/gpu-check --pairs "$PAIRS" --fa-bench "$FA_DEPTHS"
+want fa      && stage fa /tmp/gpu-check --pairs "$FA_PAIRS" --fa-bench "$FA_DEPTHS"
 M=/tmp/voxtral-q4k.gguf
 want model   && stage model python3 bench/gpu-model.py /tmp/src "$M"
 want kv      && stage kv /tmp/gpu-check --pairs "$PAIRS" --kv "$M" 33024
