@@ -23,6 +23,7 @@
 //   PREFILL per pair with --prefill N: real prefill of N tokens from an empty cache
 // usage: kv-decode MODEL [--depths D,...|none] [--pairs K:V,...] [--fill synth|prefill|both] [--threads N]
 //                        [--batch-threads N] [--n-decode N] [--prefill N] [--prefill-threads N] [--seed S]
+#include "ggml-backend.h"
 #include "llama.h"
 
 #include <algorithm>
@@ -520,6 +521,8 @@ int main(int argc, char ** argv) {
     }
 
     llama_log_set(log_cb, nullptr);
+    // a GGML_BACKEND_DL build has its backends as modules beside the executable (a no-op when they are linked in)
+    ggml_backend_load_all();
     llama_backend_init();
     llama_model_params mp = llama_model_default_params();
     llama_model * model = llama_model_load_from_file(o.model.c_str(), mp);

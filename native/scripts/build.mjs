@@ -7,7 +7,14 @@
 //   ROTORSCRIBE_NATIVE_CPU=1      GGML_NATIVE=ON: tune for this CPU (local benches only; never ship such a build)
 //   ROTORSCRIBE_NATIVE_TOOLS=0    build only the addon, not llama-mtmd-cli / llama-quantize / llama-bench
 //   ROTORSCRIBE_NATIVE_JOBS=N     parallel compile jobs (default: number of CPUs)
-//   ROTORSCRIBE_CMAKE_ARGS="-DGGML_CUDA=ON ..."   extra CMake definitions (GPU backends, see native/README.md)
+//   ROTORSCRIBE_CPU_VARIANTS=all  every CPU variant of the architecture (releases); default: a small set (see below);
+//                                 or a comma-separated list of ggml's variant names (x64,sse42,haswell,...)
+//   ROTORSCRIBE_GPU=cuda,vulkan   GPU backends, each its own library loaded at run time (metal on macOS)
+//   ROTORSCRIBE_CUDA_ARCHS=dev|release|<list>  CUDA architectures: dev (default) = the GPUs of this machine
+//                                 ("native"), release = Turing..Blackwell, or a CMake list such as 89;90
+//   ROTORSCRIBE_BACKEND_DL=0      one static addon without run-time backends (GGML_BACKEND_DL off)
+//   ROTORSCRIBE_NATIVE_BUILD_DIR=path  build tree (default native/build; the addon lands in <dir>/Release)
+//   ROTORSCRIBE_CMAKE_ARGS="-DX=Y ..."   extra CMake definitions (see native/README.md)
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -20,7 +27,9 @@ const LLAMA_TAG = 'v0.5.0';
 
 const nativeDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const rootDir = path.resolve(nativeDir, '..');
-const buildDir = path.join(nativeDir, 'build');
+const buildDir = process.env.ROTORSCRIBE_NATIVE_BUILD_DIR
+  ? path.resolve(rootDir, process.env.ROTORSCRIBE_NATIVE_BUILD_DIR)
+  : path.join(nativeDir, 'build');
 const srcDir = path.join(buildDir, 'llama.cpp');
 const patchDir = path.join(nativeDir, 'patches');
 const stampFile = path.join(buildDir, 'llama.cpp.stamp.json');
@@ -156,11 +165,98 @@ function applyPatches(patches) {
   fs.writeFileSync(stampFile, JSON.stringify(stamp, null, 2));
 }
 
+// The CPU variants a development/CI build compiles: the baseline every CPU of the architecture runs and the one
+// most machines of today pick, so a build stays near the time of a single-variant one. Releases build them all.
+function defaultCpuVariants() {
+  if (process.arch === 'x64') return ['x64', 'haswell'];
+  if (process.arch === 'arm64' && process.platform === 'darwin') return ['apple_m1', 'apple_m2_m3'];
+  if (process.arch === 'arm64' && process.platform === 'linux') return ['armv8.0_1', 'armv8.2_2'];
+  return undefined; // no variant list upstream (e.g. Windows on arm64): one module for ggml's default flags
+}
+
+// x86 features (Linux /proc/cpuinfo names) of ggml's variants, for the one the direct-CPU tests link
+const X86_VARIANT_FLAGS = {
+  x64: [],
+  sse42: ['sse4_2'],
+  sandybridge: ['sse4_2', 'avx'],
+  ivybridge: ['sse4_2', 'avx', 'f16c'],
+  piledriver: ['sse4_2', 'avx', 'f16c', 'fma'],
+  haswell: ['sse4_2', 'avx', 'f16c', 'fma', 'avx2', 'bmi2'],
+  alderlake: ['sse4_2', 'avx', 'f16c', 'fma', 'avx2', 'bmi2', 'avx_vnni'],
+  skylakex: ['sse4_2', 'avx', 'f16c', 'fma', 'avx2', 'bmi2', 'avx512f', 'avx512cd', 'avx512vl', 'avx512dq', 'avx512bw'],
+};
+
+function cpuVariants() {
+  const v = (process.env.ROTORSCRIBE_CPU_VARIANTS ?? '').trim();
+  if (process.env.ROTORSCRIBE_NATIVE_CPU === '1') {
+    if (v) fail('ROTORSCRIBE_NATIVE_CPU=1 builds one CPU module for this machine; drop ROTORSCRIBE_CPU_VARIANTS');
+    return undefined;
+  }
+  if (v === 'all') return [];
+  if (v && v !== 'default') return v.split(/[,;\s]+/).filter(Boolean);
+  return defaultCpuVariants();
+}
+
+// The best built variant this machine runs: the tools that call the CPU backend directly link it (Linux only).
+function toolsCpuVariant(variants) {
+  if (!variants || process.platform !== 'linux') return '';
+  let flags = new Set();
+  try {
+    const line = fs.readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => /^(flags|Features)\s*:/.test(l));
+    flags = new Set((line ?? '').split(':')[1]?.trim().split(/\s+/) ?? []);
+  } catch {
+    /* unknown CPU: the first variant */
+  }
+  const built = variants.length ? variants : Object.keys(X86_VARIANT_FLAGS);
+  if (process.arch !== 'x64') return built[0];
+  const runnable = built.filter((n) => X86_VARIANT_FLAGS[n]?.every((f) => flags.has(f)));
+  return runnable.at(-1) ?? built[0];
+}
+
+const CUDA_ARCHS = {
+  dev: 'native',
+  // Turing, Ampere (A100, RTX 30), Ada, Hopper, Blackwell (B200, RTX 50) as machine code, plus PTX of the newest
+  // for GPUs after it
+  release: '75-real;80-real;86-real;89-real;90-real;100-real;120-real;120-virtual',
+};
+
+function gpuDefinitions() {
+  const defs = {};
+  const gpus = (process.env.ROTORSCRIBE_GPU ?? '')
+    .split(/[,\s]+/)
+    .filter(Boolean)
+    .map((g) => g.toLowerCase());
+  for (const g of gpus) {
+    if (g === 'cuda') {
+      const a = process.env.ROTORSCRIBE_CUDA_ARCHS ?? 'dev';
+      defs.GGML_CUDA = 'ON';
+      defs.CMAKE_CUDA_ARCHITECTURES = CUDA_ARCHS[a] ?? a;
+    } else if (g === 'vulkan') defs.GGML_VULKAN = 'ON';
+    else if (g === 'metal') {
+      defs.GGML_METAL = 'ON';
+      defs.GGML_METAL_EMBED_LIBRARY = 'ON';
+    } else fail(`ROTORSCRIBE_GPU: unknown backend ${g} (cuda, vulkan, metal)`);
+  }
+  // ggml turns Metal on by default on Apple: a build asked for without it gets none
+  if (process.platform === 'darwin' && !defs.GGML_METAL) defs.GGML_METAL = 'OFF';
+  return defs;
+}
+
 function cmakeDefinitions() {
+  // ROTORSCRIBE_BACKEND_DL=0: the former layout, everything static in the addon for this build machine's
+  // instruction set (no variants, no GPU libraries beside it)
+  const dl = process.env.ROTORSCRIBE_BACKEND_DL !== '0';
+  const variants = dl ? cpuVariants() : undefined;
   const defs = {
+    ROTORSCRIBE_BACKEND_DL: dl ? 'ON' : 'OFF',
     CMAKE_BUILD_TYPE: 'Release',
     GGML_NATIVE: process.env.ROTORSCRIBE_NATIVE_CPU === '1' ? 'ON' : 'OFF',
     ROTORSCRIBE_TOOLS: process.env.ROTORSCRIBE_NATIVE_TOOLS === '0' ? 'OFF' : 'ON',
+    ROTORSCRIBE_LLAMA_SOURCE: srcDir,
+    GGML_CPU_ALL_VARIANTS: variants ? 'ON' : 'OFF',
+    GGML_CPU_VARIANTS: variants ? variants.join(';') : '',
+    ROTORSCRIBE_TOOLS_CPU_VARIANT: toolsCpuVariant(variants),
+    ...gpuDefinitions(),
   };
   const ccache = spawnSync(process.platform === 'win32' ? 'where' : 'which', ['ccache'], {
     encoding: 'utf8',
@@ -217,8 +313,11 @@ function configureAndBuild() {
     { cwd: rootDir },
   );
   const addon = findAddon();
-  if (!addon) fail('build finished but rotorscribe.node was not found under native/build');
-  log(`done: ${path.relative(rootDir, addon)}`);
+  if (!addon) fail(`build finished but rotorscribe.node was not found under ${buildDir}`);
+  const libs = fs
+    .readdirSync(path.dirname(addon))
+    .filter((f) => /^(lib)?(ggml|llama|mtmd).*\.(so|dylib|dll)$/.test(f));
+  log(`done: ${path.relative(rootDir, addon)} + ${libs.length} libraries: ${libs.join(' ')}`);
 }
 
 function findAddon() {

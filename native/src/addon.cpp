@@ -13,6 +13,7 @@
 // last event's listener becomes a process warning, since nothing is left to tell).
 // Handles are Napi::External values holding shared_ptrs: dispose() drops the JS reference at once, a running job
 // keeps the native state alive until it returns, and the garbage collector is only a backstop.
+#include "backends.h"
 #include "engine.h"
 
 #include "ggml-backend.h"
@@ -560,6 +561,36 @@ Napi::Value TypeInfo(const Napi::CallbackInfo & info) {
     return o;
 }
 
+// Which backend libraries this process loaded and why the others were not (rs::load_backends): doctor and settings.
+Napi::Value Backends(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    rs::backend_init();
+    const rs::BackendReport & r = rs::load_backends();
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("dynamic", r.dynamic);
+    o.Set("dir", r.dir);
+    o.Set("cpuVariant", r.cpu_variant);
+    o.Set("filter", r.gpu_filter);
+    Napi::Array feats = Napi::Array::New(env, r.cpu_features.size());
+    for (size_t i = 0; i < r.cpu_features.size(); i++) feats.Set((uint32_t) i, r.cpu_features[i]);
+    o.Set("cpuFeatures", feats);
+    Napi::Array list = Napi::Array::New(env, r.candidates.size());
+    for (size_t i = 0; i < r.candidates.size(); i++) {
+        const rs::BackendCandidate & c = r.candidates[i];
+        Napi::Object b = Napi::Object::New(env);
+        b.Set("name", c.name);
+        b.Set("file", c.file);
+        b.Set("kind", c.kind);
+        b.Set("score", c.score);
+        b.Set("status", c.status);
+        b.Set("detail", c.detail);
+        b.Set("devices", c.devices);
+        list.Set((uint32_t) i, b);
+    }
+    o.Set("candidates", list);
+    return o;
+}
+
 Napi::Value SystemInfo(const Napi::CallbackInfo & info) {
     return Napi::String::New(info.Env(), llama_print_system_info());
 }
@@ -892,11 +923,12 @@ Napi::Value RunningJobs(const Napi::CallbackInfo & info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-    rs::backend_init();
     // Silent by default: errors are still recorded for messages, nothing reaches stderr unless a logger is set.
     // Setting the process-wide callback again from a second instance is harmless: it is the same function.
+    // Set before the backends load, so that a GPU library that does not open is a recorded reason, not stderr noise.
     llama_log_set(log_callback, nullptr);
     mtmd_helper_log_set(log_callback, nullptr);
+    rs::backend_init();
     auto * addon = new Addon(env); // owned by its environment's cleanup hook
     auto fn = [&](const char * name, Napi::Value (*f)(const Napi::CallbackInfo &)) {
         exports.Set(name, Napi::Function::New(env, f, name, addon));
@@ -915,6 +947,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     fn("kvSupport", guarded<KvSupport>);
     fn("setKvSupportOverrideForTests", guarded<SetKvSupportOverrideForTests>);
     fn("systemInfo", guarded<SystemInfo>);
+    fn("backends", guarded<Backends>);
     fn("setLogger", guarded<SetLogger>);
     fn("runningJobs", guarded<RunningJobs>);
     fn("setRotorQuantTuning", guarded<SetRotorQuantTuning>);

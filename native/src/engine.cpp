@@ -1,5 +1,7 @@
 #include "engine.h"
 
+#include "backends.h"
+
 #include "ggml.h"
 #include "llama-model.h" // llama_model::dev_layer: where each layer's KV cache lives (no public accessor yet)
 #include "mtmd-helper.h"
@@ -89,7 +91,12 @@ void record_log_error(const char * text) {
 
 void backend_init() {
     static std::once_flag once;
-    std::call_once(once, [] { llama_backend_init(); });
+    std::call_once(once, [] {
+        // the backend libraries beside the addon (CPU variant for this processor, GPUs that load) come first:
+        // llama.cpp finds nothing to run on without them in a GGML_BACKEND_DL build
+        load_backends();
+        llama_backend_init();
+    });
 }
 
 ModelState::~ModelState() {

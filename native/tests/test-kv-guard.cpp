@@ -13,7 +13,6 @@
 
 #include "ggml-backend-impl.h"
 #include "ggml-backend.h"
-#include "ggml-cpu.h"
 #include "llama.h"
 
 #include <cstdio>
@@ -51,7 +50,7 @@ ggml_backend_device       fake_dev_storage;
 ggml_backend_reg          fake_reg_storage;
 
 ggml_backend_buffer_t fake_alloc_buffer(ggml_backend_buffer_type_t buft, size_t size) {
-    ggml_backend_buffer_t cpu = ggml_backend_buft_alloc_buffer(ggml_backend_cpu_buffer_type(), size);
+    ggml_backend_buffer_t cpu = ggml_backend_buft_alloc_buffer(ggml_backend_dev_buffer_type(cpu_dev()), size);
     if (!cpu) return nullptr;
     // same memory and functions, but owned by our buffer type, so the scheduler sees FakeGPU's buffer
     ggml_backend_buffer_t buf = ggml_backend_buffer_init(buft, cpu->iface, cpu->context, cpu->size);
@@ -83,9 +82,12 @@ void fake_props(ggml_backend_dev_t dev, ggml_backend_dev_props * props) {
 }
 
 ggml_backend_t fake_init_backend(ggml_backend_dev_t dev, const char *) {
-    ggml_backend_t b = ggml_backend_cpu_init();
+    // through the registry: in a GGML_BACKEND_DL build the CPU backend is a loaded module, not linked functions
+    ggml_backend_t b = ggml_backend_dev_init(cpu_dev(), nullptr);
     if (!b) return nullptr;
-    ggml_backend_cpu_set_n_threads(b, 2);
+    auto set_threads = (ggml_backend_set_n_threads_t) ggml_backend_reg_get_proc_address(
+        ggml_backend_dev_backend_reg(cpu_dev()), "ggml_backend_set_n_threads");
+    if (set_threads) set_threads(b, 2);
     b->device = dev; // supports_op / supports_buft now ask FakeGPU
     return b;
 }
@@ -117,7 +119,7 @@ ggml_backend_dev_t make_fake_device() {
     fake_reg_storage.iface = { fake_reg_name, fake_reg_count, fake_reg_dev, fake_reg_proc };
     fake_reg_storage.context = nullptr;
 
-    ggml_backend_buffer_type_t cpu_buft = ggml_backend_cpu_buffer_type();
+    ggml_backend_buffer_type_t cpu_buft = ggml_backend_dev_buffer_type(cpu_dev());
     fake_buft_storage.iface = cpu_buft->iface;
     fake_buft_storage.iface.get_name = fake_buft_name;
     fake_buft_storage.iface.alloc_buffer = fake_alloc_buffer;

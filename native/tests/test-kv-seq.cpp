@@ -20,6 +20,7 @@
 //
 // usage: test-kv-seq MODEL [--pairs K:V,...] [--threads N]
 // output: one `SEQ check=... k=... v=... key=value...` line per check, `SEQ result ok|fail failed N` last.
+#include "ggml-backend.h"
 #include "llama.h"
 
 #include <algorithm>
@@ -413,6 +414,8 @@ int main(int argc, char ** argv) {
     }
 
     llama_log_set(log_cb, nullptr);
+    // a GGML_BACKEND_DL build has its backends as modules beside the executable (a no-op when they are linked in)
+    ggml_backend_load_all();
     llama_backend_init();
     llama_model_params mp = llama_model_default_params();
     llama_model *      model = llama_model_load_from_file(o.model.c_str(), mp);
