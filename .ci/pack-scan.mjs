@@ -2,6 +2,7 @@
 // Lists an unpacked app (electron-builder --dir output) and checks that every binary in it is for the platform and
 // architecture it was packed for: ELF machine for Linux, no PE (Windows) or Mach-O (macOS) file anywhere.
 // Usage: node .ci/pack-scan.mjs <dir> <x64|arm64> [--list FILE]   (exit 1 on a foreign binary)
+import { Buffer } from 'node:buffer';
 import fs from 'node:fs';
 import path from 'node:path';
 

@@ -183,13 +183,26 @@ const X86_VARIANT_FLAGS = {
   piledriver: ['sse4_2', 'avx', 'f16c', 'fma'],
   haswell: ['sse4_2', 'avx', 'f16c', 'fma', 'avx2', 'bmi2'],
   alderlake: ['sse4_2', 'avx', 'f16c', 'fma', 'avx2', 'bmi2', 'avx_vnni'],
-  skylakex: ['sse4_2', 'avx', 'f16c', 'fma', 'avx2', 'bmi2', 'avx512f', 'avx512cd', 'avx512vl', 'avx512dq', 'avx512bw'],
+  skylakex: [
+    'sse4_2',
+    'avx',
+    'f16c',
+    'fma',
+    'avx2',
+    'bmi2',
+    'avx512f',
+    'avx512cd',
+    'avx512vl',
+    'avx512dq',
+    'avx512bw',
+  ],
 };
 
 function cpuVariants() {
   const v = (process.env.ROTORSCRIBE_CPU_VARIANTS ?? '').trim();
   if (process.env.ROTORSCRIBE_NATIVE_CPU === '1') {
-    if (v) fail('ROTORSCRIBE_NATIVE_CPU=1 builds one CPU module for this machine; drop ROTORSCRIBE_CPU_VARIANTS');
+    if (v)
+      fail('ROTORSCRIBE_NATIVE_CPU=1 builds one CPU module for this machine; drop ROTORSCRIBE_CPU_VARIANTS');
     return undefined;
   }
   if (v === 'all') return [];
@@ -202,7 +215,10 @@ function toolsCpuVariant(variants) {
   if (!variants || process.platform !== 'linux') return '';
   let flags = new Set();
   try {
-    const line = fs.readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => /^(flags|Features)\s*:/.test(l));
+    const line = fs
+      .readFileSync('/proc/cpuinfo', 'utf8')
+      .split('\n')
+      .find((l) => /^(flags|Features)\s*:/.test(l));
     flags = new Set((line ?? '').split(':')[1]?.trim().split(/\s+/) ?? []);
   } catch {
     /* unknown CPU: the first variant */
