@@ -263,6 +263,7 @@ const Q8: KvPair = { k: 'q8_0', v: 'q8_0' };
 const Q8_ISO3: KvPair = { k: 'q8_0', v: 'iso3' };
 const ISO4: KvPair = { k: 'iso4', v: 'iso4' };
 const ISO3: KvPair = { k: 'iso3', v: 'iso3' };
+const ISO4_ISO3: KvPair = { k: 'iso4', v: 'iso3' };
 
 describe('K and V chosen separately, in the measured order', () => {
   it('the ladder follows the measured KL, with q8_0 K / iso3 V as the step after q8_0', () => {
@@ -301,11 +302,17 @@ describe('K and V chosen separately, in the measured order', () => {
     expect(per(Q8_ISO3)).toBe((per(Q8) + per(ISO3)) / 2);
   });
 
-  it('one step tighter, iso4 (the best 4-bit pair measured); tighter still, the 3-bit pairs', () => {
+  it('one step tighter iso4, then iso4 K / iso3 V (smaller than q4_0 and measured closer to f16), then 3-bit K', () => {
     const four = recommend(cpuBetween(ISO4, Q8_ISO3, 0.5));
     expect(four.config).toMatchObject({ weights: 'Q4_K_M', kvTypeK: 'iso4', kvTypeV: 'iso4' });
     expect(four.alternatives.find((a) => a.label === 'q8_0 K / iso3 V cache')?.fits).toBe(false);
-    const three = recommend(cpuBetween(ISO3, { k: 'iso4', v: 'iso3' }, 0.05));
+    const mixed = recommend(cpuBetween(ISO4_ISO3, ISO4, 0.5));
+    expect(mixed.config).toMatchObject({ weights: 'Q4_K_M', kvTypeK: 'iso4', kvTypeV: 'iso3' });
+    // q4_0 ranks below it and needs more memory than iso4: it is never the step here
+    const at = (p: KvPair) => KV_PAIR_LADDER.findIndex((x) => samePair(x, p));
+    expect(at(ISO4_ISO3)).toBeLessThan(at({ k: 'q4_0', v: 'q4_0' }));
+    expect(at(ISO4_ISO3)).toBeLessThan(at({ k: 'iso3', v: 'iso4' }));
+    const three = recommend(cpuBetween(ISO3, ISO4_ISO3, 0.05));
     expect(three.ok).toBe(true);
     expect(three.config.weights).toBe('Q4_K_M');
     expect(['iso3']).toContain(three.config.kvTypeK);
@@ -316,6 +323,7 @@ describe('K and V chosen separately, in the measured order', () => {
     expect(belowFourBitQuality({ k: 'iso3', v: 'iso4' })).toBe(true);
     expect(belowFourBitQuality(Q8_ISO3)).toBe(false);
     expect(belowFourBitQuality(ISO4)).toBe(false);
+    expect(belowFourBitQuality(ISO4_ISO3)).toBe(false);
     // unmeasured: judged by bits
     expect(belowFourBitQuality({ k: 'planar4', v: 'planar4' })).toBe(false);
     expect(belowFourBitQuality({ k: 'iso2', v: 'iso2' })).toBe(true);

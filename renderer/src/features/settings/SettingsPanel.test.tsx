@@ -16,7 +16,7 @@ function installAdvisorApi(hardware: HardwareInfo, extra: Partial<AdvisorReport>
   const rec = recommend(input);
   let runConfig: RunOverrides = {};
   const invoke = vi.fn(async (channel: string, payload?: unknown) => {
-    const settings = () => ({ theme: 'system', language: 'auto', threads: 0, runConfig });
+    const settings = () => ({ theme: 'system', language: 'auto', threads: 0, runConfig, autoUpdate: true });
     if (channel === 'settings:get') return { ok: true, value: settings() };
     if (channel === 'settings:set') {
       runConfig = (payload as { runConfig: RunOverrides }).runConfig;
