@@ -1,6 +1,6 @@
 /**
  * npm run bench:longform [-- --windows 30,120,600,1500 --types f16,q8_0,q4_0,iso4,iso3,mixed --max-decode 64
- *                          --weights q4km|f16 --mmproj f16|q8_0 --threads 2 --fill audio|text --json out.json]
+ *                          --weights q4km|f16 --mmproj f16|q8_0|bf16 --threads 2 --fill audio|text --json out.json]
  *
  * One window of each length on the real-dimension synthetic Voxtral (random weights at the real sizes, written once
  * to .cache/models by fixtures/make.ts; speed and memory do not depend on weight values), each configuration in its
@@ -172,18 +172,19 @@ async function parent(): Promise<void> {
             threads,
           })
         ).path;
+  const mmprojType = values.mmproj === 'q8_0' ? 'Q8_0' : values.mmproj === 'bf16' ? 'BF16' : 'F16';
   const mmprojPath =
-    values.mmproj === 'q8_0'
-      ? (
+    mmprojType === 'F16'
+      ? f16.mmprojPath
+      : (
           await quantizeGguf({
             llamaQuantize: bin('llama-quantize'),
             input: f16.mmprojPath,
-            output: f16.mmprojPath.replace(/\.gguf$/, '-Q8_0.gguf'),
-            type: 'Q8_0',
+            output: f16.mmprojPath.replace(/\.gguf$/, `-${mmprojType}.gguf`),
+            type: mmprojType,
             threads,
           })
-        ).path
-      : f16.mmprojPath;
+        ).path;
   const windows = values.windows.split(',').filter(Boolean).map(Number);
   const types = values.types.split(',').filter(Boolean);
   for (const t of types) if (!KV_PAIRS[t]) throw new Error(`unknown --types entry ${t}`);
@@ -229,7 +230,7 @@ async function parent(): Promise<void> {
   const mib = (b: number): string => (b / 2 ** 20).toFixed(0);
   console.log(
     `\nbench:longform — real-dimension synthetic Voxtral, ${values.weights === 'f16' ? 'F16' : 'Q4_K_M'} weights, ` +
-      `${values.mmproj === 'q8_0' ? 'Q8_0' : 'F16'} mmproj, ${threads} threads; decoding capped at ${maxDecode} ` +
+      `${mmprojType} mmproj, ${threads} threads; decoding capped at ${maxDecode} ` +
       `tokens per window (decode tok/s is measured over those at the window's depth; the per-hour total assumes ` +
       `${TEXT_TOKENS_PER_SPEECH_SEC} text tokens per second of speech at that rate). Timings on a shared machine ` +
       `are disturbed by its other load; peak RSS is not.\n`,

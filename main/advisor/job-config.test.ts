@@ -11,7 +11,7 @@ import {
 import { type CutWindow, WindowCutter } from '../engine/scheduler/cutter';
 import { buildScript, scriptRegions, ScriptedVad, synthPcm } from '../engine/scheduler/testkit';
 import { tokensPerChunk } from './memory-model';
-import { createJobAdvisor, jobPlanFlags, planJob } from './job-config';
+import { CPU_MAX_GAP_SEC, CPU_MAX_PAUSE_SEC, createJobAdvisor, jobPlanFlags, planJob } from './job-config';
 import { PROFILES } from './test-profiles';
 
 describe('planJob: the advisor recommendation is the plan the engine runs', () => {
@@ -32,6 +32,8 @@ describe('planJob: the advisor recommendation is the plan the engine runs', () =
         mmprojGpu: rec.config.gpuLayers > nLayer,
         flashAttention: rec.config.flashAttention,
         threads: rec.config.threads,
+        // a CPU plan runs through longer pauses and shortens them; a GPU plan sends windows as cut
+        ...(rec.config.gpuLayers === 0 ? { maxGapSec: CPU_MAX_GAP_SEC, maxPauseSec: CPU_MAX_PAUSE_SEC } : {}),
       });
       // what the worker allocates per sequence for that plan is what the advisor budgeted per window
       const perChunk = tokensPerChunk(null, rec.config.tokenRate);
@@ -76,6 +78,13 @@ describe('planJob: the advisor recommendation is the plan the engine runs', () =
     // a quantized V cache needs flash attention in llama.cpp
     expect(planJob(cpu, { kvK: 'iso3', kvV: 'iso3', flashAttention: false }).plan.flashAttention).toBe(true);
     expect(planJob(cpu, { kvK: 'f16', kvV: 'f16', flashAttention: false }).plan.flashAttention).toBe(false);
+    // pauses: a GPU plan sends windows as cut, a CPU plan shortens pauses; explicit values win
+    expect(full).not.toHaveProperty('maxPauseSec');
+    expect(planJob(cpu).plan).toMatchObject({ maxGapSec: CPU_MAX_GAP_SEC, maxPauseSec: CPU_MAX_PAUSE_SEC });
+    expect(planJob(cpu, { maxGapSec: 3, maxPauseSec: 5 }).plan).toMatchObject({
+      maxGapSec: 3,
+      maxPauseSec: 5,
+    });
   });
 
   it('refuses what does not fit before anything is allocated', async () => {

@@ -128,11 +128,26 @@ function placement(
   };
 }
 
+/**
+ * A CPU plan's pauses: windows run through pauses up to CPU_MAX_GAP_SEC (fewer, fuller windows: mtmd pads a
+ * window's last 30 s chunk, so every window closed early pays for a half-empty chunk), and pauses inside a window
+ * reach the model shortened to CPU_MAX_PAUSE_SEC (the silence costs encoder and prefill time like speech). On the
+ * synthetic meeting (bench/e2e.ts --dry, 10 min): chunks 25 → 21, audio heard 92 % → 88 % of the recording.
+ */
+export const CPU_MAX_GAP_SEC = 15;
+export const CPU_MAX_PAUSE_SEC = 1;
+
 /** How the job treats pauses (the cutter's longest pause inside a window; pauses shortened before the model). */
-function pauses(overrides: JobPlanOverrides): Pick<JobPlanValues, 'maxGapSec' | 'maxPauseSec'> {
+function pauses(
+  overrides: JobPlanOverrides,
+  gpuLayers: number | undefined,
+): Pick<JobPlanValues, 'maxGapSec' | 'maxPauseSec'> {
+  const cpu = !gpuLayers;
+  const maxGapSec = overrides.maxGapSec ?? (cpu ? CPU_MAX_GAP_SEC : undefined);
+  const maxPauseSec = overrides.maxPauseSec ?? (cpu ? CPU_MAX_PAUSE_SEC : undefined);
   return {
-    ...(overrides.maxGapSec !== undefined ? { maxGapSec: overrides.maxGapSec } : {}),
-    ...(overrides.maxPauseSec !== undefined ? { maxPauseSec: overrides.maxPauseSec } : {}),
+    ...(maxGapSec !== undefined ? { maxGapSec } : {}),
+    ...(maxPauseSec !== undefined ? { maxPauseSec } : {}),
   };
 }
 
@@ -159,8 +174,8 @@ export function planJob(
     maxWindowSec,
     parallel,
     ...placement(advisor, modelPath, overrides),
-    ...pauses(overrides),
   };
+  Object.assign(wanted, pauses(overrides, wanted.gpuLayers));
   // llama.cpp keeps a quantized V cache only with flash attention
   if (!['f16', 'bf16', 'f32'].includes(wanted.kvV)) wanted.flashAttention = true;
   const verdict = advisor.planMemory(runConfig(advisor, modelPath, wanted));

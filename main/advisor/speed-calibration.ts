@@ -33,9 +33,13 @@ export interface SpeedCalibration {
   sources: string[];
 }
 
-export const DEV_BOX_2CORE: Readonly<SpeedCalibration> = Object.freeze({
-  id: 'dev-box-2core-q4km',
-  machine: '2-core AMD EPYC development box (AVX2), nothing else running',
+/**
+ * The 2-core box running ggml's AVX2 kernels (the `haswell` CPU variant: what a development build's default variant
+ * set, x64 + haswell, loads on it).
+ */
+export const DEV_BOX_2CORE_AVX2: Readonly<SpeedCalibration> = Object.freeze({
+  id: 'dev-box-2core-avx2-q4km',
+  machine: '2-core AMD EPYC development box, AVX2 kernels (haswell variant), nothing else running',
   threads: 2,
   weights: 'Q4_K_M',
   weightBytes: 2_467_784_128,
@@ -95,3 +99,57 @@ export const DEV_BOX_2CORE: Readonly<SpeedCalibration> = Object.freeze({
     'thread scaling: this box (2 threads) against the 16-vCPU host (12 threads): encoder 14.80 → 5.84 s, audio prefill 28.6 → 90.5 tok/s; decode is memory-bound and measured with 2 threads on both',
   ],
 });
+
+/** Same-load A/B ratios of the AVX-512 kernels (zen4 variant) over the AVX2 ones (haswell), bench:longform. */
+const AVX512_OVER_AVX2 = { encoder: 77.51 / 49.52, prefill: 77.87 / 42.86, q8MmprojOverF16: 63.54 / 49.52 };
+
+/**
+ * The same box running ggml's AVX-512 kernels (VNNI, BF16: the `zen4` CPU variant, which a release build — every
+ * variant — loads on this CPU). Derived from DEV_BOX_2CORE_AVX2 by same-load A/B ratios, because no quiet machine
+ * was to be had for a fresh calibration: 30 s window, iso3, F16 mmproj, 2 threads, zen4 then haswell addon minutes
+ * apart at load average 8–10 — encoder 49.5 vs 77.5 s (1.57x), audio prefill 380 tokens 42.9 vs 77.9 s (1.82x);
+ * Q8_0 mmproj on zen4 63.5 s (1.28x the F16 time: still slower with VNNI). Decode is memory-bound and kept at the
+ * AVX2 figures (16 tokens under that load were too few to measure a ratio).
+ */
+export const DEV_BOX_2CORE_AVX512: Readonly<SpeedCalibration> = Object.freeze({
+  ...DEV_BOX_2CORE_AVX2,
+  id: 'dev-box-2core-avx512-q4km',
+  machine: '2-core AMD EPYC development box (Zen 5), AVX-512 kernels (zen4 variant), nothing else running',
+  encoderMsPerChunk: {
+    F16: Math.round(DEV_BOX_2CORE_AVX2.encoderMsPerChunk.F16 / AVX512_OVER_AVX2.encoder),
+    Q8_0: Math.round(
+      (DEV_BOX_2CORE_AVX2.encoderMsPerChunk.F16 / AVX512_OVER_AVX2.encoder) *
+        AVX512_OVER_AVX2.q8MmprojOverF16,
+    ),
+  },
+  prefillTokPerSec: Object.fromEntries(
+    Object.entries(DEV_BOX_2CORE_AVX2.prefillTokPerSec).map(([t, r]) => [t, r * AVX512_OVER_AVX2.prefill]),
+  ),
+  sources: [
+    ...DEV_BOX_2CORE_AVX2.sources,
+    'AVX-512: bench:longform --windows 30 --types iso3 --max-decode 16 --mmproj f16|q8_0 with ROTORSCRIBE_NATIVE_ADDON set to a zen4-variant build (ROTORSCRIBE_CPU_VARIANTS=zen4) and without (haswell), 14:33–14:47 UTC 2026-12-02, load average 8–10: encoder 49.52 / 77.51 s, prefill 42.86 / 77.87 s, Q8_0 mmproj encoder 63.54 s (main/advisor/README.md, "Speed model")',
+  ],
+});
+
+/**
+ * The default when the CPU's flags are not given: the AVX2 figures (the kernels every x86-64 build of the last
+ * decade runs). Given the flags (`calibrationFor`), an AVX-512 VNNI + BF16 CPU gets DEV_BOX_2CORE_AVX512.
+ */
+export const DEV_BOX_2CORE: Readonly<SpeedCalibration> = DEV_BOX_2CORE_AVX2;
+
+export const CALIBRATIONS: Readonly<Record<string, Readonly<SpeedCalibration>>> = Object.freeze({
+  avx2: DEV_BOX_2CORE_AVX2,
+  avx512: DEV_BOX_2CORE_AVX512,
+});
+
+/**
+ * The calibration for a CPU's instruction set: AVX-512 with VNNI and BF16 runs the zen4-class kernels, anything else
+ * on x86 the AVX2 ones. Without the CPU's flags: the default (DEV_BOX_2CORE).
+ */
+export function calibrationFor(simd: readonly string[] | undefined): Readonly<SpeedCalibration> {
+  if (!simd) return DEV_BOX_2CORE;
+  const has = (f: string): boolean => simd.includes(f);
+  return has('avx512f') && has('avx512_vnni') && has('avx512_bf16')
+    ? DEV_BOX_2CORE_AVX512
+    : DEV_BOX_2CORE_AVX2;
+}

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { RunConfig } from '@common/advisor-types';
-import { DEV_BOX_2CORE, type SpeedCalibration } from './speed-calibration';
+import {
+  calibrationFor,
+  DEV_BOX_2CORE,
+  DEV_BOX_2CORE_AVX2,
+  DEV_BOX_2CORE_AVX512,
+  type SpeedCalibration,
+} from './speed-calibration';
 import {
   decodeSeconds,
   estimateSpeed,
@@ -9,6 +15,7 @@ import {
   prefillSeconds,
   secPerToken,
   TEXT_TOKENS_PER_SPEECH_SEC,
+  windowSeconds,
 } from './speed-model';
 
 const flat = (tokPerSec: number) => [{ depth: 0, tokPerSec }];
@@ -149,5 +156,42 @@ describe('estimateSpeed', () => {
     expect(today).toBeGreaterThan(0.55);
     expect(today).toBeLessThan(0.85);
     expect(DEV_BOX_2CORE.sources.length).toBeGreaterThan(3);
+  });
+
+  it('picks the calibration of the kernels a CPU runs: AVX-512 VNNI + BF16 predicts faster encoder and prefill', () => {
+    expect(calibrationFor(undefined)).toBe(DEV_BOX_2CORE);
+    expect(calibrationFor(['avx2', 'fma', 'f16c'])).toBe(DEV_BOX_2CORE_AVX2);
+    expect(calibrationFor(['avx2', 'avx512f', 'avx512_vnni', 'avx512_bf16'])).toBe(DEV_BOX_2CORE_AVX512);
+    const config = { ...CONFIG, kvTypeK: 'iso3' as const, kvTypeV: 'iso3' as const, windowSeconds: 60 };
+    const weightBytes = DEV_BOX_2CORE.weightBytes;
+    const avx2 = estimateSpeed({ config, weightBytes, simd: ['avx2'] })!;
+    const avx512 = estimateSpeed({ config, weightBytes, simd: ['avx512f', 'avx512_vnni', 'avx512_bf16'] })!;
+    expect(avx512.calibration).toBe(DEV_BOX_2CORE_AVX512.id);
+    expect(avx512.batch.encoderSec).toBeLessThan(0.7 * avx2.batch.encoderSec);
+    expect(avx512.batch.prefillSec).toBeLessThan(0.6 * avx2.batch.prefillSec);
+    expect(avx512.batch.decodeSec).toBeCloseTo(avx2.batch.decodeSec, 9);
+    // the Q8_0 mmproj stays slower than the F16 one with VNNI on this CPU
+    expect(DEV_BOX_2CORE_AVX512.encoderMsPerChunk.Q8_0).toBeGreaterThan(
+      DEV_BOX_2CORE_AVX512.encoderMsPerChunk.F16,
+    );
+  });
+
+  it('per window: the audio heard and the text written, the same arithmetic as a plan', () => {
+    const config = { ...CONFIG, windowSeconds: 60 };
+    const plan = estimateSpeed({ config, weightBytes: 1000, calibration: TOY })!;
+    const w = windowSeconds({ config, weightBytes: 1000, calibration: TOY, audioSec: 59.5, textTokens: 180 });
+    expect(w.encoderSec).toBeCloseTo(plan.batch.encoderSec, 9);
+    expect(w.prefillSec).toBeCloseTo(plan.batch.prefillSec, 9);
+    expect(w.decodeSec).toBeCloseTo(plan.batch.decodeSec, 9);
+    // half the audio: one chunk less; no text: no decoding
+    const short = windowSeconds({
+      config,
+      weightBytes: 1000,
+      calibration: TOY,
+      audioSec: 29.5,
+      textTokens: 0,
+    });
+    expect(short.encoderSec).toBeCloseTo(plan.batch.encoderSec / 2, 9);
+    expect(short.decodeSec).toBe(0);
   });
 });

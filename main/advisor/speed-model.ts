@@ -12,8 +12,8 @@
 import type { ModelDescription, RunConfig, SpeedEstimate } from '@common/advisor-types';
 import type { KvCacheType } from '@common/kv-cache-types';
 import { bitsPerValue } from '@common/kv-cache-types';
-import { AUDIO_TOKENS_PER_CHUNK } from '@common/window-budget';
-import { DEV_BOX_2CORE, type DepthRate, type SpeedCalibration } from './speed-calibration';
+import { AUDIO_TOKENS_PER_CHUNK, audioChunks } from '@common/window-budget';
+import { calibrationFor, type DepthRate, type SpeedCalibration } from './speed-calibration';
 
 /**
  * Text tokens the model writes per second of speech: ~140 words a minute of conversation at ~1.3 Tekken tokens per
@@ -42,6 +42,8 @@ export interface SpeedInput {
   weightBytes: number;
   mmproj?: MmprojType;
   calibration?: SpeedCalibration;
+  /** The CPU's instruction-set flags (HardwareInfo.cpu.simd): pick the calibration of its kernels when none is given. */
+  simd?: readonly string[];
   /**
    * How full the 30 s encoder chunks a recording pays for are (default 1: windows of continuous speech). mtmd pads a
    * window's last chunk to 30 s, and the cutter closes a window at any pause over 3 s, so a meeting's windows rarely
@@ -142,7 +144,7 @@ export function prefillSeconds(cal: SpeedCalibration, kvK: KvCacheType, tokens: 
 export function estimateSpeed(input: SpeedInput): SpeedEstimate | null {
   const c = input.config;
   if (c.gpuLayers > 0) return null;
-  const cal = input.calibration ?? DEV_BOX_2CORE;
+  const cal = input.calibration ?? calibrationFor(input.simd);
   const threadFactor = (exp: number): number => (cal.threads / Math.max(1, c.threads)) ** exp;
   const weightScale = input.weightBytes / cal.weightBytes;
   const p = c.parallelWindows;
@@ -176,6 +178,41 @@ export function estimateSpeed(input: SpeedInput): SpeedEstimate | null {
     frontEndSecPerAudioHour,
     wallSecPerAudioHour,
     speedX: 3600 / wallSecPerAudioHour,
+  };
+}
+
+/**
+ * Predicted seconds for one window as a job actually ran it (a single sequence): the audio the model heard (after
+ * pauses were shortened), the text it wrote. For comparing a run with the model window by window (bench/e2e.ts).
+ */
+export function windowSeconds(input: {
+  config: RunConfig;
+  weightBytes: number;
+  mmproj?: MmprojType;
+  calibration?: SpeedCalibration;
+  simd?: readonly string[];
+  audioSec: number;
+  textTokens: number;
+}): { encoderSec: number; prefillSec: number; decodeSec: number } {
+  const c = input.config;
+  const cal = input.calibration ?? calibrationFor(input.simd);
+  const threadFactor = (exp: number): number => (cal.threads / Math.max(1, c.threads)) ** exp;
+  const weightScale = input.weightBytes / cal.weightBytes;
+  const chunks = audioChunks(input.audioSec);
+  const tokensPerChunk =
+    c.tokenRate === 'pooled' ? Math.ceil(AUDIO_TOKENS_PER_CHUNK / 2) : AUDIO_TOKENS_PER_CHUNK;
+  const audioTokens = PROMPT_TOKENS + chunks * tokensPerChunk;
+  return {
+    encoderSec:
+      (chunks * cal.encoderMsPerChunk[input.mmproj ?? 'F16'] * threadFactor(cal.threadScaling.encoder)) /
+      1000,
+    prefillSec:
+      prefillSeconds(cal, c.kvTypeK, audioTokens) *
+      weightScale ** PREFILL_WEIGHT_EXPONENT *
+      threadFactor(cal.threadScaling.prefill),
+    decodeSec:
+      decodeSeconds(cal, { k: c.kvTypeK, v: c.kvTypeV }, audioTokens, input.textTokens, weightScale) *
+      threadFactor(cal.threadScaling.decode),
   };
 }
 

@@ -22,6 +22,9 @@ export interface PinnedSettings {
   kvK?: KvCacheType;
   kvV?: KvCacheType;
   maxWindowSec?: number;
+  maxGapSec?: number;
+  /** null = pauses sent whole */
+  maxPauseSec?: number | null;
   /** null = detect automatically */
   language?: string | null;
 }
@@ -32,8 +35,12 @@ export async function pinnedSettings(dir: string): Promise<PinnedSettings | null
   const out: PinnedSettings = {};
   if (isKvCacheType(manifest.engine.kvK)) out.kvK = manifest.engine.kvK;
   if (isKvCacheType(manifest.engine.kvV)) out.kvV = manifest.engine.kvV;
-  const cutter = manifest.settings.cutter as { maxWindowSec?: unknown } | undefined;
+  const cutter = manifest.settings.cutter as { maxWindowSec?: unknown; maxGapSec?: unknown } | undefined;
   if (typeof cutter?.maxWindowSec === 'number') out.maxWindowSec = cutter.maxWindowSec;
+  // how the job treated pauses: a job saved before pauses were shortened resumes without shortening them
+  if (typeof cutter?.maxGapSec === 'number') out.maxGapSec = cutter.maxGapSec;
+  const maxPauseSec = manifest.settings.maxPauseSec;
+  out.maxPauseSec = typeof maxPauseSec === 'number' ? maxPauseSec : null;
   const language = manifest.settings.language;
   if (language === null || typeof language === 'string') out.language = language;
   return out;

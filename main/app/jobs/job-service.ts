@@ -446,6 +446,9 @@ export function createJobService(deps: JobServiceDeps): JobService {
     if (pinned?.kvV) run.kvTypeV = pinned.kvV;
     const planned = await planFor(jobEngine, engine, { runConfig: run }, deps.hardware);
     if (pinned?.maxWindowSec !== undefined) planned.plan.maxWindowSec = pinned.maxWindowSec;
+    if (pinned?.maxGapSec !== undefined) planned.plan.maxGapSec = pinned.maxGapSec;
+    if (pinned?.maxPauseSec === null) delete planned.plan.maxPauseSec;
+    else if (pinned?.maxPauseSec !== undefined) planned.plan.maxPauseSec = pinned.maxPauseSec;
     const language =
       pinned && pinned.language !== undefined
         ? pinned.language

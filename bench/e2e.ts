@@ -1,0 +1,416 @@
+/**
+ * npx tsx bench/e2e.ts [--minutes 5 --seed 11 --format mp3 --weights q4km|f16 --mmproj f16|q8_0|bf16
+ *                       --kv-k T --kv-v T --max-window-sec S --parallel N --threads N --max-gap S --json FILE]
+ *
+ * End to end, the way a job runs: a synthetic meeting (fixtures/audio-long.ts: espeak-ng voices, pauses of 0.2–12 s)
+ * is decoded by the sandboxed ffmpeg, cut by Silero VAD + the window cutter, transcribed window by window by the
+ * real-dimension synthetic Voxtral (random weights at the real sizes: speed does not depend on weight values),
+ * checkpointed and assembled — `runJob` with the worker's own front end and runtime engine, on the plan the advisor
+ * makes for this machine (the CLI's `planJob`; flags override it like the CLI's). Printed: the measured real-time
+ * factor (audio seconds per wall second, model load excluded, reported apart) next to the speed model's prediction
+ * for the same plan and the same windows (their chunk fill and the audio they carry), with the ratio, and where the
+ * time went (encoder, prefill, decode as the runtime timed them, front end = the rest).
+ *
+ * Random weights never say end-of-sequence, so each window's decode is capped at the text a real model writes for
+ * it — the speed model's TEXT_TOKENS_PER_SPEECH_SEC per second of window audio — and the cap is reported to the
+ * scheduler as the end of the text (not as a runaway, which would be retried). Nothing else is changed.
+ */
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { SAMPLE_RATE } from '@common/audio';
+import { isKvCacheType, type KvCacheType } from '@common/kv-cache-types';
+import { audioChunks } from '@common/window-budget';
+import { generateRecording } from '../fixtures/audio-long';
+import { quantizeGguf } from '../fixtures/quantize';
+import { writeSyntheticVoxtral } from '../fixtures/voxtral';
+import { createJobAdvisor, planJob, type JobPlanOverrides } from '../main/advisor/job-config';
+import { variantIdFromFile } from '../main/advisor/report';
+import { CALIBRATIONS, DEV_BOX_2CORE, type SpeedCalibration } from '../main/advisor/speed-calibration';
+import {
+  FRONT_END_AUDIO_SEC_PER_CPU_SEC,
+  mmprojTypeOf,
+  TEXT_TOKENS_PER_SPEECH_SEC,
+  windowSeconds,
+  type MmprojType,
+} from '../main/advisor/speed-model';
+import { defaultFrontEnd } from '../main/engine/host/job-method';
+import {
+  createRuntimeEngine,
+  loadRuntimeModel,
+  type RuntimeModelLike,
+} from '../main/engine/job/runtime-transcriber';
+import { runJob, type JobEvent } from '../main/engine/job/runner';
+import type { Transcriber, WindowRequest } from '../main/engine/scheduler/transcriber';
+import type { GenerationTimings } from '../main/engine/runtime/voxtral';
+
+const root = resolve(import.meta.dirname, '..');
+const bin = (name: string): string => join(root, 'native', 'build', 'bin', name);
+
+const { values } = parseArgs({
+  options: {
+    minutes: { type: 'string', default: '5' },
+    seed: { type: 'string', default: '11' },
+    format: { type: 'string', default: 'mp3' },
+    weights: { type: 'string', default: 'q4km' },
+    mmproj: { type: 'string', default: 'f16' },
+    'kv-k': { type: 'string' },
+    'kv-v': { type: 'string' },
+    'max-window-sec': { type: 'string' },
+    parallel: { type: 'string' },
+    threads: { type: 'string' },
+    'max-gap': { type: 'string' },
+    'max-pause': { type: 'string' },
+    dir: { type: 'string', default: join(root, '.cache', 'models') },
+    out: { type: 'string', default: join(root, '.cache', 'bench-e2e') },
+    json: { type: 'string' },
+    /** Only the model-free pass: windows, audio heard, chunks, and the prediction. */
+    dry: { type: 'boolean', default: false },
+    /** The speed model's calibration to predict with (speed-calibration.ts CALIBRATIONS; default its default). */
+    calibration: { type: 'string' },
+  },
+});
+
+const log = (msg: string): void => console.error(`[bench:e2e] ${msg}`);
+
+async function modelFiles(): Promise<{ modelPath: string; mmprojPath: string; mmproj: MmprojType | 'BF16' }> {
+  const f16 = await writeSyntheticVoxtral({ dir: values.dir, size: 'real', seed: 1, reuse: true });
+  const quantize = async (input: string, type: string): Promise<string> =>
+    (
+      await quantizeGguf({
+        llamaQuantize: bin('llama-quantize'),
+        input,
+        output: input.replace(/\.gguf$/, `-${type}.gguf`),
+        type,
+      })
+    ).path;
+  const modelPath = values.weights === 'f16' ? f16.modelPath : await quantize(f16.modelPath, 'Q4_K_M');
+  const kind = values.mmproj === 'q8_0' ? 'Q8_0' : values.mmproj === 'bf16' ? 'BF16' : 'F16';
+  const mmprojPath = kind === 'F16' ? f16.mmprojPath : await quantize(f16.mmprojPath, kind);
+  return { modelPath, mmprojPath, mmproj: kind };
+}
+
+interface Totals {
+  calls: number;
+  encodeMs: number;
+  prefillMs: number;
+  audioPrefillMs: number;
+  decodeMs: number;
+  prefillTokens: number;
+  decodedTokens: number;
+}
+
+/** The model, with every context's timings added up (what the runtime measured inside each transcribe call). */
+function timedModel(model: RuntimeModelLike, totals: Totals): RuntimeModelLike {
+  return {
+    info: model.info,
+    audioTokenRate: model.audioTokenRate,
+    paths: model.paths,
+    dispose: () => model.dispose(),
+    createContext: async (opts) => {
+      const ctx = await model.createContext(opts);
+      return {
+        dispose: () => ctx.dispose(),
+        ...(ctx.memory ? { memory: () => ctx.memory!() } : {}),
+        transcribe: async (windows, o) => {
+          const res = (await ctx.transcribe(windows, o)) as Awaited<ReturnType<typeof ctx.transcribe>> & {
+            timings?: GenerationTimings;
+          };
+          const t = res.timings;
+          if (t) {
+            totals.calls++;
+            totals.encodeMs += t.encodeMs;
+            totals.prefillMs += t.prefillMs;
+            totals.audioPrefillMs += t.audioPrefillMs;
+            totals.decodeMs += t.decodeMs;
+            totals.prefillTokens += t.prefillTokens;
+            totals.decodedTokens += t.decodedTokens;
+          }
+          return res;
+        },
+      };
+    },
+  };
+}
+
+/** Speech seconds of a window: its VAD regions clipped to it. */
+function speechSecOf(r: {
+  startSample: number;
+  endSample: number;
+  speechRegions?: [number, number][];
+}): number {
+  return (
+    (r.speechRegions ?? [[r.startSample, r.endSample]]).reduce(
+      (n, [a, b]) => n + Math.max(0, Math.min(b, r.endSample) - Math.max(a, r.startSample)),
+      0,
+    ) / SAMPLE_RATE
+  );
+}
+
+/**
+ * Caps each window's text at what a real model writes for it — TEXT_TOKENS_PER_SPEECH_SEC per second of the
+ * window's speech (from a model-free pass over the same recording: the cuts are deterministic) — and reports
+ * reaching that cap as the end of the text: random weights never stop on their own. Records what each request
+ * carried (the audio the model heard).
+ */
+class RealisticTextLength implements Transcriber {
+  readonly heard = new Map<string, { samples: number; cap: number }>();
+  constructor(
+    private readonly inner: Transcriber | null,
+    private readonly speechSec: ReadonlyMap<string, number>,
+  ) {}
+  get maxParallel(): number {
+    return this.inner?.maxParallel ?? 1;
+  }
+  async transcribe(windows: WindowRequest[], opts?: Parameters<Transcriber['transcribe']>[1]) {
+    const caps = windows.map((w) => {
+      const speech = this.speechSec.get(w.windowId) ?? w.pcm.length / SAMPLE_RATE;
+      return Math.min(w.maxTokens, Math.max(1, Math.round(TEXT_TOKENS_PER_SPEECH_SEC * speech)));
+    });
+    windows.forEach((w, i) => this.heard.set(w.windowId, { samples: w.pcm.length, cap: caps[i]! }));
+    if (!this.inner) return windows.map(() => ({ text: 'x.', tokenCount: 1, stopReason: 'eos' as const }));
+    const res = await this.inner.transcribe(
+      windows.map((w, i) => ({ ...w, maxTokens: caps[i]! })),
+      opts,
+    );
+    return res.map((r, i) =>
+      r.stopReason === 'max_tokens' && r.tokenCount >= caps[i]! ? { ...r, stopReason: 'eos' as const } : r,
+    );
+  }
+}
+
+async function main(): Promise<void> {
+  const started = new Date().toISOString();
+  const load0 = loadavg();
+  const dry = values.dry === true;
+  const { modelPath, mmprojPath, mmproj } = await modelFiles();
+  const minutes = Number(values.minutes);
+  const audioDir = join(values.out, `meeting-${minutes}m-${values.seed}`);
+  const input = await generateRecording({
+    outDir: audioDir,
+    durationSec: minutes * 60,
+    format: values.format as 'mp3',
+    seed: Number(values.seed),
+  });
+  log(`meeting: ${input}`);
+
+  // the plan, exactly as the CLI makes it (flags override the recommendation)
+  const overrides: JobPlanOverrides = {};
+  for (const [flag, key] of [
+    ['kv-k', 'kvK'],
+    ['kv-v', 'kvV'],
+  ] as const) {
+    const t = values[flag];
+    if (t !== undefined) {
+      if (!isKvCacheType(t)) throw new Error(`--${flag} ${t}: not a cache type`);
+      overrides[key] = t as KvCacheType;
+    }
+  }
+  if (values['max-window-sec']) overrides.maxWindowSec = Number(values['max-window-sec']);
+  if (values.parallel) overrides.parallel = Number(values.parallel);
+  if (values.threads) overrides.threads = Number(values.threads);
+  if (values['max-gap']) overrides.maxGapSec = Number(values['max-gap']);
+  if (values['max-pause']) overrides.maxPauseSec = Number(values['max-pause']);
+  const advisor = await createJobAdvisor({ modelPath, mmprojPath });
+  const { plan, reason } = planJob(advisor, overrides, modelPath);
+  log(`plan: ${JSON.stringify(plan)} — ${reason}`);
+  if (plan.parallel !== 1) throw new Error('bench:e2e compares windows one at a time: use --parallel 1');
+
+  const frontEnd = await defaultFrontEnd();
+  await mkdir(values.out, { recursive: true });
+  const job = (jobDir: string, transcriber: Transcriber, onEvent?: (e: JobEvent) => void) =>
+    runJob(
+      {
+        input,
+        jobDir,
+        existing: 'restart',
+        language: 'en',
+        cutter: {
+          maxWindowSec: plan.maxWindowSec,
+          ...(plan.maxGapSec !== undefined ? { maxGapSec: plan.maxGapSec } : {}),
+        },
+        ...(plan.maxPauseSec !== undefined ? { maxPauseSec: plan.maxPauseSec } : {}),
+        engine: { id: 'bench-e2e' },
+        ...(onEvent ? { onEvent } : {}),
+      },
+      { ...frontEnd, transcriber },
+    );
+
+  // model-free pass: the windows, their speech, the audio each would send (the cuts do not depend on the model)
+  const dryJobDir = join(values.out, 'job-dry');
+  const cuts = new RealisticTextLength(null, new Map());
+  const dryRun = await job(dryJobDir, cuts);
+  await rm(dryJobDir, { recursive: true, force: true });
+  const speechSec = new Map(dryRun.records.map((r) => [r.windowId, speechSecOf(r)]));
+  // the dry pass could not know a window's speech before it was cut: its text is what the real pass will allow
+  for (const [id, h] of cuts.heard) {
+    const speech = speechSec.get(id);
+    if (speech !== undefined) h.cap = Math.max(1, Math.round(TEXT_TOKENS_PER_SPEECH_SEC * speech));
+  }
+
+  const totals: Totals = {
+    calls: 0,
+    encodeMs: 0,
+    prefillMs: 0,
+    audioPrefillMs: 0,
+    decodeMs: 0,
+    prefillTokens: 0,
+    decodedTokens: 0,
+  };
+  let loadSec = 0;
+  let wallSec = Number.NaN;
+  let cpuSec = Number.NaN;
+  let result = dryRun;
+  let heard = cuts.heard;
+  if (!dry) {
+    const tLoad = performance.now();
+    const model = timedModel(
+      await loadRuntimeModel({
+        modelPath,
+        mmprojPath,
+        ...(plan.threads ? { threads: plan.threads } : {}),
+        ...(plan.gpuLayers !== undefined ? { gpuLayers: plan.gpuLayers } : {}),
+        ...(plan.mmprojGpu !== undefined ? { mmprojGpu: plan.mmprojGpu } : {}),
+      }),
+      totals,
+    );
+    const engine = await createRuntimeEngine(model, plan);
+    loadSec = (performance.now() - tLoad) / 1000;
+    const capped = new RealisticTextLength(engine.transcriber, speechSec);
+    const jobDir = join(values.out, 'job');
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    result = await job(jobDir, capped, (e) => {
+      if (e.type === 'window')
+        log(
+          `window ${e.index}: ${e.startSec.toFixed(1)}–${e.endSec.toFixed(1)} s, ${e.attempts} attempt(s)` +
+            `${e.flags.length ? ` [${e.flags.join(',')}]` : ''} at ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+        );
+    });
+    wallSec = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    cpuSec = (cpu.user + cpu.system) / 1e6;
+    engine.dispose();
+    model.dispose();
+    await rm(jobDir, { recursive: true, force: true });
+    heard = capped.heard;
+  }
+  const load1 = loadavg();
+
+  const durationSec = result.decode.samples / SAMPLE_RATE;
+  const windowSec = result.records.reduce((a, r) => a + (r.endSample - r.startSample) / SAMPLE_RATE, 0);
+  const heardList = [...heard.values()];
+  const heardSec = heardList.reduce((a, h) => a + h.samples / SAMPLE_RATE, 0);
+  const chunks = heardList.reduce((a, h) => a + audioChunks(h.samples / SAMPLE_RATE), 0);
+  const textTokens = heardList.reduce((a, h) => a + h.cap, 0);
+  const attempts = result.records.reduce((a, r) => a + r.attempts, 0);
+
+  // the speed model, window by window, on what the job sent: the audio heard and the text written
+  const rec = advisor.report().recommendation.config;
+  const weights = variantIdFromFile(modelPath) ?? 'local';
+  const variant = advisor.input.variants.find((v) => v.id === weights) ?? advisor.input.variants[0]!;
+  const config = {
+    ...rec,
+    weights,
+    kvTypeK: plan.kvK,
+    kvTypeV: plan.kvV,
+    windowSeconds: Math.max(1, Math.ceil(plan.maxWindowSec)),
+    parallelWindows: plan.parallel,
+    gpuLayers: plan.gpuLayers ?? 0,
+    threads: plan.threads ?? rec.threads,
+    flashAttention: plan.flashAttention ?? true,
+  };
+  const calibration = values.calibration ? CALIBRATIONS[values.calibration] : undefined;
+  if (values.calibration && !calibration) throw new Error(`--calibration ${values.calibration}: unknown`);
+  const mmprojType: MmprojType = mmproj === 'BF16' ? 'F16' : mmprojTypeOf(variant.model);
+  const frontSec = durationSec / FRONT_END_AUDIO_SEC_PER_CPU_SEC;
+  const predict = (cal: SpeedCalibration) => {
+    const parts = { encoderSec: 0, prefillSec: 0, decodeSec: 0 };
+    for (const h of heardList) {
+      const w = windowSeconds({
+        config,
+        weightBytes: variant.model.weightBytes,
+        mmproj: mmprojType,
+        calibration: cal,
+        audioSec: h.samples / SAMPLE_RATE,
+        textTokens: h.cap,
+      });
+      parts.encoderSec += w.encoderSec;
+      parts.prefillSec += w.prefillSec;
+      parts.decodeSec += w.decodeSec;
+    }
+    const wall = parts.encoderSec + parts.prefillSec + parts.decodeSec + frontSec;
+    return { parts, wall, speedX: durationSec / wall };
+  };
+  const chosen = calibration ?? DEV_BOX_2CORE;
+  const { parts, wall: predictedWall, speedX: predictedX } = predict(chosen);
+  const others = Object.values(CALIBRATIONS)
+    .filter((c) => c.id !== chosen.id)
+    .map((c) => `${c.id} ${predict(c).speedX.toFixed(2)}x`);
+  const measuredX = durationSec / wallSec;
+
+  const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+  const frontMs = wallSec * 1000 - totals.encodeMs - totals.prefillMs - totals.decodeMs;
+  const cal = chosen;
+  const lines = [
+    `bench:e2e — ${minutes} min synthetic meeting (${values.format}, seed ${values.seed}), real-dimension synthetic ` +
+      `Voxtral, ${values.weights === 'f16' ? 'F16' : 'Q4_K_M'} weights, ${mmproj} mmproj, addon ` +
+      `${process.env.ROTORSCRIBE_NATIVE_ADDON ?? 'native/build'}; ${cpus().length} CPUs, load average ` +
+      `${load0.map((x) => x.toFixed(2)).join(' ')} before, ${load1.map((x) => x.toFixed(2)).join(' ')} after; ${started}`,
+    `plan: ${plan.kvK}/${plan.kvV}, ${plan.maxWindowSec} s windows × ${plan.parallel}, threads ${plan.threads}, ` +
+      `GPU layers ${plan.gpuLayers}, flash attention ${plan.flashAttention}, windows close at pauses > ` +
+      `${plan.maxGapSec ?? 3} s${plan.maxPauseSec !== undefined ? `, pauses shortened to ${plan.maxPauseSec} s` : ', pauses sent whole'}`,
+    `windows: ${result.records.length} (${attempts} attempts, ${result.flagged} flagged); audio ${durationSec.toFixed(0)} s, ` +
+      `in windows ${windowSec.toFixed(0)} s, heard by the model ${heardSec.toFixed(0)} s ` +
+      `(${((100 * heardSec) / durationSec).toFixed(0)} % of the audio) in ${chunks} encoder chunks ` +
+      `(fill ${((100 * heardSec) / (30 * chunks)).toFixed(0)} %), text ${textTokens} tokens`,
+    dry
+      ? 'model not run (--dry): prediction only'
+      : `model load ${loadSec.toFixed(1)} s (not counted); wall ${wallSec.toFixed(1)} s, process CPU ${cpuSec.toFixed(1)} s; ` +
+        `runtime timings: encoder ${s(totals.encodeMs)} (${(totals.encodeMs / chunks / 1000).toFixed(2)} s per chunk), ` +
+        `prefill ${s(totals.prefillMs)} (${totals.prefillTokens} tok, ${((totals.prefillTokens / totals.prefillMs) * 1000).toFixed(1)} tok/s), ` +
+        `decode ${s(totals.decodeMs)} (${totals.decodedTokens} tok, ${((totals.decodedTokens / totals.decodeMs) * 1000).toFixed(2)} tok/s), ` +
+        `front end + rest ${s(frontMs)}`,
+    `predicted (${cal.id}): encoder ${parts.encoderSec.toFixed(1)} s, prefill ${parts.prefillSec.toFixed(1)} s, ` +
+      `decode ${parts.decodeSec.toFixed(1)} s, front end ${frontSec.toFixed(1)} s` +
+      `${others.length ? ` (other calibrations: ${others.join(', ')})` : ''}`,
+    '',
+    '| measured | predicted (speed model, same plan and windows) | measured / predicted |',
+    '| --- | --- | --- |',
+    `| ${dry ? '–' : `**${measuredX.toFixed(2)}x** real time (${wallSec.toFixed(0)} s for ${durationSec.toFixed(0)} s)`} | ` +
+      `${predictedX.toFixed(2)}x (${predictedWall.toFixed(0)} s) | ${dry ? '–' : (measuredX / predictedX).toFixed(2)} |`,
+  ];
+  console.log(`\n${lines.join('\n')}`);
+  if (values.json) {
+    await writeFile(
+      values.json,
+      JSON.stringify(
+        {
+          args: values,
+          started,
+          loadavg: { before: load0, after: load1 },
+          plan,
+          durationSec,
+          windowSec,
+          heardSec,
+          chunks,
+          textTokens,
+          windows: result.records.length,
+          attempts,
+          flagged: result.flagged,
+          loadSec,
+          wallSec,
+          cpuSec,
+          totals,
+          predicted: { calibration: cal.id, ...parts, frontSec, wallSec: predictedWall, speedX: predictedX },
+          measuredX,
+        },
+        null,
+        1,
+      ),
+    );
+  }
+}
+
+await main();
