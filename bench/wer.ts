@@ -290,7 +290,7 @@ function table(results: PairResult[]): string {
     'mean KL',
     'top-1 %',
   ];
-  const lines = [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`];
+  const rows: string[][] = [];
   for (const r of results) {
     const w = r.windows;
     const p = r.pipeline;
@@ -312,9 +312,12 @@ function table(results: PairResult[]): string {
       r.kl ? (r.pair === REFERENCE ? '0' : r.kl.kl.toExponential(3)) : '-',
       r.kl ? pct(r.kl.top1) : '-',
     ];
-    lines.push(`| ${cells.join(' | ')} |`);
+    rows.push(cells);
   }
-  return lines.join('\n');
+  // only the columns of the parts that ran (the label always)
+  const keep = head.map((_, c) => c === 0 || rows.some((row) => row[c] !== '-'));
+  const pick = (cells: string[]): string => `| ${cells.filter((_, c) => keep[c]).join(' | ')} |`;
+  return [pick(head), pick(head.map(() => '---')), ...rows.map(pick)].join('\n');
 }
 
 async function main(): Promise<void> {
