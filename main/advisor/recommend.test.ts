@@ -157,6 +157,19 @@ describe('recommendations over hardware profiles', () => {
   });
 });
 
+describe('speed by the kernels the CPU runs', () => {
+  it('an AVX-512 VNNI + BF16 CPU gets its own calibration (faster encoder and prefill); an AVX2 one the default', () => {
+    const avx2 = recommend(input(PROFILES.cpu8));
+    const simd = [...PROFILES.cpu8.cpu.simd, 'avx512f', 'avx512_vnni', 'avx512_bf16'];
+    const avx512 = recommend(input({ ...PROFILES.cpu8, cpu: { ...PROFILES.cpu8.cpu, simd } }));
+    expect(avx512.config).toEqual(avx2.config);
+    expect(avx512.speed!.calibration).not.toBe(avx2.speed!.calibration);
+    expect(avx512.speed!.calibration).toMatch(/avx512/i);
+    expect(avx512.speed!.batch.encoderSec).toBeLessThan(avx2.speed!.batch.encoderSec);
+    expect(avx512.speed!.speedX).toBeGreaterThan(avx2.speed!.speedX);
+  });
+});
+
 describe('overrides and the savings view', () => {
   it('shows the consequence of an override before it is committed', () => {
     const inp = input(PROFILES.laptop6);

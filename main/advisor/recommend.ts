@@ -184,7 +184,13 @@ function variantOf(input: AdvisorInput, id: string): WeightsVariant {
 /** The speed model's figure for a configuration (null where it is not calibrated: GPU plans). */
 export function speedOf(input: AdvisorInput, config: RunConfig): SpeedEstimate | null {
   const model = variantOf(input, config.weights).model;
-  return estimateSpeed({ config, weightBytes: model.weightBytes, mmproj: mmprojTypeOf(model) });
+  // the CPU's instruction sets pick the calibration of the kernels it runs (AVX-512 VNNI/BF16 vs AVX2)
+  return estimateSpeed({
+    config,
+    weightBytes: model.weightBytes,
+    mmproj: mmprojTypeOf(model),
+    simd: input.hardware.cpu.simd,
+  });
 }
 
 export function estimateConfig(input: AdvisorInput, config: RunConfig): MemoryEstimate {
