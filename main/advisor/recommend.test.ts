@@ -11,6 +11,7 @@ import {
   type KvPair,
 } from '@common/kv-quality';
 import {
+  CPU_WINDOW_SECONDS,
   KV_QUALITY_ORDER,
   cacheTable,
   kvPairRefusal,
@@ -58,6 +59,7 @@ describe('recommendations over hardware profiles', () => {
       gpuLayers: 0,
       parallelWindows: 1,
       threads: 4,
+      windowSeconds: CPU_WINDOW_SECONDS,
     });
     expect(r.estimate.pools.map((p) => p.pool)).toEqual(['ram']);
     expect(r.why).toMatch(/on the CPU/);
@@ -256,7 +258,7 @@ describe('overrides and the savings view', () => {
   });
 });
 
-/** A CPU machine whose RAM budget lies at `at` (0 = the `lo` pair's total, 1 = the `hi` pair's) at 120 s × 1. */
+/** A CPU machine whose RAM budget lies at `at` (0 = the `lo` pair's total, 1 = the `hi` pair's) at the CPU window × 1. */
 function cpuBetween(lo: KvPair, hi: KvPair, at = 0.5): AdvisorInput {
   const probe = input(PROFILES.cpu8);
   const total = (p: KvPair) =>
@@ -264,7 +266,7 @@ function cpuBetween(lo: KvPair, hi: KvPair, at = 0.5): AdvisorInput {
       ...recommend(probe).config,
       kvTypeK: p.k,
       kvTypeV: p.v,
-      windowSeconds: 120,
+      windowSeconds: CPU_WINDOW_SECONDS,
       parallelWindows: 1,
     }).pools[0]!.total;
   const budget = total(lo) + (total(hi) - total(lo)) * at;
@@ -298,12 +300,12 @@ describe('K and V chosen separately, in the measured order', () => {
     expectSelfConsistent(inp, r);
     expect(r.config).toMatchObject({
       weights: 'Q4_K_M',
-      windowSeconds: 120,
+      windowSeconds: CPU_WINDOW_SECONDS,
       kvTypeK: 'q8_0',
       kvTypeV: 'iso3',
     });
     expect(r.why).toMatch(
-      /Q4_K_M weights, q8_0 K \/ iso3 V cache, 120 s windows × 1 on the CPU: q8_0 K \/ iso3 V is the best cache that fits \(measured on trained weights: KL 8\.\de-3/,
+      /Q4_K_M weights, q8_0 K \/ iso3 V cache, 60 s windows × 1 on the CPU: q8_0 K \/ iso3 V is the best cache that fits \(measured on trained weights: KL 8\.\de-3/,
     );
     expect(r.alternatives.find((a) => a.label === 'q8_0 cache')?.fits).toBe(false);
     // the mixed pair costs less than q8_0 and more than iso4 per token, as its place on the ladder says

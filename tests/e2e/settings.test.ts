@@ -59,14 +59,15 @@ describe('settings panel in Chromium (built renderer, real preload, real advisor
   });
 
   it('applies an edit into the user settings that main keeps', async () => {
+    // an edit: this machine's CPU plan already runs 60 s windows (main/advisor/recommend.ts CPU_WINDOW_SECONDS)
     const { page } = app;
-    await page.getByLabel('Window length (seconds)').fill('60');
+    await page.getByLabel('Window length (seconds)').fill('90');
     await page.waitForFunction(() =>
       document.querySelector('[data-testid="verdict"]')?.textContent?.includes('per window'),
     );
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.getByRole('button', { name: 'Applied' }).waitFor();
-    expect((await app.services.settings.get()).runConfig).toEqual({ windowSeconds: 60 });
+    expect((await app.services.settings.get()).runConfig).toEqual({ windowSeconds: 90 });
   });
 
   it('shows a GPU laptop profile: compressed cache chosen, f16 rejected with the shortfall', async () => {
@@ -75,7 +76,7 @@ describe('settings panel in Chromium (built renderer, real preload, real advisor
     app.services.ipcDeps.advisor = createAdvisorService({ hardware: PROFILES.laptop6 });
     await page.getByRole('button', { name: 'Re-check hardware' }).click();
     await page.getByText('NVIDIA GeForce RTX 3060 Laptop GPU (CUDA0)', { exact: false }).waitFor();
-    // back to this machine's recommendation (the previous test left a 60 s window applied)
+    // back to this machine's recommendation (the previous test left a 90 s window applied)
     await page.getByRole('button', { name: 'Reset to recommended' }).click();
     await page.waitForFunction(
       () => document.querySelector('[data-testid="kv-per-token"]')?.textContent === '31.4063 KiB',
