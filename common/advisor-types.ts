@@ -80,6 +80,19 @@ export const computeDeviceSchema = object({
 });
 export type ComputeDevice = v.InferOutput<typeof computeDeviceSchema>;
 
+function engineBackendSchema() {
+  return object({
+    /** CPU variant in use ("haswell", "x64", ...) and its instruction set in people's words. */
+    cpuVariant: text(50),
+    cpuIsa: text(200),
+    cpuReason: text(1000),
+    /** GPU backend in use ("CUDA", "Vulkan", "Metal"); null = CPU only, and gpuNotice says why. */
+    gpu: v.nullable(text(50)),
+    gpuNotice: v.nullable(text(2000)),
+  });
+}
+export type EngineBackend = v.InferOutput<ReturnType<typeof engineBackendSchema>>;
+
 export const hardwareInfoSchema = object({
   os: object({ platform: text(50), release: text(100), arch: text(50) }),
   cpu: object({
@@ -95,6 +108,8 @@ export const hardwareInfoSchema = object({
   unifiedMemory: bool,
   /** Where the device list came from: the runtime, or a CPU-only fallback. */
   deviceSource: v.picklist(['runtime', 'fallback']),
+  /** What the engine loaded (main/engine/runtime/backends.ts): its CPU variant and GPU backend, or why no GPU. */
+  backend: v.optional(engineBackendSchema()),
 });
 export type HardwareInfo = v.InferOutput<typeof hardwareInfoSchema>;
 

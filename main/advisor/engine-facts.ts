@@ -3,6 +3,7 @@
  * and the memory it already holds. The advisor plans from these answers in the client's process, before the engine
  * allocates anything; Electron main and the CLI never load the native addon themselves.
  */
+import type { EngineBackend } from '@common/advisor-types';
 import { RotorError } from '@common/errors';
 import type { KvCacheType } from '@common/kv-cache-types';
 import type { EngineHost } from '../engine/host/engine-host';
@@ -47,17 +48,32 @@ export async function hostFacts(host: EngineHost): Promise<HostFacts> {
  */
 export function engineAdvisorDeps(engine: Pick<EngineHost, 'request'>): {
   listDevices: () => Promise<RuntimeDevice[]>;
+  engineBackend: () => Promise<EngineBackend | undefined>;
   supportedKvTypes: () => Promise<readonly KvCacheType[] | undefined>;
 } {
+  // the backend summary rides on listDevices' answer; the probe asks for it once that answer is in
+  let backend: EngineBackend | undefined;
   return {
     listDevices: async () => {
       const list = await engine.request('listDevices', {});
       if (list.source !== 'runtime') {
+        backend = undefined;
         const u = list.unavailable;
         throw new RotorError(u.code, u.reason, u.hint ? { hint: u.hint } : {});
       }
+      const b = list.backend;
+      backend = b
+        ? {
+            cpuVariant: b.cpuVariant,
+            cpuIsa: b.cpuIsa,
+            cpuReason: b.cpuReason,
+            gpu: b.gpu,
+            gpuNotice: b.gpuNotice,
+          }
+        : undefined;
       return list.devices.map(runtimeDevice);
     },
+    engineBackend: async () => backend,
     supportedKvTypes: async () => {
       const kv = await engine.request('supportedKvTypes', {});
       return kv.source === 'runtime' ? kv.types : undefined;

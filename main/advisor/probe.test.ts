@@ -7,6 +7,8 @@ import {
   summarizeHardware,
   toComputeDevices,
 } from './probe-parse';
+import { hardwareInfoSchema } from '@common/advisor-types';
+import { check } from '@common/schema';
 import { probeHardware } from './probe';
 
 // Recorded (trimmed) outputs of real machines.
@@ -135,6 +137,32 @@ describe('probeHardware with recorded sources', () => {
     expect(hw.devices).toEqual([]);
     expect(hw.cpu.logicalCores).toBeGreaterThan(0);
     expect(summarizeHardware(hw).join('\n')).toMatch(/GPU: none found \(runtime not loaded/);
+  });
+
+  it('carries what the engine loaded only when the runtime answered', async () => {
+    const backend = {
+      cpuVariant: 'x64',
+      cpuIsa: 'SSE2',
+      cpuReason: 'only one runs',
+      gpu: null,
+      gpuNotice: 'none',
+    };
+    const base = { platform: 'linux' as const, arch: 'x64', readText: async () => X86_HT };
+    const answered = await probeHardware({
+      ...base,
+      listDevices: async () => [],
+      engineBackend: async () => backend,
+    });
+    expect(answered.backend).toEqual(backend);
+    expect(check(hardwareInfoSchema, answered).ok).toBe(true);
+    const failed = await probeHardware({
+      ...base,
+      listDevices: async () => {
+        throw new Error('addon not built');
+      },
+      engineBackend: async () => backend,
+    });
+    expect(failed.backend).toBeUndefined();
   });
 
   it('on Apple Silicon without the runtime assumes Metal on the shared pool', async () => {

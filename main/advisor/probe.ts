@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
-import type { HardwareInfo } from '@common/advisor-types';
+import type { EngineBackend, HardwareInfo } from '@common/advisor-types';
 import {
   isUnifiedMemory,
   parseCpuinfo,
@@ -19,6 +19,8 @@ import {
 export interface ProbeDeps {
   /** The runtime's device list (ggml backends); absent or failing → CPU-only. */
   listDevices?: () => Promise<readonly RuntimeDevice[]>;
+  /** What the engine loaded, asked after listDevices answered (the same worker answer carries it). */
+  engineBackend?: () => Promise<EngineBackend | undefined>;
   platform?: NodeJS.Platform;
   arch?: string;
   readText?: (path: string) => Promise<string>;
@@ -81,6 +83,8 @@ export async function probeHardware(deps: ProbeDeps = {}): Promise<HardwareInfo>
       ? run('vm_stat', []).then(parseVmStat, () => undefined)
       : Promise.resolve(undefined),
   ]);
+  const backend =
+    devices.ok && deps.engineBackend ? await deps.engineBackend().catch(() => undefined) : undefined;
   const totalBytes = os.totalmem();
   let computeDevices = devices.ok ? toComputeDevices(devices.d, unified) : [];
   if (unified && computeDevices.length === 0) {
@@ -105,5 +109,6 @@ export async function probeHardware(deps: ProbeDeps = {}): Promise<HardwareInfo>
     devices: computeDevices,
     unifiedMemory: unified,
     deviceSource: devices.ok ? 'runtime' : 'fallback',
+    ...(backend ? { backend } : {}),
   };
 }

@@ -15,11 +15,14 @@ function installAdvisorApi(hardware: HardwareInfo, extra: Partial<AdvisorReport>
   const input: AdvisorInput = { hardware, variants: VOXTRAL_VARIANTS };
   const rec = recommend(input);
   let runConfig: RunOverrides = {};
+  let autoUpdate = true;
   const invoke = vi.fn(async (channel: string, payload?: unknown) => {
-    const settings = () => ({ theme: 'system', language: 'auto', threads: 0, runConfig, autoUpdate: true });
+    const settings = () => ({ theme: 'system', language: 'auto', threads: 0, runConfig, autoUpdate });
     if (channel === 'settings:get') return { ok: true, value: settings() };
     if (channel === 'settings:set') {
-      runConfig = (payload as { runConfig: RunOverrides }).runConfig;
+      const patch = payload as { runConfig?: RunOverrides; autoUpdate?: boolean };
+      runConfig = patch.runConfig ?? runConfig;
+      autoUpdate = patch.autoUpdate ?? autoUpdate;
       return { ok: true, value: settings() };
     }
     if (channel === 'advisor:getReport')
@@ -52,6 +55,47 @@ afterEach(() => {
 });
 
 describe('SettingsPanel', () => {
+  it('says what the engine loaded and, on the CPU, why not the GPU', async () => {
+    const notice =
+      'Running on the CPU: CUDA: no NVIDIA driver found (libcuda.so.1). Install the NVIDIA driver.';
+    installAdvisorApi({
+      ...PROFILES.laptop6,
+      backend: {
+        cpuVariant: 'haswell',
+        cpuIsa: 'AVX2 + FMA',
+        cpuReason: 'best of 2',
+        gpu: null,
+        gpuNotice: notice,
+      },
+    });
+    render(<SettingsPanel />);
+    const hw = await screen.findByRole('region', { name: 'This computer' });
+    expect(within(hw).getByText(/CPU only · haswell CPU code/)).toBeTruthy();
+    expect(within(hw).getByRole('note').textContent).toBe(notice);
+  });
+
+  it('names the GPU backend in use and hides the CPU notice', async () => {
+    installAdvisorApi({
+      ...PROFILES.laptop6,
+      backend: { cpuVariant: 'haswell', cpuIsa: 'AVX2', cpuReason: 'best', gpu: 'CUDA', gpuNotice: 'stale' },
+    });
+    render(<SettingsPanel />);
+    const hw = await screen.findByRole('region', { name: 'This computer' });
+    expect(within(hw).getByText(/CUDA on the GPU/)).toBeTruthy();
+    expect(within(hw).queryByRole('note')).toBeNull();
+  });
+
+  it('turns automatic update checks off in the saved settings', async () => {
+    const { invoke } = installAdvisorApi(PROFILES.laptop6);
+    render(<SettingsPanel />);
+    const box = await screen.findByRole('checkbox', { name: 'Check for updates automatically' });
+    expect((box as HTMLInputElement).checked).toBe(true);
+    fireEvent.click(box);
+    await waitFor(() => expect((box as HTMLInputElement).checked).toBe(false));
+    expect(invoke).toHaveBeenCalledWith('settings:set', { autoUpdate: false });
+    expect(screen.getByText('RotorScribe never contacts GitHub for updates.')).toBeTruthy();
+  });
+
   it('shows the hardware, the recommendation sentence and the rejected alternatives', async () => {
     const { rec } = installAdvisorApi(PROFILES.laptop6);
     render(<SettingsPanel />);

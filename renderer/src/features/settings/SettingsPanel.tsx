@@ -49,6 +49,7 @@ export function SettingsPanel() {
           {evaluation && <ConfigEditor report={report} evaluation={evaluation} />}
           {evaluation && <SavingsView evaluation={evaluation} />}
           <MeasuredView report={report} />
+          <UpdatesView />
         </>
       )}
     </section>
@@ -84,6 +85,20 @@ function Hardware({ hw }: { hw: HardwareInfo }) {
           {formatBytes(hw.ram.freeBytes)} free of {formatBytes(hw.ram.totalBytes)}
           {hw.unifiedMemory && <span className="facts__sub">Unified: the GPU shares this memory</span>}
         </dd>
+        {hw.backend && (
+          <>
+            <dt>Engine</dt>
+            <dd>
+              {hw.backend.gpu ? `${hw.backend.gpu} on the GPU` : 'CPU only'} · {hw.backend.cpuVariant} CPU
+              code ({hw.backend.cpuIsa})
+              {!hw.backend.gpu && hw.backend.gpuNotice && (
+                <span className="facts__sub" role="note">
+                  {hw.backend.gpuNotice}
+                </span>
+              )}
+            </dd>
+          </>
+        )}
         <dt>GPU</dt>
         <dd>
           {hw.devices.length === 0
@@ -97,6 +112,30 @@ function Hardware({ hw }: { hw: HardwareInfo }) {
               ))}
         </dd>
       </dl>
+    </Card>
+  );
+}
+
+function UpdatesView() {
+  const { autoUpdate, setAutoUpdate } = useSettingsStore();
+  const id = useId();
+  if (autoUpdate === null) return null;
+  return (
+    <Card title="Updates" id="updates-heading">
+      <label htmlFor={id}>
+        <input
+          id={id}
+          type="checkbox"
+          checked={autoUpdate}
+          onChange={(e) => void setAutoUpdate(e.target.checked)}
+        />{' '}
+        Check for updates automatically
+      </label>
+      <p className="facts__sub">
+        {autoUpdate
+          ? 'RotorScribe looks for a new release on GitHub half a minute after it starts and every 6 hours; a downloaded update installs when you quit, never during a transcription or recording.'
+          : 'RotorScribe never contacts GitHub for updates.'}
+      </p>
     </Card>
   );
 }

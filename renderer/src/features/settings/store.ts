@@ -15,11 +15,14 @@ interface SettingsState {
   /** The overrides saved in the user's settings (what jobs use); {} = follow the recommendation. */
   applied: RunOverrides | null;
   saving: boolean;
+  /** settings.autoUpdate: main looks for updates on GitHub only while this is true; null until loaded. */
+  autoUpdate: boolean | null;
   error: ReturnType<typeof describeError> | null;
   load: () => Promise<void>;
   setOverride: <K extends keyof RunConfig>(key: K, value: RunConfig[K]) => Promise<void>;
   resetToRecommended: () => Promise<void>;
   apply: () => Promise<void>;
+  setAutoUpdate: (on: boolean) => Promise<void>;
 }
 
 const initial = {
@@ -30,6 +33,7 @@ const initial = {
   evaluating: false,
   applied: null,
   saving: false,
+  autoUpdate: null,
   error: null,
 };
 
@@ -62,7 +66,7 @@ export const useSettingsStore = create<SettingsState>()((set, get) => {
       try {
         const [report, settings] = await Promise.all([invoke('advisor:getReport'), invoke('settings:get')]);
         const firstLoad = get().applied === null;
-        set({ report, phase: 'ready', applied: settings.runConfig });
+        set({ report, phase: 'ready', applied: settings.runConfig, autoUpdate: settings.autoUpdate });
         // the first time, start from what the user applied before; later re-checks keep the edits in progress
         await evaluate(firstLoad ? settings.runConfig : get().overrides);
       } catch (error) {
@@ -80,6 +84,15 @@ export const useSettingsStore = create<SettingsState>()((set, get) => {
         set({ applied: saved.runConfig, saving: false });
       } catch (error) {
         set({ error: describeError(error), saving: false });
+      }
+    },
+    setAutoUpdate: async (on) => {
+      set({ error: null });
+      try {
+        const saved = await invoke('settings:set', { autoUpdate: on });
+        set({ autoUpdate: saved.autoUpdate });
+      } catch (error) {
+        set({ error: describeError(error) });
       }
     },
   };
