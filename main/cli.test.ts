@@ -186,9 +186,12 @@ describe('argument errors', () => {
         'p.gguf',
         '--max-window-sec',
         '20',
+        '--gpu-layers',
+        '0',
       ],
       { cwd: '/w', env: {} },
     );
+    expect(a.gpuLayers).toBe(0);
     expect(a).toMatchObject({
       files: ['/w/x.mp3', '/w/y.m4a'],
       language: 'fr',
@@ -331,6 +334,26 @@ describe('the CLI as a client of the engine host (fake host)', () => {
       // the CPU recommendation's cache, not the old f16 default
       expect(plan.kvK).toBe('q8_0');
       expect(host.jobs[0]!.engine).toEqual({ kind: 'runtime', modelPath: model, mmprojPath: mmproj });
+    });
+
+    it('--gpu-layers 0 keeps a GPU machine on the CPU; without it the plan offloads what the advisor fits', async () => {
+      const run = async (extra: string[], out: string) => {
+        const host = fakeHost();
+        const io = fakeIo();
+        const args = ['transcribe', input, '--model', model, '--mmproj', mmproj, '--out', join(root, out)];
+        const code = await main([...args, ...extra], io, {
+          createHost: () => host,
+          hardware: PROFILES.laptop6,
+        });
+        expect(code, io.err).toBe(0);
+        return { plan: host.jobs[0]!.plan, err: io.err };
+      };
+      const cpu = await run(['--gpu-layers', '0'], 'gpu0-out');
+      expect(cpu.plan.gpuLayers).toBe(0);
+      expect(cpu.err).toMatch(/^plan: .*, CPU only/m);
+      const gpu = await run([], 'gpu-out');
+      expect(gpu.plan.gpuLayers).toBeGreaterThan(0);
+      expect(gpu.err).toMatch(new RegExp(`^plan: .*, ${gpu.plan.gpuLayers} GPU layers`, 'm'));
     });
 
     it('a plan that does not fit fails with OUT_OF_MEMORY before the engine is asked to run anything', async () => {

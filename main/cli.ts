@@ -111,6 +111,7 @@ const TRANSCRIBE_OPTIONS = {
   mmproj: { type: 'string' },
   'max-window-sec': { type: 'string' },
   parallel: { type: 'string' },
+  'gpu-layers': { type: 'string' },
   json: { type: 'boolean' },
   // For tests and demos without model weights: `echo` derives text from the audio itself.
   engine: { type: 'string' },
@@ -125,6 +126,8 @@ interface TranscribeArgs {
   kvV?: KvCacheType;
   maxWindowSec?: number;
   parallel?: number;
+  /** Text-model layers on the GPU (0 = CPU only); undefined: as the advisor plans. */
+  gpuLayers?: number;
   formats: ExportFormat[];
   out: string;
   existing: 'resume' | 'restart' | 'refuse';
@@ -169,7 +172,7 @@ export function parseTranscribeArgs(args: string[], io: Pick<CliIo, 'cwd' | 'env
       );
   }
   const num = (
-    flag: 'max-window-sec' | 'parallel',
+    flag: 'max-window-sec' | 'parallel' | 'gpu-layers',
     lo: number,
     hi: number,
     integer: boolean,
@@ -200,6 +203,7 @@ export function parseTranscribeArgs(args: string[], io: Pick<CliIo, 'cwd' | 'env
   const kvV = kv('kv-v');
   const maxWindowSec = num('max-window-sec', MIN_WINDOW_SEC, MAX_WINDOW_SEC, false);
   const parallel = num('parallel', 1, 16, true);
+  const gpuLayers = num('gpu-layers', 0, 1000, true);
   return {
     files: positionals.map((p) => resolve(io.cwd, p)),
     ...(language && language !== 'auto' ? { language } : {}),
@@ -207,6 +211,7 @@ export function parseTranscribeArgs(args: string[], io: Pick<CliIo, 'cwd' | 'env
     ...(kvV ? { kvV } : {}),
     ...(maxWindowSec !== undefined ? { maxWindowSec } : {}),
     ...(parallel !== undefined ? { parallel } : {}),
+    ...(gpuLayers !== undefined ? { gpuLayers } : {}),
     formats: [...new Set(formats)] as ExportFormat[],
     out: resolve(io.cwd, str('out') ?? '.'),
     existing: v.resume ? 'resume' : v.restart ? 'restart' : 'refuse',
@@ -289,6 +294,7 @@ async function planFor(a: TranscribeArgs, host: EngineHost, deps: CliDeps): Prom
     ...(a.kvV ? { kvV: a.kvV } : {}),
     ...(a.maxWindowSec !== undefined ? { maxWindowSec: a.maxWindowSec } : {}),
     ...(a.parallel !== undefined ? { parallel: a.parallel } : {}),
+    ...(a.gpuLayers !== undefined ? { gpuLayers: a.gpuLayers } : {}),
   };
   if (a.engine === 'echo') {
     // No model, no memory to plan: the echo engine takes the flags as they are.
@@ -341,7 +347,11 @@ const transcribe: Handler = async (args, io, deps) => {
       throw withCliHint(error);
     });
     const { plan } = planned;
-    const planText = `${plan.kvK}/${plan.kvV} cache, ${plan.maxWindowSec} s windows × ${plan.parallel}`;
+    const placement =
+      plan.gpuLayers === undefined
+        ? ''
+        : `, ${plan.gpuLayers === 0 ? 'CPU only' : `${plan.gpuLayers} GPU layers`}${plan.flashAttention ? ', flash attention' : ''}`;
+    const planText = `${plan.kvK}/${plan.kvV} cache, ${plan.maxWindowSec} s windows × ${plan.parallel}${placement}`;
     if (a.json) emitJson({ type: 'plan', plan, ...(planned.reason ? { reason: planned.reason } : {}) });
     else {
       io.stderr.write(`plan: ${planText}${planned.reason ? ` — ${planned.reason}` : ''}\n`);
@@ -559,6 +569,7 @@ export const COMMANDS: Record<string, Command> = {
       '  --keep-job                   keep the job folder after the transcripts are written (deleted by default)',
       `  --max-window-sec N           longest audio window, ${MIN_WINDOW_SEC} to ${MAX_WINDOW_SEC} s (default: the recommendation; over 30 s = several encoder chunks in one context)`,
       '  --parallel N                 windows decoded together (default: what the recommendation fits in memory)',
+      '  --gpu-layers N               text-model layers on the GPU, 0 = CPU only (default: as many as the recommendation fits)',
       '  --json                       JSON lines on stdout (events, errors) instead of a progress bar',
     ].join('\n'),
     run: transcribe,
