@@ -7,11 +7,11 @@ import { generateRecording } from '../fixtures/audio-long';
 import type { Transcript } from '@common/transcript';
 import { PROFILES } from './advisor/test-profiles';
 import { writeSyntheticVoxtral } from '../fixtures/voxtral';
-import { main, parseTranscribeArgs, progressLine, type CliIo } from './cli';
+import { jobDirFor, main, parseTranscribeArgs, progressLine, type CliIo } from './cli';
 import type { EngineHost } from './engine/host/engine-host';
 import type { JobParams } from './engine/host/protocol';
 import type { JobEvent } from './engine/job/runner';
-import { LOG_FILE, parseLog } from './engine/checkpoints/store';
+import { CheckpointStore, LOG_FILE, parseLog, type JobManifest } from './engine/checkpoints/store';
 import { readZip } from './library/export/testing/zip';
 
 const repo = resolve(__dirname, '..');
@@ -334,6 +334,27 @@ describe('the CLI as a client of the engine host (fake host)', () => {
       // the CPU recommendation's cache, not the old f16 default
       expect(plan.kvK).toBe('q8_0');
       expect(host.jobs[0]!.engine).toEqual({ kind: 'runtime', modelPath: model, mmprojPath: mmproj });
+    });
+
+    it('--resume runs the job as it was started: its cache types, window length and pause handling', async () => {
+      const out = join(root, 'resume-pinned-out');
+      mkdirSync(out, { recursive: true });
+      const manifest = {
+        version: 1,
+        createdAt: new Date(0).toISOString(),
+        input: { size: 1 },
+        settings: { cutter: { maxWindowSec: 120, maxGapSec: 3 }, language: null },
+        engine: { id: 'voxtral-llama.cpp', kvK: 'iso3', kvV: 'iso4' },
+      } as unknown as JobManifest;
+      await CheckpointStore.create(jobDirFor(out, input), manifest);
+      const host = fakeHost();
+      const io = fakeIo();
+      const args = ['transcribe', input, '--model', model, '--mmproj', mmproj, '--out', out, '--resume'];
+      expect(await main(args, io, { createHost: () => host, hardware: PROFILES.cpu8 }), io.err).toBe(0);
+      const plan = host.jobs[0]!.plan;
+      expect(plan).toMatchObject({ kvK: 'iso3', kvV: 'iso4', maxWindowSec: 120, maxGapSec: 3 });
+      // the job sent its pauses whole: today's shortening is not applied to it
+      expect(plan.maxPauseSec).toBeUndefined();
     });
 
     it('--gpu-layers 0 keeps a GPU machine on the CPU; without it the plan offloads what the advisor fits', async () => {

@@ -16,6 +16,7 @@ import { isKvCacheType, KV_CACHE_TYPES, type KvCacheType } from '@common/kv-cach
 import { MAX_WINDOW_SEC, MIN_WINDOW_SEC } from '@common/window-budget';
 import { formatEstimate } from '@common/clock';
 import { deleteJobFolder } from './engine/checkpoints/delete-job';
+import { pinnedSettings, withPinnedLayout } from './engine/checkpoints/pinned-settings';
 import { writeFileAtomic } from './fs/atomic-write';
 import { createEngineHost, type EngineHost } from './engine/host/engine-host';
 import { forkTransportFactory, workerFromSource } from './engine/host/fork-transport';
@@ -321,6 +322,20 @@ async function planFor(a: TranscribeArgs, host: EngineHost, deps: CliDeps): Prom
   };
 }
 
+/**
+ * A resume runs the job as it was started (the engine refuses other settings): its window layout always, its cache
+ * types and window length unless the command line names others.
+ */
+async function resumePlan(plan: JobPlan, jobDir: string, a: TranscribeArgs): Promise<JobPlan> {
+  const pinned = await pinnedSettings(jobDir);
+  if (!pinned) return plan;
+  const { maxWindowSec: _window, ...layout } = pinned;
+  const out = withPinnedLayout(plan, a.maxWindowSec === undefined ? pinned : layout);
+  if (!a.kvK && pinned.kvK) out.kvK = pinned.kvK;
+  if (!a.kvV && pinned.kvV) out.kvV = pinned.kvV;
+  return out;
+}
+
 async function existingOutputs(paths: string[]): Promise<string[]> {
   const found: string[] = [];
   for (const p of paths) {
@@ -390,7 +405,7 @@ const transcribe: Handler = async (args, io, deps) => {
             existing: a.existing,
             ...(a.language ? { language: a.language } : {}),
             engine,
-            plan,
+            plan: a.existing === 'resume' ? await resumePlan(plan, jobDir, a) : plan,
           },
           {
             signal: ac.signal,

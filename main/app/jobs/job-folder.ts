@@ -6,44 +6,13 @@
 import { rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { RotorError } from '@common/errors';
-import { isKvCacheType, type KvCacheType } from '@common/kv-cache-types';
 import { deleteJobFolder } from '../../engine/checkpoints/delete-job';
-import { CheckpointStore } from '../../engine/checkpoints/store';
 
 export function jobDirFor(jobsDir: string, jobId: string): string {
   // ids are UUIDs from the queue; anything else must not become a path
   if (!/^[A-Za-z0-9-]{1,64}$/u.test(jobId))
     throw new RotorError('INTERNAL', 'Unexpected job id.', { detail: jobId });
   return path.join(jobsDir, jobId);
-}
-
-/** What an unfinished job folder was started with; null when there is none (or it cannot be read). */
-export interface PinnedSettings {
-  kvK?: KvCacheType;
-  kvV?: KvCacheType;
-  maxWindowSec?: number;
-  maxGapSec?: number;
-  /** null = pauses sent whole */
-  maxPauseSec?: number | null;
-  /** null = detect automatically */
-  language?: string | null;
-}
-
-export async function pinnedSettings(dir: string): Promise<PinnedSettings | null> {
-  const manifest = await CheckpointStore.readManifest(dir).catch(() => null);
-  if (!manifest) return null;
-  const out: PinnedSettings = {};
-  if (isKvCacheType(manifest.engine.kvK)) out.kvK = manifest.engine.kvK;
-  if (isKvCacheType(manifest.engine.kvV)) out.kvV = manifest.engine.kvV;
-  const cutter = manifest.settings.cutter as { maxWindowSec?: unknown; maxGapSec?: unknown } | undefined;
-  if (typeof cutter?.maxWindowSec === 'number') out.maxWindowSec = cutter.maxWindowSec;
-  // how the job treated pauses: a job saved before pauses were shortened resumes without shortening them
-  if (typeof cutter?.maxGapSec === 'number') out.maxGapSec = cutter.maxGapSec;
-  const maxPauseSec = manifest.settings.maxPauseSec;
-  out.maxPauseSec = typeof maxPauseSec === 'number' ? maxPauseSec : null;
-  const language = manifest.settings.language;
-  if (language === null || typeof language === 'string') out.language = language;
-  return out;
 }
 
 /**

@@ -27,7 +27,8 @@ import { MIN_RANGE_SEC } from '../../engine/host/method-params';
 import type { JobProgress, JobQueue, JobRecord, JobState, Library, QueueJob } from '../../library/db';
 import type { ModelConfig } from '../model-config';
 import { DEFAULT_EXPAND_LIMITS, expandPaths, type ExpandLimits } from './expand-paths';
-import { jobDirFor, pinnedSettings, removeJobFolder } from './job-folder';
+import { pinnedSettings, withPinnedLayout } from '../../engine/checkpoints/pinned-settings';
+import { jobDirFor, removeJobFolder } from './job-folder';
 import { measuredFromOutcome } from './measured';
 import { planFor } from './plan';
 import { scrubPaths } from './scrub-paths';
@@ -445,10 +446,7 @@ export function createJobService(deps: JobServiceDeps): JobService {
     if (pinned?.kvK) run.kvTypeK = pinned.kvK;
     if (pinned?.kvV) run.kvTypeV = pinned.kvV;
     const planned = await planFor(jobEngine, engine, { runConfig: run }, deps.hardware);
-    if (pinned?.maxWindowSec !== undefined) planned.plan.maxWindowSec = pinned.maxWindowSec;
-    if (pinned?.maxGapSec !== undefined) planned.plan.maxGapSec = pinned.maxGapSec;
-    if (pinned?.maxPauseSec === null) delete planned.plan.maxPauseSec;
-    else if (pinned?.maxPauseSec !== undefined) planned.plan.maxPauseSec = pinned.maxPauseSec;
+    planned.plan = withPinnedLayout(planned.plan, pinned);
     const language =
       pinned && pinned.language !== undefined
         ? pinned.language
