@@ -25,19 +25,7 @@ CUDA_ARCH=${CUDA_ARCH:-90}
 REPS=${REPS:-1}
 COMMIT=de3ff815ea7d559ee917f063901b8986f038abc6
 
-say() { echo "## $(( $(date +%s) - T0 ))s $*" | tee -a "$LOG"; }
-left() { echo $(( BUDGET_S - ($(date +%s) - T0) )); }
-stage() {
-  local name=$1; shift
-  local l; l=$(left)
-  if [ "$l" -le 10 ]; then say "SKIPPED $name (budget spent)"; return 0; fi
-  say "stage $name (budget left ${l}s)"
-  set +e
-  timeout "$l" "$@" 2>>"$OUT/stderr.txt" | tee -a "$LOG"
-  local rc=${PIPESTATUS[0]}
-  set -e
-  [ "$rc" = 0 ] || say "stage $name exit $rc$([ "$rc" = 124 ] && echo ' (cut by the budget)')"
-}
+. "$(dirname "${BASH_SOURCE[0]}")/device-stages.sh"
 want() { [[ " $STAGES " == *" $1 "* ]]; }
 
 say "gpu: $(nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader 2>&1 | head -1)"

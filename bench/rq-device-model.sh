@@ -23,20 +23,7 @@ DEC_THREADS=${DEC_THREADS:-2}
 XCHECKS=${XCHECKS:-4096=f16:f16 2048=iso3:iso3}
 PREFILL_TOKENS=${PREFILL_TOKENS:-1024}; PREFILL_PAIRS=${PREFILL_PAIRS:-$PAIRS}
 
-say() { echo "## $(( $(date +%s) - T0 ))s $*" | tee -a "$LOG"; }
-left() { echo $(( BUDGET_S - ($(date +%s) - T0) )); }
-# run a stage under the remaining budget; a cut stage is reported, not fatal
-stage() {
-  local name=$1; shift
-  local l; l=$(left)
-  if [ "$l" -le 10 ]; then say "SKIPPED $name (budget spent)"; return 0; fi
-  say "stage $name (budget left ${l}s)"
-  set +e
-  timeout "$l" "$@" 2>>"$OUT/stderr.txt" | tee -a "$LOG"
-  local rc=${PIPESTATUS[0]}
-  set -e
-  [ "$rc" = 0 ] || say "stage $name exit $rc$([ "$rc" = 124 ] && echo ' (cut by the budget)')"
-}
+. "$(dirname "${BASH_SOURCE[0]}")/device-stages.sh"
 
 say "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2) x$J; pairs $PAIRS; decode threads $DEC_THREADS"
 if [ -n "$KV_DECODE" ]; then

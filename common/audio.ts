@@ -20,3 +20,14 @@ export function samplesToSec(samples: number): number {
 export function secToSamples(sec: number): number {
   return Math.round(sec * SAMPLE_RATE);
 }
+
+/** Chunks of PCM joined into one buffer, in order. */
+export function concatPcm(parts: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

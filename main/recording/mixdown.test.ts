@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { concatPcm } from '@common/audio';
 import { Mixdown16k } from './mixdown';
 
 function tone(rate: number, seconds: number, hz: number, channels: number, amp = 0.5): Float32Array {
@@ -14,13 +15,7 @@ function run(mix: Mixdown16k, input: Float32Array, chunkFrames: number): Float32
   const step = chunkFrames * mix.channels;
   for (let at = 0; at < input.length; at += step) parts.push(mix.push(input.subarray(at, at + step)));
   parts.push(mix.flush());
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatPcm(parts);
 }
 
 const rms = (x: Float32Array, from = 0, to = x.length): number => {
