@@ -392,22 +392,19 @@ async function main(): Promise<void> {
           };
         }
       }
-      if (parts.has('pipeline'))
-        r.pipeline = await runPipeline(
-          host,
-          files,
-          pair,
-          recording,
-          join(jobRoot, `${label(pair).replace('/', '-')}-rec`),
-        );
-      if (parts.has('meeting'))
-        r.meeting = await runPipeline(
-          host,
-          files,
-          pair,
-          meeting,
-          join(jobRoot, `${label(pair).replace('/', '-')}-meeting`),
-        );
+      for (const [part, audio, suffix] of [
+        ['pipeline', recording, 'rec'],
+        ['meeting', meeting, 'meeting'],
+      ] as const) {
+        if (parts.has(part))
+          r[part] = await runPipeline(
+            host,
+            files,
+            pair,
+            audio,
+            join(jobRoot, `${label(pair).replace('/', '-')}-${suffix}`),
+          );
+      }
       if (parts.has('kl') && klCount > 0) {
         const rows = await forcedRows(model, pair, short.slice(0, klCount), refTokens.slice(0, klCount));
         if (pair === REFERENCE) refRows = rows;
