@@ -1,7 +1,8 @@
 /**
  * npx tsx bench/e2e.ts [--minutes 5 --seed 11 --format mp3 --weights q4km|f16 --mmproj f16|q8_0|bf16
  *                       --kv-k T --kv-v T --max-window-sec S --parallel N --threads N --max-gap S
- *                       --max-pause S|none --calibration avx2|avx512 --dry --json FILE]
+ *                       --max-pause S|none --calibration avx2|avx512|FILE.json --encoder-bf16 on|off
+ *                       --fit-out FILE.json --dry --json FILE]
  *
  * End to end, the way a job runs: a synthetic meeting (fixtures/audio-long.ts: espeak-ng voices, pauses of 0.2–12 s)
  * is decoded by the sandboxed ffmpeg, cut by Silero VAD + the window cutter, transcribed window by window by the
@@ -16,8 +17,13 @@
  * it — the speed model's TEXT_TOKENS_PER_SPEECH_SEC per second of the window's speech — and the cap is reported to
  * the scheduler as the end of the text, with distinct filler words in place of the random model's one repeated
  * token (which the loop guard would retry twice). Nothing else is changed.
+ *
+ * Re-fitting the calibration: after a run the "fit:" line gives measured / predicted per part (encoder, prefill,
+ * decode) and, with `--calibration avx512`, the AVX512_E2E_FIT values (speed-calibration.ts) that make the model
+ * match this run; `--fit-out FILE.json` writes the re-fitted calibration, which `--calibration FILE.json` (and
+ * `estimateSpeed({ calibration: parseCalibration(json) })`) predicts with.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -29,7 +35,13 @@ import { quantizeGguf } from '../fixtures/quantize';
 import { writeSyntheticVoxtral } from '../fixtures/voxtral';
 import { createJobAdvisor, planJob, type JobPlanOverrides } from '../main/advisor/job-config';
 import { variantIdFromFile } from '../main/advisor/report';
-import { CALIBRATIONS, DEV_BOX_2CORE, type SpeedCalibration } from '../main/advisor/speed-calibration';
+import {
+  AVX512_E2E_FIT,
+  CALIBRATIONS,
+  DEV_BOX_2CORE,
+  type SpeedCalibration,
+} from '../main/advisor/speed-calibration';
+import { applyFit, fitFactors, parseCalibration } from '../main/advisor/speed-fit';
 import {
   FRONT_END_AUDIO_SEC_PER_CPU_SEC,
   mmprojTypeOf,
@@ -69,8 +81,12 @@ const { values } = parseArgs({
     json: { type: 'string' },
     /** Only the model-free pass: windows, audio heard, chunks, and the prediction. */
     dry: { type: 'boolean', default: false },
-    /** The speed model's calibration to predict with (speed-calibration.ts CALIBRATIONS; default its default). */
+    /** The speed model's calibration: a name in speed-calibration.ts CALIBRATIONS or a --fit-out JSON file. */
     calibration: { type: 'string' },
+    /** The encoder's F16 weights as BF16 (on) or as stored (off); default: the runtime's choice for this CPU. */
+    'encoder-bf16': { type: 'string' },
+    /** Write the calibration re-fitted to this run (JSON, for --calibration FILE). */
+    'fit-out': { type: 'string' },
   },
 });
 
@@ -275,6 +291,7 @@ async function main(): Promise<void> {
     decodedTokens: 0,
   };
   let loadSec = 0;
+  let encoderBf16: boolean | undefined;
   let wallSec = Number.NaN;
   let cpuSec = Number.NaN;
   let result = dryRun;
@@ -288,9 +305,11 @@ async function main(): Promise<void> {
         ...(plan.threads ? { threads: plan.threads } : {}),
         ...(plan.gpuLayers !== undefined ? { gpuLayers: plan.gpuLayers } : {}),
         ...(plan.mmprojGpu !== undefined ? { mmprojGpu: plan.mmprojGpu } : {}),
+        ...(values['encoder-bf16'] ? { encoderBf16: values['encoder-bf16'] === 'on' } : {}),
       }),
       totals,
     );
+    encoderBf16 = (model.info as { encoderBf16?: boolean }).encoderBf16;
     const engine = await createRuntimeEngine(model, plan);
     loadSec = (performance.now() - tLoad) / 1000;
     const capped = new RealisticTextLength(engine.transcriber, speechSec);
@@ -337,7 +356,11 @@ async function main(): Promise<void> {
     threads: plan.threads ?? rec.threads,
     flashAttention: plan.flashAttention ?? true,
   };
-  const calibration = values.calibration ? CALIBRATIONS[values.calibration] : undefined;
+  const calibration = values.calibration?.endsWith('.json')
+    ? parseCalibration(JSON.parse(await readFile(values.calibration, 'utf8')))
+    : values.calibration
+      ? CALIBRATIONS[values.calibration]
+      : undefined;
   if (values.calibration && !calibration) throw new Error(`--calibration ${values.calibration}: unknown`);
   const mmprojType: MmprojType = mmproj === 'BF16' ? 'F16' : mmprojTypeOf(variant.model);
   const frontSec = durationSec / FRONT_END_AUDIO_SEC_PER_CPU_SEC;
@@ -365,6 +388,21 @@ async function main(): Promise<void> {
     .filter((c) => c.id !== chosen.id)
     .map((c) => `${c.id} ${predict(c).speedX.toFixed(2)}x`);
   const measuredX = durationSec / wallSec;
+  const measuredParts = {
+    encoderSec: totals.encodeMs / 1000,
+    prefillSec: totals.prefillMs / 1000,
+    decodeSec: totals.decodeMs / 1000,
+  };
+  const fit = dry ? null : fitFactors(measuredParts, parts);
+  // with the AVX-512 calibration: the constant that would make it match this run (it multiplies the current one)
+  const fitLine = !fit
+    ? ''
+    : `fit: measured / predicted encoder ${fit.encoder.toFixed(3)}, prefill ${fit.prefill.toFixed(3)}, ` +
+      `decode ${fit.decode.toFixed(3)}` +
+      (values.calibration === 'avx512'
+        ? ` → speed-calibration.ts AVX512_E2E_FIT = { encoder: ${(AVX512_E2E_FIT.encoder * fit.encoder).toFixed(3)}, ` +
+          `prefill: ${(AVX512_E2E_FIT.prefill * fit.prefill).toFixed(3)}, decode: ${(AVX512_E2E_FIT.decode * fit.decode).toFixed(3)} }`
+        : '');
 
   const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
   const frontMs = wallSec * 1000 - totals.encodeMs - totals.prefillMs - totals.decodeMs;
@@ -375,6 +413,7 @@ async function main(): Promise<void> {
       `${process.env.ROTORSCRIBE_NATIVE_ADDON ?? 'native/build'}; ${cpus().length} CPUs, load average ` +
       `${load0.map((x) => x.toFixed(2)).join(' ')} before, ${load1.map((x) => x.toFixed(2)).join(' ')} after; ${started}`,
     `plan: ${plan.kvK}/${plan.kvV}, ${plan.maxWindowSec} s windows × ${plan.parallel}, threads ${plan.threads}, ` +
+      `encoder weights ${encoderBf16 === undefined ? 'as the addon chose' : encoderBf16 ? 'BF16' : 'as stored'}, ` +
       `GPU layers ${plan.gpuLayers}, flash attention ${plan.flashAttention}, windows close at pauses > ` +
       `${plan.maxGapSec ?? 3} s${plan.maxPauseSec !== undefined ? `, pauses shortened to ${plan.maxPauseSec} s` : ', pauses sent whole'}`,
     `windows: ${result.records.length} (${attempts} attempts, ${result.flagged} flagged); audio ${durationSec.toFixed(0)} s, ` +
@@ -391,6 +430,7 @@ async function main(): Promise<void> {
     `predicted (${cal.id}): encoder ${parts.encoderSec.toFixed(1)} s, prefill ${parts.prefillSec.toFixed(1)} s, ` +
       `decode ${parts.decodeSec.toFixed(1)} s, front end ${frontSec.toFixed(1)} s` +
       `${others.length ? ` (other calibrations: ${others.join(', ')})` : ''}`,
+    ...(fitLine ? [fitLine] : []),
     '',
     '| measured | predicted (speed model, same plan and windows) | measured / predicted |',
     '| --- | --- | --- |',
@@ -421,11 +461,23 @@ async function main(): Promise<void> {
           totals,
           predicted: { calibration: cal.id, ...parts, frontSec, wallSec: predictedWall, speedX: predictedX },
           measuredX,
+          encoderBf16,
+          fit,
         },
         null,
         1,
       ),
     );
+  }
+
+  if (values['fit-out'] && fit) {
+    const stamp = started.slice(0, 16);
+    const fitted = applyFit(chosen, fit, {
+      id: `${chosen.id}-e2e-${stamp}`,
+      source: `bench/e2e.ts --minutes ${minutes} ${plan.kvK}/${plan.kvV} ${plan.maxWindowSec} s, ${started}, load ${load0[0]!.toFixed(2)}→${load1[0]!.toFixed(2)}`,
+    });
+    await writeFile(values['fit-out'], JSON.stringify(fitted, null, 1));
+    log(`re-fitted calibration written to ${values['fit-out']}`);
   }
 }
 

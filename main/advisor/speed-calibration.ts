@@ -5,6 +5,7 @@
  * weights, 2 threads. Rates at a depth are tokens per second with the cache already holding `depth` cells.
  */
 import type { KvCacheType } from '@common/kv-cache-types';
+import { applyFit, type SpeedFitFactors } from './speed-fit';
 
 export interface DepthRate {
   depth: number;
@@ -104,6 +105,20 @@ export const DEV_BOX_2CORE_AVX2: Readonly<SpeedCalibration> = Object.freeze({
 const AVX512_OVER_AVX2 = { encoder: 77.51 / 49.52, prefill: 77.87 / 42.86, q8MmprojOverF16: 63.54 / 49.52 };
 
 /**
+ * Encoder time with its F16 matmul weights held as BF16 (patch 0005: what the runtime does by default where the CPU
+ * backend has AVX512_BF16) over the F16 weights as stored: median per-pair ratio of `bench/cpu-ab.ts --compare
+ * encoder-bf16` (main/advisor/README.md, "Speed model").
+ */
+export const BF16_ENCODER_OVER_F16 = 1;
+
+/**
+ * End-to-end re-fit of the AVX-512 calibration: measured / predicted per part of a quiet `bench/e2e.ts
+ * --calibration avx512` run, which prints the new values on its "fit:" line (they multiply these). All 1 = the
+ * calibration as derived from the AVX2 figures and the A/B ratios, not re-fitted.
+ */
+export const AVX512_E2E_FIT: Readonly<SpeedFitFactors> = Object.freeze({ encoder: 1, prefill: 1, decode: 1 });
+
+/**
  * The same box running ggml's AVX-512 kernels (VNNI, BF16: the `zen4` CPU variant, which a release build — every
  * variant — loads on this CPU). Derived from DEV_BOX_2CORE_AVX2 by same-load A/B ratios, because no quiet machine
  * was to be had for a fresh calibration: 30 s window, iso3, F16 mmproj, 2 threads, zen4 then haswell addon minutes
@@ -111,25 +126,42 @@ const AVX512_OVER_AVX2 = { encoder: 77.51 / 49.52, prefill: 77.87 / 42.86, q8Mmp
  * Q8_0 mmproj on zen4 63.5 s (1.28x the F16 time: still slower with VNNI). Decode is memory-bound and kept at the
  * AVX2 figures (16 tokens under that load were too few to measure a ratio).
  */
-export const DEV_BOX_2CORE_AVX512: Readonly<SpeedCalibration> = Object.freeze({
-  ...DEV_BOX_2CORE_AVX2,
-  id: 'dev-box-2core-avx512-q4km',
-  machine: '2-core AMD EPYC development box (Zen 5), AVX-512 kernels (zen4 variant), nothing else running',
-  encoderMsPerChunk: {
-    F16: Math.round(DEV_BOX_2CORE_AVX2.encoderMsPerChunk.F16 / AVX512_OVER_AVX2.encoder),
-    Q8_0: Math.round(
-      (DEV_BOX_2CORE_AVX2.encoderMsPerChunk.F16 / AVX512_OVER_AVX2.encoder) *
-        AVX512_OVER_AVX2.q8MmprojOverF16,
-    ),
-  },
-  prefillTokPerSec: Object.fromEntries(
-    Object.entries(DEV_BOX_2CORE_AVX2.prefillTokPerSec).map(([t, r]) => [t, r * AVX512_OVER_AVX2.prefill]),
+export const DEV_BOX_2CORE_AVX512: Readonly<SpeedCalibration> = Object.freeze(
+  applyFit(
+    {
+      ...DEV_BOX_2CORE_AVX2,
+      id: 'dev-box-2core-avx512-q4km',
+      machine:
+        '2-core AMD EPYC development box (Zen 5), AVX-512 kernels (zen4 variant), nothing else running',
+      encoderMsPerChunk: {
+        // an F16 mmproj runs as BF16 on these CPUs (patch 0005); a Q8_0 one stays Q8_0
+        F16: Math.round(
+          (DEV_BOX_2CORE_AVX2.encoderMsPerChunk.F16 / AVX512_OVER_AVX2.encoder) * BF16_ENCODER_OVER_F16,
+        ),
+        Q8_0: Math.round(
+          (DEV_BOX_2CORE_AVX2.encoderMsPerChunk.F16 / AVX512_OVER_AVX2.encoder) *
+            AVX512_OVER_AVX2.q8MmprojOverF16,
+        ),
+      },
+      prefillTokPerSec: Object.fromEntries(
+        Object.entries(DEV_BOX_2CORE_AVX2.prefillTokPerSec).map(([t, r]) => [
+          t,
+          r * AVX512_OVER_AVX2.prefill,
+        ]),
+      ),
+      sources: [
+        ...DEV_BOX_2CORE_AVX2.sources,
+        'AVX-512: bench:longform --windows 30 --types iso3 --max-decode 16 --mmproj f16|q8_0 with ROTORSCRIBE_NATIVE_ADDON set to a zen4-variant build (ROTORSCRIBE_CPU_VARIANTS=zen4) and without (haswell), 14:33–14:47 UTC 2026-12-02, load average 8–10: encoder 49.52 / 77.51 s, prefill 42.86 / 77.87 s, Q8_0 mmproj encoder 63.54 s (main/advisor/README.md, "Speed model")',
+        `F16 mmproj held as BF16 (patch 0005): ${BF16_ENCODER_OVER_F16} x the F16 encoder time, bench/cpu-ab.ts --compare encoder-bf16 (main/advisor/README.md)`,
+      ],
+    },
+    AVX512_E2E_FIT,
+    {
+      id: 'dev-box-2core-avx512-q4km',
+      source: 'end-to-end re-fit AVX512_E2E_FIT (bench/e2e.ts --calibration avx512; 1.000 = not re-fitted)',
+    },
   ),
-  sources: [
-    ...DEV_BOX_2CORE_AVX2.sources,
-    'AVX-512: bench:longform --windows 30 --types iso3 --max-decode 16 --mmproj f16|q8_0 with ROTORSCRIBE_NATIVE_ADDON set to a zen4-variant build (ROTORSCRIBE_CPU_VARIANTS=zen4) and without (haswell), 14:33–14:47 UTC 2026-12-02, load average 8–10: encoder 49.52 / 77.51 s, prefill 42.86 / 77.87 s, Q8_0 mmproj encoder 63.54 s (main/advisor/README.md, "Speed model")',
-  ],
-});
+);
 
 /**
  * The default when the CPU's flags are not given: the AVX2 figures (the kernels every x86-64 build of the last

@@ -111,6 +111,8 @@ export interface RuntimeModelFiles {
   gpuLayers?: number;
   /** The audio encoder on the GPU when there is one. */
   mmprojGpu?: boolean;
+  /** The encoder's F16 weights as BF16 (absent: the runtime's choice, BF16 where the CPU multiplies it natively). */
+  encoderBf16?: boolean;
 }
 
 /**
@@ -167,6 +169,7 @@ export type LoadVoxtralLike = (opts: {
   threads?: number;
   gpuLayers?: number;
   mmprojGpu?: boolean;
+  encoderBf16?: boolean;
 }) => Promise<RuntimeModelLike>;
 
 /** Loads the weights and the audio encoder where the plan put them; no context yet (that waits for the plan). */
@@ -181,6 +184,7 @@ export async function loadRuntimeModel(
     ...(files.threads ? { threads: files.threads } : {}),
     ...(files.gpuLayers !== undefined ? { gpuLayers: files.gpuLayers } : {}),
     ...(files.mmprojGpu !== undefined ? { mmprojGpu: files.mmprojGpu } : {}),
+    ...(files.encoderBf16 !== undefined ? { encoderBf16: files.encoderBf16 } : {}),
   });
 }
 

@@ -23,6 +23,8 @@ export interface NativeModelInfo {
   modelBytes: number;
   audioSampleRate: number;
   audioTokensPer30s: number;
+  /** The encoder's matmul weights were converted to BF16 at load (absent from addons before patch 0005). */
+  encoderBf16?: boolean;
   mediaMarker: string;
   controlTokens: {
     bos: number;
@@ -93,6 +95,8 @@ export interface NativeLoadParams {
   audioAvgpool: 0 | 1;
   flashAttn: -1 | 0 | 1;
   warmup: boolean;
+  /** The encoder's F16 matmul weights held as BF16 (patch 0005): -1 where the CPU multiplies BF16 natively. */
+  encoderBf16?: -1 | 0 | 1;
 }
 
 export interface NativeContextParams {
