@@ -8,11 +8,12 @@
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeSyntheticVoxtral, type VoxtralFixture } from '../fixtures/voxtral';
+import { NATIVE_BUILD_DIR, nativeTestBinary } from './test-binaries';
 
-const exe = join(resolve(__dirname, 'build', 'bin'), 'test-kv-guard');
+const exe = nativeTestBinary('test-kv-guard', join(NATIVE_BUILD_DIR, 'bin'));
 const ROTORQUANT = ['planar3', 'iso3', 'planar4', 'iso4'];
 const UPSTREAM = ['f16', 'q8_0', 'q4_0'];
 

@@ -9,12 +9,12 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeSyntheticVoxtral, type VoxtralFixture } from '../fixtures/voxtral';
+import { nativeTestBinary } from './test-binaries';
 
-const binDir = process.env.ROTORSCRIBE_RQ_TEST_DIR ?? resolve(__dirname, 'build', 'bin');
-const exe = join(binDir, 'test-kv-seq');
+const exe = nativeTestBinary('test-kv-seq');
 
 const PAIRS = [
   'f16:f16',

@@ -15,6 +15,8 @@
 //   ROTORSCRIBE_BACKEND_DL=0      one static addon without run-time backends (GGML_BACKEND_DL off)
 //   ROTORSCRIBE_NATIVE_BUILD_DIR=path  build tree (default native/build; the addon lands in <dir>/Release)
 //   ROTORSCRIBE_CMAKE_ARGS="-DX=Y ..."   extra CMake definitions (see native/README.md)
+//   ROTORSCRIBE_WIN_TOOLSET=name  Visual Studio toolset (default: ClangCL on arm64, where ggml's CPU code refuses
+//                                 MSVC; the VS default, MSVC, on x64)
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -205,7 +207,12 @@ function cpuVariants() {
       fail('ROTORSCRIBE_NATIVE_CPU=1 builds one CPU module for this machine; drop ROTORSCRIBE_CPU_VARIANTS');
     return undefined;
   }
-  if (v === 'all') return [];
+  if (v === 'all') {
+    // upstream has no variant set for Windows on arm64 (ggml stops with "Unsupported ARM target OS"): one module
+    // with ggml's default arm64 flags, which every Windows 11 arm64 device runs
+    if (process.platform === 'win32' && process.arch === 'arm64') return undefined;
+    return [];
+  }
   if (v && v !== 'default') return v.split(/[,;\s]+/).filter(Boolean);
   return defaultCpuVariants();
 }
@@ -289,11 +296,24 @@ function cmakeDefinitions() {
   return defs;
 }
 
+// Windows builds go through cmake-js's Visual Studio generator; ggml-cpu stops on MSVC for arm64 ("use clang"),
+// so arm64 uses the VS toolset that drives clang-cl (the "C++ Clang tools" component of Visual Studio)
+function windowsToolset() {
+  if (process.platform !== 'win32') return '';
+  const t = process.env.ROTORSCRIBE_WIN_TOOLSET;
+  if (t !== undefined) return t.trim();
+  return process.arch === 'arm64' ? 'ClangCL' : '';
+}
+
 function configureAndBuild() {
   const defs = cmakeDefinitions();
   const cmakeJs = path.join(rootDir, 'node_modules', 'cmake-js', 'bin', 'cmake-js');
   if (!fs.existsSync(cmakeJs)) fail('cmake-js is not installed (npm install --include=dev)');
-  const configStamp = { defs, cmakeLists: sha256(fs.readFileSync(path.join(nativeDir, 'CMakeLists.txt'))) };
+  const configStamp = {
+    defs,
+    ...(windowsToolset() ? { toolset: windowsToolset() } : {}),
+    cmakeLists: sha256(fs.readFileSync(path.join(nativeDir, 'CMakeLists.txt'))),
+  };
   const cache = path.join(buildDir, 'CMakeCache.txt');
   if (!fs.existsSync(cache) || JSON.stringify(readJson(configStampFile)) !== JSON.stringify(configStamp)) {
     log(
@@ -313,6 +333,8 @@ function configureAndBuild() {
       '--log-level',
       'warn',
     ];
+    const toolset = windowsToolset();
+    if (toolset) args.push('--toolset', toolset);
     for (const [k, v] of Object.entries(defs)) args.push(`--CD${k}=${v}`);
     fs.rmSync(configStampFile, { force: true });
     run(process.execPath, args, { cwd: rootDir });
