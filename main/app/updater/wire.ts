@@ -44,7 +44,7 @@ export async function startAppUpdater(deps: AppUpdaterDeps): Promise<Updater | u
     deps.log('updates: electron-updater has no autoUpdater here');
     return undefined;
   }
-  return startUpdater({
+  const started = startUpdater({
     updater,
     env,
     autoUpdate: deps.autoUpdate,
@@ -55,4 +55,9 @@ export async function startAppUpdater(deps: AppUpdaterDeps): Promise<Updater | u
       deps.onState?.(s);
     },
   });
+  // electron-updater reads autoInstallOnAppQuit when the app quits: the app's activity is read once more just
+  // before, so an update never installs over a job or a recording that began since the last activity poll
+  const { app } = await import('electron');
+  app.on('before-quit', () => started.activityChanged());
+  return started;
 }
