@@ -54,6 +54,9 @@ function info(version: string, os: string, arch: string, ext: string[], date: st
 }
 
 const yml = (o: UpdateInfo): string => serializeToYaml(o, false, true);
+/** The merge of these jobs' update files, read back as YAML. */
+const merge = (...infos: UpdateInfo[]): string =>
+  mergeUpdateInfo(infos.map((o, i) => ({ source: `job-${i}/latest.yml`, text: yml(o) })));
 const winX64 = info('0.2.0', 'win', 'x64', ['exe'], '2026-12-02T17:00:00.000Z');
 const winArm = info('0.2.0', 'win', 'arm64', ['exe'], '2026-12-02T17:20:00.000Z');
 const macArm = info('0.2.0', 'mac', 'arm64', ['zip', 'dmg'], '2026-12-02T17:10:00.000Z');
@@ -77,12 +80,7 @@ describe('update-info merge (.ci/update-info.mjs, the release workflow publish j
   });
 
   it('lists both architectures in one channel file, x64 in the legacy fields, the latest date', () => {
-    const merged = load(
-      mergeUpdateInfo([
-        { source: 'windows-arm64/latest.yml', text: yml(winArm) },
-        { source: 'windows-x64/latest.yml', text: yml(winX64) },
-      ]),
-    ) as UpdateInfo;
+    const merged = load(merge(winArm, winX64)) as UpdateInfo;
     expect(merged.version).toBe('0.2.0');
     expect(merged.files).toEqual([...winArm.files, ...winX64.files]);
     expect(merged.path).toBe('RotorScribe-0.2.0-win-x64.exe');
@@ -91,12 +89,7 @@ describe('update-info merge (.ci/update-info.mjs, the release workflow publish j
   });
 
   it('macOS: the zips and dmgs of both architectures, as electron-updater picks them by name', () => {
-    const merged = load(
-      mergeUpdateInfo([
-        { source: 'a', text: yml(macArm) },
-        { source: 'b', text: yml(macX64) },
-      ]),
-    ) as UpdateInfo;
+    const merged = load(merge(macArm, macX64)) as UpdateInfo;
     const urls = merged.files.map((f) => f.url);
     expect(urls).toEqual([
       'RotorScribe-0.2.0-mac-arm64.zip',
@@ -111,23 +104,9 @@ describe('update-info merge (.ci/update-info.mjs, the release workflow publish j
 
   it('refuses what it cannot merge honestly', () => {
     const other = info('0.1.9', 'win', 'arm64', ['exe'], '2026-12-02T17:20:00.000Z');
-    expect(
-      codeOf(() =>
-        mergeUpdateInfo([
-          { source: 'a', text: yml(winX64) },
-          { source: 'b', text: yml(other) },
-        ]),
-      ),
-    ).toBe('VERSION_MISMATCH');
+    expect(codeOf(() => merge(winX64, other))).toBe('VERSION_MISMATCH');
     const sameNameOtherHash = { ...winArm, files: [{ ...winX64.files[0]!, sha512: sha('zz') }] };
-    expect(
-      codeOf(() =>
-        mergeUpdateInfo([
-          { source: 'a', text: yml(winX64) },
-          { source: 'b', text: yml(sameNameOtherHash) },
-        ]),
-      ),
-    ).toBe('FILE_CONFLICT');
+    expect(codeOf(() => merge(winX64, sameNameOtherHash))).toBe('FILE_CONFLICT');
     expect(codeOf(() => parseUpdateInfo('version: 1\nfiles:\n  - url: a\n      nested: x\n'))).toBe(
       'UNSUPPORTED_YAML',
     );
