@@ -35,8 +35,8 @@ import {
   type RuntimeModelLike,
 } from '../main/engine/job/runtime-transcriber';
 import { runJob } from '../main/engine/job/runner';
+import { loadRuntimeFacts } from '../main/engine/runtime/facts';
 import { syntheticPcm } from '../main/engine/runtime/testkit';
-import type { GenerationTimings } from '../main/engine/runtime/voxtral';
 import type { Transcriber, WindowRequest } from '../main/engine/scheduler/transcriber';
 import {
   allRegions,
@@ -46,6 +46,7 @@ import {
   type FrontEndRecording,
 } from './gpu-engine-replay';
 import { engineTables, type EngineLine } from './gpu-engine-output';
+import { timedModel, zeroTotals, type RuntimeTotals } from './runtime-timings';
 
 const { values } = parseArgs({
   options: {
@@ -162,47 +163,6 @@ async function oneWindow(): Promise<void> {
   model.dispose();
 }
 
-interface Totals {
-  encodeMs: number;
-  prefillMs: number;
-  decodeMs: number;
-  prefillTokens: number;
-  decodedTokens: number;
-  calls: number;
-}
-
-/** The loaded model, with every transcribe call's runtime timings added to `totals`. */
-function timed(model: RuntimeModelLike, totals: Totals): RuntimeModelLike {
-  return {
-    info: model.info,
-    audioTokenRate: model.audioTokenRate,
-    paths: model.paths,
-    dispose: () => model.dispose(),
-    createContext: async (opts) => {
-      const ctx = await model.createContext(opts);
-      return {
-        dispose: () => ctx.dispose(),
-        ...(ctx.memory ? { memory: () => ctx.memory!() } : {}),
-        transcribe: async (windows, o) => {
-          const res = (await ctx.transcribe(windows, o)) as Awaited<ReturnType<typeof ctx.transcribe>> & {
-            timings?: GenerationTimings;
-          };
-          const t = res.timings;
-          if (t) {
-            totals.calls++;
-            totals.encodeMs += t.encodeMs;
-            totals.prefillMs += t.prefillMs;
-            totals.decodeMs += t.decodeMs;
-            totals.prefillTokens += t.prefillTokens;
-            totals.decodedTokens += t.decodedTokens;
-          }
-          return res;
-        },
-      };
-    },
-  };
-}
-
 /**
  * Caps each window's text at what a real model writes for its speech (TEXT_TOKENS_PER_SPEECH_SEC per second of the
  * recorded VAD speech inside it) and reports reaching the cap as the end of the text, with distinct words in place
@@ -253,7 +213,19 @@ async function meeting(): Promise<void> {
   const regions = allRegions(rec);
   const modelPath = values.model!;
   const mmprojPath = values.mmproj!;
-  const advisor = await createJobAdvisor({ modelPath, mmprojPath });
+  // the devices and cache types as the engine host reports them to the CLI (main/advisor/engine-facts.ts): the advisor
+  // plans the GPU only when it is told there is one
+  const facts = await loadRuntimeFacts();
+  if (!facts.ok) throw facts.error;
+  log(
+    `devices: ${facts.devices.map((d) => `${d.name} (${d.description}, ${(d.totalBytes / 2 ** 30).toFixed(0)} GiB)`).join(', ')}`,
+  );
+  const advisor = await createJobAdvisor({
+    devices: facts.devices,
+    supportedKvTypes: facts.supportedKvTypes,
+    modelPath,
+    mmprojPath,
+  });
   const recommended = planJob(advisor, {}, modelPath);
   log(`advisor's plan here: ${JSON.stringify(recommended.plan)} — ${recommended.reason}`);
   const input = join(values.work, 'meeting.mp3');
@@ -263,14 +235,7 @@ async function meeting(): Promise<void> {
   const block = syntheticPcm(30, 5);
   let model: RuntimeModelLike | null = null;
   let loaded = '';
-  const totals: Totals = {
-    encodeMs: 0,
-    prefillMs: 0,
-    decodeMs: 0,
-    prefillTokens: 0,
-    decodedTokens: 0,
-    calls: 0,
-  };
+  const totals = zeroTotals();
   for (const spec of values.plans.split(',').filter(Boolean)) {
     const p = parsePlan(spec);
     const { plan, reason, lowered } = p === 'rec' ? recommended : planJob(advisor, p, modelPath);
@@ -278,7 +243,7 @@ async function meeting(): Promise<void> {
     if (!model || loaded !== placement) {
       model?.dispose();
       const t0 = performance.now();
-      model = timed(
+      model = timedModel(
         await loadRuntimeModel({
           modelPath,
           mmprojPath,
@@ -325,7 +290,7 @@ async function meeting(): Promise<void> {
     const gpuUsed = gpuMemoryUsedBytes();
     engine.dispose();
     await rm(jobDir, { recursive: true, force: true });
-    const d = (key: keyof Totals): number => totals[key] - before[key];
+    const d = (key: keyof RuntimeTotals): number => totals[key] - before[key];
     emit({
       kind: 'meeting',
       plan: spec,

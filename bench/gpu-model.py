@@ -15,6 +15,9 @@ import sys
 
 import numpy as np
 
+N_EMBD, N_FF, N_HEAD, N_HEAD_KV, HEAD_DIM, N_VOCAB = 3072, 8192, 32, 8, 128, 131072
+QK_K, Q4_K_BYTES = 256, 144
+
 
 def main() -> None:
     src, out = sys.argv[1], sys.argv[2]
@@ -22,9 +25,7 @@ def main() -> None:
     sys.path.insert(0, f'{src}/gguf-py')
     import gguf  # noqa: E402
 
-    n_embd, n_ff, n_head, n_head_kv, head_dim, n_vocab = 3072, 8192, 32, 8, 128, 131072
-    Q4_K = gguf.GGMLQuantizationType.Q4_K
-    QK_K, Q4_K_BYTES = 256, 144
+    n_embd, n_ff, n_head, n_head_kv, head_dim, n_vocab = N_EMBD, N_FF, N_HEAD, N_HEAD_KV, HEAD_DIM, N_VOCAB
 
     w = gguf.GGUFWriter(out, 'llama')
     w.add_name('synthetic voxtral text (gpu bench)')
@@ -54,29 +55,41 @@ def main() -> None:
     w.add_eos_token_id(2)
     w.add_unk_token_id(0)
 
-    # (name, ne0, ne1): ne0 is the input width (row length), Q4_K rows of ne0/256 blocks
-    mats = [('token_embd.weight', n_embd, n_vocab), ('output.weight', n_embd, n_vocab)]
+    write_weights(w, gguf, n_layer, seed=23)
+
+
+def layout(n_layer: int) -> tuple[list[tuple[str, int, int]], list[str]]:
+    """Voxtral Mini's decoder tensors: (name, ne0, ne1) of the matrices (ne0 the input width, the row length) and the
+    names of the norms."""
+    mats = [('token_embd.weight', N_EMBD, N_VOCAB), ('output.weight', N_EMBD, N_VOCAB)]
     norms = ['output_norm.weight']
     for il in range(n_layer):
         b = f'blk.{il}.'
         norms += [b + 'attn_norm.weight', b + 'ffn_norm.weight']
-        mats += [(b + 'attn_q.weight', n_embd, n_head * head_dim), (b + 'attn_k.weight', n_embd, n_head_kv * head_dim),
-                 (b + 'attn_v.weight', n_embd, n_head_kv * head_dim), (b + 'attn_output.weight', n_head * head_dim, n_embd),
-                 (b + 'ffn_gate.weight', n_embd, n_ff), (b + 'ffn_up.weight', n_embd, n_ff),
-                 (b + 'ffn_down.weight', n_ff, n_embd)]
+        mats += [(b + 'attn_q.weight', N_EMBD, N_HEAD * HEAD_DIM), (b + 'attn_k.weight', N_EMBD, N_HEAD_KV * HEAD_DIM),
+                 (b + 'attn_v.weight', N_EMBD, N_HEAD_KV * HEAD_DIM), (b + 'attn_output.weight', N_HEAD * HEAD_DIM, N_EMBD),
+                 (b + 'ffn_gate.weight', N_EMBD, N_FF), (b + 'ffn_up.weight', N_EMBD, N_FF),
+                 (b + 'ffn_down.weight', N_FF, N_EMBD)]
+    return mats, norms
 
+
+def write_weights(w, gguf, n_layer: int, seed: int, zero_output_rows=None) -> None:
+    """Tensor infos, the header (metadata already added to `w`) and the data: F32 norms near 1, Q4_K matrices of random
+    blocks; `zero_output_rows`: output.weight rows written as zero blocks (logit 0)."""
+    mats, norms = layout(n_layer)
     for name in norms:
-        w.add_tensor_info(name, (n_embd,), np.dtype(np.float32), n_embd * 4)
+        w.add_tensor_info(name, (N_EMBD,), np.dtype(np.float32), N_EMBD * 4)
     for name, ne0, ne1 in mats:
         row_bytes = ne0 // QK_K * Q4_K_BYTES
-        w.add_tensor_info(name, (ne1, row_bytes), np.dtype(np.uint8), ne1 * row_bytes, raw_dtype=Q4_K)
+        w.add_tensor_info(name, (ne1, row_bytes), np.dtype(np.uint8), ne1 * row_bytes,
+                          raw_dtype=gguf.GGMLQuantizationType.Q4_K)
 
     w.write_header_to_file()
     w.write_kv_data_to_file()
     w.write_ti_data_to_file()
 
-    rng = np.random.default_rng(23)
-    norm = (1.0 + 0.05 * rng.standard_normal(n_embd)).astype(np.float32)
+    rng = np.random.default_rng(seed)
+    norm = (1.0 + 0.05 * rng.standard_normal(N_EMBD)).astype(np.float32)
     # a pool of random Q4_K blocks: random codes and 6-bit scales, d = 3e-5, dmin = 7.5 d (roughly zero-mean weights)
     pool_blocks = 1 << 16
     pool = rng.integers(0, 256, size=(pool_blocks, Q4_K_BYTES), dtype=np.uint8)
@@ -86,9 +99,12 @@ def main() -> None:
     for name in norms:
         w.write_tensor_data(norm)
     for i, (name, ne0, ne1) in enumerate(mats):
-        nbytes = ne1 * (ne0 // QK_K) * Q4_K_BYTES
+        row_bytes = ne0 // QK_K * Q4_K_BYTES
+        nbytes = ne1 * row_bytes
         reps = -(-nbytes // pool.size)
         data = np.roll(np.tile(pool, reps)[:nbytes], (i * 7919 % pool_blocks) * Q4_K_BYTES)
+        if name == 'output.weight' and zero_output_rows is not None:
+            data.reshape(ne1, row_bytes)[zero_output_rows] = 0
         w.write_tensor_data(data)
     w.close()
 
