@@ -1,5 +1,15 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeRate, engineTables, rtfx, type MeetingLine, type WindowLine } from './gpu-engine-output';
+import {
+  decodeRate,
+  engineSummary,
+  engineTables,
+  rtfx,
+  type MeetingLine,
+  type WindowLine,
+} from './gpu-engine-output';
 
 const window: WindowLine = {
   kind: 'window',
@@ -73,5 +83,15 @@ describe('gpu engine tables', () => {
     expect(out.find((l) => l.startsWith('| 25 min | iso3 '))).toMatch(
       /700 MiB .* 50\.0 ms × 50 .* 100\.0 tok\/s at 18800/,
     );
+  });
+
+  it('reads a saved run by folder or by prefix, and says when there is none', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gpu-engine-'));
+    writeFileSync(join(dir, 'engine.jsonl'), `${JSON.stringify(window)}\n`);
+    writeFileSync(join(dir, 'gpu-engine.txt'), '## 0s gpu: NVIDIA H200, 580, 143771 MiB\n');
+    expect(engineSummary(dir)?.[0]).toBe('GPU: NVIDIA H200, 580, 143771 MiB');
+    writeFileSync(join(dir, 'run1.engine.jsonl'), `ENGINE ${JSON.stringify(meeting(16, 24))}\n`);
+    expect(engineSummary(join(dir, 'run1'))?.some((l) => /\*\*150x\*\* .* MET/.test(l))).toBe(true);
+    expect(engineSummary(join(dir, 'none'))).toBeNull();
   });
 });

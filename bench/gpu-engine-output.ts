@@ -2,6 +2,8 @@
  * Result lines of the GPU engine bench (bench/gpu-engine.ts) and the tables printed from them: one long window per
  * K/V type (issue 19) and the 1-hour meeting per plan as RTFx (issue 23).
  */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 
 export interface WindowLine {
   kind: 'window';
@@ -150,4 +152,24 @@ export function engineTables(lines: readonly EngineLine[], gpu: string): string[
     }
   }
   return out;
+}
+
+/**
+ * A saved run: a device run's $OUT folder (gpu-engine.txt + engine.jsonl) or the prefix of PREFIX.txt +
+ * PREFIX.engine.jsonl (bench/results); null when `from` holds no engine lines.
+ */
+export function engineSummary(from: string): string[] | null {
+  const dir = existsSync(from) && statSync(from).isDirectory();
+  const lines = dir ? join(from, 'engine.jsonl') : `${from}.engine.jsonl`;
+  if (!existsSync(lines)) return null;
+  const logPath = dir ? join(from, 'gpu-engine.txt') : `${from}.txt`;
+  const gpu = existsSync(logPath)
+    ? readFileSync(logPath, 'utf8').match(/^## \d+s gpu: (.*)$/m)?.[1]
+    : undefined;
+  const rows = readFileSync(lines, 'utf8')
+    .split('\n')
+    .map((l) => l.replace(/^ENGINE /, ''))
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as EngineLine);
+  return engineTables(rows, gpu ?? 'GPU not recorded');
 }

@@ -14,12 +14,12 @@
  *                       recording made on the dev machine (bench/gpu-engine-replay.ts says why); its time there is
  *                       reported apart and in a combined figure. Each window's text is capped at
  *                       TEXT_TOKENS_PER_SPEECH_SEC tokens per second of its speech (random weights never emit EOS).
- *   --from DIR          prints the tables of a run's result lines (DIR/engine.jsonl, or a saved .jsonl file)
+ *   --from DIR|PREFIX   prints the tables of a saved run (DIR/engine.jsonl, or PREFIX.engine.jsonl + PREFIX.txt);
+ *                       `npm run bench:gpu -- --from` prints them too
  *
  * Results are JSON lines prefixed `ENGINE ` on stdout (the device script keeps them in engine.jsonl).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -45,7 +45,7 @@ import {
   standInStream,
   type FrontEndRecording,
 } from './gpu-engine-replay';
-import { engineTables, type EngineLine } from './gpu-engine-output';
+import { engineSummary, type EngineLine } from './gpu-engine-output';
 import { timedModel, zeroTotals, type RuntimeTotals } from './runtime-timings';
 
 const { values } = parseArgs({
@@ -63,7 +63,7 @@ const { values } = parseArgs({
     threads: { type: 'string', default: '8' },
     replay: { type: 'string' },
     /** Plans: `rec` (the advisor's, unchanged) or K[/V]:windowSec:parallel, comma-separated. */
-    plans: { type: 'string', default: 'iso3:300:8,iso3:300:1' },
+    plans: { type: 'string', default: 'iso3:120:16,iso3:120:1' },
     work: { type: 'string', default: '/tmp/gpu-engine-job' },
   },
 });
@@ -325,27 +325,14 @@ async function meeting(): Promise<void> {
   model?.dispose();
 }
 
-async function summary(from: string): Promise<void> {
-  const file = existsSync(from) && statSync(from).isDirectory() ? join(from, 'engine.jsonl') : from;
-  const lines = readFileSync(file, 'utf8')
-    .split('\n')
-    .map((l) => l.replace(/^ENGINE /, ''))
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as EngineLine);
-  const logPath = file.replace(/engine\.jsonl$|\.jsonl$/, (m) =>
-    m === '.jsonl' ? '.txt' : 'gpu-engine.txt',
-  );
-  const gpu = existsSync(logPath)
-    ? readFileSync(logPath, 'utf8').match(/^## \d+s gpu: (.*)$/m)?.[1]
-    : undefined;
-  for (const l of engineTables(lines, gpu ?? 'GPU not recorded')) console.log(l);
-}
-
 if (values.fixtures) await fixtures(values.fixtures);
 else if (values.window) await oneWindow();
 else if (values.meeting) await meeting();
-else if (values.from) await summary(values.from);
-else {
+else if (values.from) {
+  const out = engineSummary(values.from);
+  if (!out) throw new Error(`${values.from}: no engine result lines (engine.jsonl / .engine.jsonl)`);
+  for (const l of out) console.log(l);
+} else {
   console.error('one of --fixtures DIR, --window, --meeting, --from DIR');
   process.exitCode = 2;
 }
