@@ -26,7 +26,7 @@ export interface RecordingWiring {
   userDataDir: string;
   engine: EngineHost;
   library: Library;
-  jobs: Pick<JobService, 'add' | 'refreshModel'>;
+  jobs: Pick<JobService, 'add' | 'refreshModel' | 'yieldEngine'>;
   settings: { get(): Promise<Settings> };
   modelConfig: () => Promise<ModelConfig>;
   capabilities: () => RecordingCapabilities;
@@ -54,6 +54,7 @@ export function createAppRecording(w: RecordingWiring): AppRecording {
       // The queue held its next job while the live job had the engine.
       kick: () => void w.jobs.refreshModel(),
     },
+    yieldEngine: (reason) => w.jobs.yieldEngine(reason),
     async planLive() {
       const model = await w.modelConfig();
       if (!model.ready) return null;

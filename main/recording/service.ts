@@ -4,7 +4,8 @@
  *   start → disk check → <recordings>/<id>.wav + journal → live job in the engine (if a model is set up and the
  *   engine is free) → chunks from the window's MessagePort → WAV on disk (fsync ~1 s) + 16 kHz mixdown → engine
  *   stop  → file sealed, journal dropped → the live job finishes the rest (catching up if it fell behind) → library;
- *           without a live job (no model, engine busy or crashed) the file goes to the transcription queue instead.
+ *           without a live job (no model, engine crashed) the file goes to the transcription queue instead; a queue
+ *           job running when the recording starts steps aside for the live job (yieldEngine) and resumes after it.
  *
  * Electron-free: index.ts passes the port Electron gives it, the e2e harness a stand-in.
  */
@@ -95,6 +96,11 @@ export interface RecordingServiceDeps {
   /** The transcription queue: recordings without live transcription go there when they stop. */
   queue: { add(paths: readonly string[]): Promise<unknown>; kick(): void };
   planLive: () => Promise<LivePlan | null>;
+  /**
+   * Frees the engine from queue work for the live job (the queue's job steps aside, resumable); the release lets the
+   * queue go on. Without it a recording that starts while a queue job runs gets no live text.
+   */
+  yieldEngine?: (reason: string) => Promise<() => void>;
   onStatus?: (status: RecordingStatus) => void;
   onWindow?: (w: JobWindowEvent) => void;
   onLibraryChanged?: (transcriptId: string) => void;
@@ -128,6 +134,9 @@ export interface RecordingService {
 
 /** One second of 2-channel 192 kHz audio: no chunk from the window is bigger. */
 const MAX_CHUNK_SAMPLES = 384_000;
+/** The warning a queue job gets when a recording takes the engine from it. */
+const YIELD_REASON =
+  'Paused while a recording is transcribed live; it continues from its last window after the recording.';
 /** A recording needs at least this much recording time free to start. */
 const MIN_START_SECONDS = 60;
 
@@ -212,9 +221,20 @@ export function createRecordingService(deps: RecordingServiceDeps): RecordingSer
     return current;
   }
 
+  /** The queue's job steps aside: a meeting cannot wait, a file can (it resumes from its last window). */
+  async function takeEngine(): Promise<() => void> {
+    try {
+      return (await deps.yieldEngine?.(YIELD_REASON)) ?? (() => undefined);
+    } catch (error) {
+      log('recording: freeing the engine', error);
+      return () => undefined;
+    }
+  }
+
   async function startLive(c: Current): Promise<void> {
     let plan: LivePlan | null;
     let why = 'No transcription model is set up: the recording is kept and transcribed once there is one.';
+    const release = await takeEngine();
     try {
       plan = await deps.planLive();
     } catch (error) {
@@ -225,6 +245,7 @@ export function createRecordingService(deps: RecordingServiceDeps): RecordingSer
     }
     const feed = c.feed;
     if (!plan || !feed) {
+      release();
       // What the feed held while planning is dropped: the file has it, and the queue transcribes the file.
       c.feed = null;
       c.live = 'off';
@@ -247,6 +268,7 @@ export function createRecordingService(deps: RecordingServiceDeps): RecordingSer
       },
       { feed, onEvent: (e) => onLiveEvent(c, e) },
     );
+    c.job.then(release, release);
     c.job.then(
       () => void deleteJobFolder(jobDir).catch((error: unknown) => log('recording: job folder', error)),
       (error: unknown) => {

@@ -393,7 +393,9 @@ describe('job service (engine worker in a child process, echo engine, real libra
     // the final write is flushed at once (the finished state must not wait); the others are spaced
     for (let i = 1; i < writes.length - 1; i++)
       expect(writes[i]!.at - writes[i - 1]!.at).toBeGreaterThanOrEqual(240);
-    expect(writes.length).toBeLessThan(windows);
+    // throttled, whatever the machine's speed: no more writes than 250 ms slots in the time they took (+ the last)
+    const spanMs = writes.at(-1)!.at - writes[0]!.at;
+    expect(writes.length).toBeLessThanOrEqual(Math.floor(spanMs / 240) + 2);
     const last = writes.at(-1)!.p;
     expect(last.windowsDone).toBe(windows);
     expect(last.windowsTotal).toBe(windows);

@@ -103,6 +103,12 @@ export interface JobService {
   warnings(id: string): JobWarning[];
   /** Tests and quit: resolves when no job is running or probing and nothing runnable is left. */
   whenIdle(): Promise<void>;
+  /**
+   * Frees the engine for a recording's live job: the running job stops at once, resumable (back to 'queued', or
+   * 'paused' if it was, its folder kept, a warning says why), and no job starts until every returned release has
+   * been called. Resolves once the engine is free of queue work.
+   */
+  yieldEngine(reason: string): Promise<() => void>;
 }
 
 export const MAX_WARNINGS = 20;
@@ -115,7 +121,9 @@ interface Running {
   control: PauseControl;
   abort: AbortController;
   /** Why we aborted it: decides the state it lands in. */
-  why: 'cancel' | 'remove' | 'stop' | null;
+  why: 'cancel' | 'remove' | 'stop' | 'yield' | null;
+  /** For 'yield': the warning the job gets. */
+  yieldReason?: string;
   settled: Promise<void>;
 }
 
@@ -223,6 +231,8 @@ export function createJobService(deps: JobServiceDeps): JobService {
   let running: Running | null = null;
   /** A job handed back by a stop of the engine we did not ask for: wait for a kick before taking work again. */
   let holdUntilKick = false;
+  /** Recordings holding the engine (yieldEngine): no job starts while any does. */
+  let yieldHolds = 0;
   let wake: (() => void) | null = null;
   const idleWaiters: (() => void)[] = [];
 
@@ -526,6 +536,11 @@ export function createJobService(deps: JobServiceDeps): JobService {
       if (state !== 'cancelled') settle(job.id, 'cancelled');
       return;
     }
+    if (run.why === 'yield') {
+      if (state === 'running') queue.setState(job.id, 'queued');
+      addWarning(job.id, 'YIELDED', run.yieldReason ?? 'Paused for a recording.');
+      return;
+    }
     if (run.why === 'stop' || (error.code === 'CANCELLED' && !run.abort.signal.aborted)) {
       // Quit, or the engine host was stopped under us: resumable, not cancelled.
       if (state === 'running') queue.setState(job.id, 'queued');
@@ -637,16 +652,20 @@ export function createJobService(deps: JobServiceDeps): JobService {
     }
   }
 
+  function takesWork(): boolean {
+    return status.ready && !holdUntilKick && yieldHolds === 0;
+  }
+
   function checkIdle(): void {
     if (running || probes.size > 0) return;
-    if (status.ready && !holdUntilKick && queue.nextRunnable()) return;
+    if (takesWork() && queue.nextRunnable()) return;
     for (const w of idleWaiters.splice(0)) w();
   }
 
   async function loop(): Promise<void> {
     while (!stopped) {
       if (!modelRead || !status.ready) await refreshModel();
-      const job = status.ready && !holdUntilKick ? queue.nextRunnable() : null;
+      const job = takesWork() ? queue.nextRunnable() : null;
       if (!job) {
         checkIdle();
         await new Promise<void>((resolve) => (wake = resolve));
@@ -867,6 +886,27 @@ export function createJobService(deps: JobServiceDeps): JobService {
         idleWaiters.push(resolve);
         checkIdle();
       });
+    },
+
+    async yieldEngine(reason) {
+      yieldHolds++;
+      let released = false;
+      const release = (): void => {
+        if (released) return;
+        released = true;
+        yieldHolds--;
+        if (yieldHolds === 0) kick();
+      };
+      const run = running;
+      if (run) {
+        if (run.why === null) {
+          run.why = 'yield';
+          run.yieldReason = reason;
+          run.abort.abort();
+        }
+        await run.settled;
+      }
+      return release;
     },
   };
 }

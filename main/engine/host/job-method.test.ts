@@ -92,6 +92,30 @@ describe('the job method in a child-process worker (echo engine)', () => {
     expect((await host.request('ping', { echo: 'x' })).active).toBe(0);
   });
 
+  it('a job while another runs is refused with ENGINE_BUSY; one right behind a cancel waits for it to unwind', async () => {
+    const host = makeHost();
+    const first = params({}, 300);
+    const ac = new AbortController();
+    let windows = 0;
+    const running = host.request('job', first, {
+      signal: ac.signal,
+      onEvent: (e) => {
+        if (e.type === 'window') windows++;
+      },
+    });
+    while (windows < 2) await new Promise((r) => setTimeout(r, 20));
+    expect((await rejection(host.request('job', params()))).code).toBe('ENGINE_BUSY');
+
+    // The cancel is answered at once; the worker is still in the batch in flight when the next job arrives.
+    ac.abort();
+    expect((await rejection(running)).code).toBe('CANCELLED');
+    const result = await host.request('job', params());
+    expect(result.windows).toBeGreaterThan(5);
+    // what the cancelled job finished was saved before the next one took the worker
+    const resumed = await host.request('job', { ...first, existing: 'resume', engine: { kind: 'echo' } });
+    expect(resumed.restored).toBeGreaterThanOrEqual(2);
+  });
+
   it('a pause sent before the request starts holds the job at its start', async () => {
     const host = makeHost();
     const control = new PauseControl();

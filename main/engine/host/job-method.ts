@@ -37,13 +37,42 @@ export interface JobServiceDeps<M extends Disposable> {
 
 export { MAX_PARALLEL_WINDOWS, MAX_WINDOW_SEC } from './method-params';
 
+/**
+ * How long a new job waits for a cancelled one to finish saving its windows. The client is answered at once on a
+ * cancel (a recording taking the engine from a queue job starts right behind it); a job that does not unwind in this
+ * time is stuck, and the new one fails with ENGINE_BUSY.
+ */
+export const UNWIND_WAIT_MS = 30_000;
+
+interface RunningJob {
+  cancelled: boolean;
+  settled: Promise<void>;
+}
+
+function busyError(): RotorError {
+  return new RotorError('ENGINE_BUSY', 'The engine is already running a job.', {
+    hint: 'Wait for it to finish, or cancel it.',
+  });
+}
+
+/** True once `job` has settled, false after `ms`. */
+async function settledWithin(job: RunningJob, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([job.settled.then(() => true as const), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export const parseJobParams: (params: unknown) => JobParams = parserOf(jobParamsSchema);
 
 const parseEmpty = parserOf(emptyParamsSchema);
 
 export function jobMethods<M extends Disposable>(deps: JobServiceDeps<M>): MethodTable {
   // One job at a time: the worker holds one model and one context.
-  let busy = false;
+  let running: RunningJob | null = null;
   return {
     residentModel: {
       parse: parseEmpty,
@@ -52,18 +81,31 @@ export function jobMethods<M extends Disposable>(deps: JobServiceDeps<M>): Metho
     job: {
       parse: parseJobParams,
       async run(params, { signal, emit, onControl, onAudio }) {
-        if (busy) {
-          throw new RotorError('ENGINE_BUSY', 'The engine is already running a job.', {
-            hint: 'Wait for it to finish, or cancel it.',
-          });
-        }
-        busy = true;
-        const control = new JobControl();
-        const onAbort = (): void => control.cancel();
-        signal.addEventListener('abort', onAbort, { once: true });
-        onControl((message) => (message === 'pause' ? control.pause() : control.resume()));
-        // Registered before any await: the host sends audio right behind the request.
+        if (running && !running.cancelled) throw busyError();
+        // Registered before any await: the host sends audio and pause/resume right behind the request.
         const live = params.live ? liveSource(params, onAudio) : undefined;
+        const control = new JobControl();
+        onControl((message) => (message === 'pause' ? control.pause() : control.resume()));
+        const before = running;
+        if (before) {
+          // A cancelled job still saving its windows: this one starts when it is done.
+          const freed = await settledWithin(before, UNWIND_WAIT_MS);
+          if (!freed || running || signal.aborted) {
+            await live?.dispose();
+            throw signal.aborted ? new RotorError('CANCELLED') : busyError();
+          }
+        }
+        let settle!: () => void;
+        const mine: RunningJob = {
+          cancelled: false,
+          settled: new Promise<void>((resolve) => (settle = resolve)),
+        };
+        running = mine;
+        const onAbort = (): void => {
+          mine.cancelled = true;
+          control.cancel();
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
         let engine: JobEngineInstance | undefined;
         try {
           const frontEnd = await deps.frontEnd();
@@ -105,7 +147,8 @@ export function jobMethods<M extends Disposable>(deps: JobServiceDeps<M>): Metho
           await live?.dispose();
           signal.removeEventListener('abort', onAbort);
           engine?.dispose();
-          busy = false;
+          running = null;
+          settle();
         }
       },
     },
