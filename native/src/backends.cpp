@@ -101,11 +101,15 @@ const char * kExt    = ".so"; // ggml names its modules .so on macOS too (backen
 
 // What a library says about this machine before anything of it runs: the score function lives in an object compiled
 // without the variant's instruction-set flags (ggml's cpu-feats), so asking it is safe on any CPU.
+int score_of(LibHandle h) {
+    auto score = (int (*)()) lib_sym(h, "ggml_backend_score");
+    return score ? score() : -1;
+}
+
 int probe_score(const fs::path & p, std::string & err) {
     LibHandle h = lib_open(p, err);
     if (!h) return -2;
-    auto score = (int (*)()) lib_sym(h, "ggml_backend_score");
-    int  s     = score ? score() : -1;
+    const int s = score_of(h);
     lib_close(h);
     return s;
 }
@@ -125,20 +129,25 @@ bool wanted(const std::string & filter, const std::string & kind, const std::str
 
 void load_gpu(BackendCandidate & c) {
     std::string err;
-    const int score = probe_score(c.file, err);
-    c.score = score < -1 ? -1 : score;
-    if (score == -2) {
+    // Held open until ggml has loaded it: on Windows ggml's plain LoadLibraryW does not search the module's own folder
+    // for its imports (cudart64_*.dll beside it), our probe does; a module already loaded is not resolved again.
+    LibHandle probe = lib_open(c.file, err);
+    if (!probe) {
         c.status = "failed";
         c.detail = err; // typically the driver's runtime library is absent: libcuda.so.1, libvulkan.so.1, nvcuda.dll
         return;
     }
+    const int score = score_of(probe);
+    c.score = score < -1 ? -1 : score;
     if (score == 0) {
+        lib_close(probe);
         c.status = "unsupported";
         c.detail = "the library reports that this machine cannot run it";
         return;
     }
     clear_log_error();
     ggml_backend_reg_t reg = ggml_backend_load(c.file.c_str());
+    lib_close(probe);
     if (!reg) {
         c.status = "failed";
         c.detail = last_log_error().empty() ? "ggml_backend_load returned no backend" : last_log_error();
