@@ -8,7 +8,8 @@ import { DEFAULT_MODEL_ENDPOINT, appDataDir, modelEndpoint, modelsDirFor } from 
 import { parseContentRange } from './fetch-part';
 import { fileUrl, treeUrl } from './hub';
 import { createRateMeter, etaSeconds } from './progress';
-import { checkComplete, checkPair } from './validate';
+import { checkVoxtralPair } from '../engine/gguf/voxtral-pair';
+import { checkComplete } from './validate';
 
 let tmp = '';
 beforeAll(async () => {
@@ -128,18 +129,20 @@ describe('GGUF pair checks', () => {
   });
 
   it('accepts a Voxtral pair and names what is wrong otherwise', () => {
-    expect(() => checkPair(model, mmproj)).not.toThrow();
-    expect(() => checkPair(header({ 'general.architecture': 'qwen2' }), mmproj)).toThrow(
+    expect(() => checkVoxtralPair(model, mmproj)).not.toThrow();
+    expect(() => checkVoxtralPair(header({ 'general.architecture': 'qwen2' }), mmproj)).toThrow(
       expect.objectContaining({ code: 'MODEL_WRONG_ARCH' }),
     );
-    expect(() => checkPair(model, model)).toThrow(expect.objectContaining({ code: 'MODEL_MMPROJ_MISMATCH' }));
+    expect(() => checkVoxtralPair(model, model)).toThrow(
+      expect.objectContaining({ code: 'MODEL_MMPROJ_MISMATCH' }),
+    );
     const whisper = header({
       ...Object.fromEntries(mmproj.metadata),
       'clip.audio.projector_type': 'ultravox',
     });
-    expect(() => checkPair(model, whisper)).toThrow(/projector 'ultravox'/u);
+    expect(() => checkVoxtralPair(model, whisper)).toThrow(/projector 'ultravox'/u);
     const narrow = header({ ...Object.fromEntries(mmproj.metadata), 'clip.audio.projection_dim': 2048 });
-    expect(() => checkPair(model, narrow)).toThrow(/2048 dimensions but the model has 3072/u);
+    expect(() => checkVoxtralPair(model, narrow)).toThrow(/2048 dimensions but the model has 3072/u);
   });
 
   it('a file shorter than its tensors is MODEL_TRUNCATED', () => {

@@ -11,6 +11,7 @@ import { KV_TYPE_UNSUPPORTED_HINT, RotorError, isErrorCode } from '@common/error
 import type { StopReason } from '../stop-reason';
 import { isKvCacheType, kvCacheTypeInfo, rowBytes, type KvCacheType } from '@common/kv-cache-types';
 import { readGgufHeader, tensorDataExtent, type GgufHeader } from '../gguf';
+import { checkVoxtralPair, metaNumber } from '../gguf/voxtral-pair';
 import {
   loadAddon,
   type NativeAddon,
@@ -251,55 +252,6 @@ async function checkGguf(path: string, role: 'model' | 'mmproj'): Promise<GgufHe
     );
   }
   return header;
-}
-
-function metaString(h: GgufHeader, key: string): string | undefined {
-  const v = h.metadata.get(key);
-  return typeof v === 'string' ? v : undefined;
-}
-
-function metaNumber(h: GgufHeader, key: string): number | undefined {
-  const v = h.metadata.get(key);
-  return typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : undefined;
-}
-
-function checkPair(model: GgufHeader, mmproj: GgufHeader, modelPath: string, mmprojPath: string): void {
-  const arch = metaString(model, 'general.architecture');
-  if (arch === 'clip') {
-    throw new RotorError('MODEL_WRONG_ARCH', `${modelPath} is an encoder (mmproj) file, not the text model`, {
-      hint: 'Swap the model and mmproj paths.',
-    });
-  }
-  if (arch !== 'llama') {
-    throw new RotorError(
-      'MODEL_WRONG_ARCH',
-      `${modelPath} has architecture '${arch ?? '?'}', Voxtral's decoder is 'llama'`,
-    );
-  }
-  if (
-    metaString(mmproj, 'general.architecture') !== 'clip' ||
-    mmproj.metadata.get('clip.has_audio_encoder') !== true
-  ) {
-    throw new RotorError('MODEL_MMPROJ_MISMATCH', `${mmprojPath} is not an audio encoder (mmproj) file`);
-  }
-  const proj = metaString(mmproj, 'clip.audio.projector_type') ?? metaString(mmproj, 'clip.projector_type');
-  if (proj !== 'voxtral') {
-    throw new RotorError(
-      'MODEL_MMPROJ_MISMATCH',
-      `${mmprojPath} has projector '${proj ?? '?'}', expected 'voxtral'`,
-    );
-  }
-  const nEmbd = metaNumber(model, 'llama.embedding_length');
-  const projDim = metaNumber(mmproj, 'clip.audio.projection_dim');
-  if (nEmbd !== undefined && projDim !== undefined && nEmbd !== projDim) {
-    throw new RotorError(
-      'MODEL_MMPROJ_MISMATCH',
-      `the encoder projects to ${projDim} dimensions but the model has ${nEmbd}`,
-      {
-        hint: 'Use the mmproj file published with this model.',
-      },
-    );
-  }
 }
 
 function tensorBytes(h: GgufHeader): number {
@@ -554,7 +506,7 @@ export class VoxtralModel {
 export async function loadVoxtral(opts: LoadVoxtralOptions): Promise<VoxtralModel> {
   const modelHeader = await checkGguf(opts.modelPath, 'model');
   const mmprojHeader = await checkGguf(opts.mmprojPath, 'mmproj');
-  checkPair(modelHeader, mmprojHeader, opts.modelPath, opts.mmprojPath);
+  checkVoxtralPair(modelHeader, mmprojHeader);
   const rate = opts.audioTokenRate ?? DEFAULT_AUDIO_TOKEN_RATE;
   const nHead = metaNumber(modelHeader, 'llama.attention.head_count') ?? 1;
   const headDim =
