@@ -59,6 +59,8 @@ export default defineConfig({
     plugins: [react(), devCsp(), licencesPlugin(root)],
     build: {
       outDir: resolve(root, 'out/renderer'),
+      // electron-vite leaves the renderer unminified; minified it is less than half the bytes to parse at start
+      minify: true,
       rolldownOptions: { input: resolve(root, 'renderer/index.html') },
     },
   },

@@ -25,6 +25,10 @@ describe('settings panel in Chromium (built renderer, real preload, real advisor
       await page.getByRole('heading', { name: /^(Recommended|Voxtral does not fit this computer)$/ }).count(),
     ).toBe(1);
     expect(app.ipcCalls.some((c) => c.channel === 'advisor:getReport')).toBe(true);
+    // the licence list is its own chunk, loaded under the app's CSP when the settings view shows
+    const licences = page.getByRole('region', { name: 'About: open-source licences' });
+    await page.getByText(/RotorScribe ships \d+ open-source components/u).waitFor();
+    expect(await licences.locator('tbody tr').count()).toBeGreaterThan(20);
   });
 
   it('changing the KV type updates the shown bytes before anything is applied', async () => {
