@@ -13,7 +13,7 @@
 #   rec        the advisor's own plan for this machine on the meeting
 # Everything is tee'd into $OUT/gpu-engine.txt, result lines into $OUT/engine.jsonl:
 #   npx tsx bench/gpu-engine.ts --from <dir> prints the tables.
-# knobs: BUDGET_S, CUDA_ARCH, WINDOW_SEC, MAX_DECODE, PLANS_PARALLEL, PLANS_SERIAL, LAYERS (text model layers, for dry
+# knobs: BUDGET_S, CUDA_ARCH, WINDOW_SEC, MAX_DECODE, PLANS_PARALLEL, PLANS_SERIAL, LAYERS and ENCODER_LAYERS (fewer layers, for dry
 #        runs), SRC (an unpacked patched llama.cpp), ADDON_DIR (skip the build: a built addon's folder, e.g. native/build/Release for a CPU dry run),
 #        GPU_LAYERS (0 on a CPU dry run), REPLAY (another front-end recording), STAGES
 set -e
@@ -45,7 +45,7 @@ M=$W/text-q4k.gguf; FX=$W/fx; MM=$FX/mmproj-encoder.gguf
 
 # the models are written while the addon builds (Node, then one Python core; the compilers take the rest)
 models() {
-  "${E[@]}" --fixtures $FX && python3 bench/gpu-engine-model.py "$SRC" $FX/vocab.gguf $M ${LAYERS:+--layers $LAYERS}
+  "${E[@]}" --fixtures $FX ${ENCODER_LAYERS:+--encoder-layers $ENCODER_LAYERS} && python3 bench/gpu-engine-model.py "$SRC" $FX/vocab.gguf $M ${LAYERS:+--layers $LAYERS}
 }
 models > $W/models.log 2>&1 &
 MODELS=$!

@@ -65,6 +65,7 @@ const { values } = parseArgs({
     /** Plans: `rec` (the advisor's, unchanged) or K[/V]:windowSec:parallel, comma-separated. */
     plans: { type: 'string', default: 'iso3:120:16,iso3:120:1' },
     work: { type: 'string', default: '/tmp/gpu-engine-job' },
+    'encoder-layers': { type: 'string' },
   },
 });
 
@@ -98,6 +99,8 @@ async function fixtures(dir: string): Promise<void> {
     size: 'real',
     name: 'encoder',
     text: { nLayer: 1, nVocab: 2048 },
+    // fewer encoder layers: dry runs of the device script on a CPU (the real encoder takes ~20 s per chunk there)
+    ...(values['encoder-layers'] ? { encoder: { nLayer: Number(values['encoder-layers']) } } : {}),
   });
   console.log(JSON.stringify({ vocab: vocab.modelPath, mmproj: enc.mmprojPath }));
 }
