@@ -13,9 +13,9 @@ import { heldOut, heldOutWav, trainedVoxtral, type TrainedVoxtral } from '../fix
 import { wordErrors } from '../fixtures/wer';
 
 const bin = join(resolve(__dirname, '..'), 'bin', 'rotorscribe.mjs');
-// The model's single-window held-out WER is ~32 % (manifest.training), lower on short utterances; measured here: see
-// the test's log line. Noise or a broken pipeline gives ~100 %.
-const WER_BOUND = 0.35;
+// The model's single-window held-out WER is 5.1 % in HF (manifest.training); these three short utterances measured
+// 4.8 % through the CLI (the test's log line prints it). Noise or a broken pipeline gives ~100 %.
+const WER_BOUND = 0.15;
 
 let dir: string;
 let trained: TrainedVoxtral;

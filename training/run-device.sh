@@ -11,6 +11,12 @@ mkdir -p "$OUT" "$WORK" /tmp/x
 for f in .train-kit/debs/*.deb; do dpkg -x "$f" /tmp/x; done
 export ESPEAK_ROOT=/tmp/x
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
+if [ -n "${INIT_GGUF:-}" ]; then
+  # start from a committed export (text GGUF + mmproj in this folder), dequantized back to an HF checkpoint
+  python3 training/from_gguf.py --llama .train-kit/llama --text "$INIT_GGUF/voxtral-small-q8_0.gguf" \
+    --mmproj "$INIT_GGUF/voxtral-small-mmproj-q8_0.gguf" --out "$WORK/init-hf"
+  set -- "$@" --init "$WORK/init-hf"
+fi
 python3 training/train.py --fortunes /tmp/x/usr/share/games/fortunes --llama .train-kit/llama --out "$WORK" "$@" \
   2>&1 | tee "$OUT/log"
 cp "$WORK/summary.json" "$WORK/heldout.json" "$OUT/"

@@ -128,7 +128,8 @@ def ctc_targets(text: str) -> list[int]:
 class Batcher:
     """Training batches built on the GPU from the synthesized utterances (int16, one flat tensor)."""
 
-    def __init__(self, torch, device, audio: list[np.ndarray], texts: list[str], tok, seed: int, chunk_budget: int):
+    def __init__(self, torch, device, audio: list[np.ndarray], texts: list[str], tok, seed: int, chunk_budget: int,
+                 pack: float = 0.0):
         self.torch = torch
         self.device = device
         self.lengths = np.array([len(a) for a in audio])
@@ -143,6 +144,7 @@ class Batcher:
         self.chunk_budget = chunk_budget
         self.fits_one = np.flatnonzero(self.lengths <= CHUNK - speech.SAMPLE_RATE // 2)
         self.short_idx = np.arange(0)
+        self.pack = pack  # share of one-chunk samples packed with utterances of several voices, as in a meeting
 
     def _layout(self, chunks: int, short: bool = False) -> list[tuple[int, int]]:
         """(utterance, start sample) pairs filling `chunks` chunks."""
@@ -151,7 +153,7 @@ class Batcher:
         if short:
             u = int(rng.choice(self.short_idx))
             return [(u, int(rng.integers(0, total - self.lengths[u])))]
-        if chunks == 1:
+        if chunks == 1 and not (self.pack > 0 and rng.random() < self.pack):
             u = int(rng.choice(self.fits_one))
             room = total - self.lengths[u]
             start = int(rng.integers(0, max(1, int(room * rng.uniform(0.0, 0.6)))))
@@ -166,7 +168,8 @@ class Batcher:
             return placed
         placed = []
         pos = int(rng.uniform(0, 1.5) * speech.SAMPLE_RATE)
-        lower = (chunks - 1) * CHUNK + 5 * speech.SAMPLE_RATE
+        # a packed single chunk is filled to at least 15 s; longer windows run into their last chunk
+        lower = (chunks - 1) * CHUNK + (5 if chunks > 1 else 15) * speech.SAMPLE_RATE
         for _ in range(200):
             u = int(rng.integers(len(self.lengths)))
             if pos + self.lengths[u] > total:
@@ -212,11 +215,16 @@ class Batcher:
         return self.token_ids[u] if not ids_so_far else self.tok.encode(" " + self.texts[u])
 
 
+def autocast(torch, device):
+    # bf16 on the GPU; the CPU smoke test runs in float32
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
+
+
 def forward(torch, parts: Parts, mel, audio, seqs, prefix_len, ctc_head=None, ctc=None):
     """Loss over the target tokens (and the encoder's CTC loss when a head is given)."""
     device = audio.device
     feats = mel(audio)
-    with torch.autocast("cuda", dtype=torch.bfloat16):
+    with autocast(torch, device):
         hidden = parts.tower(feats).last_hidden_state  # [N, 1500, E]
         audio_embeds = parts.projector(hidden.reshape(-1, parts.inter))
         width = max(len(s) for s in seqs)
@@ -249,7 +257,7 @@ def greedy(torch, parts: Parts, mel, tok, audio_batch, chunks: int, max_new: int
     """Batched greedy decoding without a cache (all samples have the same prompt length)."""
     prefix = prompt_ids(tok, chunks)
     b = audio_batch.shape[0]
-    with torch.no_grad(), torch.autocast("cuda", dtype=torch.bfloat16):
+    with torch.no_grad(), autocast(torch, audio_batch.device):
         hidden = parts.tower(mel(audio_batch)).last_hidden_state
         audio_embeds = parts.projector(hidden.reshape(-1, parts.inter))
         ids = torch.tensor([prefix] * b, device=audio_batch.device)
@@ -333,10 +341,20 @@ def main() -> None:
     ap.add_argument("--init", help="HF folder (this script's export) whose weights start the training")
     ap.add_argument("--short-utterances", type=int, default=0, help="extra utterances of 1-6 words")
     ap.add_argument("--short-steps", type=int, default=0, help="first steps on short utterances only")
+    # stage 3's knobs; their defaults are stages 1 and 2's recipe (same random streams, same batches)
+    ap.add_argument("--data-seed", type=int, help="seed of utterance plans and batches (default --seed)")
+    ap.add_argument("--real-fraction", type=float, default=0.3, help="share of real sentences (the rest chain text)")
+    ap.add_argument("--pack", type=float, default=0.0, help="share of one-chunk samples packed with utterances")
+    ap.add_argument("--chunk-choices", default="1,1,1,1,1,1,1,2,3,4", help="chunks per batch, drawn uniformly")
+    ap.add_argument("--warmup", type=int, default=300)
+    ap.add_argument("--ctc-weight", type=float, default=0.3)
+    ap.add_argument("--time-schedule", action="store_true",
+                    help="the cosine follows max(step, elapsed time) so the lr reaches its floor by --minutes")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     t_start = time.time()
-    rng = np.random.default_rng(args.seed)
+    data_seed = args.seed if args.data_seed is None else args.data_seed
+    rng = np.random.default_rng(data_seed)
 
     train_s, held_s = textdata.split(args.fortunes)
     train_s = dataset.frequent_only(train_s, 2)
@@ -350,9 +368,9 @@ def main() -> None:
     n_utt = 200 if args.smoke else args.utterances
     chain = dataset.WordChain(train_s)
     plans = dataset.plan_utterances(train_s, n_utt, rng, speech.train_recipe, max_chars=380, chain=chain,
-                                    avoid=frozenset(held_s))
+                                    avoid=frozenset(held_s), real_fraction=args.real_fraction)
     n_short, n_long = (6, 2) if args.smoke else (48, 6)
-    short_rng = np.random.default_rng(args.seed + 2)
+    short_rng = np.random.default_rng(data_seed + 2)
     n_short_utt = 0 if args.smoke else args.short_utterances
     short_plans = [{"text": t, "text_sentences": [t], **speech.train_recipe(short_rng)}
                    for t in (chain.short(short_rng, avoid=frozenset(held_s)) for _ in range(n_short_utt))]
@@ -375,8 +393,9 @@ def main() -> None:
 
     torch.manual_seed(args.seed)
     torch.backends.cuda.matmul.allow_tf32 = True
-    device = torch.device("cuda")
-    log(f"device: {torch.cuda.get_device_name(0)}, torch {torch.__version__}")
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    gpu = torch.cuda.get_device_name(0) if device.type == "cuda" else "cpu"
+    log(f"device: {gpu}, torch {torch.__version__}")
     hf_dir = os.path.join(args.out, "hf")
     os.makedirs(hf_dir, exist_ok=True)
     tok.write_hf(hf_dir)
@@ -411,22 +430,25 @@ def main() -> None:
             raise RuntimeError(f"--init lacks {missing[:5]}")
         model.load_state_dict({k: saved[c].float() for k, c in pairs}, strict=True)
         log(f"initialized from {args.init} ({len(saved)} tensors)")
-    batcher = Batcher(torch, device, audio, [p["text"] for p in plans], tok, args.seed + step0, args.chunk_budget)
+    batcher = Batcher(torch, device, audio, [p["text"] for p in plans], tok, data_seed + step0, args.chunk_budget,
+                      args.pack)
     batcher.short_idx = np.arange(len(plans) - len(short_plans), len(plans))
     # a fixed number of steps keeps the run reproducible; --minutes is only a safety stop for the device's limit
     total_steps = 20 if args.smoke else args.steps
     budget = args.minutes * 60
-    warm = 300
+    warm = args.warmup
     model.train()
     step = step0
     t_train = time.time()
     ema = None
-    chunk_choices = np.array([1, 1, 1, 1, 1, 1, 1, 2, 3, 4])
+    chunk_choices = np.array([int(c) for c in args.chunk_choices.split(",")])
     while step < total_steps:
         if time.time() - t_train > budget:
             log(f"safety stop at step {step} ({args.minutes} min)")
             break
         progress = min(1.0, step / max(1, total_steps))
+        if args.time_schedule:
+            progress = max(progress, min(1.0, (time.time() - t_train) / budget))
         lr = args.lr * min(1.0, (step + 1) / warm) * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress)))
         for g in opt.param_groups:
             g["lr"] = lr
@@ -435,7 +457,7 @@ def main() -> None:
         chunks = 1 if short else int(chunk_choices[batcher.rng.integers(len(chunk_choices))])
         audio_b, seqs, plen, ctc, _ = batcher.batch(chunks, short)
         loss, ctc_loss = forward(torch, parts, mel, audio_b, seqs, plen, ctc_head, ctc)
-        total = loss + 0.3 * ctc_loss
+        total = loss + args.ctc_weight * ctc_loss
         opt.zero_grad(set_to_none=True)
         total.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -443,7 +465,7 @@ def main() -> None:
         step += 1
         lv = loss.item()
         ema = lv if ema is None else 0.98 * ema + 0.02 * lv
-        if step % 100 == 0 or args.smoke:
+        if step % 100 == 0 or args.smoke or (args.init and step - step0 <= 50 and step % 10 == 0):
             log(f"step {step} chunks {chunks} loss {float(loss):.4f} (ema {ema:.4f}) ctc {float(ctc_loss):.3f} "
                 f"lr {lr:.2e} {time.time() - t_train:.0f} s")
     train_minutes = (time.time() - t_train) / 60
@@ -469,7 +491,7 @@ def main() -> None:
     state = {k: v.to(torch.bfloat16) for k, v in normalize_keys(model.state_dict()).items()}
     save_file(state, os.path.join(hf_dir, "model.safetensors"), metadata={"format": "pt"})
     summary = {
-        "gpu": torch.cuda.get_device_name(0), "torch": torch.__version__, "seed": args.seed, "steps": step,
+        "gpu": gpu, "torch": torch.__version__, "seed": args.seed, "steps": step,
         "train_minutes": round(train_minutes, 2), "final_loss_ema": round(ema, 4),
         "heldout_wer_hf": round(result["wer"], 4), "heldout_wer_hf_single_chunk": round(short_wer, 4),
         "parameters": n_params, "train_hours_of_speech": round(secs / 3600, 2),

@@ -18,12 +18,13 @@ import { runtimeTestDir } from './testkit';
 import { loadVoxtral, type VoxtralContext, type VoxtralModel } from './voxtral';
 
 /**
- * The committed model's held-out WER in HF (bf16) is ~32 % on single windows (manifest.training); through llama.cpp
- * with Q8_0 weights, espeak-ng + sox audio and the f16 cache it measured 32.3 % on these eight (bench:wer has all
- * 48). The bound leaves room for other thread counts and CPUs, and still fails on noise (~100 %) or a broken audio
- * path (the pooled audio rate, for one, gives loops).
+ * The committed model's held-out WER in HF (bf16) is 5.1 % on single windows (manifest.training); through llama.cpp
+ * with Q8_0 weights, espeak-ng + sox audio and the f16 cache it measured 24.3 % on these eight: 8.1 % on seven of
+ * them, and one (short-03) falls into a repeated phrase near its end, which this test runs without the loop guard
+ * (bench:wer runs the pipeline, guard included). The bound leaves room for other thread counts and CPUs, and still
+ * fails on a second looping window, on noise (~100 %) or a broken audio path (the pooled audio rate gives loops).
  */
-const WER_BOUND = 0.45;
+const WER_BOUND = 0.32;
 const WINDOWS = 8;
 
 const dir = runtimeTestDir('trained');
