@@ -1,5 +1,5 @@
 /**
- * npm run bench:wer [-- --quick] [--short 8 --long 1 --meeting-min 4 --window 28 --parallel 2 --kl-windows 4
+ * npm run bench:wer [-- --quick] [--short 8 --long 1 --meeting-min 4 --window 28[,120] --parallel 2 --kl-windows 4
  *                      --threads 2 --pairs iso3:iso4,q8_0:iso3 --parts pipeline,meeting,kl,windows]
  *
  * Cache quality on trained weights (fixtures/trained, issue 20). For each K/V cache pair:
@@ -16,7 +16,9 @@
  *
  * WER is pooled (errors over reference words) with training/wer.py's normalization; "EOS" counts the windows whose
  * kept attempt ended on end-of-sequence (from the job's checkpoint log), "flagged" those the loop guard flagged.
- * Everything is relative to the f16 cache measured in the same run. Default: f16 and the eight pairs of
+ * `--window 28,120` runs the pipeline parts once per window length and adds a table of WER by window length (issue
+ * 19: do long windows cost words?); the main table is the first length's. Everything is relative to the f16 cache
+ * measured in the same run. Default: f16 and the eight pairs of
  * DEFAULT_PAIRS, parts pipeline + meeting + kl, on 8 + 1 held-out utterances (a 3.3-minute recording, 654 words) and
  * a 4-minute meeting (20 turns, 760 words); `windows` (the single-window measurement) only when asked for. The
  * measured wall time is in training/README.md. `--quick`: f16, q8_0, iso4, iso3 and q8_0 K / iso3 V on 4 short
@@ -61,7 +63,9 @@ const threads = Number(values.threads);
 const shortCount = Number(values.short ?? (quick ? 4 : 8));
 const longCount = Number(values.long ?? (quick ? 0 : 1));
 const meetingMin = Number(values['meeting-min'] ?? (quick ? 2 : 4));
-const windowSec = Number(values.window);
+const windowSecs = values.window.split(',').map(Number);
+if (windowSecs.some((w) => !(w > 0))) throw new Error(`--window: ${values.window} is not a list of seconds`);
+const windowSec = windowSecs[0]!;
 const parallel = Number(values.parallel);
 const parts = new Set(values.parts.split(','));
 const log = (msg: string): void => console.error(`[bench:wer] ${msg}`);
@@ -227,6 +231,7 @@ async function runPipeline(
   pair: Pair,
   rec: BuiltRecording,
   jobDir: string,
+  maxWindowSec: number,
 ): Promise<JobRun> {
   const t0 = performance.now();
   await rm(jobDir, { recursive: true, force: true });
@@ -236,7 +241,7 @@ async function runPipeline(
     existing: 'restart',
     language: 'en',
     engine: { kind: 'runtime', ...model, threads },
-    plan: { kvK: pair[0], kvV: pair[1], maxWindowSec: windowSec, parallel, flashAttention: true },
+    plan: { kvK: pair[0], kvV: pair[1], maxWindowSec, parallel, flashAttention: true },
   });
   const records = parseLog(await readFile(join(jobDir, LOG_FILE))).records.filter(
     (r): r is WindowRecord => r.type === 'window',
@@ -260,6 +265,8 @@ interface PairResult {
   windows?: { single: number; long: number | null; all: number; eos: number; total: number; seconds: number };
   pipeline?: JobRun;
   meeting?: JobRun;
+  /** The pipeline parts at every `--window` length (the first is `pipeline` and `meeting`). */
+  byWindow: { sec: number; pipeline?: JobRun; meeting?: JobRun }[];
   kl?: { kl: number; top1: number; n: number };
 }
 
@@ -320,6 +327,25 @@ function table(results: PairResult[]): string {
   return [pick(head), pick(head.map(() => '---')), ...rows.map(pick)].join('\n');
 }
 
+/** WER of the pipeline parts by window length, per pair (issue 19's short vs long windows). */
+function windowTable(results: PairResult[]): string {
+  const cell = (j: JobRun | undefined): string => (j ? `${pct(j.wer)} (${j.eos}/${j.windows})` : '-');
+  const rows = results.flatMap((r) =>
+    r.byWindow.map((w) => {
+      const jobs = [w.pipeline, w.meeting].filter((j): j is JobRun => j !== undefined);
+      const words = jobs.reduce((n, j) => n + j.words, 0);
+      const both = words === 0 ? '-' : pct(jobs.reduce((n, j) => n + j.errors, 0) / words);
+      const secs = jobs.reduce((n, j) => n + j.seconds, 0);
+      return `| ${label(r.pair)} | ${w.sec} | ${cell(w.pipeline)} | ${cell(w.meeting)} | ${both} | ${secs.toFixed(0)} |`;
+    }),
+  );
+  return [
+    '| K/V cache | window s | held-out WER % (EOS/windows) | meeting WER % (EOS/windows) | both WER % | wall s |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...rows,
+  ].join('\n');
+}
+
 async function main(): Promise<void> {
   const t0 = performance.now();
   const trained = await trainedVoxtral();
@@ -348,7 +374,7 @@ async function main(): Promise<void> {
   log(
     `${short.length} single windows + ${long.length} long (recording ${(recording.durationSec / 60).toFixed(1)} min), ` +
       `meeting ${(meeting.durationSec / 60).toFixed(1)} min (${meeting.turns.length} turns, 2 voices); ` +
-      `pipeline windows ${windowSec} s × ${parallel}, ${threads} threads; parts ${[...parts].join(',')}`,
+      `pipeline windows ${windowSecs.join(', ')} s × ${parallel}, ${threads} threads; parts ${[...parts].join(',')}`,
   );
 
   const files = { modelPath: trained.modelPath, mmprojPath: trained.mmprojPath };
@@ -367,7 +393,7 @@ async function main(): Promise<void> {
         log(`${label(pair)}: not in this build of the addon — skipped`);
         continue;
       }
-      const r: PairResult = { pair };
+      const r: PairResult = { pair, byWindow: [] };
       const tp = performance.now();
       const needTokens = pair === REFERENCE && parts.has('kl');
       if (parts.has('windows') || needTokens) {
@@ -392,19 +418,30 @@ async function main(): Promise<void> {
           };
         }
       }
-      for (const [part, audio, suffix] of [
-        ['pipeline', recording, 'rec'],
-        ['meeting', meeting, 'meeting'],
-      ] as const) {
-        if (parts.has(part))
-          r[part] = await runPipeline(
-            host,
-            files,
-            pair,
-            audio,
-            join(jobRoot, `${label(pair).replace('/', '-')}-${suffix}`),
+      for (const sec of windowSecs) {
+        const at: PairResult['byWindow'][number] = { sec };
+        for (const [part, audio, suffix] of [
+          ['pipeline', recording, 'rec'],
+          ['meeting', meeting, 'meeting'],
+        ] as const) {
+          if (parts.has(part))
+            at[part] = await runPipeline(
+              host,
+              files,
+              pair,
+              audio,
+              join(jobRoot, `${label(pair).replace('/', '-')}-${suffix}-${sec}s`),
+              sec,
+            );
+        }
+        r.byWindow.push(at);
+        if (at.pipeline || at.meeting)
+          log(
+            `${label(pair)} ${sec} s windows: held-out ${at.pipeline ? pct(at.pipeline.wer) : '-'} %, meeting ${at.meeting ? pct(at.meeting.wer) : '-'} %`,
           );
       }
+      r.pipeline = r.byWindow[0]?.pipeline;
+      r.meeting = r.byWindow[0]?.meeting;
       if (parts.has('kl') && klCount > 0) {
         const rows = await forcedRows(model, pair, short.slice(0, klCount), refTokens.slice(0, klCount));
         if (pair === REFERENCE) refRows = rows;
@@ -434,6 +471,12 @@ async function main(): Promise<void> {
       `pipeline ${windowSec} s windows × ${parallel}; ${threads} threads)\n`,
   );
   console.log(table(results));
+  if (windowSecs.length > 1) {
+    console.log(
+      `\n### WER by pipeline window length (${windowSecs.join(' vs ')} s; EOS/windows in brackets)\n`,
+    );
+    console.log(windowTable(results));
+  }
   console.log(
     `\nKL and top-1: f16's own transcripts of the first ${klCount} single windows forced through each cache. ` +
       `Total ${((performance.now() - t0) / 60000).toFixed(1)} min.`,

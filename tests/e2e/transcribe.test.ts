@@ -24,8 +24,9 @@ let corrupt = '';
 let meeting = '';
 
 // held-out utterances of the trained model (sentences and a voice it never heard, under ~10 s each); its WER on
-// such short windows is ~20-30 %, noise gives ~100 %
-const E2E_WER_BOUND = 0.4;
+// these four is 3.7 % in HF (manifest hfErrors) and 4.8 % on the first three through the CLI's pipeline
+// (cli-trained.int.test.ts); noise gives ~100 %
+const E2E_WER_BOUND = 0.2;
 let references: string[] = [];
 
 beforeAll(async () => {
