@@ -613,6 +613,7 @@ Napi::Object model_info(Napi::Env env, const ModelState & ms) {
     o.Set("modelBytes", Napi::Number::New(env, (double) llama_model_size(ms.model)));
     o.Set("audioSampleRate", mtmd_get_audio_sample_rate(ms.mtmd));
     o.Set("audioTokensPer30s", ms.audio_tokens_per_30s);
+    o.Set("encoderBf16", ms.encoder_bf16);
     o.Set("mediaMarker", mtmd_default_marker());
     Napi::Object t = Napi::Object::New(env);
     t.Set("bos", ms.tokens.bos);
@@ -638,6 +639,7 @@ Napi::Value LoadModel(const Napi::CallbackInfo & info) {
     p.audio_avgpool = opt_int(o, "audioAvgpool", 0);
     p.flash_attn = opt_int(o, "flashAttn", -1);
     p.warmup = opt_bool(o, "warmup", true);
+    p.encoder_bf16 = opt_int(o, "encoderBf16", -1);
     addon_of(info).start(env, info[1], "loadModel", nullptr, nullptr, [p](Job & job) -> EventBuilder {
         auto ms = rs::load_model(
             p,

@@ -40,6 +40,8 @@ struct LoadParams {
     int32_t audio_avgpool = 0;  // see mtmd_context_params::audio_avgpool (patch 0002)
     int32_t flash_attn    = -1; // llama_flash_attn_type, for the audio encoder
     bool    warmup        = true;
+    int32_t encoder_bf16  = -1; // encoder's F16 matmul weights as BF16 (patch 0005): -1 = where the CPU runs the
+                                // encoder with a native BF16 dot product, 0 = never, 1 = always
 };
 
 struct ControlTokens {
@@ -54,6 +56,7 @@ struct ModelState {
     ControlTokens  tokens;
     LoadParams     params;
     int32_t        audio_tokens_per_30s = 0;
+    bool           encoder_bf16 = false; // the encoder's matmul weights were converted to BF16 at load
     ~ModelState();
 };
 
