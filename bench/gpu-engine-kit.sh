@@ -1,6 +1,6 @@
 #!/bin/bash
 # Packs what bench/gpu-engine-device.sh needs on a CUDA host with no Node, into .gpukit/ (ignored by git; carried by
-# the device call, ~35 MB; the device call's limit is 64 MiB with the working tree):
+# the device call, 29 MB; the device call's limit is 64 MiB with the working tree):
 #   llama-src.tar.xz   the patched llama.cpp (bundle + native/patches) minus the backends the build does not use
 #   native-src.tar.xz  the addon's sources and CMake project (native/src, native/CMakeLists.txt)
 #   headers.tar.xz     node-addon-api and node-api-headers (the addon's CMake project compiles against them)
