@@ -109,7 +109,7 @@ const AVX512_OVER_AVX2 = { encoder: 77.51 / 49.52, prefill: 77.87 / 42.86, q8Mmp
  * backend has AVX512_BF16) over the F16 weights as stored: median per-pair ratio of `bench/cpu-ab.ts --compare
  * encoder-bf16` (main/advisor/README.md, "Speed model").
  */
-export const BF16_ENCODER_OVER_F16 = 1;
+export const BF16_ENCODER_OVER_F16 = 0.74;
 
 /**
  * End-to-end re-fit of the AVX-512 calibration: measured / predicted per part of a quiet `bench/e2e.ts
@@ -152,7 +152,7 @@ export const DEV_BOX_2CORE_AVX512: Readonly<SpeedCalibration> = Object.freeze(
       sources: [
         ...DEV_BOX_2CORE_AVX2.sources,
         'AVX-512: bench:longform --windows 30 --types iso3 --max-decode 16 --mmproj f16|q8_0 with ROTORSCRIBE_NATIVE_ADDON set to a zen4-variant build (ROTORSCRIBE_CPU_VARIANTS=zen4) and without (haswell), 14:33–14:47 UTC 2026-12-02, load average 8–10: encoder 49.52 / 77.51 s, prefill 42.86 / 77.87 s, Q8_0 mmproj encoder 63.54 s (main/advisor/README.md, "Speed model")',
-        `F16 mmproj held as BF16 (patch 0005): ${BF16_ENCODER_OVER_F16} x the F16 encoder time, bench/cpu-ab.ts --compare encoder-bf16 (main/advisor/README.md)`,
+        `F16 mmproj held as BF16 (patch 0005): ${BF16_ENCODER_OVER_F16} x the F16 encoder time, median of 6 interleaved pairs of bench/cpu-ab.ts --compare encoder-bf16, 17:52–18:19 UTC 2026-12-02, load 2–10 (0.64 in the one pair at load 2; main/advisor/README.md)`,
       ],
     },
     AVX512_E2E_FIT,
