@@ -75,6 +75,33 @@ describe('load', () => {
     }
   });
 
+  it("holds the encoder's F16 weights as BF16 on request (patch 0005): same memory, the same window still transcribes", async () => {
+    // the default is the addon's choice for the CPU backend it loaded (BF16 only with AVX512_BF16)
+    expect(typeof model.info.encoderBf16).toBe('boolean');
+    const load = (encoderBf16: boolean) =>
+      loadVoxtral({ modelPath: fx.modelPath, mmprojPath: fx.mmprojPath, encoderBf16, warmup: false });
+    const [bf16, f16] = [await load(true), await load(false)];
+    try {
+      expect(bf16.info.encoderBf16).toBe(true);
+      expect(f16.info.encoderBf16).toBe(false);
+      const run = async (m: VoxtralModel) => {
+        const c = await m.createContext({ contextSize: 2048, threads: 2 });
+        try {
+          const res = await c.transcribe(syntheticPcm(4, 21), { maxTokens: 2 });
+          return { audioTokens: res.windows[0]!.audioTokens, mmproj: c.memory().mmprojWeightsBytes };
+        } finally {
+          c.dispose();
+        }
+      };
+      const [a, b] = [await run(bf16), await run(f16)];
+      expect(a.audioTokens).toBe(b.audioTokens);
+      expect(a.mmproj).toBe(b.mmproj);
+    } finally {
+      bf16.dispose();
+      f16.dispose();
+    }
+  });
+
   it('lists at least the CPU device with its memory', () => {
     const devices = listDevices();
     const cpu = devices.find((d) => d.type === 'cpu');
