@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RotorError } from '@common/errors';
 import { SENTENCES, prng, speechClip } from '../../../fixtures/audio-long';
+import { VAD_RUNTIME_ENV, type VadRuntime } from './runtime';
 import { SileroVad, type SpeechRegion, VAD_FRAME_SAMPLES } from './silero';
 
 const SR = 16_000;
@@ -139,5 +140,51 @@ describe('SileroVad', () => {
     const error = await SileroVad.load({ modelPath: '/nonexistent/silero.onnx' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RotorError);
     expect((error as RotorError).code).toBe('INTERNAL');
+  });
+});
+
+// The wasm runtime is what Intel Macs run (onnxruntime-node has no darwin-x64 binary): the same model on the same
+// audio must give the same frame probabilities, up to float rounding between the two builds, and the same regions.
+describe('SileroVad on onnxruntime-web (wasm) against onnxruntime-node', () => {
+  it('agrees frame by frame and region by region', async () => {
+    const { pcm, truth } = await makeScene();
+    const run = async (runtime: VadRuntime) => {
+      const probs: number[] = [];
+      const vad = await SileroVad.load({ minSilenceMs: 300, runtime, onFrame: (p) => probs.push(p) });
+      try {
+        expect(vad.runtime).toBe(runtime);
+        return { probs, regions: await regionsOf(vad, pcm, () => 4096) };
+      } finally {
+        await vad.dispose();
+      }
+    };
+    const native = await run('native');
+    const wasm = await run('wasm');
+    expect(wasm.probs).toHaveLength(native.probs.length);
+    const maxDiff = Math.max(...native.probs.map((p, i) => Math.abs(p - wasm.probs[i]!)));
+    expect(maxDiff).toBeLessThan(1e-3);
+    // the runs are not trivially equal: the probabilities span silence and speech
+    expect(Math.min(...wasm.probs)).toBeLessThan(0.1);
+    expect(Math.max(...wasm.probs)).toBeGreaterThan(0.9);
+    expect(wasm.regions).toHaveLength(truth.length);
+    wasm.regions.forEach((r, i) => {
+      expect(r.startSec).toBeCloseTo(native.regions[i]!.startSec, 3);
+      expect(r.endSec).toBeCloseTo(native.regions[i]!.endSec, 3);
+    });
+  });
+
+  it('is what ROTORSCRIBE_VAD_RUNTIME=wasm selects', async () => {
+    const before = process.env[VAD_RUNTIME_ENV];
+    process.env[VAD_RUNTIME_ENV] = 'wasm';
+    try {
+      const vad = await SileroVad.load();
+      expect(vad.runtime).toBe('wasm');
+      const probs = await vad.probabilities(new Float32Array(SR));
+      expect(probs).toHaveLength(Math.ceil(SR / VAD_FRAME_SAMPLES));
+      await vad.dispose();
+    } finally {
+      if (before === undefined) delete process.env[VAD_RUNTIME_ENV];
+      else process.env[VAD_RUNTIME_ENV] = before;
+    }
   });
 });

@@ -1,15 +1,17 @@
 /**
- * Silero VAD (v5 ONNX) on onnxruntime-node, streaming: 512-sample frames at 16 kHz, each run with the 64 samples
- * before it as context and the recurrent state [2,1,128] carried from frame to frame.
+ * Silero VAD (v5 ONNX) on onnxruntime-node, or onnxruntime-web's wasm build where no native binary exists
+ * (runtime.ts), streaming: 512-sample frames at 16 kHz, each run with the 64 samples before it as context and the
+ * recurrent state [2,1,128] carried from frame to frame.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import * as ort from 'onnxruntime-node';
+import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { SAMPLE_RATE } from '@common/audio';
 import { RotorError } from '@common/errors';
 import { toAsarUnpacked } from '../audio/unpacked-path';
+import { loadOrt, type Ort, sessionProviders, type VadRuntime, vadRuntime } from './runtime';
 import { type SampleRegion, SpeechSegmenter } from './segmenter';
 
 export const VAD_FRAME_SAMPLES = 512;
@@ -34,6 +36,8 @@ export interface SileroVadOptions {
   speechPadMs?: number;
   /** Called with every frame's speech probability (frame i covers samples [512 i, 512 (i + 1)) of the stream). */
   onFrame?: (probability: number, frameIndex: number) => void;
+  /** The ONNX runtime; default: runtime.ts's choice for this process (ROTORSCRIBE_VAD_RUNTIME, else the platform). */
+  runtime?: VadRuntime;
 }
 
 const requireFromHere = createRequire(import.meta.url);
@@ -81,16 +85,20 @@ export class SileroVad {
   private offsetSec = 0;
   private frameIndex = 0;
   private queue: Promise<unknown> = Promise.resolve();
-  private readonly srTensor = new ort.Tensor('int64', BigInt64Array.of(BigInt(SAMPLE_RATE)), []);
+  private readonly srTensor: Tensor;
   private disposed = false;
 
   private constructor(
-    private readonly session: ort.InferenceSession,
+    private readonly ort: Ort,
+    /** Which runtime runs the model (native onnxruntime-node or onnxruntime-web's wasm). */
+    readonly runtime: VadRuntime,
+    private readonly session: InferenceSession,
     private readonly hasSrInput: boolean,
     private readonly segmenterOptions: ConstructorParameters<typeof SpeechSegmenter>[0],
     private readonly onFrame: SileroVadOptions['onFrame'],
   ) {
     this.segmenter = new SpeechSegmenter(segmenterOptions);
+    this.srTensor = new ort.Tensor('int64', BigInt64Array.of(BigInt(SAMPLE_RATE)), []);
   }
 
   static async load(opts: SileroVadOptions = {}): Promise<SileroVad> {
@@ -105,10 +113,13 @@ export class SileroVad {
     // Validate before paying for the model.
     new SpeechSegmenter(segmenterOptions);
     const bytes = await readModel(opts.modelPath ?? defaultModelPath());
-    let session: ort.InferenceSession;
+    const runtime = opts.runtime ?? vadRuntime().runtime;
+    const ort = await loadOrt(runtime);
+    let session: InferenceSession;
     try {
       // One thread: a 512-sample frame is far too small to split, and the decoder and the LLM need the cores.
       session = await ort.InferenceSession.create(bytes, {
+        executionProviders: sessionProviders(runtime),
         intraOpNumThreads: 1,
         interOpNumThreads: 1,
         executionMode: 'sequential',
@@ -128,7 +139,7 @@ export class SileroVad {
         detail: `inputs ${names.join(',')}; outputs ${session.outputNames.join(',')}`,
       });
     }
-    return new SileroVad(session, names.includes('sr'), segmenterOptions, opts.onFrame);
+    return new SileroVad(ort, runtime, session, names.includes('sr'), segmenterOptions, opts.onFrame);
   }
 
   /**
@@ -249,7 +260,8 @@ export class SileroVad {
 
   private async infer(stream: StreamState, frame: Float32Array): Promise<number> {
     stream.input.set(frame, CONTEXT_SAMPLES);
-    const feeds: Record<string, ort.Tensor> = {
+    const ort = this.ort;
+    const feeds: Record<string, Tensor> = {
       input: new ort.Tensor('float32', stream.input, [1, stream.input.length]),
       state: new ort.Tensor('float32', stream.state, [2, 1, 128]),
     };
