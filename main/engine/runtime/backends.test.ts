@@ -112,6 +112,18 @@ describe('summarizeBackends', () => {
     expect(formatBackendSummary(s)[0]).toMatch(/^CPU backend: static \(compiled into the addon\)/);
   });
 
+  it("names the VAD's runtime and why, last", () => {
+    const s = summarizeBackends(report([cand({ name: 'cpu', devices: 1 })], 'static'));
+    expect(formatBackendSummary(s).some((l) => l.startsWith('VAD runtime'))).toBe(false);
+    const wasm = {
+      ...s,
+      vad: { runtime: 'wasm' as const, reason: 'onnxruntime-node has no darwin-x64 binary' },
+    };
+    expect(formatBackendSummary(wasm).at(-1)).toBe(
+      'VAD runtime: onnxruntime-web (WebAssembly, one thread) — onnxruntime-node has no darwin-x64 binary',
+    );
+  });
+
   it('explains a turned-off GPU backend', () => {
     expect(
       explainGpuFailure({ name: 'cuda', status: 'disabled', detail: 'left out by ROTORSCRIBE_BACKENDS=cpu' }),

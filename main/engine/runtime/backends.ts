@@ -45,6 +45,12 @@ const GPU_NAMES: Record<string, string> = {
   opencl: 'OpenCL',
 };
 
+const VAD_RUNTIME_NAMES = {
+  native: 'onnxruntime-node (native)',
+  wasm: 'onnxruntime-web (WebAssembly, one thread)',
+  none: 'none',
+};
+
 export interface BackendLine {
   name: string;
   kind: 'cpu' | 'gpu';
@@ -66,6 +72,8 @@ export interface BackendSummary {
   /** When no GPU backend is in use: why not (no GPU library in this build, or what each one said). */
   gpuNotice: string | null;
   backends: BackendLine[];
+  /** The Silero VAD's ONNX runtime (vad/runtime.ts): native onnxruntime-node or onnxruntime-web's wasm, and why. */
+  vad?: { runtime: 'native' | 'wasm' | null; reason: string };
 }
 
 export function variantIsa(variant: string): string {
@@ -166,5 +174,6 @@ export function formatBackendSummary(s: BackendSummary): string[] {
   const lines = [`CPU backend: ${s.cpuVariant} (${s.cpuIsa}) — ${s.cpuReason}`];
   lines.push(s.gpu ? `GPU backend: ${s.gpu}` : `GPU backend: none — ${s.gpuNotice ?? 'CPU only'}`);
   for (const b of s.backends) lines.push(`  ${b.name.padEnd(16)} ${b.status.padEnd(11)} ${b.why}`);
+  if (s.vad) lines.push(`VAD runtime: ${VAD_RUNTIME_NAMES[s.vad.runtime ?? 'none']} — ${s.vad.reason}`);
   return lines;
 }

@@ -57,8 +57,10 @@ export async function loadRuntimeFacts(): Promise<RuntimeFacts> {
     const supportedKvTypes = KV_CACHE_TYPES.map((t) => t.name).filter((t) => kv.kvTypeSupported(t));
     const { loadAddon } = await import('./native');
     const { summarizeBackends } = await import('./backends');
+    const { vadRuntimeSummary } = await import('../vad/runtime');
     const report = loadAddon().backends?.();
-    return { ok: true, devices, supportedKvTypes, ...(report ? { backend: summarizeBackends(report) } : {}) };
+    const backend = report ? { ...summarizeBackends(report), vad: vadRuntimeSummary() } : undefined;
+    return { ok: true, devices, supportedKvTypes, ...(backend ? { backend } : {}) };
   } catch (err) {
     const error =
       err instanceof RotorError

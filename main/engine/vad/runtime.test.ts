@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { RotorError } from '@common/errors';
-import { chooseVadRuntime, nativeBindingPath, VAD_RUNTIME_ENV, vadRuntime } from './runtime';
+import {
+  chooseVadRuntime,
+  nativeBindingPath,
+  VAD_RUNTIME_ENV,
+  vadRuntime,
+  vadRuntimeSummary,
+} from './runtime';
 
 describe('chooseVadRuntime', () => {
   it('runs natively where onnxruntime-node has a binary, else on wasm', () => {
@@ -32,5 +38,15 @@ describe('chooseVadRuntime', () => {
     // the test machines are Linux x64 or arm64, both with a binary in onnxruntime-node 1.30
     expect(vadRuntime({}).runtime).toBe('native');
     expect(vadRuntime({ [VAD_RUNTIME_ENV]: 'wasm' }).runtime).toBe('wasm');
+  });
+
+  it('the summary for the runtime report never throws', () => {
+    expect(vadRuntimeSummary({ [VAD_RUNTIME_ENV]: 'wasm' })).toEqual({
+      runtime: 'wasm',
+      reason: 'ROTORSCRIBE_VAD_RUNTIME=wasm',
+    });
+    const bad = vadRuntimeSummary({ [VAD_RUNTIME_ENV]: 'gpu' });
+    expect(bad.runtime).toBeNull();
+    expect(bad.reason).toContain('must be wasm, native or auto');
   });
 });

@@ -68,6 +68,20 @@ export function vadRuntime(env: NodeJS.ProcessEnv = process.env): VadRuntimeChoi
   return chooseVadRuntime(env[VAD_RUNTIME_ENV], process.platform, process.arch, hasNative);
 }
 
+/** For the engine's runtime report (doctor): the choice, or why there is none (a bad variable), never a throw. */
+export function vadRuntimeSummary(env: NodeJS.ProcessEnv = process.env): VadRuntimeSummary {
+  try {
+    return vadRuntime(env);
+  } catch (error) {
+    return { runtime: null, reason: error instanceof RotorError ? error.message : String(error) };
+  }
+}
+
+export interface VadRuntimeSummary {
+  runtime: VadRuntime | null;
+  reason: string;
+}
+
 let web: Promise<Ort> | undefined;
 
 /** onnxruntime-web set up for Node: one thread, its wasm loader and binary read from real files (asar-unpacked). */
