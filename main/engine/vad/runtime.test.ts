@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RotorError } from '@common/errors';
 import {
@@ -6,6 +9,7 @@ import {
   VAD_RUNTIME_ENV,
   vadRuntime,
   vadRuntimeSummary,
+  wasmDir,
 } from './runtime';
 
 describe('chooseVadRuntime', () => {
@@ -48,5 +52,18 @@ describe('chooseVadRuntime', () => {
     const bad = vadRuntimeSummary({ [VAD_RUNTIME_ENV]: 'gpu' });
     expect(bad.runtime).toBeNull();
     expect(bad.reason).toContain('must be wasm, native or auto');
+  });
+
+  it("finds the wasm build in the macOS app's Resources/vad-wasm first, else in the package", () => {
+    const resources = mkdtempSync(join(tmpdir(), 'vad-wasm-'));
+    try {
+      expect(wasmDir(resources)).toMatch(/onnxruntime-web[\\/]dist$/);
+      mkdirSync(join(resources, 'vad-wasm'));
+      writeFileSync(join(resources, 'vad-wasm', 'ort-wasm-simd-threaded.wasm'), '');
+      expect(wasmDir(resources)).toBe(join(resources, 'vad-wasm'));
+      expect(wasmDir(undefined)).toMatch(/onnxruntime-web[\\/]dist$/);
+    } finally {
+      rmSync(resources, { recursive: true, force: true });
+    }
   });
 });

@@ -84,16 +84,28 @@ export interface VadRuntimeSummary {
 
 let web: Promise<Ort> | undefined;
 
-/** onnxruntime-web set up for Node: one thread, its wasm loader and binary read from real files (asar-unpacked). */
+const WASM_LOADER = 'ort-wasm-simd-threaded.mjs';
+const WASM_BINARY = 'ort-wasm-simd-threaded.wasm';
+
+/**
+ * The folder holding onnxruntime-web's wasm loader and binary: the macOS app carries them as real files in
+ * Resources/vad-wasm (electron-builder.yml mac.extraResources); elsewhere (development, tests) the package's own.
+ */
+export function wasmDir(resourcesPath: string | undefined = process.resourcesPath): string {
+  const packed = resourcesPath ? join(resourcesPath, 'vad-wasm') : undefined;
+  if (packed && existsSync(join(packed, WASM_BINARY))) return packed;
+  // an exported subpath of the package; resolving only locates it
+  return dirname(requireFromHere.resolve(`onnxruntime-web/${WASM_BINARY}`));
+}
+
+/** onnxruntime-web set up for Node: one thread, its wasm loader and binary read from real files. */
 async function loadWeb(): Promise<Ort> {
   const ort = await import('onnxruntime-web');
-  // Both are exported subpaths of the package; in a packaged app they sit in app.asar.unpacked.
-  const loader = toAsarUnpacked(requireFromHere.resolve('onnxruntime-web/ort-wasm-simd-threaded.mjs'));
-  const binary = toAsarUnpacked(requireFromHere.resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm'));
+  const dir = wasmDir();
   ort.env.wasm.numThreads = 1;
   ort.env.wasm.proxy = false;
-  ort.env.wasm.wasmPaths = { mjs: pathToFileURL(loader).href };
-  ort.env.wasm.wasmBinary = await readFile(binary);
+  ort.env.wasm.wasmPaths = { mjs: pathToFileURL(join(dir, WASM_LOADER)).href };
+  ort.env.wasm.wasmBinary = await readFile(join(dir, WASM_BINARY));
   return ort;
 }
 
