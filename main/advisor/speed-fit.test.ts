@@ -1,20 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { RunConfig } from '@common/advisor-types';
+import { CPU_RUN_CONFIG } from './test-profiles';
 import { DEV_BOX_2CORE_AVX512 } from './speed-calibration';
 import { applyFit, CalibrationFormatError, fitFactors, parseCalibration } from './speed-fit';
 import { windowSeconds } from './speed-model';
 
-const CONFIG: RunConfig = {
-  weights: 'Q4_K_M',
-  kvTypeK: 'iso3',
-  kvTypeV: 'q8_0',
-  windowSeconds: 60,
-  parallelWindows: 1,
-  gpuLayers: 0,
-  threads: 2,
-  flashAttention: true,
-  tokenRate: 'reference',
-};
+const CONFIG: RunConfig = { ...CPU_RUN_CONFIG, kvTypeK: 'iso3' };
 
 describe('fitting a calibration to an end-to-end run', () => {
   it('the re-fitted calibration predicts what was measured, part by part, on the windows of the run', () => {

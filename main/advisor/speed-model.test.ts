@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RunConfig } from '@common/advisor-types';
+import { CPU_RUN_CONFIG } from './test-profiles';
 import {
   AVX512_E2E_FIT,
   BF16_ENCODER_OVER_F16,
@@ -37,17 +38,7 @@ const TOY: SpeedCalibration = {
   sources: [],
 };
 
-const CONFIG: RunConfig = {
-  weights: 'Q4_K_M',
-  kvTypeK: 'q8_0',
-  kvTypeV: 'q8_0',
-  windowSeconds: 60,
-  parallelWindows: 1,
-  gpuLayers: 0,
-  threads: 2,
-  flashAttention: true,
-  tokenRate: 'reference',
-};
+const CONFIG: RunConfig = CPU_RUN_CONFIG;
 
 const frontEnd = 3600 / FRONT_END_AUDIO_SEC_PER_CPU_SEC;
 

@@ -1,5 +1,5 @@
 /** Hardware profiles the advisor is tested against (recorded shapes of real machines, memory in bytes). */
-import type { HardwareInfo } from '@common/advisor-types';
+import type { HardwareInfo, RunConfig } from '@common/advisor-types';
 
 const GiB = 1024 ** 3;
 
@@ -64,3 +64,16 @@ export const PROFILES = {
   /** 4 GB machine: cannot hold the model. */
   ram4: machine(4, 2.5, 2),
 } satisfies Record<string, HardwareInfo>;
+
+/** A CPU plan at the reference token rate (the speed model's tests vary it field by field). */
+export const CPU_RUN_CONFIG: Readonly<RunConfig> = Object.freeze({
+  weights: 'Q4_K_M',
+  kvTypeK: 'q8_0',
+  kvTypeV: 'q8_0',
+  windowSeconds: 60,
+  parallelWindows: 1,
+  gpuLayers: 0,
+  threads: 2,
+  flashAttention: true,
+  tokenRate: 'reference',
+});
