@@ -118,8 +118,9 @@ function cacheName(p: KvPair): string {
 function measuredClause(p: KvPair): string {
   const m = measuredKvQuality(p);
   if (!m || (p.k === 'f16' && p.v === 'f16')) return '';
-  const dWer = `${m.werDeltaPoints >= 0 ? '+' : ''}${m.werDeltaPoints.toFixed(1)}`;
-  return ` (measured on trained weights: KL ${m.kl.toExponential(1)} from f16, top-1 ${(100 * m.top1).toFixed(1)} %, WER ${dWer} points — ${KV_QUALITY_SOURCE.command}, ${KV_QUALITY_SOURCE.date})`;
+  const d = m.werDeltaPoints;
+  const dWer = d === undefined ? '' : `, WER ${d >= 0 ? '+' : ''}${d.toFixed(1)} points`;
+  return ` (measured on trained weights: KL ${m.kl.toExponential(1)} from f16, top-1 ${(100 * m.top1).toFixed(1)} %${dWer} — ${KV_QUALITY_SOURCE.command}, ${KV_QUALITY_SOURCE.date})`;
 }
 
 /**

@@ -169,8 +169,9 @@ describe('SettingsPanel', () => {
       .getAllByRole('cell')
       .map((c) => c.textContent);
     expect(cells).toContain(m.kl.toExponential(1));
+    const d = m.werDeltaPoints;
     expect(cells).toContain(
-      `${m.werDeltaPoints > 0 ? '+' : m.werDeltaPoints < 0 ? '−' : '±'}${Math.abs(m.werDeltaPoints).toFixed(1)} points`,
+      d === undefined ? 'not measured' : `${d > 0 ? '+' : d < 0 ? '−' : '±'}${Math.abs(d).toFixed(1)} points`,
     );
     expect(cells[2]).toMatch(/^[\d.]+ (GB|MB|kB)$/);
     const f16 = within(table).getByRole('row', { name: /^f16/ });

@@ -58,7 +58,8 @@ export function rowQuality(row: CacheTypeRow): RowQuality {
   const d = m.werDeltaPoints;
   return {
     measured: m,
-    werChange: `${d > 0 ? '+' : d < 0 ? '−' : '±'}${Math.abs(d).toFixed(1)} points`,
+    werChange:
+      d === undefined ? 'not measured' : `${d > 0 ? '+' : d < 0 ? '−' : '±'}${Math.abs(d).toFixed(1)} points`,
     kl: m.kl.toExponential(1),
   };
 }
