@@ -50,14 +50,10 @@ import {
   type MmprojType,
 } from '../main/advisor/speed-model';
 import { defaultFrontEnd } from '../main/engine/host/job-method';
-import {
-  createRuntimeEngine,
-  loadRuntimeModel,
-  type RuntimeModelLike,
-} from '../main/engine/job/runtime-transcriber';
+import { createRuntimeEngine, loadRuntimeModel } from '../main/engine/job/runtime-transcriber';
 import { runJob, type JobEvent } from '../main/engine/job/runner';
 import type { Transcriber, WindowRequest } from '../main/engine/scheduler/transcriber';
-import type { GenerationTimings } from '../main/engine/runtime/voxtral';
+import { timedModel, zeroTotals } from './runtime-timings';
 
 const root = resolve(import.meta.dirname, '..');
 const bin = (name: string): string => join(root, 'native', 'build', 'bin', name);
@@ -107,49 +103,6 @@ async function modelFiles(): Promise<{ modelPath: string; mmprojPath: string; mm
   const kind = values.mmproj === 'q8_0' ? 'Q8_0' : values.mmproj === 'bf16' ? 'BF16' : 'F16';
   const mmprojPath = kind === 'F16' ? f16.mmprojPath : await quantize(f16.mmprojPath, kind);
   return { modelPath, mmprojPath, mmproj: kind };
-}
-
-interface Totals {
-  calls: number;
-  encodeMs: number;
-  prefillMs: number;
-  audioPrefillMs: number;
-  decodeMs: number;
-  prefillTokens: number;
-  decodedTokens: number;
-}
-
-/** The model, with every context's timings added up (what the runtime measured inside each transcribe call). */
-function timedModel(model: RuntimeModelLike, totals: Totals): RuntimeModelLike {
-  return {
-    info: model.info,
-    audioTokenRate: model.audioTokenRate,
-    paths: model.paths,
-    dispose: () => model.dispose(),
-    createContext: async (opts) => {
-      const ctx = await model.createContext(opts);
-      return {
-        dispose: () => ctx.dispose(),
-        ...(ctx.memory ? { memory: () => ctx.memory!() } : {}),
-        transcribe: async (windows, o) => {
-          const res = (await ctx.transcribe(windows, o)) as Awaited<ReturnType<typeof ctx.transcribe>> & {
-            timings?: GenerationTimings;
-          };
-          const t = res.timings;
-          if (t) {
-            totals.calls++;
-            totals.encodeMs += t.encodeMs;
-            totals.prefillMs += t.prefillMs;
-            totals.audioPrefillMs += t.audioPrefillMs;
-            totals.decodeMs += t.decodeMs;
-            totals.prefillTokens += t.prefillTokens;
-            totals.decodedTokens += t.decodedTokens;
-          }
-          return res;
-        },
-      };
-    },
-  };
 }
 
 /** Distinct words, about one token each: text the loop guard accepts, as a real model's would be. */
@@ -281,15 +234,7 @@ async function main(): Promise<void> {
     if (speech !== undefined) h.cap = Math.max(1, Math.round(TEXT_TOKENS_PER_SPEECH_SEC * speech));
   }
 
-  const totals: Totals = {
-    calls: 0,
-    encodeMs: 0,
-    prefillMs: 0,
-    audioPrefillMs: 0,
-    decodeMs: 0,
-    prefillTokens: 0,
-    decodedTokens: 0,
-  };
+  const totals = zeroTotals();
   let loadSec = 0;
   let encoderBf16: boolean | undefined;
   let wallSec = Number.NaN;

@@ -1,7 +1,6 @@
 /**
  * A loaded runtime model whose contexts add up what the runtime timed inside every transcribe call (encoder, prefill,
- * decode), for the benches that run whole jobs through it (bench/gpu-engine.ts; bench/e2e.ts keeps a copy of its own
- * until its owner switches: /work/notes/requests.md).
+ * decode), for the benches that run whole jobs through it (bench/gpu-engine.ts, bench/e2e.ts).
  */
 import type { RuntimeModelLike } from '../main/engine/job/runtime-transcriber';
 import type { GenerationTimings } from '../main/engine/runtime/voxtral';
