@@ -60,7 +60,19 @@ const ELECTRON_TYPES_ONLY = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'out', 'dist', 'native/build', 'native/llama.cpp', '.cache', '.devkit'] },
+  {
+    ignores: [
+      'node_modules',
+      'out',
+      'dist',
+      'native/build',
+      'native/llama.cpp',
+      '.cache',
+      '.devkit',
+      '.gpukit',
+      '.train-kit',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
