@@ -51,7 +51,7 @@ import {
 } from '../main/advisor/speed-model';
 import { defaultFrontEnd } from '../main/engine/host/job-method';
 import { createRuntimeEngine, loadRuntimeModel } from '../main/engine/job/runtime-transcriber';
-import { runJob, type JobEvent } from '../main/engine/job/runner';
+import { runJob, windowingOf, type JobEvent } from '../main/engine/job/runner';
 import type { Transcriber, WindowRequest } from '../main/engine/scheduler/transcriber';
 import { timedModel, zeroTotals } from './runtime-timings';
 
@@ -211,11 +211,7 @@ async function main(): Promise<void> {
         jobDir,
         existing: 'restart',
         language: 'en',
-        cutter: {
-          maxWindowSec: plan.maxWindowSec,
-          ...(plan.maxGapSec !== undefined ? { maxGapSec: plan.maxGapSec } : {}),
-        },
-        ...(plan.maxPauseSec !== undefined ? { maxPauseSec: plan.maxPauseSec } : {}),
+        ...windowingOf(plan),
         engine: { id: 'bench-e2e' },
         ...(onEvent ? { onEvent } : {}),
       },

@@ -34,7 +34,7 @@ import {
   loadRuntimeModel,
   type RuntimeModelLike,
 } from '../main/engine/job/runtime-transcriber';
-import { runJob } from '../main/engine/job/runner';
+import { runJob, windowingOf } from '../main/engine/job/runner';
 import { loadRuntimeFacts } from '../main/engine/runtime/facts';
 import { syntheticPcm } from '../main/engine/runtime/testkit';
 import type { Transcriber, WindowRequest } from '../main/engine/scheduler/transcriber';
@@ -271,11 +271,7 @@ async function meeting(): Promise<void> {
         jobDir,
         existing: 'restart',
         language: 'en',
-        cutter: {
-          maxWindowSec: plan.maxWindowSec,
-          ...(plan.maxGapSec !== undefined ? { maxGapSec: plan.maxGapSec } : {}),
-        },
-        ...(plan.maxPauseSec !== undefined ? { maxPauseSec: plan.maxPauseSec } : {}),
+        ...windowingOf(plan),
         engine: engine.identity,
         chunkSamples: rec.chunkSamples,
         onEvent: (e) => {

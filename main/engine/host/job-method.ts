@@ -9,7 +9,7 @@ import { RotorError } from '@common/errors';
 import type { EngineIdentity } from '../checkpoints/store';
 import { JobControl } from '../job/control';
 import { EchoTranscriber } from '../job/echo-transcriber';
-import { createPushSource, type JobDeps, type PushSource, type runJob } from '../job/runner';
+import { createPushSource, windowingOf, type JobDeps, type PushSource, type runJob } from '../job/runner';
 import type { Transcriber } from '../scheduler/transcriber';
 import { emptyParamsSchema, jobParamsSchema, parserOf } from './method-params';
 import type { ModelCache, Disposable, ModelFiles } from './model-cache';
@@ -120,11 +120,7 @@ export function jobMethods<M extends Disposable>(deps: JobServiceDeps<M>): Metho
               ...(params.title ? { title: params.title } : {}),
               ...(params.range ? { range: params.range } : {}),
               ...(live ? { source: live } : {}),
-              cutter: {
-                maxWindowSec: params.plan.maxWindowSec,
-                ...(params.plan.maxGapSec !== undefined ? { maxGapSec: params.plan.maxGapSec } : {}),
-              },
-              ...(params.plan.maxPauseSec !== undefined ? { maxPauseSec: params.plan.maxPauseSec } : {}),
+              ...windowingOf(params.plan),
               engine: engine.identity,
               control,
               onEvent: emit,

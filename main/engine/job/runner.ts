@@ -55,6 +55,21 @@ export interface JobDeps {
   now?: () => number;
 }
 
+/** How a plan's windows are cut and sent (window length, gap that closes a window, pause shortening) as job options. */
+export function windowingOf(plan: {
+  maxWindowSec: number;
+  maxGapSec?: number | undefined;
+  maxPauseSec?: number | undefined;
+}): Pick<JobOptions, 'cutter' | 'maxPauseSec'> {
+  return {
+    cutter: {
+      maxWindowSec: plan.maxWindowSec,
+      ...(plan.maxGapSec !== undefined ? { maxGapSec: plan.maxGapSec } : {}),
+    },
+    ...(plan.maxPauseSec !== undefined ? { maxPauseSec: plan.maxPauseSec } : {}),
+  };
+}
+
 export interface JobOptions {
   /** The recording (its path: identity, name, decode). With `source`, a label for the transcript's metadata. */
   input: string;
