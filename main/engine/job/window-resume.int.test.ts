@@ -106,10 +106,12 @@ describe('a job stopped inside a long window', () => {
     const exited = new Promise<NodeJS.Signals | null>((done) =>
       child.on('exit', (_code, signal) => done(signal)),
     );
-    // Kill once a window has 64 tokens saved and no record of its own yet.
+    // Kill once a window has 64 tokens saved and no record of its own yet. The child is stopped while its log is
+    // read, so the window cannot finish between what the test saw and the kill (it did under load).
     let killedAt = -1;
     while (child.exitCode === null && child.signalCode === null) {
       await new Promise((r) => setTimeout(r, 15));
+      if (!child.kill('SIGSTOP')) break;
       const bytes = await readFile(join(dir, 'killed', LOG_FILE)).catch(() => Buffer.alloc(0));
       const prefixes = savedTokenPrefixes(parseLog(bytes).records);
       const longest = Math.max(0, ...[...prefixes.values()].map((t) => t.length));
@@ -118,6 +120,7 @@ describe('a job stopped inside a long window', () => {
         child.kill('SIGKILL');
         break;
       }
+      child.kill('SIGCONT');
     }
     expect(await exited, stderr).toBe('SIGKILL');
     expect(killedAt).toBeGreaterThanOrEqual(64);
