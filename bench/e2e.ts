@@ -50,7 +50,7 @@ import {
   type MmprojType,
 } from '../main/advisor/speed-model';
 import { defaultFrontEnd } from '../main/engine/host/job-method';
-import { createRuntimeEngine, loadRuntimeModel } from '../main/engine/job/runtime-transcriber';
+import { createRuntimeEngine, loadRuntimeModel, placementOf } from '../main/engine/job/runtime-transcriber';
 import { runJob, windowingOf, type JobEvent } from '../main/engine/job/runner';
 import type { Transcriber, WindowRequest } from '../main/engine/scheduler/transcriber';
 import { timedModel, zeroTotals } from './runtime-timings';
@@ -243,9 +243,7 @@ async function main(): Promise<void> {
       await loadRuntimeModel({
         modelPath,
         mmprojPath,
-        ...(plan.threads ? { threads: plan.threads } : {}),
-        ...(plan.gpuLayers !== undefined ? { gpuLayers: plan.gpuLayers } : {}),
-        ...(plan.mmprojGpu !== undefined ? { mmprojGpu: plan.mmprojGpu } : {}),
+        ...placementOf(plan),
         ...(values['encoder-bf16'] ? { encoderBf16: values['encoder-bf16'] === 'on' } : {}),
       }),
       totals,

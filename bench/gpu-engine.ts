@@ -32,6 +32,7 @@ import { TEXT_TOKENS_PER_SPEECH_SEC } from '../main/advisor/speed-model';
 import {
   createRuntimeEngine,
   loadRuntimeModel,
+  placementOf,
   type RuntimeModelLike,
 } from '../main/engine/job/runtime-transcriber';
 import { runJob, windowingOf } from '../main/engine/job/runner';
@@ -250,9 +251,7 @@ async function meeting(): Promise<void> {
         await loadRuntimeModel({
           modelPath,
           mmprojPath,
-          ...(plan.threads ? { threads: plan.threads } : {}),
-          ...(plan.gpuLayers !== undefined ? { gpuLayers: plan.gpuLayers } : {}),
-          ...(plan.mmprojGpu !== undefined ? { mmprojGpu: plan.mmprojGpu } : {}),
+          ...placementOf(plan),
         }),
         totals,
       );

@@ -10,6 +10,7 @@ import type { EngineIdentity } from '../checkpoints/store';
 import { JobControl } from '../job/control';
 import { EchoTranscriber } from '../job/echo-transcriber';
 import { createPushSource, windowingOf, type JobDeps, type PushSource, type runJob } from '../job/runner';
+import { placementOf } from '../job/runtime-transcriber';
 import type { Transcriber } from '../scheduler/transcriber';
 import { emptyParamsSchema, jobParamsSchema, parserOf } from './method-params';
 import type { ModelCache, Disposable, ModelFiles } from './model-cache';
@@ -192,9 +193,7 @@ async function openEngine<M extends Disposable>(
   const files: ModelFiles = {
     modelPath: engine.modelPath,
     mmprojPath: engine.mmprojPath,
-    ...(threads ? { threads } : {}),
-    ...(plan.gpuLayers !== undefined ? { gpuLayers: plan.gpuLayers } : {}),
-    ...(plan.mmprojGpu !== undefined ? { mmprojGpu: plan.mmprojGpu } : {}),
+    ...placementOf(plan, threads),
   };
   const model = await deps.models.acquire(files);
   return deps.createEngine(model, plan, threads);

@@ -116,6 +116,21 @@ export interface RuntimeModelFiles {
 }
 
 /**
+ * Where a plan puts the model (threads, text layers and encoder on the GPU) as load options; `threads` overrides the
+ * plan's (the user's explicit setting).
+ */
+export function placementOf(
+  plan: { threads?: number | undefined; gpuLayers?: number | undefined; mmprojGpu?: boolean | undefined },
+  threads = plan.threads,
+): Pick<RuntimeModelFiles, 'threads' | 'gpuLayers' | 'mmprojGpu'> {
+  return {
+    ...(threads ? { threads } : {}),
+    ...(plan.gpuLayers !== undefined ? { gpuLayers: plan.gpuLayers } : {}),
+    ...(plan.mmprojGpu !== undefined ? { mmprojGpu: plan.mmprojGpu } : {}),
+  };
+}
+
+/**
  * What sizes and types the context: the client's memory plan (nothing here consults a budget of its own), with the
  * flash attention and threads it was planned with (absent: the runtime's defaults).
  */
