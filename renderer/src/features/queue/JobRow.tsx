@@ -1,4 +1,4 @@
-import { memo } from 'react';
+import { memo, useLayoutEffect, useRef } from 'react';
 import type { QueueAction, QueueJob } from '@common/library-schema';
 import { formatTimestamp } from '../transcript/timeline';
 import { formatBytes } from './format';
@@ -32,9 +32,32 @@ export const JobRow = memo(function JobRow({ job, index, count, onOpenTranscript
   const active = job.state === 'running' || job.state === 'probing';
   const showBar = job.progress !== null || active || job.state === 'done';
 
+  // Pause, cancel, retry and resume replace the pressed button with the ones the new state offers: focus would drop
+  // to the page's body, and a keyboard user would start again from the top of the window. It goes to the row's
+  // first control instead (Resume after Pause, Retry after Cancel, Pause after Retry), once the new state is shown.
+  const actions = useRef<HTMLDivElement>(null);
+  const refocus = useRef(false);
+  const shown = useRef(job.state);
+  const focusFirstControl = () => {
+    const group = actions.current;
+    if (group && !group.contains(document.activeElement)) group.querySelector('button')?.focus();
+  };
+  useLayoutEffect(() => {
+    shown.current = job.state;
+    if (!refocus.current) return;
+    refocus.current = false;
+    focusFirstControl();
+  }, [job.state]);
+
   const act = async (action: QueueAction) => {
+    const hadFocus = actions.current?.contains(document.activeElement) ?? false;
+    const before = job.state;
     await control(job.id, action);
     if (action === 'remove') focusQueueHeading();
+    else if (!hadFocus) return;
+    // the new state is on screen already, or comes with a later snapshot: focus follows it either way
+    else if (shown.current !== before) focusFirstControl();
+    else refocus.current = true;
   };
   // aria-disabled rather than disabled: the button keeps focus when a move takes it to the end of the list
   const moveButton = (dir: -1 | 1) => {
@@ -84,7 +107,7 @@ export const JobRow = memo(function JobRow({ job, index, count, onOpenTranscript
           {job.error.hint && <span className="job__error-hint"> {job.error.hint}</span>}
         </p>
       )}
-      <div className="job__actions" role="group" aria-label={`Actions for ${name}`}>
+      <div className="job__actions" role="group" aria-label={`Actions for ${name}`} ref={actions}>
         {job.state === 'done' && job.transcriptId && (
           <button
             type="button"

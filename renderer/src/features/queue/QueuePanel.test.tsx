@@ -105,6 +105,42 @@ describe('Queue view', () => {
     await waitFor(() => expect(document.activeElement).toBe(screen.getByRole('heading', { name: 'Queue' })));
   });
 
+  it('focus stays in the row when its controls change: Resume after Pause, Retry after Cancel, Pause after Retry', async () => {
+    // main answers each control with the new state, or (second case) only in a later queue:changed snapshot
+    let jobs: QueueJob[] = [running];
+    const fake = renderQueue(jobs, {
+      'queue:control': (p) => {
+        const { action } = p as { action: string };
+        const state = action === 'pause' ? 'paused' : action === 'cancel' ? 'cancelled' : 'queued';
+        if (action === 'retry') return ok(snapshot(jobs));
+        jobs = [{ ...jobs[0]!, state }];
+        return ok(snapshot(jobs));
+      },
+    });
+    await screen.findByRole('list', { name: 'Queued files' });
+    const press = async (label: string) => {
+      const button = screen.getByRole('button', { name: label });
+      button.focus();
+      fireEvent.click(button);
+      await act(async () => undefined);
+    };
+    await press('Pause standup.m4a');
+    await waitFor(() =>
+      expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Resume standup.m4a' })),
+    );
+    await press('Cancel standup.m4a');
+    await waitFor(() =>
+      expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Retry standup.m4a' })),
+    );
+    await press('Retry standup.m4a');
+    expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Retry standup.m4a' }));
+    jobs = [{ ...jobs[0]!, state: 'running' }];
+    act(() => fake.emit('queue:changed', snapshot(jobs)));
+    await waitFor(() =>
+      expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Pause standup.m4a' })),
+    );
+  });
+
   it('move up/down send queue:move with the new index; the ends do nothing', async () => {
     const a = job({ id: 'a', displayName: 'a.wav', position: 0 });
     const b = job({ id: 'b', displayName: 'b.wav', position: 1, state: 'paused' });
