@@ -59,6 +59,24 @@ export function audioChunksForSamples(samples: number): number {
   return Math.floor((Math.floor(samples / HOP_SAMPLES) + FRAMES_PER_CHUNK + 1) / FRAMES_PER_CHUNK);
 }
 
+/** The most samples `chunks` encoder chunks hold (one more sample and mtmd makes one more chunk). */
+export function chunkCapacitySamples(chunks: number): number {
+  return (chunks * FRAMES_PER_CHUNK - 1) * HOP_SAMPLES - 1;
+}
+
+/**
+ * The most audio a window of up to `maxWindowSec` sends the model when its windows are filled to whole encoder chunks
+ * (a CPU plan, where every chunk costs the same however little it holds): the whole chunks that fit in the window
+ * length, never more than the length itself. 60 s → 59.99 s (2 chunks; a window of 60 s exactly would pay for 3),
+ * 45 s → 29.99 s (1 chunk: 2 chunks for 45 s would run 75 % full), 28 s → 28 s. The window cutter's budget and the
+ * speed model's window, so the chunks predicted are the chunks paid for.
+ */
+export function chunkFilledWindowSamples(maxWindowSec: number): number {
+  const max = Math.round(maxWindowSec * SAMPLE_RATE);
+  const chunks = Math.floor(maxWindowSec / MTMD_CHUNK_SEC);
+  return chunks < 1 ? max : Math.min(max, chunkCapacitySamples(chunks));
+}
+
 export function audioChunks(seconds: number): number {
   return audioChunksForSamples(Math.round(seconds * SAMPLE_RATE));
 }

@@ -6,10 +6,12 @@
  * model still hears a pause there, and the VAD's region edges keep half a second of margin for soft word endings —
  * and loses its middle. Speech itself is never touched. The same for the window's leading and trailing silence.
  *
+ * The window cutter budgets windows in this heard length (scheduler/heard.ts: the same rule as arithmetic).
+ *
  * Times of the transcript are unaffected: sentences are timed against the VAD regions in the recording's clock
  * (timing.ts), not against the audio the model heard.
  */
-import { SAMPLE_RATE } from '@common/audio';
+import { pauseKeepSamples } from '../scheduler/heard';
 
 /** Pauses up to this long reach the model as they are. */
 export const DEFAULT_MAX_PAUSE_SEC = 1;
@@ -25,7 +27,7 @@ export function shortenPauses(
   regions: readonly (readonly [number, number])[],
   maxPauseSec = DEFAULT_MAX_PAUSE_SEC,
 ): Float32Array {
-  const keep = Math.max(0, Math.round((maxPauseSec * SAMPLE_RATE) / 2));
+  const keep = pauseKeepSamples(maxPauseSec);
   const speech = regions
     .map(
       ([a, b]) => [Math.max(0, a - windowStartSample), Math.min(pcm.length, b - windowStartSample)] as const,

@@ -206,7 +206,12 @@ export async function runJob(opts: JobOptions, deps: JobDeps): Promise<JobResult
   const signal = control.signal;
   const emit = (e: JobEvent): void => opts.onEvent?.(e);
   const warn = (code: string, message: string): void => emit({ type: 'warning', code, message });
-  const cutterCfg: CutterConfig = { ...DEFAULT_CUTTER_CONFIG, ...opts.cutter };
+  // windows are budgeted in what the model hears when their pauses are shortened (scheduler/cutter.ts)
+  const cutterCfg: CutterConfig = {
+    ...DEFAULT_CUTTER_CONFIG,
+    ...opts.cutter,
+    ...(opts.maxPauseSec !== undefined ? { shortenedPauseSec: opts.maxPauseSec } : {}),
+  };
   const chunkSamples = opts.chunkSamples ?? DEFAULT_CHUNK_SAMPLES;
   const cleanup = new CleanupStack();
   // The range's start in the recording: the PCM, the cuts and the checkpoint log count from there.

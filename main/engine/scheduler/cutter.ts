@@ -12,6 +12,13 @@
  * - a single speech region longer than that is cut at the lowest-energy 20 ms frame in the last `hardCutSearchSec`
  *   before `maxWindowSec` (never before `minWindowSec`; a "hard" cut), so long windows stay near their length; the
  *   next window then starts `overlapSec` earlier so that the stitcher can match the words heard twice;
+ * - with `shortenedPauseSec` (a CPU plan, whose pauses reach the model shortened: main/engine/job/pauses.ts) a
+ *   window is budgeted in heard samples — its length once its pauses are shortened, what the encoder and the prefill
+ *   pay for — up to the whole 30 s encoder chunks that fit in `maxWindowSec` (common/window-budget.ts
+ *   chunkFilledWindowSamples), and the last two windows of a stretch of speech (the one before a pause over
+ *   `maxGapSec`, or the end) are re-cut at the pause that needs the fewest chunks for both: a short tail then shares a
+ *   chunk instead of paying for its own half-empty one. So each window is held until the next one is decided (one
+ *   window of extra latency, front-end time only);
  * - every decision depends only on the audio and the VAD output, never on how the stream was chunked or when the
  *   caller looked (tested), so a resumed job that replays the same stream gets the same windows.
  *
@@ -20,7 +27,8 @@
  */
 
 import { SAMPLE_RATE } from '@common/audio';
-import { MAX_WINDOW_SEC } from '@common/window-budget';
+import { audioChunksForSamples, chunkFilledWindowSamples, MAX_WINDOW_SEC } from '@common/window-budget';
+import { heardSamples, pauseKeepSamples } from './heard';
 
 /** Re-exported for callers that took it from the cutter before common/audio.ts existed. */
 
@@ -40,6 +48,11 @@ export interface CutterConfig {
    * retroactively). Decisions wait this long past the point they concern, which makes them independent of chunking.
    */
   vadLagSec: number;
+  /**
+   * Pauses longer than this reach the model shortened to it (the job's maxPauseSec): windows are then budgeted in
+   * heard samples and filled to whole encoder chunks (see above). Absent: budgeted in recorded samples, as cut.
+   */
+  shortenedPauseSec?: number;
 }
 
 export const DEFAULT_CUTTER_CONFIG: Readonly<CutterConfig> = Object.freeze({
@@ -105,6 +118,7 @@ export function validateCutterConfig(config: CutterConfig): void {
     bad('overlap must be below half the min window');
   if (!(c.vadLagSec >= 0)) bad('VAD lag must be ≥ 0');
   if (!(c.lookbackSec >= c.padSec + c.vadLagSec)) bad('look-back must cover the pad and the VAD lag');
+  if (c.shortenedPauseSec !== undefined && !(c.shortenedPauseSec > 0)) bad('shortened pauses must be > 0 s');
 }
 
 interface Region {
@@ -120,6 +134,18 @@ interface OpenWindow {
   hardStart: boolean;
   overlap: number;
   regions: [number, number][];
+  /** Heard samples from the start through the last included region (heard-budget mode). */
+  heard: number;
+}
+
+/** A window decided but not emitted yet (heard-budget mode holds one back, see the module comment). */
+interface ClosedWindow {
+  win: OpenWindow;
+  end: number;
+  speechEnd: number;
+  hardEnd: boolean;
+  /** Closed because the next region did not fit (not at a long pause or the end): the next window continues it. */
+  full: boolean;
 }
 
 /** Chunked PCM store addressed by absolute sample index. */
@@ -175,12 +201,17 @@ export class WindowCutter {
   private readonly overlap: number;
   private readonly lookback: number;
   private readonly lag: number;
+  /** Heard-budget mode: samples kept at each side of a shortened pause; null: budget in recorded samples. */
+  private readonly keep: number | null;
+  /** The most a window may hold: heard samples in heard-budget mode, recorded samples otherwise. */
+  private readonly budget: number;
   private readonly frame = Math.round(SAMPLE_RATE * 0.02);
 
   private readonly buf = new PcmBuffer();
   private queue: Region[] = [];
   private open: number | null = null;
   private win: OpenWindow | null = null;
+  private held: ClosedWindow | null = null;
   /** Samples before this belong to emitted windows (or skipped silence) and are never re-opened. */
   private lastCut = 0;
   private nextIndex = 0;
@@ -198,6 +229,9 @@ export class WindowCutter {
     this.overlap = s(this.cfg.overlapSec);
     this.lookback = s(this.cfg.lookbackSec);
     this.lag = s(this.cfg.vadLagSec);
+    const pause = this.cfg.shortenedPauseSec;
+    this.keep = pause === undefined ? null : pauseKeepSamples(pause);
+    this.budget = pause === undefined ? this.maxLen : chunkFilledWindowSamples(this.cfg.maxWindowSec);
   }
 
   get config(): Readonly<CutterConfig> {
@@ -234,6 +268,8 @@ export class WindowCutter {
     this.addRegions(closed);
     this.open = null;
     const out = this.decide(true);
+    if (this.held) out.push(this.emitClosed(this.held));
+    this.held = null;
     this.finished = true;
     this.buf.trimBefore(Number.MAX_SAFE_INTEGER);
     return out;
@@ -256,7 +292,9 @@ export class WindowCutter {
   }
 
   private trim(previousEnd: number): void {
-    const keepFrom = this.win ? this.win.start : Math.max(this.lastCut, previousEnd - this.lookback);
+    const keepFrom =
+      this.held?.win.start ??
+      (this.win ? this.win.start : Math.max(this.lastCut, previousEnd - this.lookback));
     this.buf.trimBefore(keepFrom);
   }
 
@@ -275,36 +313,40 @@ export class WindowCutter {
           hardStart: false,
           overlap: 0,
           regions: [],
+          heard: 0,
         };
       }
       const win = this.win;
       const head = this.queue[0];
       if (head) {
         if (win.speechEnd !== null && head.start - win.speechEnd > this.maxGap) {
-          out.push(this.closeSoft(head.start));
+          out.push(...this.closeSoft(head.start, false));
           continue;
         }
-        if (head.end - win.start <= this.maxLen - this.pad) {
+        // the pad after the region is reserved: a soft cut ends up to `pad` after the speech
+        const length = this.lengthWith(win, head.start, head.end);
+        if (length <= this.budget - this.pad) {
+          win.heard = length;
           win.speechEnd = head.end;
           win.regions.push([Math.max(head.start, win.start), head.end]);
           this.queue.shift();
           continue;
         }
         if (win.speechEnd !== null) {
-          out.push(this.closeSoft(head.start));
+          out.push(...this.closeSoft(head.start, true));
           continue;
         }
-        out.push(this.cutHard());
+        out.push(...this.cutHard());
         continue;
       }
       if (this.open !== null) {
         if (win.speechEnd !== null && this.open - win.speechEnd > this.maxGap) {
-          out.push(this.closeSoft(this.open));
+          out.push(...this.closeSoft(this.open, false));
           continue;
         }
-        if (frontier - this.lag > win.start + this.maxLen) {
-          if (win.speechEnd !== null) out.push(this.closeSoft(this.open));
-          else out.push(this.cutHard());
+        if (this.lengthWith(win, this.open, frontier - this.lag) > this.budget) {
+          if (win.speechEnd !== null) out.push(...this.closeSoft(this.open, true));
+          else out.push(...this.cutHard());
           continue;
         }
         break;
@@ -318,13 +360,14 @@ export class WindowCutter {
       // Known silence: no speech can start before frontier - lag without having been reported by now.
       const known = final ? frontier : frontier - this.lag;
       const silence = known - win.speechEnd;
-      if (
-        final ||
-        silence > this.maxGap ||
-        (known > win.start + this.maxLen - this.pad && silence >= 2 * this.pad)
-      ) {
-        // With ≥ 2·pad of known silence the cut is the same as if the next region's start were known.
-        out.push(this.closeSoft(final ? Math.min(frontier, win.speechEnd + 2 * this.pad) : known));
+      if (final || silence > this.maxGap) {
+        out.push(...this.closeSoft(final ? Math.min(frontier, win.speechEnd + 2 * this.pad) : known, false));
+        continue;
+      }
+      // No region starting after `known` could fit any more: with ≥ 2·pad of known silence the cut is the same as
+      // if the next region's start were known.
+      if (this.lengthWith(win, known, known) > this.budget - this.pad && silence >= 2 * this.pad) {
+        out.push(...this.closeSoft(known, true));
         continue;
       }
       break;
@@ -332,21 +375,35 @@ export class WindowCutter {
     return out;
   }
 
-  /** Close the window in the silence after its last region; `nextSpeech` is where speech resumes (or a bound). */
-  private closeSoft(nextSpeech: number): CutWindow {
+  /**
+   * The window's length if it took the speech [a, b) next (without what follows it): recorded samples from its
+   * start, or in heard-budget mode heard samples, the pause before the speech shortened as the model will hear it.
+   */
+  private lengthWith(win: OpenWindow, a: number, b: number): number {
+    if (this.keep === null) return b - win.start;
+    const from = win.speechEnd ?? win.start;
+    const pause = Math.min(Math.max(0, a - from), win.speechEnd === null ? this.keep : 2 * this.keep);
+    return win.heard + pause + Math.max(0, b - Math.max(a, from));
+  }
+
+  /**
+   * Close the window in the silence after its last region; `nextSpeech` is where speech resumes (or a bound).
+   * `full`: closed because the next speech did not fit, so the next window continues the same stretch of speech.
+   */
+  private closeSoft(nextSpeech: number, full: boolean): CutWindow[] {
     const win = this.win!;
     const speechEnd = win.speechEnd!;
     const cut = speechEnd + Math.min(this.pad, Math.floor((nextSpeech - speechEnd) / 2));
     this.win = null;
     this.lastCut = cut;
-    return this.emit(win, cut, speechEnd, false);
+    return this.settle({ win, end: cut, speechEnd, hardEnd: false, full });
   }
 
   /** The window holds one region longer than the bound: cut inside it at the quietest frame. */
-  private cutHard(): CutWindow {
+  private cutHard(): CutWindow[] {
     const win = this.win!;
     const lo = win.start + Math.max(this.minLen, this.maxLen - this.searchLen);
-    const hi = win.start + this.maxLen;
+    const hi = win.start + Math.min(this.maxLen, this.budget);
     const pcm = this.buf.slice(lo, hi);
     let best = hi;
     let bestEnergy = Number.POSITIVE_INFINITY;
@@ -362,7 +419,7 @@ export class WindowCutter {
     const cut = best;
     // Only a window holding no whole region is cut hard: its speech is the one region it was cut from.
     win.regions = [[win.speechStart, cut]];
-    const emitted = this.emit(win, cut, cut, true);
+    const emitted = this.settle({ win, end: cut, speechEnd: cut, hardEnd: true, full: true });
     const nextStart = cut - this.overlap;
     this.lastCut = cut;
     this.win = {
@@ -372,12 +429,69 @@ export class WindowCutter {
       hardStart: true,
       overlap: this.overlap,
       regions: [],
+      heard: 0,
     };
     // Regions (or the open one) now start at the new window at the earliest.
     const head = this.queue[0];
     if (head && head.start < nextStart) head.start = nextStart;
     if (this.open !== null && this.open < nextStart) this.open = nextStart;
     return emitted;
+  }
+
+  /**
+   * What a decided window releases. Recorded-budget mode: the window itself. Heard-budget mode: the window held
+   * before it (re-cut with this one when this one ends a stretch of speech), and this one unless it ends a stretch.
+   */
+  private settle(closed: ClosedWindow): CutWindow[] {
+    if (this.keep === null) return [this.emitClosed(closed)];
+    const held = this.held;
+    this.held = closed.full ? closed : null;
+    if (!held) return closed.full ? [] : [this.emitClosed(closed)];
+    if (!closed.full && held.full && !held.hardEnd && !closed.win.hardStart) {
+      const [a, b] = this.recut(held, closed);
+      return [this.emitClosed(a), this.emitClosed(b)];
+    }
+    return closed.full ? [this.emitClosed(held)] : [this.emitClosed(held), this.emitClosed(closed)];
+  }
+
+  /**
+   * The last two windows of a stretch of speech, cut again at the pause between two of their regions where both
+   * need the fewest encoder chunks (each within the budget); among equals the cut as it was, else the latest.
+   */
+  private recut(a: ClosedWindow, b: ClosedWindow): [ClosedWindow, ClosedWindow] {
+    const keep = this.keep!;
+    const regions = [...a.win.regions, ...b.win.regions];
+    const chunks = (heard: number): number => audioChunksForSamples(heard);
+    const split = (k: number): { cost: number; a: ClosedWindow; b: ClosedWindow } | null => {
+      const left = regions.slice(0, k);
+      const right = regions.slice(k);
+      const lastEnd = left.at(-1)![1];
+      const nextStart = right[0]![0];
+      const end = lastEnd + Math.min(this.pad, Math.floor((nextStart - lastEnd) / 2));
+      const start = Math.max(nextStart - this.pad, end);
+      const heardA = heardSamples(a.win.start, end, left, keep);
+      const heardB = heardSamples(start, b.end, right, keep);
+      if (heardA > this.budget || heardB > this.budget) return null;
+      return {
+        cost: chunks(heardA) + chunks(heardB),
+        a: { ...a, win: { ...a.win, regions: left, heard: heardA }, end, speechEnd: lastEnd },
+        b: {
+          ...b,
+          win: { ...b.win, start, speechStart: nextStart, regions: right, heard: heardB },
+        },
+      };
+    };
+    const asCut = a.win.regions.length;
+    let best = split(asCut);
+    for (let k = regions.length - 1; k >= 1; k--) {
+      const s = split(k);
+      if (s && (!best || s.cost < best.cost)) best = s;
+    }
+    return best ? [best.a, best.b] : [a, b];
+  }
+
+  private emitClosed(c: ClosedWindow): CutWindow {
+    return this.emit(c.win, c.end, c.speechEnd, c.hardEnd);
   }
 
   private emit(win: OpenWindow, end: number, speechEnd: number, hardEnd: boolean): CutWindow {

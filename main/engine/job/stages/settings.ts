@@ -9,6 +9,12 @@ import type { CutterConfig } from '../../scheduler/cutter';
 import { DEFAULT_RETRY_CONFIG, type RetryConfig } from '../../scheduler/retry';
 import { type AudioRange, rangeSettings } from './range';
 
+/**
+ * Recorded in the settings of a job whose windows were budgeted in heard audio and filled to whole encoder chunks
+ * (scheduler/cutter.ts): a job saved before that cut its windows differently, and says so instead of resuming.
+ */
+export const HEARD_WINDOW_BUDGET = 'heard audio, whole encoder chunks';
+
 export function jobSettings(opts: {
   chunkSamples: number;
   language: string | undefined;
@@ -18,11 +24,14 @@ export function jobSettings(opts: {
   maxPauseSec?: number | undefined;
 }): Record<string, unknown> {
   const retry = { ...DEFAULT_RETRY_CONFIG, ...opts.retry };
+  // the shortened pause is `maxPauseSec` below; what is recorded of it here is that windows were budgeted by it
+  const { shortenedPauseSec, ...cutter } = opts.cutter;
   return {
     sampleRate: SAMPLE_RATE,
     chunkSamples: opts.chunkSamples,
     language: opts.language ?? null,
-    cutter: opts.cutter,
+    cutter,
+    ...(shortenedPauseSec !== undefined ? { windowBudget: HEARD_WINDOW_BUDGET } : {}),
     retry: { ...retry, limits: retry.limits },
     ...rangeSettings(opts.range),
     // only when set: jobs saved before pauses were shortened match a job that does not shorten them
@@ -57,6 +66,7 @@ const LABELS: Record<string, { label: string; unit?: string; none?: string }> = 
   'cutter.maxWindowSec': { label: 'window length', unit: ' s' },
   'cutter.maxGapSec': { label: 'longest pause inside a window', unit: ' s' },
   maxPauseSec: { label: 'pauses shortened to', unit: ' s', none: 'not shortened' },
+  windowBudget: { label: 'window length counted in', none: 'recorded audio' },
   'range.startSec': { label: 'range start', unit: ' s', none: 'start of the recording' },
   'range.endSec': { label: 'range end', unit: ' s', none: 'end of the recording' },
   'engine.model': { label: 'model' },
