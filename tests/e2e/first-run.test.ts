@@ -81,6 +81,26 @@ describe('first run: no model → setup screen → download from the endpoint �
       expect(server.sent.size).toBe(0);
       await app.screenshot('first-run-setup');
 
+      // a recording dropped on the window before any model exists: queued, and shown waiting on the setup screen
+      await app.setDropPath(path.basename(speech), speech);
+      const dataTransfer = await page.evaluateHandle((name) => {
+        const dt = new DataTransfer();
+        dt.items.add(new File([new Uint8Array(8)], name));
+        return dt;
+      }, path.basename(speech));
+      await page.locator('main').dispatchEvent('drop', { dataTransfer });
+      await page
+        .getByRole('status')
+        .filter({ hasText: '1 file is waiting: it is transcribed as soon as a model is set up.' })
+        .waitFor();
+      await page
+        .getByRole('list', { name: 'Queued files' })
+        .getByRole('listitem', { name: path.basename(speech) })
+        .getByText('Queued')
+        .waitFor();
+      expect(app.services.jobs.list().map((j) => j.state)).toEqual(['queued']);
+      await app.screenshot('first-run-file-waiting');
+
       // slow enough for the progress to be seen (and photographed), then full speed
       server.throttle(16 * 1024);
       await download.click();
@@ -101,13 +121,7 @@ describe('first run: no model → setup screen → download from the endpoint �
       // no byte was fetched twice
       expect(server.sent.get(rec!.model.path)).toBe(server.sizeOf(rec!.model.path));
 
-      await app.setDropPath(path.basename(speech), speech);
-      const dataTransfer = await page.evaluateHandle((name) => {
-        const dt = new DataTransfer();
-        dt.items.add(new File([new Uint8Array(8)], name));
-        return dt;
-      }, path.basename(speech));
-      await page.getByTestId('dropzone').dispatchEvent('drop', { dataTransfer });
+      // the file dropped before the download starts on its own
       const job = await until('the job to finish', () => {
         const [j] = app!.services.jobs.list();
         return j && (j.state === 'done' || j.state === 'failed') ? j : undefined;

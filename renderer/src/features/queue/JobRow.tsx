@@ -2,7 +2,15 @@ import { memo, useLayoutEffect, useRef } from 'react';
 import type { QueueAction, QueueJob } from '@common/library-schema';
 import { formatTimestamp } from '../transcript/timeline';
 import { formatBytes } from './format';
-import { ACTION_LABELS, STATE_LABELS, actionsFor, canMove, percentDone, progressFacts } from './job-view';
+import {
+  ACTION_LABELS,
+  STATE_LABELS,
+  actionsFor,
+  barOf,
+  canMove,
+  percentDone,
+  progressFacts,
+} from './job-view';
 import { useQueueStore } from './store';
 
 interface JobRowProps {
@@ -28,9 +36,7 @@ export const JobRow = memo(function JobRow({ job, index, count, onOpenTranscript
       : job.displayName;
   const pct = percentDone(job);
   const facts = job.progress ? progressFacts(job.progress, job.state) : [];
-  // a bar without numbers only while something is happening (checking the file, the first window)
-  const active = job.state === 'running' || job.state === 'probing';
-  const showBar = job.progress !== null || active || job.state === 'done';
+  const bar = barOf(job);
 
   // Pause, cancel, retry and resume replace the pressed button with the ones the new state offers: focus would drop
   // to the page's body, and a keyboard user would start again from the top of the window. It goes to the row's
@@ -87,17 +93,17 @@ export const JobRow = memo(function JobRow({ job, index, count, onOpenTranscript
         {job.sizeBytes !== null && <span className="job__size">{formatBytes(job.sizeBytes)}</span>}
         <span className={`job__state job__state--${job.state}`}>{STATE_LABELS[job.state]}</span>
       </div>
-      {showBar && (
+      {bar !== 'none' && (
         <div
-          className={`job__progress${pct === null && active ? ' job__progress--unknown' : ''}`}
+          className={`job__progress${bar === 'unknown' ? ' job__progress--unknown' : ''}`}
           role="progressbar"
           aria-label={`Progress of ${name}`}
           aria-valuemin={0}
           aria-valuemax={100}
-          aria-valuenow={pct ?? undefined}
-          aria-valuetext={pct === null ? 'Starting' : `${pct}%`}
+          aria-valuenow={bar === 'unknown' ? undefined : (pct ?? 0)}
+          aria-valuetext={bar === 'unknown' ? 'Starting' : `${pct ?? 0}%`}
         >
-          <div className="job__bar" style={{ width: `${pct ?? 0}%` }} />
+          <div className="job__bar" style={{ width: bar === 'unknown' ? undefined : `${pct ?? 0}%` }} />
         </div>
       )}
       {facts.length > 0 && <p className="job__facts">{facts.join(' · ')}</p>}

@@ -1,4 +1,4 @@
-import { useCallback } from 'react';
+import { useCallback, type ReactNode } from 'react';
 import type { QueueStatus } from '@common/library-schema';
 import { useAppStore } from '../../shell/app-store';
 import { ErrorNotice } from '../../ui/ErrorNotice';
@@ -30,6 +30,33 @@ function QueueStatusNotice({ status }: { status: QueueStatus }) {
   );
 }
 
+/**
+ * The queue's heading and rows (or, when empty, what the queue is for). The heading takes focus when a removed row
+ * takes the focused button with it. Shown by the Transcribe view and, while no model is set up, by the setup screen.
+ */
+export function QueueList({ heading, intro }: { heading: string; intro?: ReactNode }) {
+  const jobs = useQueueStore((s) => s.jobs);
+  const openTranscript = useAppStore((s) => s.openTranscript);
+  const onOpen = useCallback((id: string) => openTranscript(id), [openTranscript]);
+  return (
+    <>
+      <h2 id="queue-heading" className="section-title" tabIndex={-1}>
+        {heading}
+      </h2>
+      {intro}
+      {jobs.length === 0 ? (
+        <p className="empty">Nothing queued. Files you add wait here until they are transcribed.</p>
+      ) : (
+        <ol className="queue" aria-label="Queued files">
+          {jobs.map((job, i) => (
+            <JobRow key={job.id} job={job} index={i} count={jobs.length} onOpenTranscript={onOpen} />
+          ))}
+        </ol>
+      )}
+    </>
+  );
+}
+
 /** The Transcribe view: add files (buttons, or a drop anywhere on the window), the queue and the live text. */
 export function QueuePanel() {
   const jobs = useQueueStore((s) => s.jobs);
@@ -38,8 +65,6 @@ export function QueuePanel() {
   const error = useQueueStore((s) => s.error);
   const dragging = useQueueStore((s) => s.dragging);
   const { chooseFiles, chooseFolder, dismissError } = useQueueStore.getState();
-  const openTranscript = useAppStore((s) => s.openTranscript);
-  const onOpen = useCallback((id: string) => openTranscript(id), [openTranscript]);
 
   return (
     <section className="panel" aria-labelledby="transcribe-heading">
@@ -76,18 +101,7 @@ export function QueuePanel() {
         </p>
       </div>
       {error && <ErrorNotice error={error} onDismiss={dismissError} />}
-      <h2 id="queue-heading" className="section-title" tabIndex={-1}>
-        Queue
-      </h2>
-      {jobs.length === 0 ? (
-        <p className="empty">Nothing queued. Files you add wait here until they are transcribed.</p>
-      ) : (
-        <ol className="queue" aria-label="Queued files">
-          {jobs.map((job, i) => (
-            <JobRow key={job.id} job={job} index={i} count={jobs.length} onOpenTranscript={onOpen} />
-          ))}
-        </ol>
-      )}
+      <QueueList heading="Queue" />
       <LiveText />
     </section>
   );

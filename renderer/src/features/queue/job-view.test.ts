@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { job } from '../../test-fixtures';
-import { actionsFor, canMove, formatEta, formatSpeed, percentDone, progressFacts, sameJob } from './job-view';
+import {
+  actionsFor,
+  barOf,
+  canMove,
+  formatEta,
+  formatSpeed,
+  percentDone,
+  progressFacts,
+  sameJob,
+  waitingForModel,
+} from './job-view';
 
 const progress = {
   windowsDone: 2,
@@ -69,5 +79,45 @@ describe('job view', () => {
     expect(sameJob(a, { ...a, position: 3 })).toBe(false);
     expect(sameJob(a, { ...a, error: { code: 'CANCELLED', message: 'x' } })).toBe(false);
     expect(sameJob(a, { ...a, updatedAt: a.updatedAt + 1 })).toBe(true);
+  });
+});
+
+describe('waitingForModel', () => {
+  it('counts the files a model would start (queued, paused, being checked), not finished or failed ones', () => {
+    expect(waitingForModel([])).toBeNull();
+    expect(waitingForModel([{ state: 'failed' }, { state: 'done' }, { state: 'cancelled' }])).toBeNull();
+    expect(waitingForModel([{ state: 'queued' }, { state: 'failed' }])).toBe(
+      '1 file is waiting: it is transcribed as soon as a model is set up.',
+    );
+    expect(waitingForModel([{ state: 'queued' }, { state: 'paused' }, { state: 'probing' }])).toBe(
+      '3 files are waiting: they are transcribed as soon as a model is set up.',
+    );
+  });
+});
+
+describe('a row before its first window', () => {
+  const none = {
+    windowsDone: 0,
+    windowsTotal: 0,
+    audioSecDone: 0,
+    durationSec: 125,
+    speed: null,
+    etaSec: null,
+  };
+  it('a waiting or stopped file shows no bar and only its length; a running one a moving bar until a window is done', () => {
+    for (const state of ['queued', 'paused', 'cancelled', 'failed'] as const) {
+      expect(barOf({ state, progress: none })).toBe('none');
+      expect(barOf({ state, progress: null })).toBe('none');
+      expect(progressFacts(none, state)).toEqual(['2:05 of audio']);
+    }
+    expect(progressFacts({ ...none, durationSec: null }, 'queued')).toEqual([]);
+    expect(barOf({ state: 'running', progress: none })).toBe('unknown');
+    expect(barOf({ state: 'probing', progress: null })).toBe('unknown');
+    expect(progressFacts(none, 'running')).toEqual(['0 windows so far', 'audio 0:00 / 2:05']);
+    // once something is done the bar has a number, also for a job paused or queued again mid-way
+    expect(barOf({ state: 'running', progress })).toBe('percent');
+    expect(barOf({ state: 'paused', progress })).toBe('percent');
+    expect(barOf({ state: 'queued', progress })).toBe('percent');
+    expect(barOf({ state: 'done', progress: null })).toBe('percent');
   });
 });

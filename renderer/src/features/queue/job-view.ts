@@ -66,8 +66,28 @@ export function formatEta(etaSec: number | null): string | null {
   return etaSec < 1 ? null : `about ${formatTimestamp(Math.ceil(etaSec))} left`;
 }
 
+/** Nothing transcribed yet: no window finished, no audio covered. */
+const untouched = (p: JobProgress): boolean => p.windowsDone === 0 && p.audioSecDone <= 0;
+
+/**
+ * How a row's bar looks: none for a job that is not running and has nothing done (a queued, cancelled or failed
+ * file's empty bar looked stuck), moving without a number while the job runs but no window has finished yet (a
+ * first 60 s window takes a while on a laptop: a bar parked at 0 % read as frozen), else the percentage.
+ */
+export function barOf(job: Pick<QueueJob, 'state' | 'progress'>): 'none' | 'unknown' | 'percent' {
+  const active = job.state === 'running' || job.state === 'probing';
+  if (job.state === 'done') return 'percent';
+  const p = job.progress;
+  if (active) return p === null || untouched(p) || percentDone(job) === null ? 'unknown' : 'percent';
+  return p !== null && !untouched(p) ? 'percent' : 'none';
+}
+
 /** The facts under a running or finished job's bar: windows, audio time, speed, ETA. */
 export function progressFacts(progress: JobProgress, state: JobState): string[] {
+  // waiting, or stopped before any window: only how long the file is ("0 windows so far · audio 0:00 / 0:05" was noise)
+  if (state !== 'running' && state !== 'done' && untouched(progress)) {
+    return progress.durationSec === null ? [] : [`${formatTimestamp(progress.durationSec)} of audio`];
+  }
   // The engine's total is a low estimate until the end: one that the running job has caught up with says nothing.
   const known = state === 'done' || progress.windowsTotal > progress.windowsDone;
   const facts = [
@@ -112,4 +132,16 @@ export function sameJob(a: QueueJob, b: QueueJob): boolean {
     a.error?.hint === b.error?.hint &&
     sameProgress(a.progress, b.progress)
   );
+}
+
+/**
+ * What the setup screen says above the queue while no model is set up: how many dropped files are waiting for one
+ * (queued, paused or still being checked), or null when none is.
+ */
+export function waitingForModel(jobs: readonly Pick<QueueJob, 'state'>[]): string | null {
+  const waiting = jobs.filter((j) => j.state === 'queued' || j.state === 'paused' || j.state === 'probing');
+  if (waiting.length === 0) return null;
+  return waiting.length === 1
+    ? '1 file is waiting: it is transcribed as soon as a model is set up.'
+    : `${waiting.length} files are waiting: they are transcribed as soon as a model is set up.`;
 }

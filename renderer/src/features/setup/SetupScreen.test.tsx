@@ -1,7 +1,9 @@
-import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ModelsState } from '@common/models-schema';
+import { job, snapshot } from '../../test-fixtures';
 import { installFakeApi, removeFakeApi, resetStores } from '../../test-support';
+import { useQueueStore } from '../queue/store';
 import { SetupGate } from './SetupGate';
 import { resetSetupStore } from './store';
 
@@ -134,6 +136,36 @@ describe('first-run setup screen', () => {
     await waitFor(() =>
       expect(api.invoke).toHaveBeenCalledWith('models:download', { id: 'voxtral-mini-q4_k_m' }),
     );
+  });
+
+  it('files dropped before a model exists are shown waiting, with their own errors, under the introduction', async () => {
+    app(firstRun);
+    await screen.findByRole('heading', { name: 'Set up transcription' });
+    expect(screen.queryByRole('list', { name: 'Queued files' })).toBeNull();
+    // what main's queue:changed brings after a drop on the window
+    act(() =>
+      useQueueStore.getState().apply(
+        snapshot([
+          job({ id: 'a', displayName: 'standup.wav', state: 'queued', position: 0 }),
+          job({
+            id: 'b',
+            displayName: 'empty.mp3',
+            state: 'failed',
+            position: 1,
+            error: { code: 'FILE_EMPTY', message: 'The file is empty (0 bytes): empty.mp3' },
+          }),
+        ]),
+      ),
+    );
+    expect(screen.getByRole('status').textContent).toBe(
+      '1 file is waiting: it is transcribed as soon as a model is set up.',
+    );
+    const list = screen.getByRole('list', { name: 'Queued files' });
+    expect(
+      within(within(list).getByRole('listitem', { name: 'standup.wav' })).getByText('Queued'),
+    ).toBeTruthy();
+    expect(within(list).getByText('The file is empty (0 bytes): empty.mp3')).toBeTruthy();
+    expect(within(list).getByRole('button', { name: 'Remove standup.wav' })).toBeTruthy();
   });
 
   it('a configured, working model shows the transcribe view', async () => {

@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, type ReactNode } from 'react';
 import { formatBytes } from '@common/format-bytes';
 import type { DownloadView, ModelsState, ModelVariant } from '@common/models-schema';
 import { ErrorNotice } from '../../ui/ErrorNotice';
@@ -129,8 +129,9 @@ function ProblemNotice({ models }: { models: ModelsState }) {
 /**
  * The first-run screen (and what the Transcribe view shows while no usable model is set up): the catalog with the
  * advisor's pick pre-selected and its reason, one download with one progress, import of files already on disk.
+ * `children` (the files waiting for a model) come right under the introduction, where a drop is seen.
  */
-export function SetupScreen() {
+export function SetupScreen({ children }: { children?: ReactNode }) {
   const models = useSetupStore((s) => s.models);
   const selected = useSetupStore((s) => s.selected);
   const sizes = useSetupStore((s) => s.sizes);
@@ -158,6 +159,7 @@ export function SetupScreen() {
         RotorScribe transcribes on this computer with Mistral&apos;s Voxtral Mini model. Choose a version to
         download once; after that, nothing you record or transcribe leaves this computer.
       </p>
+      {children}
       <ProblemNotice models={models} />
       {job && running && <DownloadProgress download={job} label={jobLabel} />}
       <fieldset className="setup__choices" disabled={running}>
