@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { speechWav } from '../../fixtures/audio';
 import { startApp, type AppHarness } from './harness';
 
 let app: AppHarness;
@@ -230,6 +231,49 @@ describe('shell in Debian Chromium, built renderer + built preload + real main h
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     await app.screenshot('shell-min-size');
+    await page.setViewportSize({ width: 1200, height: 760 });
+  });
+
+  it('every view fits the minimum window width, the Transcript tab and the library table included', async () => {
+    const { page } = app;
+    const audio = await speechWav({
+      text: 'The budget review starts on Monday.',
+      path: path.join(files, 'budget-review.wav'),
+      padSeconds: 0.3,
+    });
+    await app.setDropPath('budget-review.wav', audio);
+    const dataTransfer = await page.evaluateHandle(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([new Uint8Array(16)], 'budget-review.wav'));
+      return dt;
+    });
+    await page.getByTestId('dropzone').dispatchEvent('drop', { dataTransfer });
+    const open = page.getByRole('button', { name: 'Open transcript of budget-review.wav' });
+    await open.waitFor({ timeout: 60_000 });
+    await page.setViewportSize({ width: 720, height: 480 });
+    await open.click();
+    await page.getByRole('heading', { name: 'budget-review', level: 1 }).waitFor();
+    // with a transcript open the top bar holds five views and the engine status
+    const views = ['Transcript', 'Transcribe', 'Record', 'Library', 'Settings'];
+    const seen: Record<string, { overflow: number; statusRight: number }> = {};
+    for (const view of views) {
+      await page.getByRole('navigation', { name: 'Primary' }).getByRole('button', { name: view }).click();
+      await page.getByRole('heading', { level: 1 }).first().waitFor();
+      seen[view] = await page.evaluate(() => ({
+        overflow: document.documentElement.scrollWidth - window.innerWidth,
+        statusRight: Math.round(
+          [...document.querySelectorAll('button')]
+            .find((b) => b.textContent === 'Engine status')!
+            .getBoundingClientRect().right,
+        ),
+      }));
+    }
+    await page.getByRole('navigation', { name: 'Primary' }).getByRole('button', { name: 'Library' }).click();
+    await app.screenshot('shell-min-size-library');
+    for (const view of views) {
+      expect(seen[view]!.overflow, `${view}: ${JSON.stringify(seen)}`).toBeLessThanOrEqual(0);
+      expect(seen[view]!.statusRight, `${view}: ${JSON.stringify(seen)}`).toBeLessThanOrEqual(720);
+    }
     await page.setViewportSize({ width: 1200, height: 760 });
   });
 
