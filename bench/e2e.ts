@@ -29,7 +29,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SAMPLE_RATE } from '@common/audio';
 import { isKvCacheType, type KvCacheType } from '@common/kv-cache-types';
-import { audioChunks } from '@common/window-budget';
+import { audioChunks, audioChunksForSamples, chunkFilledWindowSamples } from '@common/window-budget';
 import { generateRecording } from '../fixtures/audio-long';
 import { quantizeGguf } from '../fixtures/quantize';
 import { writeSyntheticVoxtral } from '../fixtures/voxtral';
@@ -354,7 +354,13 @@ async function main(): Promise<void> {
     `plan: ${plan.kvK}/${plan.kvV}, ${plan.maxWindowSec} s windows × ${plan.parallel}, threads ${plan.threads}, ` +
       `encoder weights ${encoderBf16 === undefined ? 'as the addon chose' : encoderBf16 ? 'BF16' : 'as stored'}, ` +
       `GPU layers ${plan.gpuLayers}, flash attention ${plan.flashAttention}, windows close at pauses > ` +
-      `${plan.maxGapSec ?? 3} s${plan.maxPauseSec !== undefined ? `, pauses shortened to ${plan.maxPauseSec} s` : ', pauses sent whole'}`,
+      `${plan.maxGapSec ?? 3} s${
+        plan.maxPauseSec !== undefined
+          ? `, pauses shortened to ${plan.maxPauseSec} s, windows budgeted in heard audio: up to ` +
+            `${(chunkFilledWindowSamples(plan.maxWindowSec) / SAMPLE_RATE).toFixed(2)} s in ` +
+            `${audioChunksForSamples(chunkFilledWindowSamples(plan.maxWindowSec))} encoder chunks`
+          : ', pauses sent whole'
+      }`,
     `windows: ${result.records.length} (${attempts} attempts, ${result.flagged} flagged); audio ${durationSec.toFixed(0)} s, ` +
       `in windows ${windowSec.toFixed(0)} s, heard by the model ${heardSec.toFixed(0)} s ` +
       `(${((100 * heardSec) / durationSec).toFixed(0)} % of the audio) in ${chunks} encoder chunks ` +

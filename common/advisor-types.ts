@@ -234,6 +234,12 @@ export const speedEstimateSchema = object({
     totalSec: num({ min: 0 }),
   }),
   audioTokensPerWindow: count,
+  /**
+   * Audio one window sends (the cutter fills a CPU plan's windows to whole 30 s encoder chunks: 59.99 s for 60 s) and
+   * the encoder chunks it pays for.
+   */
+  audioSecPerWindow: num({ min: 0 }),
+  chunksPerWindow: count,
   textTokensPerWindow: count,
   frontEndSecPerAudioHour: num({ min: 0 }),
   wallSecPerAudioHour: num({ min: 0 }),

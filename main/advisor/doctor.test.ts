@@ -27,6 +27,15 @@ describe('doctor', () => {
     expect(parsed.recommendation.config.gpuLayers).toBe(0);
   });
 
+  it("prints a CPU plan's speed with the audio and the encoder chunks each window pays for", async () => {
+    const { text, report } = await runDoctor({ hardware: PROFILES.cpu8 });
+    const speed = report.recommendation.speed!;
+    expect(speed.chunksPerWindow).toBeGreaterThan(0);
+    expect(text).toContain(
+      `(${speed.audioSecPerWindow.toFixed(2)} s of audio in ${speed.chunksPerWindow} encoder chunk`,
+    );
+  });
+
   it('says plainly that nothing fits on a 4 GB machine', async () => {
     const { text, report } = await runDoctor({ hardware: PROFILES.ram4 });
     expect(report.recommendation.ok).toBe(false);

@@ -57,6 +57,7 @@ export function formatDoctor(report: AdvisorReport): string {
     const b = r.speed.batch;
     lines.push(
       `  speed (model calibrated on ${r.speed.calibration}): per ${c.parallelWindows > 1 ? `batch of ${c.parallelWindows} windows` : 'window'} ` +
+        `(${r.speed.audioSecPerWindow.toFixed(2)} s of audio in ${r.speed.chunksPerWindow} encoder chunk${r.speed.chunksPerWindow === 1 ? '' : 's'}${c.parallelWindows > 1 ? ' each' : ''}): ` +
         `encoder ${b.encoderSec.toFixed(0)} s + prefill ${b.prefillSec.toFixed(0)} s + decode ${b.decodeSec.toFixed(0)} s → ` +
         `${r.speed.speedX.toFixed(2)}x real time on continuous speech`,
     );

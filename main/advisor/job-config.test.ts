@@ -2,16 +2,25 @@ import { describe, expect, it } from 'vitest';
 import type { HardwareInfo } from '@common/advisor-types';
 import { SAMPLE_RATE } from '@common/audio';
 import type { KvCacheType } from '@common/kv-cache-types';
-import { AUDIO_TOKENS_PER_CHUNK } from '@common/window-budget';
+import { AUDIO_TOKENS_PER_CHUNK, audioChunksForSamples } from '@common/window-budget';
 import {
   cellsPerSequence,
   createRuntimeEngine,
   type RuntimeModelLike,
 } from '../engine/job/runtime-transcriber';
+import { shortenPauses } from '../engine/job/pauses';
+import { cutterConfigOf, windowingOf } from '../engine/job/runner';
 import { type CutWindow, WindowCutter } from '../engine/scheduler/cutter';
 import { buildScript, scriptRegions, ScriptedVad, synthPcm } from '../engine/scheduler/testkit';
 import { tokensPerChunk } from './memory-model';
-import { CPU_MAX_GAP_SEC, CPU_MAX_PAUSE_SEC, createJobAdvisor, jobPlanFlags, planJob } from './job-config';
+import {
+  CPU_MAX_GAP_SEC,
+  CPU_MAX_PAUSE_SEC,
+  createJobAdvisor,
+  jobPlanFlags,
+  type JobPlanValues,
+  planJob,
+} from './job-config';
 import { PROFILES } from './test-profiles';
 
 describe('planJob: the advisor recommendation is the plan the engine runs', () => {
@@ -141,10 +150,10 @@ function recordingModel(calls: ContextCall[]): RuntimeModelLike {
   };
 }
 
-/** The windows the job's cutter makes of a long monologue with the plan's window length. */
-function cutMonologue(maxWindowSec: number): CutWindow[] {
+/** The windows the job's cutter makes of a long monologue with the plan's windowing, as runJob sets it up. */
+function cutMonologue(plan: JobPlanValues): CutWindow[] {
   const script = buildScript({ seed: 3, minWords: 2500, longSilenceProb: 0, monologueProb: 0.95 });
-  const cutter = new WindowCutter({ maxWindowSec });
+  const cutter = new WindowCutter(cutterConfigOf(windowingOf(plan)));
   const vad = new ScriptedVad(scriptRegions(script));
   const total = Math.round(script.durationSec * SAMPLE_RATE);
   const out: CutWindow[] = [];
@@ -182,9 +191,25 @@ describe('the run a recommendation produces is the recommended configuration', (
       ]);
       expect(engine.identity).toMatchObject({ kvK: rec.config.kvTypeK, kvV: rec.config.kvTypeV });
       // windows as long as recommended: never longer, and a monologue fills them to within the hard-cut search
-      const lengths = cutMonologue(plan.maxWindowSec).map((w) => (w.endSample - w.startSample) / SAMPLE_RATE);
-      expect(Math.max(...lengths)).toBeLessThanOrEqual(rec.config.windowSeconds);
-      expect(Math.max(...lengths)).toBeGreaterThan(rec.config.windowSeconds - 20);
+      const windows = cutMonologue(plan);
+      const heard = windows.map((w) =>
+        plan.maxPauseSec === undefined
+          ? w.pcm.length
+          : shortenPauses(w.pcm, w.startSample, w.speechRegions, plan.maxPauseSec).length,
+      );
+      expect(Math.max(...heard) / SAMPLE_RATE).toBeLessThanOrEqual(rec.config.windowSeconds);
+      expect(Math.max(...heard) / SAMPLE_RATE).toBeGreaterThan(rec.config.windowSeconds - 20);
+      // a CPU plan's predicted speed counts the chunks its windows pay for: the most any window sends, and what
+      // most of them do
+      expect(rec.speed !== undefined).toBe(rec.config.gpuLayers === 0);
+      if (rec.speed) {
+        const chunks = heard.map((h) => audioChunksForSamples(h));
+        expect(Math.max(...chunks)).toBe(rec.speed.chunksPerWindow);
+        expect(chunks.filter((c) => c === rec.speed!.chunksPerWindow).length).toBeGreaterThan(
+          chunks.length / 2,
+        );
+        expect(Math.max(...heard) / SAMPLE_RATE).toBeLessThanOrEqual(rec.speed.audioSecPerWindow);
+      }
       engine.dispose();
     });
   }

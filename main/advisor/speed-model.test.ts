@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RunConfig } from '@common/advisor-types';
+import { SAMPLE_RATE } from '@common/audio';
+import { chunkCapacitySamples, chunkFilledWindowSamples } from '@common/window-budget';
 import { CPU_RUN_CONFIG } from './test-profiles';
 import {
   AVX512_E2E_FIT,
@@ -95,8 +97,24 @@ describe('estimateSpeed', () => {
     expect(s.batch.prefillSec).toBeCloseTo(audioTokens / 100, 9);
     expect(s.batch.decodeSec).toBeCloseTo(text / 10, 9);
     const total = 2 + audioTokens / 100 + text / 10;
-    expect(s.wallSecPerAudioHour).toBeCloseTo(total * 60 + frontEnd, 6);
-    expect(s.speedX).toBeCloseTo(3600 / (total * 60 + frontEnd), 9);
+    // a 60 s plan's window is what 2 whole chunks hold (60 s exactly would take a third)
+    const windowSec = chunkCapacitySamples(2) / SAMPLE_RATE;
+    expect(s.audioSecPerWindow).toBe(windowSec);
+    expect(s.chunksPerWindow).toBe(2);
+    expect(s.wallSecPerAudioHour).toBeCloseTo((total * 3600) / windowSec + frontEnd, 6);
+    expect(s.speedX).toBeCloseTo(3600 / ((total * 3600) / windowSec + frontEnd), 9);
+  });
+
+  it('counts the chunks the cutter fills: a 45 s plan sends 29.99 s windows in one chunk, not 45 s in two', () => {
+    const at = (windowSeconds: number) =>
+      estimateSpeed({ config: { ...CONFIG, windowSeconds }, weightBytes: 1000, calibration: TOY })!;
+    expect(at(45).chunksPerWindow).toBe(1);
+    expect(at(45).audioSecPerWindow).toBe(chunkFilledWindowSamples(45) / SAMPLE_RATE);
+    expect(at(45).batch.encoderSec).toBeCloseTo(1, 9);
+    expect(at(28)).toMatchObject({ chunksPerWindow: 1, audioSecPerWindow: 28 });
+    expect(at(120).chunksPerWindow).toBe(4);
+    // every length between two chunk multiples plans the same windows
+    expect(at(59)).toEqual(at(45));
   });
 
   it('parallel windows share decode steps, not encoder or prefill work', () => {

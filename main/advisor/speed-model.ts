@@ -4,15 +4,23 @@
  * (speed-calibration.ts). A window of W s costs, per batch of P windows side by side:
  *   P × chunks × encoder  +  P × Σ prefill over the window's audio tokens at their depth
  *   +  Σ decode steps over its text (one step decodes P tokens; see PARALLEL_DECODE_COST)
- * plus the front end (ffmpeg decode + VAD). The estimate assumes windows full of speech; a recording with pauses
- * is faster by its share of silence longer than the cutter's 3 s gap (never sent to the model). Pure.
+ * plus the front end (ffmpeg decode + VAD). A window is what the cutter makes of a CPU plan's length: filled to the
+ * whole 30 s chunks within it (common/window-budget.ts chunkFilledWindowSamples: 60 s → 59.99 s in 2 chunks, 45 s →
+ * 29.99 s in 1), so the chunks predicted are the chunks a run pays for. The estimate assumes windows full of
+ * speech; a recording with pauses is faster by its share of silence (shortened or never sent to the model). Pure.
  *
  * GPU plans are not calibrated: `estimateSpeed` returns null for them rather than guess.
  */
 import type { ModelDescription, RunConfig, SpeedEstimate } from '@common/advisor-types';
 import type { KvCacheType } from '@common/kv-cache-types';
 import { bitsPerValue } from '@common/kv-cache-types';
-import { AUDIO_TOKENS_PER_CHUNK, audioChunks } from '@common/window-budget';
+import { SAMPLE_RATE } from '@common/audio';
+import {
+  AUDIO_TOKENS_PER_CHUNK,
+  audioChunks,
+  audioChunksForSamples,
+  chunkFilledWindowSamples,
+} from '@common/window-budget';
 import { calibrationFor, type DepthRate, type SpeedCalibration } from './speed-calibration';
 
 /**
@@ -148,11 +156,14 @@ export function estimateSpeed(input: SpeedInput): SpeedEstimate | null {
   const threadFactor = (exp: number): number => (cal.threads / Math.max(1, c.threads)) ** exp;
   const weightScale = input.weightBytes / cal.weightBytes;
   const p = c.parallelWindows;
-  const chunks = Math.max(1, Math.ceil(c.windowSeconds / 30));
+  // the window as the cutter fills it (see the module comment)
+  const windowSamples = chunkFilledWindowSamples(c.windowSeconds);
+  const windowSec = windowSamples / SAMPLE_RATE;
+  const chunks = audioChunksForSamples(windowSamples);
   const tokensPerChunk =
     c.tokenRate === 'pooled' ? Math.ceil(AUDIO_TOKENS_PER_CHUNK / 2) : AUDIO_TOKENS_PER_CHUNK;
   const audioTokens = PROMPT_TOKENS + chunks * tokensPerChunk;
-  const textTokens = Math.round(TEXT_TOKENS_PER_SPEECH_SEC * c.windowSeconds);
+  const textTokens = Math.round(TEXT_TOKENS_PER_SPEECH_SEC * windowSec);
 
   const fill = Math.min(1, Math.max(0.05, input.chunkFill ?? 1));
   const encoderSec =
@@ -169,11 +180,13 @@ export function estimateSpeed(input: SpeedInput): SpeedEstimate | null {
     threadFactor(cal.threadScaling.decode);
   const totalSec = (encoderSec + prefillSec) / fill + decodeSec;
   const frontEndSecPerAudioHour = 3600 / FRONT_END_AUDIO_SEC_PER_CPU_SEC;
-  const wallSecPerAudioHour = (totalSec * 3600) / (p * c.windowSeconds) + frontEndSecPerAudioHour;
+  const wallSecPerAudioHour = (totalSec * 3600) / (p * windowSec) + frontEndSecPerAudioHour;
   return {
     calibration: cal.id,
     batch: { encoderSec, prefillSec, decodeSec, totalSec },
     audioTokensPerWindow: audioTokens,
+    audioSecPerWindow: windowSec,
+    chunksPerWindow: chunks,
     textTokensPerWindow: textTokens,
     frontEndSecPerAudioHour,
     wallSecPerAudioHour,
