@@ -155,6 +155,37 @@ describe('WindowCutter budgeting windows in heard audio (pauses shortened)', () 
     }
   });
 
+  it('sends short (live) windows out as soon as they are decided: no window is held back for them', () => {
+    /** The most seconds of stream pushed past a window's end before it came out. */
+    const worstDelay = (config: Partial<CutterConfig>): { worst: number; windows: number } => {
+      const cutter = new WindowCutter(config);
+      const vad = new ScriptedVad(scriptRegions(script));
+      const total = Math.round(script.durationSec * SAMPLE_RATE);
+      let worst = 0;
+      let windows = 0;
+      for (let pos = 0; pos < total;) {
+        const n = Math.min(total - pos, 8000);
+        const out = cutter.push(synthPcm(script, pos, pos + n), vad.push(n));
+        pos += n;
+        for (const w of out) worst = Math.max(worst, sec(pos - w.endSample));
+        windows += out.length;
+      }
+      return { worst, windows };
+    };
+    const live = worstDelay({ maxWindowSec: 10, shortenedPauseSec: 1 });
+    const recordedLive = worstDelay({ maxWindowSec: 10 });
+    expect(live.windows).toBeGreaterThan(50);
+    // about as soon as windows budgeted in recorded seconds: a pause costs less of the budget, so a window may wait
+    // for the next speech up to the part of a pause the model does not hear (3 s gap - 1 s) longer; a held window
+    // would wait for the whole next one
+    expect(live.worst).toBeLessThanOrEqual(recordedLive.worst + 2);
+    expect(live.worst).toBeLessThan(10);
+    // 60 s windows are held: the re-cut needs the next one
+    expect(worstDelay(CPU).worst).toBeGreaterThan(20);
+    for (const w of cut(script, fixed(8000), { maxWindowSec: 10, shortenedPauseSec: 1 }))
+      expect(heard(w)).toBeLessThanOrEqual(10 * SAMPLE_RATE);
+  });
+
   it('keeps the recorded-seconds budget without shortened pauses', () => {
     for (const w of recorded) expect(sec(w.endSample - w.startSample)).toBeLessThanOrEqual(60 + 1e-9);
   });

@@ -17,8 +17,8 @@
  *   pay for — up to the whole 30 s encoder chunks that fit in `maxWindowSec` (common/window-budget.ts
  *   chunkFilledWindowSamples), and the last two windows of a stretch of speech (the one before a pause over
  *   `maxGapSec`, or the end) are re-cut at the pause that needs the fewest chunks for both: a short tail then shares a
- *   chunk instead of paying for its own half-empty one. So each window is held until the next one is decided (one
- *   window of extra latency, front-end time only);
+ *   chunk instead of paying for its own half-empty one. So each window of two chunks or more is held until the next
+ *   one is decided (one window of extra latency: front-end time for a file; shorter windows are never held);
  * - every decision depends only on the audio and the VAD output, never on how the stream was chunked or when the
  *   caller looked (tested), so a resumed job that replays the same stream gets the same windows.
  *
@@ -205,6 +205,11 @@ export class WindowCutter {
   private readonly keep: number | null;
   /** The most a window may hold: heard samples in heard-budget mode, recorded samples otherwise. */
   private readonly budget: number;
+  /**
+   * Windows are held for the re-cut: only where it can save a chunk, i.e. a window spans two chunks or more. A short
+   * window (a live recording's 10 s) always pays for one chunk, so it goes out as soon as it is decided.
+   */
+  private readonly holds: boolean;
   private readonly frame = Math.round(SAMPLE_RATE * 0.02);
 
   private readonly buf = new PcmBuffer();
@@ -232,6 +237,7 @@ export class WindowCutter {
     const pause = this.cfg.shortenedPauseSec;
     this.keep = pause === undefined ? null : pauseKeepSamples(pause);
     this.budget = pause === undefined ? this.maxLen : chunkFilledWindowSamples(this.cfg.maxWindowSec);
+    this.holds = this.keep !== null && audioChunksForSamples(this.budget) >= 2;
   }
 
   get config(): Readonly<CutterConfig> {
@@ -443,7 +449,7 @@ export class WindowCutter {
    * before it (re-cut with this one when this one ends a stretch of speech), and this one unless it ends a stretch.
    */
   private settle(closed: ClosedWindow): CutWindow[] {
-    if (this.keep === null) return [this.emitClosed(closed)];
+    if (!this.holds) return [this.emitClosed(closed)];
     const held = this.held;
     this.held = closed.full ? closed : null;
     if (!held) return closed.full ? [] : [this.emitClosed(closed)];
