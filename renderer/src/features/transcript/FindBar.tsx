@@ -1,7 +1,7 @@
 import { useEffect, useRef, type KeyboardEvent } from 'react';
 import { DismissButton } from '../../ui/DismissButton';
 import { useTranscriptEditorStore } from './editor-store';
-import { useFindStore } from './find-store';
+import { searchKey, useFindStore } from './find-store';
 
 /** Enter in a field runs its action instead of submitting anything around it. */
 function onEnter(action: (e: KeyboardEvent<HTMLInputElement>) => void) {
@@ -25,9 +25,20 @@ export function FindBar({ onClose }: { onClose: () => void }) {
     inputRef.current?.select();
   }, [shown]);
 
+  /** Searches now what is typed but not searched yet; true when it had to (the matches shown were stale). */
+  const catchUp = (): boolean => {
+    const find = useFindStore.getState();
+    if (find.searched === searchKey(find)) return false;
+    find.refresh(useTranscriptEditorStore.getState().segments);
+    return true;
+  };
+  const stale = useFindStore((s) => s.searched !== searchKey(s));
   const current = matches[active];
   const replaceOne = () => {
-    if (current) run({ kind: 'replaceOne', match: current, replacement });
+    catchUp();
+    const find = useFindStore.getState();
+    const match = find.matches[find.active];
+    if (match) run({ kind: 'replaceOne', match, replacement });
   };
   const replaceAll = () => {
     if (matches.length > 0)
@@ -39,7 +50,13 @@ export function FindBar({ onClose }: { onClose: () => void }) {
       onClose();
     }
   };
-  const count = !query ? '' : matches.length === 0 ? 'No matches' : `${active + 1} of ${matches.length}`;
+  const count = !query
+    ? ''
+    : stale
+      ? 'Searching…'
+      : matches.length === 0
+        ? 'No matches'
+        : `${active + 1} of ${matches.length}`;
 
   return (
     <div className="findbar" role="search" aria-label="Find and replace" onKeyDown={onKeyDown}>
@@ -52,7 +69,10 @@ export function FindBar({ onClose }: { onClose: () => void }) {
           placeholder="Find"
           value={query}
           onChange={(e) => setQuery(e.target.value)}
-          onKeyDown={onEnter((e) => move(e.shiftKey ? -1 : 1))}
+          // typed faster than the search follows: Enter shows the first match of what is typed, then steps
+          onKeyDown={onEnter((e) => {
+            if (!catchUp()) move(e.shiftKey ? -1 : 1);
+          })}
         />
         <span className="findbar__count" role="status" aria-live="polite">
           {count}

@@ -4,7 +4,7 @@ import { RotorError } from '@common/errors';
 import type { Segment } from '@common/transcript';
 import type { TranscriptAdapter } from './adapter';
 import { AUTOSAVE_DELAY_MS, resetTranscriptEditorStore, useTranscriptEditorStore } from './editor-store';
-import { resetFindStore } from './find-store';
+import { FIND_PAUSE_MS, resetFindStore } from './find-store';
 import { resetPlaybackStore } from './playback-store';
 import { resetSelectionStore } from './selection-store';
 import { TranscriptEditor } from './TranscriptEditor';
@@ -237,7 +237,7 @@ describe('editing', () => {
     const find = screen.getByRole('searchbox', { name: 'Find' });
     expect(document.activeElement).toBe(find);
     fireEvent.change(find, { target: { value: 'budget' } });
-    expect(screen.getByText('1 of 2')).toBeTruthy();
+    expect(await screen.findByText('1 of 2')).toBeTruthy();
     expect(rowOf('0:10').querySelector('mark.segment__hit--active')?.textContent).toBe('budget');
     fireEvent.keyDown(find, { key: 'Enter' });
     expect(screen.getByText('2 of 2')).toBeTruthy();
@@ -247,7 +247,7 @@ describe('editing', () => {
     expect(text('0:10').value).toBe('The budget is late again.');
     fireEvent.change(find, { target: { value: 'late' } });
     fireEvent.click(screen.getByLabelText('Whole words'));
-    expect(screen.getByText('1 of 2')).toBeTruthy();
+    expect(await screen.findByText('1 of 2')).toBeTruthy();
     fireEvent.change(screen.getByLabelText('Replace with'), { target: { value: 'early' } });
     fireEvent.click(screen.getByRole('button', { name: 'Replace all' }));
     expect(text('0:10').value).toBe('The budget is early again.');
@@ -258,6 +258,41 @@ describe('editing', () => {
     expect(text('0:20').value).toBe('Late, but the forecast is fine.');
     fireEvent.keyDown(find, { key: 'Escape' });
     expect(screen.queryByRole('search')).toBeNull();
+  });
+});
+
+describe('find while typing', () => {
+  it('searches once the keys pause, not on every key; Enter searches at once; Replace acts on what is typed', async () => {
+    vi.useFakeTimers();
+    try {
+      await open();
+      fireEvent.keyDown(text('0:00'), { key: 'f', ctrlKey: true });
+      const find = screen.getByRole('searchbox', { name: 'Find' });
+      for (const value of ['b', 'bu', 'bud', 'budget']) {
+        fireEvent.change(find, { target: { value } });
+        await act(async () => vi.advanceTimersByTimeAsync(60));
+      }
+      // typing: nothing marked yet, and the count says so instead of showing a stale number
+      expect(screen.getByText('Searching…')).toBeTruthy();
+      expect(document.querySelectorAll('mark.segment__hit')).toHaveLength(0);
+      await act(async () => vi.advanceTimersByTimeAsync(FIND_PAUSE_MS));
+      expect(screen.getByText('1 of 2')).toBeTruthy();
+      expect(rowOf('0:10').querySelector('mark.segment__hit--active')?.textContent).toBe('budget');
+
+      // Enter before the pause: the first match of the new query, not a step through the old one
+      fireEvent.change(find, { target: { value: 'late' } });
+      fireEvent.keyDown(find, { key: 'Enter' });
+      expect(screen.getByText('1 of 2')).toBeTruthy();
+      expect(rowOf('0:10').querySelector('mark.segment__hit--active')?.textContent).toBe('late');
+
+      // Replace right after typing replaces the new query's match, never the previous one's
+      fireEvent.change(find, { target: { value: 'budget' } });
+      fireEvent.change(screen.getByLabelText('Replace with'), { target: { value: 'plan' } });
+      fireEvent.click(screen.getByRole('button', { name: 'Replace' }));
+      expect(text('0:10').value).toBe('The plan is late again.');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

@@ -7,7 +7,7 @@ import type { TranscriptAdapter } from './adapter';
 import { useTranscriptEditorStore, type SaveStatus } from './editor-store';
 import { errorText } from './error-text';
 import { FindBar } from './FindBar';
-import { useFindStore } from './find-store';
+import { FIND_PAUSE_MS, searchKey, useFindStore } from './find-store';
 import { PlayerBar } from './PlayerBar';
 import { usePlaybackStore } from './playback-store';
 import { SegmentRow } from './SegmentRow';
@@ -159,7 +159,8 @@ export function TranscriptEditor({
   const canRedo = useTranscriptEditorStore((s) => s.editor.future.length > 0);
   const editor = useTranscriptEditorStore.getState();
   const findOpen = useFindStore((s) => s.open);
-  const findKey = useFindStore((s) => `${s.open}\u0000${s.query}\u0000${s.wholeWord}\u0000${s.matchCase}`);
+  const findKey = useFindStore(searchKey);
+  const findTyping = useFindStore((s) => s.open && s.query !== '');
 
   // the latest props, read by effects that must not re-run (and reload) when only these change
   const latest = useRef({ initialSegments, adapter });
@@ -216,7 +217,14 @@ export function TranscriptEditor({
       useFindStore.getState().refresh(state.segments);
     });
   }, []);
-  useEffect(() => useFindStore.getState().refresh(useTranscriptEditorStore.getState().segments), [findKey]);
+  // A query being typed is searched once the keys pause: in a long transcript each search re-marks every row, and one
+  // per key (a single letter matches thousands of times) froze the window for up to a second. Enter searches at once.
+  useEffect(() => {
+    const search = () => useFindStore.getState().refresh(useTranscriptEditorStore.getState().segments);
+    if (!findTyping) return search();
+    const timer = setTimeout(search, FIND_PAUSE_MS);
+    return () => clearTimeout(timer);
+  }, [findKey, findTyping]);
 
   const closeFind = () => {
     useFindStore.getState().hide();
