@@ -79,7 +79,13 @@ describe('WindowCutter budgeting windows in heard audio (pauses shortened)', () 
       const mid = Math.round(((word.startSec + word.endSec) / 2) * SAMPLE_RATE);
       expect(cpu.filter((w) => mid >= w.startSample && mid < w.endSample)).toHaveLength(1);
     }
-    for (const w of cpu) expect(w.hardEnd).toBe(false);
+    for (const w of cpu) {
+      expect(w.hardEnd).toBe(false);
+      // no window runs through a pause longer than the gap that closes one
+      w.speechRegions
+        .slice(1)
+        .forEach(([a], k) => expect(a - w.speechRegions[k]![1]).toBeLessThanOrEqual(15 * SAMPLE_RATE));
+    }
     cpu.forEach((w, i) => {
       expect(w.index).toBe(i);
       if (i > 0) expect(w.startSample).toBeGreaterThanOrEqual(cpu[i - 1]!.endSample);

@@ -453,11 +453,18 @@ export class WindowCutter {
     const held = this.held;
     this.held = closed.full ? closed : null;
     if (!held) return closed.full ? [] : [this.emitClosed(closed)];
-    if (!closed.full && held.full && !held.hardEnd && !closed.win.hardStart) {
+    if (!closed.full && held.full && !held.hardEnd && !closed.win.hardStart && this.continues(held, closed)) {
       const [a, b] = this.recut(held, closed);
       return [this.emitClosed(a), this.emitClosed(b)];
     }
     return closed.full ? [this.emitClosed(held)] : [this.emitClosed(held), this.emitClosed(closed)];
+  }
+
+  /** The second window's speech follows the first's within `maxGap` (a window closed full may be followed by a long pause). */
+  private continues(a: ClosedWindow, b: ClosedWindow): boolean {
+    const aEnd = a.win.regions.at(-1)?.[1];
+    const bStart = b.win.regions[0]?.[0];
+    return aEnd !== undefined && bStart !== undefined && bStart - aEnd <= this.maxGap;
   }
 
   /**
