@@ -268,13 +268,27 @@ describe('shell in Debian Chromium, built renderer + built preload + real main h
         ),
       }));
     }
-    await page.getByRole('navigation', { name: 'Primary' }).getByRole('button', { name: 'Library' }).click();
-    await app.screenshot('shell-min-size-library');
     for (const view of views) {
       expect(seen[view]!.overflow, `${view}: ${JSON.stringify(seen)}`).toBeLessThanOrEqual(0);
       expect(seen[view]!.statusRight, `${view}: ${JSON.stringify(seen)}`).toBeLessThanOrEqual(720);
     }
+    // the library table shows its Delete column without a sideways scroll, at the minimum and the default size
+    await page.getByRole('navigation', { name: 'Primary' }).getByRole('button', { name: 'Library' }).click();
+    const table = page.getByRole('table', { name: 'Transcripts' });
+    const fit = () =>
+      table.evaluate((t) => {
+        const box = t.parentElement!;
+        const del = t.querySelector('button[aria-label^="Delete"]')!.getBoundingClientRect();
+        return {
+          hiddenSideways: box.scrollWidth - box.clientWidth,
+          deleteInside: del.right <= box.getBoundingClientRect().right,
+        };
+      });
+    expect(await fit()).toEqual({ hiddenSideways: 0, deleteInside: true });
+    await app.screenshot('shell-min-size-library');
     await page.setViewportSize({ width: 1200, height: 760 });
+    expect(await fit()).toEqual({ hiddenSideways: 0, deleteInside: true });
+    await app.screenshot('library-table-default-size');
   });
 
   it('saw no page errors and no CSP violations', () => {

@@ -44,13 +44,13 @@ function TranscriptRow({ t }: { t: TranscriptSummary }) {
       </th>
       <td title={formatDate(t.createdAt)}>{formatDay(t.createdAt)}</td>
       <td className="num">{formatDuration(t.durationSec)}</td>
-      <td>{t.language ?? '—'}</td>
-      <td className="library-table__source" title={t.sourceName}>
+      <td className="library-table__detail">{t.language ?? '—'}</td>
+      <td className="library-table__source library-table__extra" title={t.sourceName}>
         {t.sourceName}
       </td>
-      <td className="library-table__model">{t.model ?? '—'}</td>
-      <td>{formatCache(t.kvK, t.kvV)}</td>
-      <td className="num" title={formatSpeed(t.speed)}>
+      <td className="library-table__model library-table__detail">{t.model ?? '—'}</td>
+      <td className="library-table__detail">{formatCache(t.kvK, t.kvV)}</td>
+      <td className="num library-table__extra" title={formatSpeed(t.speed)}>
         {formatSpeed(t.speed, true)}
       </td>
       <td className="num">
@@ -97,11 +97,19 @@ function TranscriptTable() {
             <SortHeader sort="title" label="Title" />
             <SortHeader sort="created" label="Date" />
             <SortHeader sort="duration" label="Duration" />
-            <th scope="col">Language</th>
-            <th scope="col">Source file</th>
-            <th scope="col">Model</th>
-            <th scope="col">KV cache</th>
-            <th scope="col" title="Audio time per second of work">
+            <th scope="col" className="library-table__detail">
+              Language
+            </th>
+            <th scope="col" className="library-table__extra">
+              Source file
+            </th>
+            <th scope="col" className="library-table__detail">
+              Model
+            </th>
+            <th scope="col" className="library-table__detail">
+              KV cache
+            </th>
+            <th scope="col" className="library-table__extra" title="Audio time per second of work">
               Speed
             </th>
             <th scope="col">Flags</th>
