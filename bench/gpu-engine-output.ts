@@ -54,6 +54,13 @@ export interface MeetingLine {
   prefillTokens: number;
   decodeMs: number;
   decodedTokens: number;
+  /** Absent from runs before continuous batching (run1). */
+  decodeSteps?: number;
+  /** The log-mel spectrograms in all, and what the decode waited for of them (not computed ahead). */
+  tokenizeMs?: number;
+  tokenizeWaitMs?: number;
+  /** Streams with every slot empty, waiting for the job's next window. */
+  idleMs?: number;
   kvBytes: number | null;
   nCtx: number | null;
   gpuUsedBytes: number | null;
@@ -69,6 +76,13 @@ export const RTFX_TARGET = 150;
 
 const mib = (b: number | null): string => (b === null ? '–' : `${(b / 2 ** 20).toFixed(0)} MiB`);
 const rate = (n: number, ms: number): string => (ms > 0 ? `${((n / ms) * 1000).toFixed(1)}` : '–');
+
+const sec = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+/** Milliseconds of a meeting's wall the runtime accounts for: encoder, prefill, decode, log-mel waited for, idle. */
+function onPath(r: MeetingLine): number {
+  return r.encodeMs + r.prefillMs + r.decodeMs + (r.tokenizeWaitMs ?? 0) + (r.idleMs ?? 0);
+}
 
 /** Decode tok/s over the steps after the first token (the first comes out of the prefill's last logits). */
 export function decodeRate(decodedTokens: number, decodeMs: number): number | null {
@@ -100,8 +114,8 @@ export function windowTable(rows: readonly WindowLine[]): string[] {
 
 export function meetingTable(rows: readonly MeetingLine[]): string[] {
   const out = [
-    '| plan | windows × parallel | windows (calls) | text tokens | encoder | prefill | decode | engine wall | RTFx engine | RTFx with front end | target |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| plan | windows × parallel | windows (calls) | text tokens | encoder | prefill | decode (steps) | log-mel: all (waited) | idle | rest | engine wall | RTFx engine | RTFx with front end | target |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of rows) {
     const x = rtfx(r.audioSec, r.wallSec);
@@ -116,7 +130,9 @@ export function meetingTable(rows: readonly MeetingLine[]): string[] {
       `| ${r.plan} (${r.kvK}/${r.kvV}) | ${r.maxWindowSec} s × ${r.parallel}${r.lowered ? ` (asked ${r.lowered.asked})` : ''} | ` +
         `${r.windows} (${r.calls}) | ${r.textTokens} | ${(r.encodeMs / 1000).toFixed(1)} s | ` +
         `${(r.prefillMs / 1000).toFixed(1)} s (${rate(r.prefillTokens, r.prefillMs)} tok/s) | ` +
-        `${(r.decodeMs / 1000).toFixed(1)} s (${rate(r.decodedTokens, r.decodeMs)} tok/s) | ${r.wallSec.toFixed(1)} s | ` +
+        `${(r.decodeMs / 1000).toFixed(1)} s (${rate(r.decodedTokens, r.decodeMs)} tok/s${r.decodeSteps === undefined ? '' : `, ${r.decodeSteps}`}) | ` +
+        `${r.tokenizeMs === undefined ? '–' : `${sec(r.tokenizeMs)} (${sec(r.tokenizeWaitMs ?? 0)})`} | ` +
+        `${r.idleMs === undefined ? '–' : sec(r.idleMs)} | ${sec(1000 * r.wallSec - onPath(r))} | ${r.wallSec.toFixed(1)} s | ` +
         `**${x.toFixed(0)}x** | ${xf.toFixed(0)}x | ${goal} |`,
     );
   }

@@ -730,17 +730,9 @@ Napi::Value CreateContext(const Napi::CallbackInfo & info) {
     return env.Undefined();
 }
 
-Napi::Value Generate(const Napi::CallbackInfo & info) {
-    Napi::Env env = info.Env();
-    auto cs = unwrap<ContextState>(info[0], "context");
-    if (info.Length() < 2 || !info[1].IsArray()) throw make_error(env, "INTERNAL", "expected an array of requests");
-    Napi::Array reqs = info[1].As<Napi::Array>();
-    Napi::Object o = object_arg(info, 2, "generate options");
-    rs::GenerateParams gp;
-    gp.max_tokens = opt_int(o, "maxTokens", 256);
-    gp.capture_logits = opt_bool(o, "captureLogits", false);
-    const bool stream = opt_bool(o, "stream", true);
-
+std::vector<rs::SeqRequest> parse_requests(Napi::Env env, const Napi::Value & value) {
+    if (!value.IsArray()) throw make_error(env, "INTERNAL", "expected an array of requests");
+    Napi::Array reqs = value.As<Napi::Array>();
     std::vector<rs::SeqRequest> requests(reqs.Length());
     for (uint32_t i = 0; i < reqs.Length(); i++) {
         Napi::Value rv = reqs.Get(i);
@@ -754,6 +746,7 @@ Napi::Value Generate(const Napi::CallbackInfo & info) {
         }
         Napi::Value penalty = r.Get("repetitionPenalty");
         if (penalty.IsNumber()) requests[i].repetition_penalty = penalty.As<Napi::Number>().FloatValue();
+        requests[i].max_tokens = opt_int(r, "maxTokens", -1);
         Napi::Value forced = r.Get("forced");
         if (forced.IsTypedArray() && forced.As<Napi::TypedArray>().TypedArrayType() == napi_int32_array) {
             Napi::Int32Array a = forced.As<Napi::Int32Array>();
@@ -762,13 +755,55 @@ Napi::Value Generate(const Napi::CallbackInfo & info) {
         Napi::Value cont = r.Get("continueAfterForced");
         if (cont.IsBoolean()) requests[i].continue_after_forced = cont.As<Napi::Boolean>().Value();
     }
+    return requests;
+}
+
+Napi::Object sequence_object(Napi::Env env, const rs::SeqResult & s, int32_t n_vocab) {
+    Napi::Object so = Napi::Object::New(env);
+    Napi::Int32Array toks = Napi::Int32Array::New(env, s.tokens.size());
+    std::copy(s.tokens.begin(), s.tokens.end(), toks.Data());
+    so.Set("tokens", toks);
+    so.Set("text", s.text);
+    so.Set("stop", s.stop);
+    so.Set("nPromptTokens", s.n_prompt_tokens);
+    so.Set("nAudioTokens", s.n_audio_tokens);
+    if (s.n_logit_rows > 0) {
+        Napi::Float32Array lg = Napi::Float32Array::New(env, s.logits.size());
+        std::copy(s.logits.begin(), s.logits.end(), lg.Data());
+        so.Set("logits", lg);
+        so.Set("nLogitRows", s.n_logit_rows);
+        so.Set("nVocab", n_vocab);
+    }
+    return so;
+}
+
+// generate(context, requests, options, onEvent). With options.open the context takes more windows while it decodes
+// (submit), each result comes as a 'sequence' event when its window ends, and the call ends once closeInput was
+// called and every window is done; otherwise every request gets a slot at once and 'done' carries the results.
+Napi::Value Generate(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    auto cs = unwrap<ContextState>(info[0], "context");
+    if (info.Length() < 2) throw make_error(env, "INTERNAL", "expected an array of requests");
+    std::vector<rs::SeqRequest> requests = parse_requests(env, info[1]);
+    Napi::Object o = object_arg(info, 2, "generate options");
+    rs::GenerateParams gp;
+    gp.max_tokens = opt_int(o, "maxTokens", 256);
+    gp.capture_logits = opt_bool(o, "captureLogits", false);
+    const bool stream = opt_bool(o, "stream", true);
+    const bool open = opt_bool(o, "open", false);
+    std::shared_ptr<rs::RequestQueue> queue;
+    if (open) {
+        queue = std::make_shared<rs::RequestQueue>();
+        if (!requests.empty()) queue->push(std::move(requests));
+    }
 
     // the context (and the model's encoder) stay marked from here until the result is delivered
     auto release = [cs] {
         cs->model->active_decodes.fetch_sub(1);
         cs->busy_with.store(nullptr);
+        cs->queue.reset();
     };
-    auto work = [cs, requests = std::move(requests), gp, stream](Job & job) -> EventBuilder {
+    auto work = [cs, requests = std::move(requests), gp, stream, queue](Job & job) mutable -> EventBuilder {
         rs::PieceFn on_piece;
         if (stream) {
             on_piece = [&job](int32_t seq, llama_token tok, const std::string & text) {
@@ -782,37 +817,38 @@ Napi::Value Generate(const Napi::CallbackInfo & info) {
                 });
             };
         }
-        auto res = std::make_shared<rs::GenerateResult>(rs::generate(*cs, requests, gp, on_piece));
         const int32_t n_vocab = llama_vocab_n_tokens(llama_model_get_vocab(cs->model->model));
+        std::shared_ptr<rs::GenerateResult> res;
+        if (queue) {
+            auto on_done = [&job, n_vocab](int32_t seq, rs::SeqResult && r) {
+                auto result = std::make_shared<rs::SeqResult>(std::move(r));
+                job.emit([seq, result, n_vocab](Napi::Env env) -> Napi::Value {
+                    Napi::Object ev = Napi::Object::New(env);
+                    ev.Set("type", "sequence");
+                    ev.Set("seq", seq);
+                    ev.Set("sequence", sequence_object(env, *result, n_vocab));
+                    return ev;
+                });
+            };
+            res = std::make_shared<rs::GenerateResult>(rs::generate_stream(*cs, *queue, gp, on_piece, on_done));
+        } else {
+            res = std::make_shared<rs::GenerateResult>(rs::generate(*cs, std::move(requests), gp, on_piece));
+        }
         return [res, n_vocab](Napi::Env env) -> Napi::Value {
             Napi::Object ev = Napi::Object::New(env);
             ev.Set("type", "done");
             Napi::Object r = Napi::Object::New(env);
             Napi::Array seqs = Napi::Array::New(env, res->seqs.size());
-            for (size_t i = 0; i < res->seqs.size(); i++) {
-                const rs::SeqResult & s = res->seqs[i];
-                Napi::Object so = Napi::Object::New(env);
-                Napi::Int32Array toks = Napi::Int32Array::New(env, s.tokens.size());
-                std::copy(s.tokens.begin(), s.tokens.end(), toks.Data());
-                so.Set("tokens", toks);
-                so.Set("text", s.text);
-                so.Set("stop", s.stop);
-                so.Set("nPromptTokens", s.n_prompt_tokens);
-                so.Set("nAudioTokens", s.n_audio_tokens);
-                if (s.n_logit_rows > 0) {
-                    Napi::Float32Array lg = Napi::Float32Array::New(env, s.logits.size());
-                    std::copy(s.logits.begin(), s.logits.end(), lg.Data());
-                    so.Set("logits", lg);
-                    so.Set("nLogitRows", s.n_logit_rows);
-                    so.Set("nVocab", n_vocab);
-                }
-                seqs.Set((uint32_t) i, so);
-            }
+            for (size_t i = 0; i < res->seqs.size(); i++) seqs.Set((uint32_t) i, sequence_object(env, res->seqs[i], n_vocab));
             r.Set("sequences", seqs);
             r.Set("encodeMs", res->encode_ms);
             r.Set("prefillMs", res->prefill_ms);
             r.Set("audioPrefillMs", res->audio_prefill_ms);
             r.Set("decodeMs", res->decode_ms);
+            r.Set("tokenizeMs", res->tokenize_ms);
+            r.Set("tokenizeWaitMs", res->tokenize_wait_ms);
+            r.Set("idleMs", res->idle_ms);
+            r.Set("nWindows", res->n_windows);
             r.Set("nPrefillTokens", res->n_prefill_tokens);
             r.Set("nDecodeSteps", res->n_decode_steps);
             r.Set("nDecodedTokens", res->n_decoded_tokens);
@@ -825,8 +861,25 @@ Napi::Value Generate(const Napi::CallbackInfo & info) {
     claim(env, *cs, "generate");
     cs->cancel.store(false);
     cs->model->active_decodes.fetch_add(1);
+    cs->queue = queue;
     addon_of(info).start(env, info[3], "generate", [cs] { cs->cancel.store(true); }, release, std::move(work));
     return env.Undefined();
+}
+
+// submit(context, requests): more windows for the open generate of this context; returns the first one's index.
+Napi::Value Submit(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    auto cs = unwrap<ContextState>(info[0], "context");
+    if (!cs->queue || cs->queue->closed()) throw make_error(env, "INTERNAL", "the context has no open generate to take windows");
+    if (info.Length() < 2) throw make_error(env, "INTERNAL", "expected an array of requests");
+    return Napi::Number::New(env, cs->queue->push(parse_requests(env, info[1])));
+}
+
+// closeInput(context): no more windows; the open generate ends once those given are done.
+Napi::Value CloseInput(const Napi::CallbackInfo & info) {
+    auto cs = unwrap<ContextState>(info[0], "context");
+    if (cs->queue) cs->queue->close();
+    return info.Env().Undefined();
 }
 
 Napi::Value Cancel(const Napi::CallbackInfo & info) {
@@ -938,6 +991,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     fn("loadModel", guarded<LoadModel>);
     fn("createContext", guarded<CreateContext>);
     fn("generate", guarded<Generate>);
+    fn("submit", guarded<Submit>);
+    fn("closeInput", guarded<CloseInput>);
     fn("cancel", guarded<Cancel>);
     fn("contextMemory", guarded<ContextMemory>);
     fn("encoderMemory", guarded<EncoderMemory>);

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <future>
 #include <tuple>
 
 namespace rs {
@@ -529,41 +530,56 @@ namespace {
 
 struct SeqState {
     SeqResult           result;
+    int32_t             index = -1; // the request's index: pieces and results carry it, the slot is the seq id
     llama_pos           n_past = 0;
     bool                active = true;
-    std::vector<float>  first_logits; // from the prefill; later steps read the context's logits
+    std::vector<float>  first_logits; // from the prefill (or kept across another window's prefill)
     int32_t             batch_index = -1;
     std::string         pending; // bytes of an incomplete UTF-8 character
     size_t              step = 0;
 };
 
-// Encodes the audio and evaluates the prompt of one sequence; leaves its last logits in `seq.first_logits`.
-void prefill(ContextState & cs, const SeqRequest & req, int32_t seq_id, SeqState & seq, GenerateResult & out) {
-    ModelState & ms = *cs.model;
-    const int32_t n_vocab = llama_vocab_n_tokens(llama_model_get_vocab(ms.model));
-    mtmd_input_chunks * chunks = mtmd_input_chunks_init();
-    mtmd_bitmap * bmp = nullptr;
-    struct Cleanup {
-        mtmd_input_chunks *& c; mtmd_bitmap *& b;
-        ~Cleanup() { mtmd_input_chunks_free(c); if (b) mtmd_bitmap_free(b); }
-    } cleanup{ chunks, bmp };
+using ChunksPtr = std::unique_ptr<mtmd_input_chunks, void (*)(mtmd_input_chunks *)>;
 
-    mtmd_input_text txt{ req.prompt.c_str(), req.prompt.size(), true, true };
+// A request with its prompt and audio as mtmd chunks (the log-mel spectrogram of the audio, computed on the CPU).
+struct Tokenized {
+    int32_t    index = -1;
+    SeqRequest req;
+    ChunksPtr  chunks{ nullptr, mtmd_input_chunks_free };
+    double     ms = 0;
+};
+
+Tokenized tokenize_request(ModelState & ms, int32_t index, SeqRequest req) {
+    const double t0 = now_ms();
+    Tokenized t{ index, std::move(req), ChunksPtr(mtmd_input_chunks_init(), mtmd_input_chunks_free), 0 };
+    mtmd_input_text txt{ t.req.prompt.c_str(), t.req.prompt.size(), true, true };
     int32_t rc;
     {
         std::lock_guard<std::mutex> lock(ms.mtmd_mutex);
-        if (!req.pcm.empty()) {
-            bmp = mtmd_bitmap_init_from_audio(req.pcm.size(), req.pcm.data());
-            const mtmd_bitmap * bitmaps[] = { bmp };
-            rc = mtmd_tokenize(ms.mtmd, chunks, &txt, bitmaps, 1);
+        if (!t.req.pcm.empty()) {
+            std::unique_ptr<mtmd_bitmap, void (*)(mtmd_bitmap *)> bmp(
+                mtmd_bitmap_init_from_audio(t.req.pcm.size(), t.req.pcm.data()), mtmd_bitmap_free);
+            const mtmd_bitmap * bitmaps[] = { bmp.get() };
+            rc = mtmd_tokenize(ms.mtmd, t.chunks.get(), &txt, bitmaps, 1);
         } else {
-            rc = mtmd_tokenize(ms.mtmd, chunks, &txt, nullptr, 0);
+            rc = mtmd_tokenize(ms.mtmd, t.chunks.get(), &txt, nullptr, 0);
         }
     }
     if (rc != 0) {
         throw Error("AUDIO_BAD_FORMAT", "the prompt and audio could not be tokenized (mtmd_tokenize returned " + std::to_string(rc) +
                                             "); the prompt needs exactly one media marker per audio window");
     }
+    // the chunks hold the spectrogram: the PCM is not needed any more
+    std::vector<float>().swap(t.req.pcm);
+    t.ms = now_ms() - t0;
+    return t;
+}
+
+// Encodes the audio and evaluates the prompt of one sequence; leaves its last logits in `seq.first_logits`.
+void prefill(ContextState & cs, const mtmd_input_chunks * chunks, int32_t seq_id, SeqState & seq, GenerateResult & out) {
+    ModelState & ms = *cs.model;
+    const int32_t n_vocab = llama_vocab_n_tokens(llama_model_get_vocab(ms.model));
+    int32_t rc;
 
     const size_t n_tokens = mtmd_helper_get_n_tokens(chunks);
     const uint32_t cap = cs.params.kv_unified ? cs.params.n_ctx : cs.params.n_ctx / std::max<uint32_t>(1, cs.params.n_seq_max);
@@ -612,13 +628,13 @@ void prefill(ContextState & cs, const SeqRequest & req, int32_t seq_id, SeqState
     seq.first_logits.assign(logits, logits + n_vocab);
 }
 
-void emit_piece(ModelState & ms, SeqState & seq, int32_t seq_id, llama_token tok, const PieceFn & on_piece) {
+void emit_piece(ModelState & ms, SeqState & seq, llama_token tok, const PieceFn & on_piece) {
     seq.pending += token_piece(ms, tok, false);
     const size_t n = utf8_complete_prefix(seq.pending);
     std::string text = seq.pending.substr(0, n);
     seq.pending.erase(0, n);
     seq.result.text += text;
-    if (on_piece) on_piece(seq_id, tok, text);
+    if (on_piece) on_piece(seq.index, tok, text);
 }
 
 // Teacher forcing knows every token up front: feed them like a prompt, n_batch at a time, with a logits row for each
@@ -665,7 +681,7 @@ void decode_forced(ContextState & cs, const SeqRequest & req, int32_t seq_id, Se
         for (int32_t j = 0; j < n; j++) {
             const llama_token tok = forced[seq.step + j];
             seq.result.tokens.push_back(tok);
-            emit_piece(ms, seq, seq_id, tok, on_piece);
+            emit_piece(ms, seq, tok, on_piece);
             if (capture_logits) {
                 const float * logits = llama_get_logits_ith(cs.ctx, j);
                 if (!logits) throw Error("INTERNAL", "no logits for a forced token");
@@ -692,98 +708,259 @@ void decode_forced(ContextState & cs, const SeqRequest & req, int32_t seq_id, Se
     seq.result.stop = "forced_end";
 }
 
-} // namespace
+// The next queued window, tokenized on a thread of its own while the slots decode: its log-mel spectrogram is then
+// ready when a slot frees, instead of holding up every other window's next step.
+class Lookahead {
+  public:
+    Lookahead(ModelState & ms, RequestQueue & queue, const std::atomic<bool> & cancel) : ms_(ms), queue_(queue), cancel_(cancel) {}
+    Lookahead(const Lookahead &) = delete;
+    Lookahead & operator=(const Lookahead &) = delete;
+    ~Lookahead() {
+        if (next_.valid()) next_.wait();
+    }
 
-GenerateResult generate(ContextState & cs, const std::vector<SeqRequest> & requests, const GenerateParams & params,
-                        const PieceFn & on_piece) {
+    // Starts tokenizing the next queued window unless one is being tokenized already; never waits.
+    void prime() {
+        if (next_.valid()) return;
+        auto item = queue_.pop(false, cancel_);
+        if (!item) return;
+        ModelState * ms = &ms_;
+        next_ = std::async(std::launch::async, [ms, item = std::move(*item)]() mutable {
+            return tokenize_request(*ms, item.first, std::move(item.second));
+        });
+    }
+
+    // The next window, tokenized: the primed one, else the queue's next (waiting for one when `wait`).
+    std::optional<Tokenized> next(bool wait, GenerateResult & out) {
+        const double t0 = now_ms();
+        if (next_.valid()) {
+            Tokenized t = next_.get();
+            out.tokenize_wait_ms += now_ms() - t0;
+            out.tokenize_ms += t.ms;
+            return t;
+        }
+        auto item = queue_.pop(wait, cancel_);
+        const double t1 = now_ms();
+        if (wait) out.idle_ms += t1 - t0;
+        if (!item) return std::nullopt;
+        Tokenized t = tokenize_request(ms_, item->first, std::move(item->second));
+        out.tokenize_wait_ms += now_ms() - t1;
+        out.tokenize_ms += t.ms;
+        return t;
+    }
+
+  private:
+    ModelState &              ms_;
+    RequestQueue &            queue_;
+    const std::atomic<bool> & cancel_;
+    std::future<Tokenized>    next_;
+};
+
+// Continuous batching over the context's n_seq_max slots (slot = llama seq id): fill every free slot from the queue
+// (encode + prefill, or forced tokens), take one greedy step for every decoding slot in one llama_decode, hand each
+// finished window to `on_done` and free its slot, until the queue is closed and every slot is empty.
+GenerateResult run_slots(ContextState & cs, RequestQueue & queue, const GenerateParams & params, const PieceFn & on_piece,
+                         const SeqDoneFn & on_done) {
     ModelState & ms = *cs.model;
     const llama_vocab * vocab = llama_model_get_vocab(ms.model);
     const int32_t n_vocab = llama_vocab_n_tokens(vocab);
-    if (requests.empty()) throw Error("AUDIO_BAD_FORMAT", "no windows to decode");
-    if (requests.size() > cs.params.n_seq_max) {
-        throw Error("CONTEXT_OVERFLOW", std::to_string(requests.size()) + " windows but the context was created for " +
-                                            std::to_string(cs.params.n_seq_max) + " parallel sequences");
-    }
+    const uint32_t n_slots = std::max<uint32_t>(1, cs.params.n_seq_max);
+    const uint32_t cap = cs.params.kv_unified ? cs.params.n_ctx : cs.params.n_ctx / n_slots;
+    llama_memory_t mem = llama_get_memory(cs.ctx);
 
     GenerateResult out;
-    std::vector<SeqState> seqs(requests.size());
-    llama_memory_clear(llama_get_memory(cs.ctx), true);
-
-    for (size_t i = 0; i < requests.size(); i++) {
-        prefill(cs, requests[i], (int32_t) i, seqs[i], out);
-        if (cs.cancel.load()) break;
-    }
-
-    const uint32_t cap = cs.params.kv_unified ? cs.params.n_ctx : cs.params.n_ctx / std::max<uint32_t>(1, cs.params.n_seq_max);
-    llama_batch batch = llama_batch_init((int32_t) requests.size(), 0, 1);
+    std::vector<SeqState> slots(n_slots);
+    std::vector<SeqRequest> reqs(n_slots);
+    std::vector<bool> used(n_slots, false);
+    llama_memory_clear(mem, true);
+    llama_batch batch = llama_batch_init((int32_t) n_slots, 0, 1);
     struct BatchFree { llama_batch & b; ~BatchFree() { llama_batch_free(b); } } batch_free{ batch };
+    Lookahead ahead(ms, queue, cs.cancel);
 
-    const double t_decode = now_ms();
-    for (size_t i = 0; i < requests.size() && !cs.cancel.load(); i++) {
-        if (!requests[i].forced.empty()) {
-            decode_forced(cs, requests[i], (int32_t) i, seqs[i], cap, params.capture_logits, out, on_piece);
+    auto finish = [&](uint32_t s) {
+        SeqState & seq = slots[s];
+        seq.result.text += seq.pending; // a dangling partial character at the very end
+        on_done(seq.index, std::move(seq.result));
+        seq = SeqState{};
+        reqs[s] = SeqRequest{};
+        used[s] = false;
+    };
+    // A prefill overwrites the context's logits: the decoding slots keep their rows of the last step first.
+    auto keep_logits = [&] {
+        for (uint32_t s = 0; s < n_slots; s++) {
+            SeqState & seq = slots[s];
+            if (!used[s] || !seq.active || seq.batch_index < 0) continue;
+            const float * logits = llama_get_logits_ith(cs.ctx, seq.batch_index);
+            if (!logits) throw Error("INTERNAL", "no logits for a decoding window");
+            seq.first_logits.assign(logits, logits + n_vocab);
+            seq.batch_index = -1;
         }
-    }
+    };
+
     while (!cs.cancel.load()) {
+        bool busy = std::find(used.begin(), used.end(), true) != used.end();
+        bool kept = false;
+        for (uint32_t s = 0; s < n_slots && !cs.cancel.load(); s++) {
+            if (used[s]) continue;
+            std::optional<Tokenized> t = ahead.next(!busy, out);
+            if (!t) break;
+            if (!kept) {
+                keep_logits();
+                kept = true;
+            }
+            used[s] = true;
+            busy = true;
+            SeqState & seq = slots[s];
+            seq.index = t->index;
+            reqs[s] = std::move(t->req);
+            out.n_windows++;
+            llama_memory_seq_rm(mem, (llama_seq_id) s, -1, -1);
+            prefill(cs, t->chunks.get(), (int32_t) s, seq, out);
+            if (cs.cancel.load()) break;
+            if (!reqs[s].forced.empty()) {
+                const double t0 = now_ms();
+                decode_forced(cs, reqs[s], (int32_t) s, seq, cap, params.capture_logits, out, on_piece);
+                out.decode_ms += now_ms() - t0;
+            }
+        }
+        if (cs.cancel.load() || !busy) break;
+        ahead.prime();
+
+        const double t_step = now_ms();
         batch.n_tokens = 0;
-        for (size_t i = 0; i < seqs.size(); i++) {
-            SeqState & seq = seqs[i];
-            if (!seq.active) continue;
+        for (uint32_t s = 0; s < n_slots; s++) {
+            if (!used[s]) continue;
+            SeqState & seq = slots[s];
+            if (!seq.active) { // forced_end, or a full context while forcing
+                finish(s);
+                continue;
+            }
             const float * logits = seq.batch_index < 0 ? seq.first_logits.data() : llama_get_logits_ith(cs.ctx, seq.batch_index);
             if (params.capture_logits) {
                 seq.result.logits.insert(seq.result.logits.end(), logits, logits + n_vocab);
                 seq.result.n_logit_rows++;
             }
-            const llama_token tok = pick(logits, n_vocab, seq.result.tokens, requests[i].repetition_penalty);
+            const llama_token tok = pick(logits, n_vocab, seq.result.tokens, reqs[s].repetition_penalty);
             seq.step++;
             if (llama_vocab_is_eog(vocab, tok)) {
-                seq.active = false;
                 seq.result.stop = "eos";
+                finish(s);
                 continue;
             }
             seq.result.tokens.push_back(tok);
             out.n_decoded_tokens++;
-            emit_piece(ms, seq, (int32_t) i, tok, on_piece);
-            if ((int32_t) seq.result.tokens.size() >= params.max_tokens) {
-                seq.active = false;
+            emit_piece(ms, seq, tok, on_piece);
+            const int32_t max_tokens = reqs[s].max_tokens > 0 ? reqs[s].max_tokens : params.max_tokens;
+            if ((int32_t) seq.result.tokens.size() >= max_tokens) {
                 seq.result.stop = "max_tokens";
+                finish(s);
                 continue;
             }
             if ((uint32_t) seq.n_past + 1 >= cap) {
-                seq.active = false;
                 seq.result.stop = "context_full";
+                finish(s);
                 continue;
             }
             const int32_t j = batch.n_tokens++;
             batch.token[j] = tok;
             batch.pos[j] = seq.n_past;
             batch.n_seq_id[j] = 1;
-            batch.seq_id[j][0] = (llama_seq_id) i;
+            batch.seq_id[j][0] = (llama_seq_id) s;
             batch.logits[j] = 1;
             seq.batch_index = j;
             seq.n_past++;
         }
-        if (batch.n_tokens == 0) break;
-        const int32_t rc = llama_decode(cs.ctx, batch);
-        out.n_decode_steps++;
-        if (rc == 2 || cs.cancel.load()) break;
-        if (rc == 1) {
-            for (auto & seq : seqs) if (seq.active) { seq.active = false; seq.result.stop = "context_full"; }
-            break;
+        if (batch.n_tokens > 0) {
+            const int32_t rc = llama_decode(cs.ctx, batch);
+            out.n_decode_steps++;
+            if (rc == 2 || cs.cancel.load()) break;
+            if (rc == 1) {
+                for (uint32_t s = 0; s < n_slots; s++) {
+                    if (!used[s] || !slots[s].active) continue;
+                    slots[s].result.stop = "context_full";
+                    finish(s);
+                }
+            } else if (rc != 0) {
+                throw Error("INTERNAL", "llama_decode failed (" + std::to_string(rc) + "): " + last_log_error());
+            }
         }
-        if (rc != 0) throw Error("INTERNAL", "llama_decode failed (" + std::to_string(rc) + "): " + last_log_error());
+        out.decode_ms += now_ms() - t_step;
     }
-    out.decode_ms = now_ms() - t_decode;
 
     if (cs.cancel.load()) {
         out.cancelled = true;
-        for (auto & seq : seqs) if (seq.result.stop.empty()) seq.result.stop = "cancelled";
-    }
-    for (auto & seq : seqs) {
-        seq.result.text += seq.pending; // a dangling partial character at the very end
-        out.seqs.push_back(std::move(seq.result));
+        for (uint32_t s = 0; s < n_slots; s++) {
+            if (!used[s]) continue;
+            if (slots[s].result.stop.empty()) slots[s].result.stop = "cancelled";
+            finish(s);
+        }
     }
     return out;
+}
+
+} // namespace
+
+int32_t RequestQueue::push(std::vector<SeqRequest> reqs) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (closed_) throw Error("INTERNAL", "the decode takes no more windows: its input was closed");
+    const int32_t first = next_;
+    for (auto & r : reqs) pending_.emplace_back(next_++, std::move(r));
+    cv_.notify_all();
+    return first;
+}
+
+void RequestQueue::close() {
+    std::lock_guard<std::mutex> lock(mu_);
+    closed_ = true;
+    cv_.notify_all();
+}
+
+bool RequestQueue::closed() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return closed_;
+}
+
+std::optional<std::pair<int32_t, SeqRequest>> RequestQueue::pop(bool wait, const std::atomic<bool> & cancel) {
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+        if (!pending_.empty()) {
+            auto item = std::move(pending_.front());
+            pending_.pop_front();
+            return item;
+        }
+        if (!wait || closed_ || cancel.load()) return std::nullopt;
+        // a cancel sets a flag and notifies nobody: look at it now and then
+        cv_.wait_for(lock, std::chrono::milliseconds(20));
+    }
+}
+
+GenerateResult generate(ContextState & cs, std::vector<SeqRequest> requests, const GenerateParams & params,
+                        const PieceFn & on_piece) {
+    if (requests.empty()) throw Error("AUDIO_BAD_FORMAT", "no windows to decode");
+    if (requests.size() > cs.params.n_seq_max) {
+        throw Error("CONTEXT_OVERFLOW", std::to_string(requests.size()) + " windows but the context was created for " +
+                                            std::to_string(cs.params.n_seq_max) + " parallel sequences");
+    }
+    const size_t n = requests.size();
+    RequestQueue queue;
+    queue.push(std::move(requests));
+    queue.close();
+    std::vector<SeqResult> results(n);
+    std::vector<bool> done(n, false);
+    GenerateResult out = run_slots(cs, queue, params, on_piece, [&](int32_t i, SeqResult && r) {
+        results[(size_t) i] = std::move(r);
+        done[(size_t) i] = true;
+    });
+    for (size_t i = 0; i < n; i++) {
+        if (!done[i]) results[i].stop = "cancelled";
+    }
+    out.seqs = std::move(results);
+    return out;
+}
+
+GenerateResult generate_stream(ContextState & cs, RequestQueue & queue, const GenerateParams & params,
+                               const PieceFn & on_piece, const SeqDoneFn & on_done) {
+    return run_slots(cs, queue, params, on_piece, on_done);
 }
 
 } // namespace rs

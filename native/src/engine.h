@@ -7,7 +7,9 @@
 #include "mtmd.h"
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -29,6 +31,8 @@ struct Error : std::runtime_error {
 std::string last_log_error();
 void clear_log_error();
 void record_log_error(const char * text);
+
+class RequestQueue;
 
 struct LoadParams {
     std::string model_path;
@@ -80,6 +84,8 @@ struct ContextState {
     std::atomic<bool>           cancel{ false };
     // The call that holds the context, from acceptance until its result is delivered (addon.cpp), or nullptr.
     std::atomic<const char *>   busy_with{ nullptr };
+    // The input of the streaming generate holding the context (JS thread only), or nullptr.
+    std::shared_ptr<RequestQueue> queue;
     ~ContextState();
 };
 
@@ -90,6 +96,7 @@ struct SeqRequest {
     // Resume inside a window: after the forced tokens, go on decoding greedily as if they had been chosen.
     bool                     continue_after_forced = false;
     float                    repetition_penalty = 1.0f; // > 1 penalises tokens already generated in this window
+    int32_t                  max_tokens = -1; // this window's own cap; -1 = GenerateParams::max_tokens
 };
 
 struct GenerateParams {
@@ -117,11 +124,36 @@ struct GenerateResult {
     int32_t                n_decode_steps   = 0;
     int32_t                n_decoded_tokens = 0;
     int32_t                n_forced_tokens  = 0; // of n_decoded_tokens: given, not chosen (teacher forcing)
+    double                 tokenize_ms      = 0; // mtmd_tokenize (the log-mel spectrogram), on either thread
+    double                 tokenize_wait_ms = 0; // of which the decode thread waited for (not done ahead)
+    double                 idle_ms     = 0; // no sequence to decode: waiting for the caller's next window
+    int32_t                n_windows   = 0; // windows admitted into a slot
     bool                   cancelled        = false;
+};
+
+// Windows for continuous batching: the caller pushes requests (from any thread) while generate_stream decodes; each
+// takes the next free slot of the context. Indices count from 0 in push order.
+class RequestQueue {
+  public:
+    // Returns the first index given to `reqs`; throws INTERNAL once closed.
+    int32_t push(std::vector<SeqRequest> reqs);
+    void    close();
+    bool    closed();
+    // The next request, or nothing: at once when `wait` is false, else once one arrives or the queue is closed and
+    // empty (or `cancel` is set).
+    std::optional<std::pair<int32_t, SeqRequest>> pop(bool wait, const std::atomic<bool> & cancel);
+
+  private:
+    std::mutex                                  mu_;
+    std::condition_variable                     cv_;
+    std::deque<std::pair<int32_t, SeqRequest>> pending_;
+    int32_t                                     next_ = 0;
+    bool                                        closed_ = false;
 };
 
 using ProgressFn = std::function<void(double)>;
 using PieceFn    = std::function<void(int32_t seq, llama_token token, const std::string & text)>;
+using SeqDoneFn  = std::function<void(int32_t seq, SeqResult && result)>;
 
 // ---- KV cache support guard ---------------------------------------------------------------------------------
 // A backend without kernels for a cache type makes llama.cpp abort while it creates the context (ggml-backend's
@@ -169,8 +201,16 @@ void backend_init();
 std::shared_ptr<ModelState>   load_model(const LoadParams & params, const ProgressFn & progress,
                                          const std::atomic<bool> * cancel = nullptr);
 std::shared_ptr<ContextState> create_context(const std::shared_ptr<ModelState> & model, const ContextParams & params);
-GenerateResult generate(ContextState & cs, const std::vector<SeqRequest> & requests, const GenerateParams & params,
+// All requests at once, one slot each (at most n_seq_max); results in request order.
+GenerateResult generate(ContextState & cs, std::vector<SeqRequest> requests, const GenerateParams & params,
                         const PieceFn & on_piece);
+// Continuous batching: up to n_seq_max windows decode side by side, each stops at its own EOS or cap and its slot
+// takes the next queued window (encoded and prefilled while the others wait one step), until the queue is closed
+// and empty. Each result goes to `on_done` as its window finishes (pieces and results carry the queue index); the
+// returned GenerateResult has the timings only. The next queued window's log-mel is computed on a second thread
+// while the slots decode.
+GenerateResult generate_stream(ContextState & cs, RequestQueue & queue, const GenerateParams & params,
+                               const PieceFn & on_piece, const SeqDoneFn & on_done);
 std::vector<llama_token> tokenize(const ModelState & ms, const std::string & text, bool add_special, bool parse_special);
 std::string token_piece(const ModelState & ms, llama_token token, bool special);
 

@@ -185,6 +185,7 @@ function decodeLine(line: string): LogRecord | null {
 
 export class CheckpointStore {
   private finished = 0;
+  private writes: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly dir: string,
@@ -275,8 +276,18 @@ export class CheckpointStore {
     return this.appendMany([record]);
   }
 
-  /** Appends records with one write and one fsync (a batch's windows land together). */
-  async appendMany(records: readonly LogRecord[]): Promise<void> {
+  /**
+   * Appends records with one write and one fsync (a batch's windows land together). Calls made while one is being
+   * written wait for it: windows are committed while others still save their tokens, and two writes at the same
+   * offset would collide.
+   */
+  appendMany(records: readonly LogRecord[]): Promise<void> {
+    const done = this.writes.then(() => this.write(records));
+    this.writes = done.catch(() => undefined);
+    return done;
+  }
+
+  private async write(records: readonly LogRecord[]): Promise<void> {
     const bytes = Buffer.from(records.map(encodeLine).join(''), 'utf8');
     try {
       let written = 0;

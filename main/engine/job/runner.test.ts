@@ -77,24 +77,34 @@ describe('runJob with a scripted front end and transcriber', () => {
     }
   });
 
-  it('checkpoints every window before the next batch starts', async () => {
+  it('keeps at most maxParallel windows decoding, starts each as a slot frees, and logs them in order', async () => {
     const base = new ScriptedTranscriber(script, { maxParallel: 2 });
-    let windowsSeen = 0;
+    let decoding = 0;
+    let most = 0;
     const jobDir = join(root, 'durable');
     const checking: Transcriber = {
       maxParallel: 2,
       async transcribe(windows: WindowRequest[], o) {
-        const onDisk = parseLog(readFileSync(join(jobDir, LOG_FILE))).records.length;
-        expect(onDisk).toBe(windowsSeen);
-        windowsSeen += windows.length;
-        return base.transcribe(windows, o);
+        expect(windows).toHaveLength(1); // one window per call: no batch waits for its longest window
+        decoding++;
+        most = Math.max(most, decoding);
+        // windows end out of order: a later one may finish first and its slot take the next
+        await new Promise((r) => setTimeout(r, windows[0]!.windowId.endsWith('0') ? 15 : 1));
+        try {
+          return await base.transcribe(windows, o);
+        } finally {
+          decoding--;
+        }
       },
     };
     const { deps, opts } = setup(script, 'durable', checking);
     const r = await runJob(opts('durable'), deps);
+    expect(most).toBe(2);
     const log = parseLog(readFileSync(join(jobDir, LOG_FILE))).records;
     expect(log).toHaveLength(r.records.length + 1);
     expect(log.at(-1)).toMatchObject({ type: 'end', windows: r.records.length });
+    const indices = log.flatMap((x) => (x.type === 'window' ? [x.index] : []));
+    expect(indices).toEqual(indices.map((_, i) => i));
   });
 
   it('resumes after a cancel (and after a torn write) with a byte-identical transcript', async () => {
@@ -210,7 +220,7 @@ describe('runJob with a scripted front end and transcriber', () => {
     expect(events[0]).toMatchObject({ type: 'started', maxParallel: 1, memory: 'one window fits' });
   });
 
-  it('pauses between batches and reports progress with speed and ETA', async () => {
+  it('pauses between windows and reports progress with speed and ETA', async () => {
     const short = buildScript({ seed: 4 });
     const { deps, opts } = setup(short, 'pause');
     let clock = 0;
@@ -254,10 +264,11 @@ describe('runJob with a scripted front end and transcriber', () => {
       expect(progress[i]!.audioSecDone).toBeGreaterThan(progress[i - 1]!.audioSecDone);
       expect(progress[i]!.windowsDone).toBe(i + 1);
     }
-    // Speed: audio finished per wall second of the whole run (here the clock only moves in the model).
+    // Speed: audio finished per wall second of the whole run (here the clock only moves in the model, at 2x real
+    // time; the next window may already be decoding when a window is committed, so the clock can be one window ahead).
     const p2 = progress[2]!;
     expect(p2.speedX).toBeCloseTo(p2.audioSecDone / p2.elapsedSec, 9);
-    expect(p2.speedX).toBeGreaterThan(1);
+    expect(p2.speedX).toBeGreaterThan(0.5);
     expect(p2.rtf).toBeCloseTo(1 / p2.speedX!, 9);
     expect(p2.etaSec).toBeCloseTo((short.durationSec - p2.audioSecDone) / p2.speedX!, 6);
     expect(result.progress).toMatchObject({ windowsTotal: result.records.length, etaSec: 0 });

@@ -22,8 +22,9 @@ import type { RetryConfig } from '../scheduler/retry';
 import type { Transcriber } from '../scheduler/transcriber';
 import { assembleTranscript } from './assemble';
 import { JobControl } from './control';
-import { BatchGrouper, isFlagged, transcribeBatch } from './stages/batches';
+import { isFlagged, transcribeBatch } from './stages/batches';
 import { TokenCheckpointer, type TokenCheckpointOptions } from './stages/token-checkpoints';
+import { WindowPool } from './stages/window-pool';
 import { CleanupStack } from './stages/cleanup';
 import { cancelledError } from './stages/errors';
 import { cutWindows, type StreamingVad } from './stages/front-end';
@@ -161,6 +162,9 @@ export interface JobResult {
   alreadyFinished: boolean;
   decode: { samples: number; corruptPackets: number; warnings: string[] };
 }
+
+/** A window ready for the log: decoded by this run, or restored from the last one. */
+type Committed = { fresh: WindowRecord[] } | { saved: WindowRecord };
 
 function titleOf(name: string): string {
   return name.replace(/\.[^.]+$/u, '');
@@ -325,56 +329,85 @@ export async function runJob(opts: JobOptions, deps: JobDeps): Promise<JobResult
     // ---- front end → transcriber → checkpoints
     const records: WindowRecord[] = [];
     let restoredCount = 0;
-    const grouper = new BatchGrouper(batchSize);
-    const runBatch = async (windows: readonly CutWindow[]): Promise<void> => {
+    // The windows decoding stop at the first failure (a failed write, an engine error) as at a cancel.
+    const work = new AbortController();
+    const stopWork = (): void => work.abort();
+    signal.addEventListener('abort', stopWork, { once: true });
+    cleanup.defer('work signal', () => signal.removeEventListener('abort', stopWork));
+    const transcribe = async (w: CutWindow): Promise<Committed> => {
+      // a pause holds the windows not started yet; those decoding finish
       await control.waitIfPaused();
-      if (signal.aborted) throw new RotorError('CANCELLED');
-      const fresh = await transcribeBatch(windows, {
+      if (work.signal.aborted) throw new RotorError('CANCELLED');
+      const fresh = await transcribeBatch([w], {
         transcriber: deps.transcriber,
         tokens,
         retry: opts.retry,
         language: opts.language,
         batchSize,
         maxPauseSec: opts.maxPauseSec,
-        signal,
+        signal: work.signal,
         onPiece: (windowId, text) => emit({ type: 'piece', windowId, text }),
         onAttempt: (windowId, a) => {
           if (a.issues.length > 0) emit({ type: 'attempt', windowId, attempt: a.attempt, issues: a.issues });
         },
       }).catch(async (error: unknown) => {
-        // The tokens of a cancelled batch are being saved: done before the log closes.
+        // The tokens of a cancelled window are being saved: done before the log closes.
         await tokens.settle().catch(() => undefined);
         throw error;
       });
+      return { fresh };
+    };
+    const commit = async (c: Committed): Promise<void> => {
+      // after a cancel nothing more is recorded: the job stops at the windows committed so far
+      if (signal.aborted) throw new RotorError('CANCELLED');
+      if ('saved' in c) {
+        records.push(c.saved);
+        restoredCount++;
+        progress.windowRestored(samplesToSec(c.saved.endSample));
+        emit(windowEvent(c.saved, 'restored', offsetSec));
+        emit({ type: 'progress', progress: progress.snapshot(now()) });
+        return;
+      }
       await tokens.settle();
       // Durable before anything else happens: a crash from here on cannot lose these windows.
-      await store!.appendMany(fresh);
-      for (const record of fresh) {
+      await store!.appendMany(c.fresh);
+      for (const record of c.fresh) {
         records.push(record);
         progress.windowDone(samplesToSec(record.endSample));
         emit(windowEvent(record, isFlagged(record) ? 'flagged' : 'done', offsetSec));
       }
       emit({ type: 'progress', progress: progress.snapshot(now()) });
     };
+    // Up to batchSize windows decode at once; each freed slot takes the next window as it is cut (the runtime's
+    // continuous batching), and windows are committed in order.
+    const pool = new WindowPool<CutWindow, Committed>(batchSize, transcribe, commit, stopWork);
 
-    for await (const w of cutWindows(source, vad, cutter, { chunkSamples, signal })) {
-      progress.windowCut({
-        startSec: samplesToSec(w.startSample),
-        endSec: samplesToSec(w.endSample),
-        overlapSec: samplesToSec(w.overlapSamples),
-      });
-      const saved = restored.take(w);
-      if (saved) {
-        records.push(saved);
-        restoredCount++;
-        progress.windowRestored(samplesToSec(saved.endSample));
-        emit(windowEvent(saved, 'restored', offsetSec));
-        emit({ type: 'progress', progress: progress.snapshot(now()) });
-        continue;
+    try {
+      for await (const w of cutWindows(source, vad, cutter, { chunkSamples, signal })) {
+        progress.windowCut({
+          startSec: samplesToSec(w.startSample),
+          endSec: samplesToSec(w.endSample),
+          overlapSec: samplesToSec(w.overlapSamples),
+        });
+        const saved = restored.take(w);
+        if (saved) {
+          pool.addDone({ saved });
+          continue;
+        }
+        await control.waitIfPaused();
+        if (signal.aborted) throw new RotorError('CANCELLED');
+        await pool.add(w);
       }
-      for (const batch of grouper.add(w)) await runBatch(batch);
+      await pool.drain();
+      // a job paused while its last windows decoded stays paused: it ends only once resumed
+      await control.waitIfPaused();
+      if (signal.aborted) throw new RotorError('CANCELLED');
+    } catch (error) {
+      // no window may still be decoding or writing when the log closes
+      stopWork();
+      await pool.settled();
+      throw error;
     }
-    for (const batch of grouper.flush()) await runBatch(batch);
     restored.checkAllFound();
     const decode = source.stats();
     await store.append({ type: 'end', windows: records.length, samples: decode.samples });

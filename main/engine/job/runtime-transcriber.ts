@@ -10,30 +10,64 @@ import { windowCells } from '@common/window-budget';
 import type { TranscribeOptions, Transcriber, WindowRequest, WindowResult } from '../scheduler/transcriber';
 import type { StopReason } from '../stop-reason';
 
+/** One window as the runtime takes it. */
+export interface RuntimeWindow {
+  pcm: Float32Array;
+  language?: string;
+  maxTokens?: number;
+  repetitionPenalty?: number;
+  prefixTokens?: ArrayLike<number>;
+}
+
+/** One window's result as the runtime gives it. */
+export interface RuntimeWindowResult {
+  text: string;
+  tokens: ArrayLike<number>;
+  stopReason: StopReason;
+}
+
+/** VoxtralContext.openStream's surface: windows submitted while the context decodes (continuous batching). */
+export interface RuntimeStreamLike {
+  submit(window: RuntimeWindow): { index: number; result: Promise<RuntimeWindowResult> };
+  close(): Promise<unknown>;
+  cancel(): void;
+}
+
 /** The part of VoxtralContext the adapter uses (structural, so tests can pass a fake). */
 export interface RuntimeContextLike {
   transcribe(
-    windows: {
-      pcm: Float32Array;
-      language?: string;
-      maxTokens?: number;
-      repetitionPenalty?: number;
-      prefixTokens?: ArrayLike<number>;
-    }[],
+    windows: RuntimeWindow[],
     opts: { signal?: AbortSignal; onPiece?: (windowIndex: number, text: string, token: number) => void },
-  ): Promise<{
-    windows: { text: string; tokens: ArrayLike<number>; stopReason: StopReason }[];
-  }>;
+  ): Promise<{ windows: RuntimeWindowResult[] }>;
+  /** Absent (a fake, an older runtime): every call is one transcribe of its windows. */
+  openStream?(opts: { onPiece?: (index: number, text: string, token: number) => void }): RuntimeStreamLike;
 }
 
+/** The open stream that concurrent calls share, with the piece route of each window in it. */
+interface Session {
+  stream: RuntimeStreamLike;
+  inFlight: number;
+  routes: Map<number, (text: string, token: number) => void>;
+}
+
+/**
+ * Calls made while others are still decoding share one open stream of the context: each window takes a sequence slot
+ * as one frees (continuous batching), so a caller that keeps up to `maxParallel` single-window calls in flight keeps
+ * every slot busy. The stream closes once no window is in flight; a cancelled call cancels the stream it shares.
+ */
 export class RuntimeTranscriber implements Transcriber {
+  private session: Session | undefined;
+  private opening: Promise<Session> | undefined;
+  /** The last stream's end: the context takes the next one only after it. */
+  private lastEnd: Promise<unknown> = Promise.resolve();
+
   constructor(
     private readonly ctx: RuntimeContextLike,
     readonly maxParallel: number,
   ) {}
 
   async transcribe(windows: WindowRequest[], opts: TranscribeOptions = {}): Promise<WindowResult[]> {
-    if (windows.length > this.maxParallel) {
+    if (!this.ctx.openStream && windows.length > this.maxParallel) {
       throw new RotorError(
         'INTERNAL',
         `${windows.length} windows for a context of ${this.maxParallel} sequences`,
@@ -48,7 +82,7 @@ export class RuntimeTranscriber implements Transcriber {
         if (!(error instanceof RotorError && error.detail === 'no_forced_continuation')) throw error;
         res = await this.run(windows, opts, false);
       }
-      return res.windows.map((r) => ({
+      return res.map((r) => ({
         text: r.text,
         tokenCount: r.tokens.length,
         // A full context is a runaway as far as the scheduler is concerned.
@@ -62,36 +96,95 @@ export class RuntimeTranscriber implements Transcriber {
     }
   }
 
-  private run(
+  private async run(
     windows: WindowRequest[],
     opts: TranscribeOptions,
     withPrefix: boolean,
-  ): ReturnType<RuntimeContextLike['transcribe']> {
+  ): Promise<RuntimeWindowResult[]> {
     const prefixes = windows.map((w) => (withPrefix ? (w.prefixTokens ?? []) : []));
     // The runtime sends a piece for every token, forced ones first: those were reported by the run that saved them.
     const seen = windows.map(() => 0);
     const { onPiece, onTokens } = opts;
-    return this.ctx.transcribe(
-      windows.map((w, i) => ({
-        pcm: w.pcm,
-        maxTokens: w.maxTokens,
-        ...(w.language ? { language: w.language } : {}),
-        ...(w.repetitionPenalty !== undefined ? { repetitionPenalty: w.repetitionPenalty } : {}),
-        ...(prefixes[i]!.length > 0 ? { prefixTokens: prefixes[i] } : {}),
-      })),
-      {
+    const piece =
+      onPiece || onTokens
+        ? (i: number, text: string, token: number): void => {
+            const id = windows[i]!.windowId;
+            onPiece?.(id, text);
+            if (seen[i]!++ >= prefixes[i]!.length) onTokens?.(id, [token]);
+          }
+        : undefined;
+    const requests = windows.map((w, i): RuntimeWindow => ({
+      pcm: w.pcm,
+      maxTokens: w.maxTokens,
+      ...(w.language ? { language: w.language } : {}),
+      ...(w.repetitionPenalty !== undefined ? { repetitionPenalty: w.repetitionPenalty } : {}),
+      ...(prefixes[i]!.length > 0 ? { prefixTokens: prefixes[i] } : {}),
+    }));
+    if (!this.ctx.openStream) {
+      const res = await this.ctx.transcribe(requests, {
         ...(opts.signal ? { signal: opts.signal } : {}),
-        ...(onPiece || onTokens
-          ? {
-              onPiece: (i: number, text: string, token: number) => {
-                const id = windows[i]!.windowId;
-                onPiece?.(id, text);
-                if (seen[i]!++ >= prefixes[i]!.length) onTokens?.(id, [token]);
-              },
-            }
-          : {}),
-      },
-    );
+        ...(piece ? { onPiece: piece } : {}),
+      });
+      return res.windows;
+    }
+    if (opts.signal?.aborted) throw new RotorError('CANCELLED');
+    const session = await this.acquire();
+    session.inFlight += windows.length;
+    const onAbort = (): void => session.stream.cancel();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const results = requests.map((req, i) => {
+        const { index, result } = session.stream.submit(req);
+        if (piece) session.routes.set(index, (text, token) => piece(i, text, token));
+        return result.finally(() => session.routes.delete(index));
+      });
+      const settled = await Promise.allSettled(results);
+      const failed = settled.find((r) => r.status === 'rejected');
+      if (failed) {
+        // the stream is stopped (cancelled, or failed for every window in it): the next call opens a new one
+        if (this.session === session) {
+          this.session = undefined;
+          this.lastEnd = session.stream.close().catch(() => undefined);
+        }
+        throw failed.reason;
+      }
+      return settled.map((r) => (r as PromiseFulfilledResult<RuntimeWindowResult>).value);
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort);
+      session.inFlight -= windows.length;
+      this.closeWhenIdle(session);
+    }
+  }
+
+  /** The open stream, or a new one once the last has ended (one decode per context at a time). */
+  private acquire(): Promise<Session> {
+    if (this.session) return Promise.resolve(this.session);
+    this.opening ??= this.lastEnd.then(() => {
+      const routes = new Map<number, (text: string, token: number) => void>();
+      const stream = this.ctx.openStream!({
+        onPiece: (index, text, token) => routes.get(index)?.(text, token),
+      });
+      const session: Session = { stream, inFlight: 0, routes };
+      this.session = session;
+      this.opening = undefined;
+      return session;
+    });
+    const opening = this.opening;
+    // a failed open is the caller's error; the next call tries again
+    opening.catch(() => {
+      if (this.opening === opening) this.opening = undefined;
+    });
+    return opening;
+  }
+
+  /** No window in flight after this turn of the event loop (a caller may be about to submit its next): close. */
+  private closeWhenIdle(session: Session): void {
+    if (session.inFlight > 0) return;
+    setImmediate(() => {
+      if (session.inFlight > 0 || this.session !== session) return;
+      this.session = undefined;
+      this.lastEnd = session.stream.close().catch(() => undefined);
+    });
   }
 }
 

@@ -65,6 +65,13 @@ export interface NativeGenerateResult {
   nDecodedTokens: number;
   /** Of nDecodedTokens, those teacher-forced (absent from an addon built before it existed). */
   nForcedTokens?: number;
+  /** mtmd_tokenize (the log-mel spectrogram) in all, and the part the decode thread waited for (not done ahead). */
+  tokenizeMs?: number;
+  tokenizeWaitMs?: number;
+  /** An open generate with every slot empty, waiting for the caller's next window. */
+  idleMs?: number;
+  /** Windows that took a slot. */
+  nWindows?: number;
   cancelled: boolean;
 }
 
@@ -81,6 +88,8 @@ export type NativeContextEvent =
   { type: 'done'; handle: NativeHandle; info: NativeContextInfo } | NativeErrorEvent;
 export type NativeGenerateEvent =
   | { type: 'piece'; seq: number; token: number; text: string }
+  /** An open generate: window `seq` (its submission index) is finished. */
+  | { type: 'sequence'; seq: number; sequence: NativeSequenceResult }
   | { type: 'done'; result: NativeGenerateResult }
   | NativeErrorEvent;
 
@@ -119,12 +128,19 @@ export interface NativeSequenceRequest {
   /** After `forced`, decode on greedily (a window resumed from its saved tokens); without it decoding stops there. */
   continueAfterForced?: boolean;
   repetitionPenalty?: number;
+  /** This window's own cap on chosen tokens (absent: the call's maxTokens). */
+  maxTokens?: number;
 }
 
 export interface NativeGenerateParams {
   maxTokens: number;
   captureLogits: boolean;
   stream: boolean;
+  /**
+   * Continuous batching: the context takes more windows while it decodes (submit), each finished window is a
+   * 'sequence' event and its slot takes the next one; the call ends once closeInput was called and all are done.
+   */
+  open?: boolean;
 }
 
 export interface NativeMemoryEntry {
@@ -235,6 +251,10 @@ export interface NativeAddon {
     params: NativeGenerateParams,
     onEvent: (ev: NativeGenerateEvent) => void,
   ): void;
+  /** More windows for the context's open generate; returns the first one's index (indices count in submission order). */
+  submit(ctx: NativeHandle, requests: NativeSequenceRequest[]): number;
+  /** No more windows for the context's open generate: it ends when those given are done. */
+  closeInput(ctx: NativeHandle): void;
   cancel(ctx: NativeHandle): void;
   contextMemory(ctx: NativeHandle): NativeMemoryEntry[];
   /** Audio encoder (mmproj) weights and compute buffers, in bytes. */

@@ -24,6 +24,7 @@ import {
   type NativeMemoryEntry,
   type NativeModelInfo,
   type NativeSequenceRequest,
+  type NativeSequenceResult,
   type RotorQuantScale,
 } from './native';
 import { kvTypeSupported } from './kv-support';
@@ -109,6 +110,12 @@ export interface GenerationTimings {
   decodedTokens: number;
   /** Of decodedTokens, those given rather than chosen (a resumed window's saved tokens, or evaluation). */
   forcedTokens: number;
+  /** The log-mel spectrograms (mtmd_tokenize) in all, on either thread; 0 from an addon without the figure. */
+  tokenizeMs: number;
+  /** Of tokenizeMs, what the decode waited for (a window's spectrogram not computed ahead of its slot). */
+  tokenizeWaitMs: number;
+  /** A stream with every slot empty, waiting for the next window. */
+  idleMs: number;
 }
 
 export interface TranscribeOptions {
@@ -122,6 +129,16 @@ export interface TranscribeOptions {
 export interface TranscribeResult {
   windows: WindowTranscript[];
   timings: GenerationTimings;
+}
+
+/** Windows fed to a context while it decodes (VoxtralContext.openStream). */
+export interface TranscribeStream {
+  /** Queues a window; `index` is what onPiece reports for it (submission order from 0). */
+  submit(window: AudioWindow): { index: number; result: Promise<WindowTranscript> };
+  /** No more windows: resolves with the stream's timings once every window is done. */
+  close(): Promise<GenerationTimings>;
+  /** Stops every window of the stream (their results reject with CANCELLED). */
+  cancel(): void;
 }
 
 export interface AskOptions {
@@ -336,7 +353,8 @@ function runGenerate(
               pieceError = e;
               native.cancel(handle);
             }
-          } else {
+          } else if (ev.type !== 'sequence') {
+            // (sequence events come from open generates only)
             done();
             if (pieceFailed) reject(pieceError);
             else if (ev.type === 'error') reject(nativeError(ev));
@@ -362,6 +380,27 @@ function timings(r: NativeGenerateResult): GenerationTimings {
     decodeSteps: r.nDecodeSteps,
     decodedTokens: r.nDecodedTokens,
     forcedTokens: r.nForcedTokens ?? 0,
+    tokenizeMs: r.tokenizeMs ?? 0,
+    tokenizeWaitMs: r.tokenizeWaitMs ?? 0,
+    idleMs: r.idleMs ?? 0,
+  };
+}
+
+/** An addon built before continuation existed stops after the forced tokens: nothing usable came back. */
+function noForcedContinuation(): RotorError {
+  return new RotorError('ENGINE_CRASHED', 'The native engine cannot resume a window from its saved tokens.', {
+    hint: 'Rebuild the native engine (npm run build:native).',
+    detail: 'no_forced_continuation',
+  });
+}
+
+function windowTranscript(s: NativeSequenceResult): WindowTranscript {
+  return {
+    text: s.text,
+    tokens: s.tokens,
+    stopReason: s.stop as StopReason,
+    promptTokens: s.nPromptTokens,
+    audioTokens: s.nAudioTokens,
   };
 }
 
@@ -601,23 +640,8 @@ export class VoxtralContext {
         `${list.length} windows but this context decodes at most ${this.info.nSeqMax} at once`,
       );
     }
-    const sampleRate = this.model.info.audioSampleRate;
-    const requests = list.map((w, i): NativeSequenceRequest => {
-      checkWindow(w, i, sampleRate);
-      const req: NativeSequenceRequest = {
-        prompt: buildTranscribePrompt(w.language ?? opts.language),
-        pcm: w.pcm,
-      };
-      if (w.repetitionPenalty !== undefined) req.repetitionPenalty = w.repetitionPenalty;
-      if (w.prefixTokens && w.prefixTokens.length > 0) {
-        req.forced = Int32Array.from(w.prefixTokens);
-        req.continueAfterForced = true;
-      }
-      return req;
-    });
-    const maxTokens = Math.max(
-      ...list.map((w) => positiveInt(w.maxTokens ?? opts.maxTokens, 512, 'maxTokens')),
-    );
+    const requests = list.map((w, i) => this.windowRequest(w, i, opts));
+    const maxTokens = Math.max(...requests.map((r) => r.maxTokens ?? 512));
     const res = await this.track(
       runGenerate(this.nativeHandle(), requests, {
         maxTokens,
@@ -626,33 +650,111 @@ export class VoxtralContext {
         onPiece: opts.onPiece,
       }),
     );
-    if (res.sequences.some((s) => s.stop === 'forced_end')) {
-      // An addon built before continuation existed stops after the forced tokens: nothing usable came back.
-      throw new RotorError(
-        'ENGINE_CRASHED',
-        'The native engine cannot resume a window from its saved tokens.',
-        {
-          hint: 'Rebuild the native engine (npm run build:native).',
-          detail: 'no_forced_continuation',
-        },
-      );
-    }
-    return {
-      windows: res.sequences.map((s, i) => {
-        const cap = list[i]?.maxTokens ?? opts.maxTokens ?? 512;
-        // windows share one native cap (the largest); trim those with a smaller one
-        const tokens = s.tokens.length > cap ? s.tokens.subarray(0, cap) : s.tokens;
-        const trimmed = tokens.length < s.tokens.length;
-        return {
-          text: trimmed ? this.model.detokenize(tokens) : s.text,
-          tokens,
-          stopReason: trimmed ? 'max_tokens' : (s.stop as StopReason),
-          promptTokens: s.nPromptTokens,
-          audioTokens: s.nAudioTokens,
-        };
-      }),
-      timings: timings(res),
+    if (res.sequences.some((s) => s.stop === 'forced_end')) throw noForcedContinuation();
+    // each window stops at its own cap natively
+    return { windows: res.sequences.map(windowTranscript), timings: timings(res) };
+  }
+
+  /**
+   * Continuous batching: windows are submitted while the context decodes, each takes the next free sequence slot
+   * (its audio encoded and its prompt prefilled while the others wait one step), stops at its own EOS or cap, and
+   * its result comes back as soon as it ends. Greedy decoding is per sequence, so each window's transcript is the
+   * one `transcribe` gives it. One stream at a time per context; close() ends it once its windows are done.
+   */
+  openStream(opts: TranscribeOptions = {}): TranscribeStream {
+    const handle = this.nativeHandle();
+    if (opts.signal?.aborted) throw new RotorError('CANCELLED');
+    const native = addon();
+    const pending = new Map<number, { resolve(w: WindowTranscript): void; reject(e: unknown): void }>();
+    let ended = false;
+    let pieceFailed = false;
+    let pieceError: unknown;
+    const failAll = (error: unknown): void => {
+      for (const p of pending.values()) p.reject(error);
+      pending.clear();
     };
+    const onAbort = (): void => native.cancel(handle);
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const finished = new Promise<GenerationTimings>((resolve, reject) => {
+      try {
+        native.generate(
+          handle,
+          [],
+          { maxTokens: 512, captureLogits: false, stream: opts.onPiece !== undefined, open: true },
+          (ev) => {
+            if (ev.type === 'piece') {
+              if (pieceFailed || !(ev.text.length > 0 || ev.token >= 0)) return;
+              try {
+                opts.onPiece?.(ev.seq, ev.text, ev.token);
+              } catch (e) {
+                pieceFailed = true;
+                pieceError = e;
+                native.cancel(handle);
+              }
+            } else if (ev.type === 'sequence') {
+              const p = pending.get(ev.seq);
+              pending.delete(ev.seq);
+              if (!p) return;
+              if (ev.sequence.stop === 'forced_end') p.reject(noForcedContinuation());
+              else if (ev.sequence.stop === 'cancelled')
+                p.reject(pieceFailed ? pieceError : new RotorError('CANCELLED'));
+              else p.resolve(windowTranscript(ev.sequence));
+            } else {
+              ended = true;
+              opts.signal?.removeEventListener('abort', onAbort);
+              const error = pieceFailed
+                ? pieceError
+                : ev.type === 'error'
+                  ? nativeError(ev)
+                  : ev.result.cancelled
+                    ? new RotorError('CANCELLED')
+                    : new RotorError('INTERNAL', 'the stream ended before this window was decoded');
+              failAll(error);
+              if (ev.type === 'done' && !pieceFailed && !ev.result.cancelled) resolve(timings(ev.result));
+              else reject(error);
+            }
+          },
+        );
+      } catch (e) {
+        ended = true;
+        opts.signal?.removeEventListener('abort', onAbort);
+        reject(thrownByNative(e));
+      }
+    });
+    void this.track(finished);
+    let index = 0;
+    return {
+      submit: (w: AudioWindow) => {
+        if (ended) throw new RotorError('INTERNAL', 'the stream has ended');
+        const req = this.windowRequest(w, index, opts);
+        const seq = callNative(() => native.submit(handle, [req]));
+        index = seq + 1;
+        const result = new Promise<WindowTranscript>((resolve, reject) =>
+          pending.set(seq, { resolve, reject }),
+        );
+        return { index: seq, result };
+      },
+      close: () => {
+        if (!ended) callNative(() => native.closeInput(handle));
+        return finished;
+      },
+      cancel: () => native.cancel(handle),
+    };
+  }
+
+  private windowRequest(w: AudioWindow, index: number, opts: TranscribeOptions): NativeSequenceRequest {
+    checkWindow(w, index, this.model.info.audioSampleRate);
+    const req: NativeSequenceRequest = {
+      prompt: buildTranscribePrompt(w.language ?? opts.language),
+      pcm: w.pcm,
+      maxTokens: positiveInt(w.maxTokens ?? opts.maxTokens, 512, 'maxTokens'),
+    };
+    if (w.repetitionPenalty !== undefined) req.repetitionPenalty = w.repetitionPenalty;
+    if (w.prefixTokens && w.prefixTokens.length > 0) {
+      req.forced = Int32Array.from(w.prefixTokens);
+      req.continueAfterForced = true;
+    }
+    return req;
   }
 
   /** Understanding mode: a question about the audio. */

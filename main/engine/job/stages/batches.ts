@@ -1,9 +1,6 @@
 /**
- * The transcriber stage: windows grouped into batches of up to `size` (one transcriber call each, the windows
- * decoded side by side), run through the scheduler's loop guard and retries, and turned into log records.
- *
- * Batches are aligned on window index — batch k holds windows [k·size, (k+1)·size) — so a resumed job, which skips
- * the saved windows, still decodes every remaining window next to the same neighbours as an uninterrupted run.
+ * The transcriber stage: windows (the job runner sends them one at a time through window-pool.ts, as the runtime's
+ * slots free) run through the scheduler's loop guard and retries, and turned into log records.
  */
 import { samplesToSec } from '@common/audio';
 import type { WindowRecord } from '../../checkpoints/store';
@@ -13,42 +10,13 @@ import type { Transcriber } from '../../scheduler/transcriber';
 import { shortenPauses } from '../pauses';
 import type { TokenCheckpointer } from './token-checkpoints';
 
-export class BatchGrouper {
-  private pending: CutWindow[] = [];
-
-  constructor(readonly size: number) {
-    if (!(Number.isInteger(size) && size >= 1)) throw new RangeError(`batch size must be ≥ 1: ${size}`);
-  }
-
-  /** Adds a window; returns the batches that are complete now (at most two). */
-  add(w: CutWindow): CutWindow[][] {
-    const out: CutWindow[][] = [];
-    const group = (x: CutWindow): number => Math.floor(x.index / this.size);
-    if (this.pending.length > 0 && group(this.pending[0]!) !== group(w)) out.push(this.take());
-    this.pending.push(w);
-    if (this.pending.length >= this.size) out.push(this.take());
-    return out;
-  }
-
-  /** End of the windows: what is left, as a last (short) batch. */
-  flush(): CutWindow[][] {
-    return this.pending.length > 0 ? [this.take()] : [];
-  }
-
-  private take(): CutWindow[] {
-    const batch = this.pending;
-    this.pending = [];
-    return batch;
-  }
-}
-
 export interface TranscribeBatchOptions {
   transcriber: Transcriber;
   /** Saves each window's tokens while it decodes and resumes windows from saved ones. */
   tokens?: TokenCheckpointer;
   retry: Partial<Omit<RetryConfig, 'limits'>> | undefined;
   language: string | undefined;
-  /** Recorded with each window so a resume keeps the batch size. */
+  /** Windows decoded at once (the runtime's slots), recorded with each window so a resume keeps it. */
   batchSize: number;
   /** Pauses inside a window longer than this reach the model shortened to it (pauses.ts); absent: sent as they are. */
   maxPauseSec?: number | undefined;

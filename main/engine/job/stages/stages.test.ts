@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { BatchGrouper } from './batches';
 import { CleanupStack } from './cleanup';
 import { Reframer } from './front-end';
 import { ProgressTracker } from './progress';
 import { describeChanges, settingChanges } from './settings';
-import type { CutWindow } from '../../scheduler/cutter';
+import { WindowPool } from './window-pool';
 
 describe('Reframer', () => {
   it('re-frames any chunk sizes into fixed chunks with the samples in order', () => {
@@ -49,13 +48,72 @@ describe('CleanupStack', () => {
   });
 });
 
-describe('BatchGrouper', () => {
-  const w = (index: number) => ({ index }) as CutWindow;
-  it('aligns batches on window index, so a resume that skips windows keeps the same neighbours', () => {
-    const g = new BatchGrouper(3);
-    // Windows 0-3 were restored; 4 and 5 share batch 1 with 3, then 6-8 are batch 2.
-    const got = [4, 5, 6, 7, 8, 9].flatMap((i) => g.add(w(i))).concat(g.flush());
-    expect(got.map((b) => b.map((x) => x.index))).toEqual([[4, 5], [6, 7, 8], [9]]);
+describe('WindowPool', () => {
+  const deferred = () => {
+    let resolve!: (v: string) => void;
+    let reject!: (e: unknown) => void;
+    const promise = new Promise<string>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    return { promise, resolve, reject };
+  };
+
+  it('starts a window as soon as a slot frees and commits in the order added, not the order finished', async () => {
+    const runs = new Map<string, ReturnType<typeof deferred>>();
+    const committed: string[] = [];
+    const pool = new WindowPool<string, string>(
+      2,
+      (w) => {
+        const d = deferred();
+        runs.set(w, d);
+        return d.promise;
+      },
+      async (r) => void committed.push(r),
+    );
+    await pool.add('a');
+    await pool.add('b');
+    let cStarted = false;
+    const c = pool.add('c').then(() => (cStarted = true));
+    await new Promise((r) => setImmediate(r));
+    expect(cStarted).toBe(false); // both slots busy
+    runs.get('b')!.resolve('B'); // the second window ends first: its slot takes the next one at once
+    await c;
+    expect([...runs.keys()]).toEqual(['a', 'b', 'c']);
+    runs.get('c')!.resolve('C');
+    pool.addDone('restored');
+    await new Promise((r) => setImmediate(r));
+    expect(committed).toEqual([]); // 'a' is still decoding: nothing after it is committed before it
+    runs.get('a')!.resolve('A');
+    await pool.drain();
+    expect(committed).toEqual(['A', 'B', 'C', 'restored']);
+  });
+
+  it('stops at the first failure: the others are told at once, nothing later is committed, add and drain throw', async () => {
+    const runs = new Map<string, ReturnType<typeof deferred>>();
+    const committed: string[] = [];
+    const failures: unknown[] = [];
+    const pool = new WindowPool<string, string>(
+      3,
+      (w) => {
+        const d = deferred();
+        runs.set(w, d);
+        return d.promise;
+      },
+      async (r) => void committed.push(r),
+      (e) => failures.push(e),
+    );
+    for (const w of ['a', 'b', 'c']) await pool.add(w);
+    runs.get('b')!.reject(new Error('disk full'));
+    await new Promise((r) => setImmediate(r));
+    expect(failures).toHaveLength(1); // while 'a' still runs
+    runs.get('a')!.resolve('A');
+    runs.get('c')!.reject(new Error('cancelled'));
+    await expect(pool.add('d')).rejects.toThrow('disk full');
+    await expect(pool.drain()).rejects.toThrow('disk full');
+    expect(committed).toEqual(['A']); // before the failed window: still committed; 'c' after it: not
+    expect(failures).toHaveLength(1);
+    expect(runs.has('d')).toBe(false);
   });
 });
 
