@@ -3,7 +3,8 @@ import { DismissButton } from '../../ui/DismissButton';
 import { EXPORT_FORMATS, EXPORT_LABELS, useTranscriptViewStore } from './view-store';
 
 /**
- * "Export…" opens a short list of formats (a disclosure: Tab and Enter work as everywhere, Escape closes); main shows
+ * "Export…" opens a short list of formats (a disclosure: Tab and Enter work as everywhere, Escape or moving focus
+ * away closes it); main shows
  * the save dialog and answers the chosen file's name, which is announced.
  */
 export function ExportMenu() {
@@ -27,6 +28,11 @@ export function ExportMenu() {
   return (
     <div
       className="export"
+      // A click or Tab anywhere else closes the list (it lies over the player and stayed open until Escape); focus
+      // stays where the user put it.
+      onBlur={(e) => {
+        if (open && !e.currentTarget.contains(e.relatedTarget as Node | null)) setOpen(false);
+      }}
       onKeyDown={(e) => {
         if (e.key === 'Escape' && open) {
           e.preventDefault();

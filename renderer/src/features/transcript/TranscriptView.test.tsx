@@ -188,6 +188,21 @@ describe('Transcript view', () => {
     expect(screen.queryByText(/Saved as/)).toBeNull();
   });
 
+  it('the format list closes when focus or a click goes elsewhere, and leaves focus there', async () => {
+    await openTranscript();
+    fireEvent.click(screen.getByRole('button', { name: 'Export…' }));
+    const item = screen.getByRole('button', { name: EXPORT_LABELS.docx });
+    // moving between the formats keeps it open
+    fireEvent.blur(screen.getByRole('button', { name: EXPORT_LABELS.txt }), { relatedTarget: item });
+    expect(screen.getByRole('list', { name: 'Export formats' })).toBeTruthy();
+    const elsewhere = screen.getByRole('button', { name: 'Find…' });
+    elsewhere.focus();
+    fireEvent.blur(item, { relatedTarget: elsewhere });
+    expect(screen.queryByRole('list', { name: 'Export formats' })).toBeNull();
+    expect(screen.getByRole('button', { name: 'Export…' }).getAttribute('aria-expanded')).toBe('false');
+    expect(document.activeElement).toBe(elsewhere);
+  });
+
   it('renames the title inline', async () => {
     const fake = await openTranscript();
     fireEvent.click(screen.getByRole('button', { name: 'Rename Weekly sync' }));
