@@ -5,6 +5,8 @@
 //                    SET_ROWS into K/V, FLASH_ATTN_EXT for one decode token and a 512-token ubatch, the K-shift CPY pair
 //   --fa-bench N,..  decode-step flash attention alone at Voxtral's shape (32 query / 8 KV heads, head_dim 128) with N
 //                    cells, per K/V pair: microseconds per call (graph of 30 FA ops, one per layer, timed as a whole)
+//   --sr-bench N,..  SET_ROWS alone at Voxtral's KV shape (8 KV heads x 128) for N tokens per call, per cache type of
+//                    --pairs (K and V types): microseconds per op (graph of 60 ops, K and V of 30 layers, timed as a whole)
 //   --kv MODEL CTX   the KV buffer sizes llama.cpp logs for a CTX-cell context with every layer on CUDA0, per pair
 //   --greedy MODEL   greedy continuation of a fixed prompt, CPU-only vs all layers on CUDA0, per K/V pair: the tokens
 //                    must be identical
@@ -282,6 +284,44 @@ static void fa_bench(const std::vector<std::pair<ggml_type, ggml_type>> & pairs,
     ggml_backend_free(be);
 }
 
+static void sr_bench(const std::vector<std::pair<ggml_type, ggml_type>> & pairs, const std::vector<int64_t> & tokens) {
+    ggml_backend_t be = cuda_backend();
+    const int64_t hd = 128, n_head_kv = 8, n_layer = 30, n_cells = 4096;
+    for (int64_t n_tok : tokens) {
+        for (auto [tk, tv] : pairs) {
+            ggml_init_params ip = { ggml_tensor_overhead()*(8*n_layer + 16) + ggml_graph_overhead(), nullptr, true };
+            ggml_context * ctx = ggml_init(ip);
+            ggml_tensor * src = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, hd*n_head_kv, n_tok);
+            ggml_tensor * idx = ggml_new_tensor_1d(ctx, GGML_TYPE_I64, n_tok);
+            ggml_cgraph * gf = ggml_new_graph(ctx);
+            for (int il = 0; il < n_layer; ++il) {
+                for (ggml_type t : { tk, tv }) {
+                    ggml_tensor * c = ggml_new_tensor_2d(ctx, t, hd*n_head_kv, n_cells);
+                    ggml_build_forward_expand(gf, ggml_set_rows(ctx, c, src, idx));
+                }
+            }
+            ggml_backend_buffer_t buf = ggml_backend_alloc_ctx_tensors(ctx, be);
+            const std::vector<float> x = varied_rows(n_tok*n_head_kv, 7);
+            ggml_backend_tensor_set(src, x.data(), 0, ggml_nbytes(src));
+            std::vector<int64_t> rows(n_tok);
+            for (int64_t i = 0; i < n_tok; ++i) rows[i] = (i*37 + 11) % n_cells;
+            ggml_backend_tensor_set(idx, rows.data(), 0, ggml_nbytes(idx));
+            ggml_backend_graph_compute(be, gf);  // warm-up
+            ggml_backend_graph_compute(be, gf);
+            const int reps = 20;
+            const auto t0 = std::chrono::steady_clock::now();
+            for (int r = 0; r < reps; ++r) ggml_backend_graph_compute(be, gf);
+            ggml_backend_synchronize(be);
+            const double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count()/reps/(2*n_layer);
+            printf("GPU set_rows n_tok=%lld %s/%s us_per_op=%.2f\n", (long long) n_tok, ggml_type_name(tk), ggml_type_name(tv), us);
+            fflush(stdout);
+            ggml_backend_buffer_free(buf);
+            ggml_free(ctx);
+        }
+    }
+    ggml_backend_free(be);
+}
+
 static std::vector<llama_token> greedy(llama_model * model, ggml_type tk, ggml_type tv, bool gpu, const std::vector<llama_token> & prompt, int n_gen) {
     llama_context_params cp = llama_context_default_params();
     cp.n_ctx = 4096;
@@ -397,6 +437,16 @@ static int report_kv(const char * path, const std::vector<std::pair<ggml_type, g
     return 0;
 }
 
+// "4096,16384" -> { 4096, 16384 }
+static std::vector<int64_t> parse_counts(const char * s) {
+    std::vector<int64_t> out;
+    for (const char * p = s; *p;) {
+        out.push_back(strtoll(p, (char **) &p, 10));
+        if (*p == ',') p++;
+    }
+    return out;
+}
+
 int main(int argc, char ** argv) {
     std::string pairs_s = "f16:f16,q8_0:q8_0,q4_0:q4_0,iso3:iso3,iso4:iso4,planar3:planar3,planar4:planar4,iso2:iso2,planar2:planar2,iso3:iso4,q8_0:iso3,iso4:iso3";
     int rc = 0;
@@ -411,12 +461,9 @@ int main(int argc, char ** argv) {
         } else if (a == "--ops") {
             rc += check_ops(parse_pairs(pairs_s));
         } else if (a == "--fa-bench" && i + 1 < argc) {
-            std::vector<int64_t> depths;
-            for (const char * p = argv[++i]; *p;) {
-                depths.push_back(strtoll(p, (char **) &p, 10));
-                if (*p == ',') p++;
-            }
-            fa_bench(parse_pairs(pairs_s), depths);
+            fa_bench(parse_pairs(pairs_s), parse_counts(argv[++i]));
+        } else if (a == "--sr-bench" && i + 1 < argc) {
+            sr_bench(parse_pairs(pairs_s), parse_counts(argv[++i]));
         } else if (a == "--kv" && i + 2 < argc) {
             const char * path = argv[++i];
             rc += report_kv(path, parse_pairs(pairs_s), atoi(argv[++i]));

@@ -6,9 +6,11 @@
 #   backend  upstream test-backend-ops, CUDA0 vs CPU, every RotorQuant case (SET_ROWS, CPY, GET_ROWS, FLASH_ATTN_EXT)
 #   greedy   greedy tokens CPU-only vs all layers on CUDA0, per K/V pair, on the trained small Voxtral (fixtures/trained)
 #   fa       decode-step flash attention alone at Voxtral's shape, 4k/16k/32k cells  (--fa-bench)
+#   sr       SET_ROWS alone at Voxtral's KV shape, 1 token (decode) and 512 (a prefill ubatch)  (--sr-bench)
 #   model    real-dimension synthetic Voxtral text model, Q4_K (bench/gpu-model.py)
 #   kv       KV buffer bytes llama.cpp allocates on CUDA0 for a 32k context, per pair
 #   bench    llama-bench: decode (tg32) and prefill (pp512) at depth 0/4k/16k/32k, per pair, all layers on CUDA0, FA on
+#   prof     (not in the default list) nsys kernel summary of iso3 decode steps, where nsys is installed
 # Everything is tee'd into $OUT/gpu.txt (llama-bench's JSON lines into $OUT/bench.jsonl); a stage that would run past
 # BUDGET_S (default 560 s from the start) is cut by `timeout` and reported. `npm run bench:gpu` reads these files.
 # needs (carried): node_modules/node-llama-cpp/llama/gitRelease.bundle
@@ -16,7 +18,7 @@
 set -e
 ROOT=$(pwd); OUT=${OUT:-/tmp/out}; J=$(nproc); mkdir -p "$OUT"
 LOG="$OUT/gpu.txt"; T0=$(date +%s); BUDGET_S=${BUDGET_S:-560}
-STAGES=${STAGES:-"bytes ops backend greedy fa model kv bench"}
+STAGES=${STAGES:-"bytes ops backend greedy fa sr model kv bench"}
 PAIRS=${PAIRS:-f16:f16,iso3:iso3,q4_0:q4_0,q8_0:q8_0,iso4:iso4,planar3:planar3,iso3:iso4,q8_0:iso3}
 DEPTHS=${DEPTHS:-0,4096,16384,32768}
 FA_DEPTHS=${FA_DEPTHS:-4096,16384,32768}
@@ -51,6 +53,7 @@ want ops     && stage ops /tmp/gpu-check --pairs "$PAIRS,planar4:planar4,iso2:is
 want backend && stage backend $B/test-backend-ops -b CUDA0 -o "SET_ROWS|CPY|GET_ROWS|FLASH_ATTN_EXT" -p "planar|iso"
 want greedy  && stage greedy /tmp/gpu-check --pairs "$PAIRS,planar4:planar4,iso2:iso2" --greedy fixtures/trained/voxtral-small-q8_0.gguf
 want fa      && stage fa /tmp/gpu-check --pairs "$FA_PAIRS" --fa-bench "$FA_DEPTHS"
+want sr      && stage sr /tmp/gpu-check --pairs "f16:f16,q4_0:q4_0,iso3:iso3,iso4:iso4,planar3:planar3" --sr-bench 1,512
 M=/tmp/voxtral-q4k.gguf
 want model   && stage model python3 bench/gpu-model.py /tmp/src "$M"
 want kv      && stage kv /tmp/gpu-check --pairs "$PAIRS" --kv "$M" 33024
@@ -60,5 +63,14 @@ if want bench; then
       -r "$REPS" -o md -oe jsonl
     grep -h '^{' "$OUT/stderr.txt" > "$OUT/bench.jsonl" || true
   done
+fi
+if want prof; then
+  if command -v nsys > /dev/null; then
+    stage prof nsys profile -o /tmp/prof --force-overwrite true $B/llama-bench -m "$M" -ngl 99 -fa 1 -ctk iso3 -ctv iso3 \
+      -p 0 -n 64 -d 4096 -r 1 -o md
+    nsys stats -q --report cuda_gpu_kern_sum --format csv /tmp/prof.nsys-rep 2>&1 | head -30 | tee -a "$LOG"
+  else
+    say "prof: nsys not installed"
+  fi
 fi
 say "done"
