@@ -52,6 +52,18 @@ const opts = (jobDir: string, extra: Partial<JobOptions> = {}): JobOptions => ({
   ...extra,
 });
 
+/** A job with pauses shortened to 1 s, cancelled during its second window: something to resume. */
+async function startAndCancel(jobDir: string): Promise<void> {
+  const control = new JobControl();
+  let calls = 0;
+  const first = new Recorder(() => {
+    if (++calls === 2) control.cancel();
+  });
+  await expect(runJob(opts(jobDir, { maxPauseSec: 1, control }), deps(first))).rejects.toMatchObject({
+    code: 'CANCELLED',
+  });
+}
+
 describe('pauses shortened before the model hears them', () => {
   it('sends less audio for the same windows, never less than their speech', async () => {
     const plain = new Recorder();
@@ -79,14 +91,7 @@ describe('pauses shortened before the model hears them', () => {
   });
 
   it('is part of the settings a resume must match', async () => {
-    const control = new JobControl();
-    let calls = 0;
-    const first = new Recorder(() => {
-      if (++calls === 2) control.cancel();
-    });
-    await expect(runJob(opts('resume', { maxPauseSec: 1, control }), deps(first))).rejects.toMatchObject({
-      code: 'CANCELLED',
-    });
+    await startAndCancel('resume');
     await expect(
       runJob(opts('resume', { maxPauseSec: 2, existing: 'resume' }), deps(new Recorder())),
     ).rejects.toMatchObject({
@@ -134,14 +139,7 @@ describe('pauses shortened before the model hears them', () => {
   });
 
   it('refuses to resume a job whose windows were budgeted in recorded audio, naming the setting', async () => {
-    const control = new JobControl();
-    let calls = 0;
-    const first = new Recorder(() => {
-      if (++calls === 2) control.cancel();
-    });
-    await expect(runJob(opts('old-budget', { maxPauseSec: 1, control }), deps(first))).rejects.toMatchObject({
-      code: 'CANCELLED',
-    });
+    await startAndCancel('old-budget');
     // a manifest as written before windows were budgeted in heard audio
     const file = join(root, 'old-budget', 'manifest.json');
     const manifest = JSON.parse(readFileSync(file, 'utf8')) as { settings: Record<string, unknown> };
