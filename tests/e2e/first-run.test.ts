@@ -99,6 +99,13 @@ describe('first run: no model → setup screen → download from the endpoint �
         .getByText('Queued')
         .waitFor();
       expect(app.services.jobs.list().map((j) => j.state)).toEqual(['queued']);
+      // dropped again while it waits: not a second job, and the window says why nothing was added
+      await page.locator('main').dispatchEvent('drop', { dataTransfer });
+      await page
+        .getByRole('status')
+        .filter({ hasText: `${path.basename(speech)} is already in the queue.` })
+        .waitFor();
+      expect(app.services.jobs.list()).toHaveLength(1);
       await app.screenshot('first-run-file-waiting');
 
       // slow enough for the progress to be seen (and photographed), then full speed

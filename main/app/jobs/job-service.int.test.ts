@@ -221,6 +221,11 @@ describe('job service (engine worker in a child process, echo engine, real libra
     const waiting = h.service.list()[0]!;
     expect(waiting.state).toBe('queued');
     expect(waiting.progress?.durationSec).toBeGreaterThan(10); // the probe ran in the engine
+    // the same file again while it waits: not a second job
+    const again = await h.service.add([parts[1]!]);
+    expect(again.added).toEqual([]);
+    expect(again.alreadyQueued).toEqual([path.basename(parts[1]!)]);
+    expect(h.service.list()).toHaveLength(1);
     config = { ready: true, source: 'env', engine: { kind: 'echo' } };
     expect(await h.service.refreshModel()).toEqual({ ready: true, engine: 'echo' });
     await until(h, (jobs) => jobs[0]!.state === 'done');

@@ -26,6 +26,7 @@ import type { TimeRange } from '@common/library-schema';
 import { MIN_RANGE_SEC } from '../../engine/host/method-params';
 import type { JobProgress, JobQueue, JobRecord, JobState, Library, QueueJob } from '../../library/db';
 import type { ModelConfig } from '../model-config';
+import { withoutQueued } from './already-queued';
 import { DEFAULT_EXPAND_LIMITS, expandPaths, type ExpandLimits } from './expand-paths';
 import { pinnedSettings, withPinnedLayout } from '../../engine/checkpoints/pinned-settings';
 import { jobDirFor, removeJobFolder } from './job-folder';
@@ -728,8 +729,12 @@ export function createJobService(deps: JobServiceDeps): JobService {
 
     async add(paths) {
       const found = await expandPaths(paths, deps.expandLimits ?? DEFAULT_EXPAND_LIMITS);
+      const fresh = withoutQueued(
+        found.files,
+        queue.list().map((j) => queue.get(j.id)),
+      );
       const records = queue.enqueue(
-        found.files.map((f) => ({
+        fresh.files.map((f) => ({
           sourcePath: f.path,
           displayName: path.basename(f.path),
           sizeBytes: f.sizeBytes,
@@ -744,6 +749,7 @@ export function createJobService(deps: JobServiceDeps): JobService {
         added: queue.list().filter((j) => ids.has(j.id)),
         missing: found.missing.map((p) => path.basename(p)),
         emptyFolders: found.emptyFolders.map((p) => path.basename(p)),
+        alreadyQueued: fresh.skipped.map((p) => path.basename(p)),
         truncated: found.truncated,
       };
     },

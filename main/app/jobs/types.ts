@@ -35,6 +35,8 @@ export interface AddResult {
   missing: string[];
   /** Names of dropped folders with no audio or video file inside. */
   emptyFolders: string[];
+  /** File names (no folders) not queued again: a job for the same file still waits or runs. */
+  alreadyQueued: string[];
   /** A cap on depth or count stopped the folder walk early. */
   truncated: boolean;
 }

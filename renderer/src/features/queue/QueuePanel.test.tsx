@@ -285,6 +285,28 @@ describe('Adding files', () => {
     );
   });
 
+  it('a file dropped again while its job waits is not queued twice, and the window says so', async () => {
+    const waiting = job({ id: 'j1', displayName: 'standup.m4a', state: 'queued' });
+    installFakeApi({
+      ...IDLE_HANDLERS,
+      'queue:get': () => ok(snapshot([waiting])),
+      'files:registerDropped': () =>
+        ok({ files: [{ token: 'token-0000', name: 'standup.m4a', sizeBytes: 9 }] }),
+      // main skips the path it already has waiting: the snapshot holds no new job
+      'queue:add': () => ok(snapshot([waiting])),
+    });
+    render(<Shell />);
+    await screen.findByRole('listitem', { name: 'standup.m4a' });
+    const file = new File([new Uint8Array(10)], 'standup.m4a');
+    fireEvent.drop(document.body, { dataTransfer: { files: [file], types: ['Files'] } });
+    await waitFor(() =>
+      expect(screen.getByText('standup.m4a is already in the queue.').getAttribute('role')).toBe('status'),
+    );
+    expect(screen.getAllByRole('listitem', { name: 'standup.m4a' })).toHaveLength(1);
+    fireEvent.click(screen.getByRole('button', { name: 'Dismiss message' }));
+    expect(screen.queryByText('standup.m4a is already in the queue.')).toBeNull();
+  });
+
   it('shows a typed error as an alert', async () => {
     installFakeApi({
       ...IDLE_HANDLERS,

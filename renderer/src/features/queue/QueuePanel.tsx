@@ -1,6 +1,7 @@
 import { useCallback, type ReactNode } from 'react';
 import type { QueueStatus } from '@common/library-schema';
 import { useAppStore } from '../../shell/app-store';
+import { DismissButton } from '../../ui/DismissButton';
 import { ErrorNotice } from '../../ui/ErrorNotice';
 import { JobRow } from './JobRow';
 import { LiveText } from './LiveText';
@@ -57,6 +58,18 @@ export function QueueList({ heading, intro }: { heading: string; intro?: ReactNo
   );
 }
 
+/** What the last add did that the rows do not show; a polite status, so a drop that added nothing is heard. */
+export function AddNotice() {
+  const notice = useQueueStore((s) => s.notice);
+  const { dismissNotice } = useQueueStore.getState();
+  return (
+    <p role="status" className={notice ? 'notice notice--info queue__notice' : 'queue__notice'}>
+      {notice}
+      {notice && <DismissButton onClick={dismissNotice} label="Dismiss message" />}
+    </p>
+  );
+}
+
 /** The Transcribe view: add files (buttons, or a drop anywhere on the window), the queue and the live text. */
 export function QueuePanel() {
   const jobs = useQueueStore((s) => s.jobs);
@@ -101,6 +114,7 @@ export function QueuePanel() {
         </p>
       </div>
       {error && <ErrorNotice error={error} onDismiss={dismissError} />}
+      <AddNotice />
       <QueueList heading="Queue" />
       <LiveText />
     </section>

@@ -6,6 +6,7 @@ import {
   canMove,
   formatEta,
   formatSpeed,
+  notQueuedAgain,
   percentDone,
   progressFacts,
   sameJob,
@@ -119,5 +120,21 @@ describe('a row before its first window', () => {
     expect(barOf({ state: 'paused', progress })).toBe('percent');
     expect(barOf({ state: 'queued', progress })).toBe('percent');
     expect(barOf({ state: 'done', progress: null })).toBe('percent');
+  });
+});
+
+describe('notQueuedAgain', () => {
+  it('names a single file dropped again, counts several, and says nothing when all were queued', () => {
+    const one = [{ name: 'standup.wav' }];
+    const three = [{ name: 'a.wav' }, { name: 'b.wav' }, { name: 'c.wav' }];
+    expect(notQueuedAgain(one, 1)).toBeNull();
+    expect(notQueuedAgain(one, 0)).toBe('standup.wav is already in the queue.');
+    expect(notQueuedAgain(three, 3)).toBeNull();
+    expect(notQueuedAgain(three, 2)).toBe(
+      '1 of these files is already in the queue and was not added again.',
+    );
+    expect(notQueuedAgain(three, 0)).toBe(
+      '3 of these files are already in the queue and were not added again.',
+    );
   });
 });

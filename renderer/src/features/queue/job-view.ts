@@ -145,3 +145,16 @@ export function waitingForModel(jobs: readonly Pick<QueueJob, 'state'>[]): strin
     ? '1 file is waiting: it is transcribed as soon as a model is set up.'
     : `${waiting.length} files are waiting: they are transcribed as soon as a model is set up.`;
 }
+
+/**
+ * Main queues a file only once while its job waits or runs: when fewer jobs came back than files were added, says so
+ * (a second drop of the same recording otherwise seemed to do nothing). Null when every file was queued.
+ */
+export function notQueuedAgain(files: readonly { name: string }[], added: number): string | null {
+  const skipped = files.length - added;
+  if (skipped <= 0) return null;
+  if (files.length === 1) return `${files[0]!.name} is already in the queue.`;
+  return skipped === 1
+    ? '1 of these files is already in the queue and was not added again.'
+    : `${skipped} of these files are already in the queue and were not added again.`;
+}

@@ -2,7 +2,7 @@ import { create } from 'zustand';
 import type { FileRef } from '@common/ipc-contract';
 import type { QueueAction, QueueJob, QueueSnapshot, QueueStatus } from '@common/library-schema';
 import { describeError, invoke, on, registerDroppedFiles } from '../../ipc';
-import { sameJob } from './job-view';
+import { notQueuedAgain, sameJob } from './job-view';
 
 type ErrorText = ReturnType<typeof describeError>;
 
@@ -14,6 +14,8 @@ interface QueueState {
   /** Picking, registering or adding files. */
   busy: boolean;
   error: ErrorText | null;
+  /** What an add did that the rows do not show (files already in the queue); dismissable. */
+  notice: string | null;
   /** Files are being dragged over the window: the drop zone shows it is a target. */
   dragging: boolean;
   setDragging: (dragging: boolean) => void;
@@ -28,6 +30,7 @@ interface QueueState {
   control: (id: string, action: QueueAction) => Promise<void>;
   move: (id: string, index: number) => Promise<void>;
   dismissError: () => void;
+  dismissNotice: () => void;
   /** Subscribes to queue snapshots and menu-added files; returns the unsubscribe. */
   listen: () => () => void;
 }
@@ -37,6 +40,7 @@ const initial = {
   status: null,
   busy: false,
   error: null,
+  notice: null,
   dragging: false,
 };
 
@@ -69,10 +73,15 @@ export const useQueueStore = create<QueueState>()((set, get) => {
   const addFrom = async (pick: () => Promise<{ files: FileRef[] }>): Promise<void> => {
     set({ busy: true });
     try {
+      set({ notice: null });
       await run(async () => {
         const { files } = await pick();
         if (files.length === 0) return null;
-        return invoke('queue:add', { tokens: files.map((f) => f.token) });
+        const known = new Set(get().jobs.map((j) => j.id));
+        const snapshot = await invoke('queue:add', { tokens: files.map((f) => f.token) });
+        const added = snapshot.jobs.filter((j) => !known.has(j.id)).length;
+        set({ notice: notQueuedAgain(files, added) });
+        return snapshot;
       });
     } finally {
       set({ busy: false });
@@ -93,6 +102,7 @@ export const useQueueStore = create<QueueState>()((set, get) => {
     control: (id, action) => run(() => invoke('queue:control', { id, action })),
     move: (id, index) => run(() => invoke('queue:move', { id, index })),
     dismissError: () => set({ error: null }),
+    dismissNotice: () => set({ notice: null }),
     listen: () => {
       const offQueue = on('queue:changed', (snapshot) => get().apply(snapshot));
       const offFiles = on('files:added', ({ files }) => void get().addFiles(files));

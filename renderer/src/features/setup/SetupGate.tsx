@@ -1,6 +1,6 @@
 import { useEffect, type ReactNode } from 'react';
 import { waitingForModel } from '../queue/job-view';
-import { QueueList } from '../queue/QueuePanel';
+import { AddNotice, QueueList } from '../queue/QueuePanel';
 import { useQueueStore } from '../queue/store';
 import { ErrorNotice } from '../../ui/ErrorNotice';
 import { SetupScreen } from './SetupScreen';
@@ -18,6 +18,7 @@ function WaitingFiles() {
   return (
     <>
       {error && <ErrorNotice error={error} onDismiss={dismissError} />}
+      <AddNotice />
       <p role="status" className="setup__waiting">
         {line}
       </p>

@@ -157,9 +157,11 @@ describe('first-run setup screen', () => {
         ]),
       ),
     );
-    expect(screen.getByRole('status').textContent).toBe(
-      '1 file is waiting: it is transcribed as soon as a model is set up.',
-    );
+    expect(
+      screen
+        .getByText('1 file is waiting: it is transcribed as soon as a model is set up.')
+        .getAttribute('role'),
+    ).toBe('status');
     const list = screen.getByRole('list', { name: 'Queued files' });
     expect(
       within(within(list).getByRole('listitem', { name: 'standup.wav' })).getByText('Queued'),
