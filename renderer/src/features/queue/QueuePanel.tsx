@@ -62,10 +62,11 @@ export function QueueList({ heading, intro }: { heading: string; intro?: ReactNo
 export function AddNotice() {
   const notice = useQueueStore((s) => s.notice);
   const { dismissNotice } = useQueueStore.getState();
+  if (!notice) return null;
   return (
-    <p role="status" className={notice ? 'notice notice--info queue__notice' : 'queue__notice'}>
+    <p role="status" className="notice queue__notice">
       {notice}
-      {notice && <DismissButton onClick={dismissNotice} label="Dismiss message" />}
+      <DismissButton onClick={dismissNotice} label="Dismiss message" />
     </p>
   );
 }
