@@ -183,6 +183,9 @@ class SpeechLengthText implements Transcriber {
   get maxParallel(): number {
     return this.inner.maxParallel;
   }
+  get queueAhead(): number {
+    return this.inner.queueAhead ?? 0;
+  }
   private capOf(w: WindowRequest): number {
     const speech = speechSecIn(this.regions, w.startSec, w.startSec + w.pcm.length / SAMPLE_RATE);
     return Math.min(w.maxTokens, Math.max(1, Math.round(TEXT_TOKENS_PER_SPEECH_SEC * speech)));

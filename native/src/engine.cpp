@@ -553,17 +553,16 @@ Tokenized tokenize_request(ModelState & ms, int32_t index, SeqRequest req) {
     const double t0 = now_ms();
     Tokenized t{ index, std::move(req), ChunksPtr(mtmd_input_chunks_init(), mtmd_input_chunks_free), 0 };
     mtmd_input_text txt{ t.req.prompt.c_str(), t.req.prompt.size(), true, true };
+    // mtmd_tokenize only reads the context (the mel filters and tables are built at load): no lock, so windows are
+    // tokenized while another window of the model is encoded
     int32_t rc;
-    {
-        std::lock_guard<std::mutex> lock(ms.mtmd_mutex);
-        if (!t.req.pcm.empty()) {
-            std::unique_ptr<mtmd_bitmap, void (*)(mtmd_bitmap *)> bmp(
-                mtmd_bitmap_init_from_audio(t.req.pcm.size(), t.req.pcm.data()), mtmd_bitmap_free);
-            const mtmd_bitmap * bitmaps[] = { bmp.get() };
-            rc = mtmd_tokenize(ms.mtmd, t.chunks.get(), &txt, bitmaps, 1);
-        } else {
-            rc = mtmd_tokenize(ms.mtmd, t.chunks.get(), &txt, nullptr, 0);
-        }
+    if (!t.req.pcm.empty()) {
+        std::unique_ptr<mtmd_bitmap, void (*)(mtmd_bitmap *)> bmp(
+            mtmd_bitmap_init_from_audio(t.req.pcm.size(), t.req.pcm.data()), mtmd_bitmap_free);
+        const mtmd_bitmap * bitmaps[] = { bmp.get() };
+        rc = mtmd_tokenize(ms.mtmd, t.chunks.get(), &txt, bitmaps, 1);
+    } else {
+        rc = mtmd_tokenize(ms.mtmd, t.chunks.get(), &txt, nullptr, 0);
     }
     if (rc != 0) {
         throw Error("AUDIO_BAD_FORMAT", "the prompt and audio could not be tokenized (mtmd_tokenize returned " + std::to_string(rc) +
@@ -708,33 +707,39 @@ void decode_forced(ContextState & cs, const SeqRequest & req, int32_t seq_id, Se
     seq.result.stop = "forced_end";
 }
 
-// The next queued window, tokenized on a thread of its own while the slots decode: its log-mel spectrogram is then
-// ready when a slot frees, instead of holding up every other window's next step.
+// The next queued windows, tokenized on threads of their own while the slots decode: their log-mel spectrograms are
+// then ready when a slot frees, instead of holding up every other window's next step. A few at once: on a GPU a
+// slot frees about as often as one CPU thread group computes a 2-minute spectrogram.
 class Lookahead {
   public:
+    static constexpr size_t depth = 3;
+
     Lookahead(ModelState & ms, RequestQueue & queue, const std::atomic<bool> & cancel) : ms_(ms), queue_(queue), cancel_(cancel) {}
     Lookahead(const Lookahead &) = delete;
     Lookahead & operator=(const Lookahead &) = delete;
     ~Lookahead() {
-        if (next_.valid()) next_.wait();
+        for (auto & f : ahead_) f.wait();
     }
 
-    // Starts tokenizing the next queued window unless one is being tokenized already; never waits.
+    // Starts tokenizing queued windows, up to `depth` ahead; never waits.
     void prime() {
-        if (next_.valid()) return;
-        auto item = queue_.pop(false, cancel_);
-        if (!item) return;
-        ModelState * ms = &ms_;
-        next_ = std::async(std::launch::async, [ms, item = std::move(*item)]() mutable {
-            return tokenize_request(*ms, item.first, std::move(item.second));
-        });
+        while (ahead_.size() < depth) {
+            auto item = queue_.pop(false, cancel_);
+            if (!item) return;
+            ModelState * ms = &ms_;
+            ahead_.push_back(std::async(std::launch::async, [ms, item = std::move(*item)]() mutable {
+                return tokenize_request(*ms, item.first, std::move(item.second));
+            }));
+        }
     }
 
-    // The next window, tokenized: the primed one, else the queue's next (waiting for one when `wait`).
+    // The next window, tokenized: the oldest primed one, else the queue's next (waiting for one when `wait`).
     std::optional<Tokenized> next(bool wait, GenerateResult & out) {
         const double t0 = now_ms();
-        if (next_.valid()) {
-            Tokenized t = next_.get();
+        if (!ahead_.empty()) {
+            std::future<Tokenized> f = std::move(ahead_.front());
+            ahead_.pop_front();
+            Tokenized t = f.get();
             out.tokenize_wait_ms += now_ms() - t0;
             out.tokenize_ms += t.ms;
             return t;
@@ -750,10 +755,10 @@ class Lookahead {
     }
 
   private:
-    ModelState &              ms_;
-    RequestQueue &            queue_;
-    const std::atomic<bool> & cancel_;
-    std::future<Tokenized>    next_;
+    ModelState &                       ms_;
+    RequestQueue &                     queue_;
+    const std::atomic<bool> &          cancel_;
+    std::deque<std::future<Tokenized>> ahead_;
 };
 
 // Continuous batching over the context's n_seq_max slots (slot = llama seq id): fill every free slot from the queue

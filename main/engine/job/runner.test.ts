@@ -77,35 +77,40 @@ describe('runJob with a scripted front end and transcriber', () => {
     }
   });
 
-  it('keeps at most maxParallel windows decoding, starts each as a slot frees, and logs them in order', async () => {
-    const base = new ScriptedTranscriber(script, { maxParallel: 2 });
-    let decoding = 0;
-    let most = 0;
-    const jobDir = join(root, 'durable');
-    const checking: Transcriber = {
-      maxParallel: 2,
-      async transcribe(windows: WindowRequest[], o) {
-        expect(windows).toHaveLength(1); // one window per call: no batch waits for its longest window
-        decoding++;
-        most = Math.max(most, decoding);
-        // windows end out of order: a later one may finish first and its slot take the next
-        await new Promise((r) => setTimeout(r, windows[0]!.windowId.endsWith('0') ? 15 : 1));
-        try {
-          return await base.transcribe(windows, o);
-        } finally {
-          decoding--;
-        }
-      },
-    };
-    const { deps, opts } = setup(script, 'durable', checking);
-    const r = await runJob(opts('durable'), deps);
-    expect(most).toBe(2);
-    const log = parseLog(readFileSync(join(jobDir, LOG_FILE))).records;
-    expect(log).toHaveLength(r.records.length + 1);
-    expect(log.at(-1)).toMatchObject({ type: 'end', windows: r.records.length });
-    const indices = log.flatMap((x) => (x.type === 'window' ? [x.index] : []));
-    expect(indices).toEqual(indices.map((_, i) => i));
-  });
+  it.each([0, 1])(
+    'keeps at most maxParallel (+ queueAhead %i) windows in flight, starts each as a slot frees, logs them in order',
+    async (queueAhead) => {
+      const base = new ScriptedTranscriber(script, { maxParallel: 2 });
+      let decoding = 0;
+      let most = 0;
+      const name = `durable${queueAhead}`;
+      const jobDir = join(root, name);
+      const checking: Transcriber = {
+        maxParallel: 2,
+        queueAhead,
+        async transcribe(windows: WindowRequest[], o) {
+          expect(windows).toHaveLength(1); // one window per call: no batch waits for its longest window
+          decoding++;
+          most = Math.max(most, decoding);
+          // windows end out of order: a later one may finish first and its slot take the next
+          await new Promise((r) => setTimeout(r, windows[0]!.windowId.endsWith('0') ? 15 : 1));
+          try {
+            return await base.transcribe(windows, o);
+          } finally {
+            decoding--;
+          }
+        },
+      };
+      const { deps, opts } = setup(script, name, checking);
+      const r = await runJob(opts(name), deps);
+      expect(most).toBe(2 + queueAhead);
+      const log = parseLog(readFileSync(join(jobDir, LOG_FILE))).records;
+      expect(log).toHaveLength(r.records.length + 1);
+      expect(log.at(-1)).toMatchObject({ type: 'end', windows: r.records.length });
+      const indices = log.flatMap((x) => (x.type === 'window' ? [x.index] : []));
+      expect(indices).toEqual(indices.map((_, i) => i));
+    },
+  );
 
   it('resumes after a cancel (and after a torn write) with a byte-identical transcript', async () => {
     const { deps, opts } = setup(script, 'resume');

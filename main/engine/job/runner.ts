@@ -379,8 +379,10 @@ export async function runJob(opts: JobOptions, deps: JobDeps): Promise<JobResult
       emit({ type: 'progress', progress: progress.snapshot(now()) });
     };
     // Up to batchSize windows decode at once; each freed slot takes the next window as it is cut (the runtime's
-    // continuous batching), and windows are committed in order.
-    const pool = new WindowPool<CutWindow, Committed>(batchSize, transcribe, commit, stopWork);
+    // continuous batching: a few more wait in its queue, their spectrograms computed ahead), and windows are
+    // committed in order.
+    const ahead = Math.max(0, Math.floor(deps.transcriber.queueAhead ?? 0));
+    const pool = new WindowPool<CutWindow, Committed>(batchSize + ahead, transcribe, commit, stopWork);
 
     try {
       for await (const w of cutWindows(source, vad, cutter, { chunkSamples, signal })) {

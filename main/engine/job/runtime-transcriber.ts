@@ -61,10 +61,15 @@ export class RuntimeTranscriber implements Transcriber {
   /** The last stream's end: the context takes the next one only after it. */
   private lastEnd: Promise<unknown> = Promise.resolve();
 
+  /** A stream queues windows and computes their log-mel ahead (native engine.cpp Lookahead: 3 at once). */
+  readonly queueAhead: number;
+
   constructor(
     private readonly ctx: RuntimeContextLike,
     readonly maxParallel: number,
-  ) {}
+  ) {
+    this.queueAhead = ctx.openStream ? 3 : 0;
+  }
 
   async transcribe(windows: WindowRequest[], opts: TranscribeOptions = {}): Promise<WindowResult[]> {
     if (!this.ctx.openStream && windows.length > this.maxParallel) {

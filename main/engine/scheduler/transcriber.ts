@@ -45,6 +45,11 @@ export interface TranscribeOptions {
 export interface Transcriber {
   /** How many windows one call may carry (parallel sequences of one context; the memory budget decides). */
   readonly maxParallel: number;
+  /**
+   * Windows worth sending beyond maxParallel: a transcriber that queues them and prepares them (the log-mel
+   * spectrogram) while its slots decode, so that a freed slot takes the next window at once. Absent: 0.
+   */
+  readonly queueAhead?: number;
   /** Results in the order of `windows`. A cancelled call resolves with stopReason 'cancelled' (or rejects CANCELLED). */
   transcribe(windows: WindowRequest[], opts?: TranscribeOptions): Promise<WindowResult[]>;
 }
