@@ -74,9 +74,12 @@ describe('recording a meeting', () => {
       await page.getByText('Start a recording to see its text here.').waitFor();
       await app.screenshot('record-idle-light');
 
-      await page.getByRole('button', { name: 'Start recording' }).click();
+      // from the keyboard: the button keeps the focus through the start (it became Stop, focus was on the body)
+      await page.getByRole('button', { name: 'Start recording' }).focus();
+      await page.keyboard.press('Enter');
       await page.getByRole('status').filter({ hasText: 'Recording' }).first().waitFor();
       const id = await until('a recording id', () => app.services.recording.status().id);
+      expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Stop recording');
       expect(app.services.recording.status().live).toBe('on');
 
       // text while the meeting goes on: windows of this recording before any stop

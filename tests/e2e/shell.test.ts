@@ -208,6 +208,21 @@ describe('shell in Debian Chromium, built renderer + built preload + real main h
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
   });
 
+  it('keyboard: focus stays on Add files… while its dialog runs and after it returns', async () => {
+    const { page } = app;
+    const add = page.getByRole('button', { name: 'Add files…' });
+    await add.focus();
+    await page.keyboard.press('Enter');
+    // the dialog call went to main and its answer came back (the harness's dialog picks nothing)
+    const until = Date.now() + 10_000;
+    while (!app.ipcCalls.some((c) => c.channel === 'dialog:openAudioFiles' && c.result !== undefined)) {
+      if (Date.now() > until) throw new Error('no dialog call');
+      await page.waitForTimeout(50);
+    }
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Add files…');
+  });
+
   it('dark theme follows the OS preference', async () => {
     const { page } = app;
     await page.emulateMedia({ colorScheme: 'dark' });

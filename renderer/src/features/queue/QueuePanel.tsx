@@ -1,6 +1,7 @@
 import { useCallback, type ReactNode } from 'react';
 import type { QueueStatus } from '@common/library-schema';
 import { useAppStore } from '../../shell/app-store';
+import { BusyButton } from '../../ui/BusyButton';
 import { DismissButton } from '../../ui/DismissButton';
 import { ErrorNotice } from '../../ui/ErrorNotice';
 import { JobRow } from './JobRow';
@@ -85,17 +86,12 @@ export function QueuePanel() {
       <div className="panel__header">
         <h1 id="transcribe-heading">Transcribe</h1>
         <div className="panel__actions">
-          <button type="button" className="button" onClick={() => void chooseFolder()} disabled={busy}>
+          <BusyButton className="button" busy={busy} onClick={() => void chooseFolder()}>
             Add folder…
-          </button>
-          <button
-            type="button"
-            className="button button--primary"
-            onClick={() => void chooseFiles()}
-            disabled={busy}
-          >
+          </BusyButton>
+          <BusyButton className="button button--primary" busy={busy} onClick={() => void chooseFiles()}>
             Add files…
-          </button>
+          </BusyButton>
         </div>
       </div>
       {status && <QueueStatusNotice status={status} />}

@@ -7,6 +7,7 @@ import { formatTimestamp } from '../transcript/timeline';
 import { formatElapsed, formatTimeLeft, levelPercent } from './format';
 import { isCapturing, useRecordingStore } from './store';
 import './recording.css';
+import { BusyButton } from '../../ui/BusyButton';
 
 const NO_WINDOWS: readonly JobWindowEvent[] = [];
 
@@ -145,14 +146,13 @@ export function RecorderPanel() {
       </div>
 
       <div className="recorder__controls">
-        <button
-          type="button"
+        <BusyButton
           className={`button record-button${capturing ? ' record-button--stop' : ''}`}
           onClick={() => void (capturing ? s.stop() : s.start())}
-          disabled={s.busy}
+          busy={s.busy}
         >
           {capturing ? 'Stop recording' : 'Start recording'}
-        </button>
+        </BusyButton>
         {capturing && (
           <button type="button" className="button" onClick={() => void (recording ? s.pause() : s.resume())}>
             {recording ? 'Pause' : 'Resume'}
