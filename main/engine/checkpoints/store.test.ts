@@ -47,6 +47,20 @@ function rec(index: number, text = `window ${index} says hello`): WindowRecord {
 const isCode = (code: string) => (e: unknown) => e instanceof RotorError && e.code === code;
 
 describe('CheckpointStore', () => {
+  it('takes appends made while another is being written one after the other, in call order', async () => {
+    const dir = join(root, 'concurrent');
+    const store = await CheckpointStore.create(dir, manifest);
+    // token records of windows still decoding and window records of finished ones arrive at the same time
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => (i % 3 ? store.append(rec(i)) : store.appendMany([rec(i)]))),
+    );
+    await store.close();
+    const { store: again, log } = await CheckpointStore.open(dir, manifest);
+    await again.close();
+    expect(log.records).toEqual(Array.from({ length: 20 }, (_, i) => rec(i)));
+    expect(log.droppedTail).toBe(false);
+  });
+
   it('persists records and reads them back after reopening', async () => {
     const dir = join(root, 'a');
     const store = await CheckpointStore.create(dir, manifest);
