@@ -306,6 +306,38 @@ describe('shell in Debian Chromium, built renderer + built preload + real main h
     await app.screenshot('library-table-default-size');
   });
 
+  it('keyboard: Engine status and Export… keep the focus while their work runs', async () => {
+    const { page } = app;
+    const focused = () => page.evaluate(() => document.activeElement?.textContent);
+    const ping = page.getByRole('button', { name: 'Engine status' });
+    await ping.focus();
+    const pings = app.ipcCalls.length;
+    await page.keyboard.press('Enter');
+    await page
+      .getByRole('status')
+      .getByText(/Engine ready · pid/)
+      .waitFor();
+    expect(app.ipcCalls.length).toBeGreaterThan(pings);
+    expect(await focused()).toBe('Engine status');
+
+    // the transcript opened above: export from the keyboard (the harness's save dialog is cancelled)
+    await page
+      .getByRole('navigation', { name: 'Primary' })
+      .getByRole('button', { name: 'Transcript' })
+      .click();
+    await page.getByRole('button', { name: 'Export…' }).focus();
+    await page.keyboard.press('Enter');
+    expect(await focused()).toBe('Plain text (.txt)');
+    await page.keyboard.press('Enter');
+    const until = Date.now() + 10_000;
+    while (!app.ipcCalls.some((c) => c.channel === 'library:export' && c.result !== undefined)) {
+      if (Date.now() > until) throw new Error('no export call');
+      await page.waitForTimeout(50);
+    }
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
+    expect(await focused()).toBe('Export…');
+  });
+
   it('saw no page errors and no CSP violations', () => {
     expect(app.pageErrors).toEqual([]);
   });

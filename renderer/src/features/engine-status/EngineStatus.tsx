@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { useEngineStatusStore } from './store';
+import { BusyButton } from '../../ui/BusyButton';
 
 /** "Engine status" button: one round trip renderer → preload → main → engine worker and back. */
 export function EngineStatus() {
@@ -34,15 +35,14 @@ export function EngineStatus() {
 
   return (
     <div className="engine-status">
-      <button
-        type="button"
+      <BusyButton
         className="button"
         onClick={() => void ping()}
-        disabled={check.phase === 'checking'}
+        busy={check.phase === 'checking'}
         aria-describedby="engine-status-text"
       >
         Engine status
-      </button>
+      </BusyButton>
       <span
         id="engine-status-text"
         role="status"

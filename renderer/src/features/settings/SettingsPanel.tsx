@@ -17,6 +17,7 @@ import {
   total,
 } from './view-model';
 import './settings.css';
+import { BusyButton } from '../../ui/BusyButton';
 
 const POOL_NAMES = { ram: 'RAM', vram: 'GPU memory', unified: 'Unified memory' } as const;
 
@@ -31,9 +32,9 @@ export function SettingsPanel() {
     <section className="panel settings" aria-labelledby="settings-heading" aria-busy={phase === 'loading'}>
       <div className="panel__header">
         <h1 id="settings-heading">Settings</h1>
-        <button type="button" className="button" onClick={() => void load()} disabled={phase === 'loading'}>
+        <BusyButton className="button" onClick={() => void load()} busy={phase === 'loading'}>
           Re-check hardware
-        </button>
+        </BusyButton>
       </div>
       {phase === 'loading' && !report && <p className="empty">Checking this computer…</p>}
       {error && (

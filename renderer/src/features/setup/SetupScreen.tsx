@@ -5,6 +5,7 @@ import { ErrorNotice } from '../../ui/ErrorNotice';
 import { downloadLine, percentOf } from './format';
 import { useSetupStore } from './store';
 import './setup.css';
+import { BusyButton } from '../../ui/BusyButton';
 
 const RUNNING = new Set<DownloadView['state']>(['resolving', 'downloading', 'verifying']);
 
@@ -209,9 +210,9 @@ export function SetupScreen({ children }: { children?: ReactNode }) {
               {exact !== undefined ? formatBytes(exact) : `about ${formatBytes(chosen.approxBytes)}`})
             </button>
           )}
-          <button type="button" className="button" disabled={busy} onClick={() => void importFiles()}>
+          <BusyButton className="button" busy={busy} onClick={() => void importFiles()}>
             Import model files…
-          </button>
+          </BusyButton>
         </div>
       )}
       <p className="setup__note">

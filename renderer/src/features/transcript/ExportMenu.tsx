@@ -1,6 +1,7 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import { DismissButton } from '../../ui/DismissButton';
 import { EXPORT_FORMATS, EXPORT_LABELS, useTranscriptViewStore } from './view-store';
+import { BusyButton } from '../../ui/BusyButton';
 
 /**
  * "Export…" opens a short list of formats (a disclosure: Tab and Enter work as everywhere, Escape or moving focus
@@ -41,17 +42,16 @@ export function ExportMenu() {
         }
       }}
     >
-      <button
+      <BusyButton
         ref={toggleRef}
-        type="button"
         className="button"
         aria-expanded={open}
         aria-controls={listId}
-        disabled={exporting}
+        busy={exporting}
         onClick={() => setOpen(!open)}
       >
         {exporting ? 'Exporting…' : 'Export…'}
-      </button>
+      </BusyButton>
       {open && (
         <ul id={listId} className="export__list" aria-label="Export formats">
           {EXPORT_FORMATS.map((format, i) => (
