@@ -294,9 +294,11 @@ static void sr_bench(const std::vector<std::pair<ggml_type, ggml_type>> & pairs,
             ggml_tensor * src = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, hd*n_head_kv, n_tok);
             ggml_tensor * idx = ggml_new_tensor_1d(ctx, GGML_TYPE_I64, n_tok);
             ggml_cgraph * gf = ggml_new_graph(ctx);
+            std::vector<ggml_tensor *> caches;
             for (int il = 0; il < n_layer; ++il) {
                 for (ggml_type t : { tk, tv }) {
                     ggml_tensor * c = ggml_new_tensor_2d(ctx, t, hd*n_head_kv, n_cells);
+                    caches.push_back(c);
                     ggml_build_forward_expand(gf, ggml_set_rows(ctx, c, src, idx));
                 }
             }
@@ -313,7 +315,21 @@ static void sr_bench(const std::vector<std::pair<ggml_type, ggml_type>> & pairs,
             for (int r = 0; r < reps; ++r) ggml_backend_graph_compute(be, gf);
             ggml_backend_synchronize(be);
             const double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count()/reps/(2*n_layer);
-            printf("GPU set_rows n_tok=%lld %s/%s us_per_op=%.2f\n", (long long) n_tok, ggml_type_name(tk), ggml_type_name(tv), us);
+            // the K and V SET_ROWS of a layer are adjacent, as in llama.cpp's graph (the CUDA backend may launch them
+            // together): the rows they wrote must be the CPU quantizer's bytes
+            int64_t mismatched = 0;
+            for (ggml_tensor * c : { caches[0], caches[1] }) {
+                if (c->type == GGML_TYPE_F16 || c->type == GGML_TYPE_Q4_0) continue;
+                const size_t rs = ggml_row_size(c->type, hd*n_head_kv);
+                std::vector<uint8_t> cpu(rs*n_tok), gpu(rs);
+                ggml_quantize_chunk(c->type, x.data(), cpu.data(), 0, n_tok, hd*n_head_kv, nullptr);
+                for (int64_t i = 0; i < n_tok; ++i) {
+                    ggml_backend_tensor_get(c, gpu.data(), rows[i]*rs, rs);
+                    mismatched += memcmp(gpu.data(), cpu.data() + i*rs, rs) != 0;
+                }
+            }
+            printf("GPU set_rows n_tok=%lld %s/%s us_per_op=%.2f mismatched_rows=%lld\n", (long long) n_tok, ggml_type_name(tk),
+                   ggml_type_name(tv), us, (long long) mismatched);
             fflush(stdout);
             ggml_backend_buffer_free(buf);
             ggml_free(ctx);

@@ -10,7 +10,8 @@
 #   model    real-dimension synthetic Voxtral text model, Q4_K (bench/gpu-model.py)
 #   kv       KV buffer bytes llama.cpp allocates on CUDA0 for a 32k context, per pair
 #   bench    llama-bench: decode (tg32) and prefill (pp512) at depth 0/4k/16k/32k, per pair, all layers on CUDA0, FA on
-#   prof     (not in the default list) nsys kernel summary of iso3 decode steps, where nsys is installed
+#   prof     (not in the default list) nsys kernel summary of iso3 decode steps where nsys is installed, else Nsight
+#            Compute (ncu) sections of the iso3 SET_ROWS (1 and 512 tokens) and decode flash-attention (32k) kernels
 # Everything is tee'd into $OUT/gpu.txt (llama-bench's JSON lines into $OUT/bench.jsonl); a stage that would run past
 # BUDGET_S (default 560 s from the start) is cut by `timeout` and reported. `npm run bench:gpu` reads these files.
 # needs (carried): node_modules/node-llama-cpp/llama/gitRelease.bundle
@@ -53,7 +54,7 @@ want ops     && stage ops /tmp/gpu-check --pairs "$PAIRS,planar4:planar4,iso2:is
 want backend && stage backend $B/test-backend-ops -b CUDA0 -o "SET_ROWS|CPY|GET_ROWS|FLASH_ATTN_EXT" -p "planar|iso"
 want greedy  && stage greedy /tmp/gpu-check --pairs "$PAIRS,planar4:planar4,iso2:iso2" --greedy fixtures/trained/voxtral-small-q8_0.gguf
 want fa      && stage fa /tmp/gpu-check --pairs "$FA_PAIRS" --fa-bench "$FA_DEPTHS"
-want sr      && stage sr /tmp/gpu-check --pairs "f16:f16,q4_0:q4_0,iso3:iso3,iso4:iso4,planar3:planar3" --sr-bench 1,512
+want sr      && stage sr /tmp/gpu-check --pairs "f16:f16,q4_0:q4_0,iso3:iso3,iso4:iso4,planar3:planar3,iso3:iso4" --sr-bench 1,512
 M=/tmp/voxtral-q4k.gguf
 want model   && stage model python3 bench/gpu-model.py /tmp/src "$M"
 want kv      && stage kv /tmp/gpu-check --pairs "$PAIRS" --kv "$M" 33024
@@ -69,8 +70,13 @@ if want prof; then
     stage prof nsys profile -o /tmp/prof --force-overwrite true $B/llama-bench -m "$M" -ngl 99 -fa 1 -ctk iso3 -ctv iso3 \
       -p 0 -n 64 -d 4096 -r 1 -o md
     nsys stats -q --report cuda_gpu_kern_sum --format csv /tmp/prof.nsys-rep 2>&1 | head -30 | tee -a "$LOG"
+  elif command -v ncu > /dev/null; then
+    NCU="ncu --section SpeedOfLight --section Occupancy --section LaunchStats --section WarpStateStats -c 1"
+    stage "prof sr1" $NCU -k regex:k_rq_set_rows /tmp/gpu-check --pairs iso3:iso3 --sr-bench 1
+    stage "prof sr512" $NCU -k regex:k_rq_set_rows /tmp/gpu-check --pairs iso3:iso3 --sr-bench 512
+    stage "prof fa" $NCU -k regex:k_rq_fattn_decode /tmp/gpu-check --pairs iso3:iso3 --fa-bench 32768
   else
-    say "prof: nsys not installed"
+    say "prof: neither nsys nor ncu installed"
   fi
 fi
 say "done"

@@ -16,6 +16,16 @@ describe('bench:gpu output', () => {
     expect(lines).toContain('- iso3 prefill at d=16384 vs f16: 0.88x (target >= 0.9x) MISSED by 2 %');
   });
 
+  it('summarises the fifth H200 run: SET_ROWS timings once per case (not the profiled repeat) and the targets', () => {
+    const lines = summarise(resolve(results, 'gpu-h200-run5'));
+    expect(lines).toContain('quantized bytes CUDA vs CPU: 12 checks, 0 with mismatched blocks');
+    expect(lines).toContain('greedy CPU vs CUDA: 10/10 K/V pairs identical');
+    const sr = lines.filter((l) => l.startsWith('  set_rows n_tok=1 iso3/iso3 '));
+    expect(sr).toEqual(['  set_rows n_tok=1 iso3/iso3 us_per_op=5.70 mismatched_rows=0']);
+    expect(lines).toContain('- iso3 decode at d=32768 vs f16: 0.79x (target >= 1.2x) MISSED by 34 %');
+    expect(lines).toContain('- iso3 prefill at d=16384 vs f16: 0.86x (target >= 0.9x) MISSED by 5 %');
+  });
+
   it('reports the first run, before the header-store fix, as mismatched bytes and diverging greedy tokens', () => {
     const lines = summarise(resolve(results, 'gpu-h200-run1'));
     expect(lines).toContain('quantized bytes CUDA vs CPU: 12 checks, 12 with mismatched blocks');

@@ -1,5 +1,5 @@
 /**
- * npm run bench:gpu [-- --out DIR --arch 90 --stages "bytes ops backend greedy fa model kv bench" --depths 0,4096,16384,32768]
+ * npm run bench:gpu [-- --out DIR --arch 90 --stages "bytes ops backend greedy fa sr model kv bench" --depths 0,4096,16384,32768]
  * npm run bench:gpu -- --from bench/results/gpu-h200-run3      (summarise a run made earlier, e.g. on a CUDA host)
  *
  * The RotorQuant KV cache types on an NVIDIA GPU (issue 23), in one run with one binary: bench/gpu-device.sh builds the
@@ -9,6 +9,8 @@
  *   - backend: upstream test-backend-ops, CUDA0 vs CPU, every RotorQuant case;
  *   - greedy:  greedy tokens CPU-only vs all layers on CUDA0 per K/V pair (trained small Voxtral, a text prompt);
  *   - fa:      decode-step flash attention alone at Voxtral's shape (µs per layer, effective GB/s);
+ *   - sr:      SET_ROWS alone at Voxtral's KV shape, 1 and 512 tokens (µs per op; K and V adjacent as in llama.cpp's
+ *              graph, the rows read back against the CPU quantizer);
  *   - model + kv + bench: a real-dimension synthetic Voxtral text model (Q4_K weights, bench/gpu-model.py), the KV bytes
  *              llama.cpp allocates on CUDA0 for 32k cells, and llama-bench decode (tg32) / prefill (pp512) at each depth.
  * This script runs it (unless --from), then prints the tables: decode and prefill tok/s per pair and depth, ratios to
