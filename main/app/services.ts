@@ -5,7 +5,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { AppInfo, EventChannel, EventPayload } from '@common/ipc-contract';
-import type { ExportFormat, QueueAction, QueueSnapshot, QueueStatus } from '@common/library-schema';
+import type { ExportFormat, QueueAction, QueueSnapshot } from '@common/library-schema';
 import type { RecordingCapabilities } from '@common/recording-schema';
 import type { Settings } from '@common/settings';
 import { engineAdvisorDeps } from '../advisor/engine-facts';
@@ -15,8 +15,8 @@ import type { TransportFactory } from '../engine/host/transport';
 import { openLibraryStore, type LibraryStore } from '../library/db';
 import { createFileRegistry, type FileRegistry } from './file-registry';
 import { createJobService, type JobService } from './jobs/job-service';
-import type { JobServiceStatus } from './jobs/types';
 import { createLibraryService, type LibraryService } from './library-service';
+import { queueStatusOf } from './queue-status';
 import { readModelConfig } from './model-config';
 import { createModelsService, type ModelsService } from './models-service';
 import { createAppRecording, systemAudioSupport, type AppRecording } from './recording-wiring';
@@ -86,24 +86,6 @@ export function engineStatusEvent(status: EngineStatus): EventPayload<'engine:ev
   if (status.pid !== undefined) event.pid = status.pid;
   if (status.message !== undefined) event.message = status.message.slice(0, 2000);
   return event;
-}
-
-/** What the window shows about the queue's readiness (the empty state when there is no model). */
-export function queueStatusOf(status: JobServiceStatus): QueueStatus {
-  if (status.ready)
-    return { ready: true, engine: status.engine === 'echo' ? 'test engine (echo)' : 'Voxtral' };
-  const message =
-    status.reason === 'no_model'
-      ? 'The Voxtral model files are not set up.'
-      : status.reason === 'model_not_found'
-        ? 'The transcription model files cannot be found.'
-        : 'The transcription engine could not start.';
-  return {
-    ready: false,
-    reason: status.reason,
-    message,
-    hint: status.hint.slice(0, 2000),
-  };
 }
 
 /** The job service as the IPC handlers reach it: every call answers the queue as the window should now show it. */

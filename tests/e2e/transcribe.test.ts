@@ -140,6 +140,8 @@ describe('the app transcribes: drop → queue → live text → library → edit
     { timeout: 300_000 },
     async () => {
       const { page } = app;
+      // the engine line names the model file in use
+      await page.getByText(`Runs on Voxtral · ${path.basename(env['ROTORSCRIBE_MODEL']!)}`).waitFor();
       const longTasks = await watchLongTasks(page);
       // what the window showed: every progress value of every job, as the progress bars said it
       await page.evaluate(() => {

@@ -281,7 +281,11 @@ export function createJobService(deps: JobServiceDeps): JobService {
         ...(engine.status().message ? { detail: engine.status().message } : {}),
       });
     } else if (model.ready) {
-      setStatus({ ready: true, engine: model.engine.kind });
+      setStatus(
+        model.engine.kind === 'runtime'
+          ? { ready: true, engine: 'runtime', model: path.basename(model.engine.modelPath) }
+          : { ready: true, engine: model.engine.kind },
+      );
     } else {
       setStatus({
         ready: false,

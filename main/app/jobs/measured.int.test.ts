@@ -57,7 +57,7 @@ describe('job service on the native runtime', () => {
     });
     try {
       await service.start();
-      expect(service.status()).toEqual({ ready: true, engine: 'runtime' });
+      expect(service.status()).toEqual({ ready: true, engine: 'runtime', model: path.basename(modelPath) });
       const { added } = await service.add([audio]);
       await service.whenIdle();
       const job = store.queue.get(added[0]!.id);

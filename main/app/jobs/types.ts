@@ -25,7 +25,8 @@ export interface JobWarning {
  * 'engine_failed': the engine worker kept crashing and was given up).
  */
 export type JobServiceStatus =
-  | { ready: true; engine: 'runtime' | 'echo' }
+  /** `model`: the model file's name (no folder) a runtime engine transcribes with, for the window to show. */
+  | { ready: true; engine: 'runtime' | 'echo'; model?: string }
   | { ready: false; reason: 'no_model' | 'model_not_found' | 'engine_failed'; hint: string; detail?: string };
 
 export interface AddResult {
