@@ -18,6 +18,16 @@ afterAll(async () => {
   await rm(files, { recursive: true, force: true });
 });
 
+/** Waits until main answered a call on `channel` and the page has rendered what came back. */
+async function answered(channel: string): Promise<void> {
+  const until = Date.now() + 10_000;
+  while (!app.ipcCalls.some((c) => c.channel === channel && c.result !== undefined)) {
+    if (Date.now() > until) throw new Error(`no answer on ${channel}`);
+    await app.page.waitForTimeout(50);
+  }
+  await app.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
+}
+
 describe('shell in Debian Chromium, built renderer + built preload + real main handlers + engine worker', () => {
   it('loads under the strict CSP with window.api from the real preload', async () => {
     const { page } = app;
@@ -214,12 +224,7 @@ describe('shell in Debian Chromium, built renderer + built preload + real main h
     await add.focus();
     await page.keyboard.press('Enter');
     // the dialog call went to main and its answer came back (the harness's dialog picks nothing)
-    const until = Date.now() + 10_000;
-    while (!app.ipcCalls.some((c) => c.channel === 'dialog:openAudioFiles' && c.result !== undefined)) {
-      if (Date.now() > until) throw new Error('no dialog call');
-      await page.waitForTimeout(50);
-    }
-    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
+    await answered('dialog:openAudioFiles');
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Add files…');
   });
 
@@ -329,12 +334,7 @@ describe('shell in Debian Chromium, built renderer + built preload + real main h
     await page.keyboard.press('Enter');
     expect(await focused()).toBe('Plain text (.txt)');
     await page.keyboard.press('Enter');
-    const until = Date.now() + 10_000;
-    while (!app.ipcCalls.some((c) => c.channel === 'library:export' && c.result !== undefined)) {
-      if (Date.now() > until) throw new Error('no export call');
-      await page.waitForTimeout(50);
-    }
-    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
+    await answered('library:export');
     expect(await focused()).toBe('Export…');
   });
 
