@@ -12,6 +12,7 @@
  * recurrent state, which shifts VAD decisions by a frame or so, hence different windows and different text. Every
  * window replayed is checked against its checkpointed bounds.
  */
+import { setMaxListeners } from 'node:events';
 import { DEFAULT_CHUNK_SAMPLES, samplesToSec } from '@common/audio';
 import { RotorError } from '@common/errors';
 import type { Transcript, TranscriptMeta } from '@common/transcript';
@@ -383,6 +384,8 @@ export async function runJob(opts: JobOptions, deps: JobDeps): Promise<JobResult
     // committed in order.
     const ahead = Math.max(0, Math.floor(deps.transcriber.queueAhead ?? 0));
     const pool = new WindowPool<CutWindow, Committed>(batchSize + ahead, transcribe, commit, stopWork);
+    // every window in flight listens to it (retries, token checkpoints, the runtime's stream): not a leak
+    setMaxListeners(Math.max(10, 4 * pool.limit), work.signal);
 
     try {
       for await (const w of cutWindows(source, vad, cutter, { chunkSamples, signal })) {

@@ -6,6 +6,7 @@
  */
 import { mkdir, rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { concatPcm } from '@common/audio';
 import { pcmFromWav } from '../../../fixtures/audio';
 import { heldOut, heldOutWav, trainedVoxtral } from '../../../fixtures/trained';
 import { runtimeTestDir } from './testkit';
@@ -18,16 +19,6 @@ let slots: VoxtralContext;
 let pcms: Float32Array[];
 let solo: WindowTranscript[];
 
-function concat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 beforeAll(async () => {
   await mkdir(dir, { recursive: true });
   const trained = await trainedVoxtral();
@@ -36,9 +27,9 @@ beforeAll(async () => {
   // windows of clearly different lengths: one, two or three utterances in a row
   pcms = [
     clips[0]!,
-    concat([clips[1]!, clips[2]!]),
+    concatPcm([clips[1]!, clips[2]!]),
     clips[3]!,
-    concat([clips[4]!, clips[0]!, clips[2]!]),
+    concatPcm([clips[4]!, clips[0]!, clips[2]!]),
     clips[1]!,
   ];
   model = await loadVoxtral({ modelPath: trained.modelPath, mmprojPath: trained.mmprojPath, threads: 2 });

@@ -336,27 +336,18 @@ function runGenerate(
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     const done = (): void => opts.signal?.removeEventListener('abort', onAbort);
     // A throwing onPiece stops the decode; the call then fails with what it threw, once the context is free.
-    let pieceFailed = false;
-    let pieceError: unknown;
+    const pieces = new PieceRelay(() => native.cancel(handle), opts.onPiece);
     try {
       native.generate(
         handle,
         requests,
         { maxTokens: opts.maxTokens, captureLogits: opts.captureLogits, stream: opts.onPiece !== undefined },
         (ev) => {
-          if (ev.type === 'piece') {
-            if (pieceFailed || !(ev.text.length > 0 || ev.token >= 0)) return;
-            try {
-              opts.onPiece?.(ev.seq, ev.text, ev.token);
-            } catch (e) {
-              pieceFailed = true;
-              pieceError = e;
-              native.cancel(handle);
-            }
-          } else if (ev.type !== 'sequence') {
+          if (ev.type === 'piece') pieces.deliver(ev);
+          else if (ev.type !== 'sequence') {
             // (sequence events come from open generates only)
             done();
-            if (pieceFailed) reject(pieceError);
+            if (pieces.failed) reject(pieces.error);
             else if (ev.type === 'error') reject(nativeError(ev));
             else if (ev.result.cancelled) reject(new RotorError('CANCELLED'));
             else resolve(ev.result);
@@ -368,6 +359,28 @@ function runGenerate(
       reject(thrownByNative(e));
     }
   });
+}
+
+/** Piece events to a listener; one that throws cancels the decode, which then fails with what it threw. */
+class PieceRelay {
+  failed = false;
+  error: unknown;
+
+  constructor(
+    private readonly cancel: () => void,
+    private readonly listener: ((seq: number, text: string, token: number) => void) | undefined,
+  ) {}
+
+  deliver(ev: { seq: number; text: string; token: number }): void {
+    if (this.failed || !(ev.text.length > 0 || ev.token >= 0)) return;
+    try {
+      this.listener?.(ev.seq, ev.text, ev.token);
+    } catch (e) {
+      this.failed = true;
+      this.error = e;
+      this.cancel();
+    }
+  }
 }
 
 function timings(r: NativeGenerateResult): GenerationTimings {
@@ -667,8 +680,7 @@ export class VoxtralContext {
     const native = addon();
     const pending = new Map<number, { resolve(w: WindowTranscript): void; reject(e: unknown): void }>();
     let ended = false;
-    let pieceFailed = false;
-    let pieceError: unknown;
+    const pieces = new PieceRelay(() => native.cancel(handle), opts.onPiece);
     const failAll = (error: unknown): void => {
       for (const p of pending.values()) p.reject(error);
       pending.clear();
@@ -682,35 +694,27 @@ export class VoxtralContext {
           [],
           { maxTokens: 512, captureLogits: false, stream: opts.onPiece !== undefined, open: true },
           (ev) => {
-            if (ev.type === 'piece') {
-              if (pieceFailed || !(ev.text.length > 0 || ev.token >= 0)) return;
-              try {
-                opts.onPiece?.(ev.seq, ev.text, ev.token);
-              } catch (e) {
-                pieceFailed = true;
-                pieceError = e;
-                native.cancel(handle);
-              }
-            } else if (ev.type === 'sequence') {
+            if (ev.type === 'piece') pieces.deliver(ev);
+            else if (ev.type === 'sequence') {
               const p = pending.get(ev.seq);
               pending.delete(ev.seq);
               if (!p) return;
               if (ev.sequence.stop === 'forced_end') p.reject(noForcedContinuation());
               else if (ev.sequence.stop === 'cancelled')
-                p.reject(pieceFailed ? pieceError : new RotorError('CANCELLED'));
+                p.reject(pieces.failed ? pieces.error : new RotorError('CANCELLED'));
               else p.resolve(windowTranscript(ev.sequence));
             } else {
               ended = true;
               opts.signal?.removeEventListener('abort', onAbort);
-              const error = pieceFailed
-                ? pieceError
+              const error = pieces.failed
+                ? pieces.error
                 : ev.type === 'error'
                   ? nativeError(ev)
                   : ev.result.cancelled
                     ? new RotorError('CANCELLED')
                     : new RotorError('INTERNAL', 'the stream ended before this window was decoded');
               failAll(error);
-              if (ev.type === 'done' && !pieceFailed && !ev.result.cancelled) resolve(timings(ev.result));
+              if (ev.type === 'done' && !pieces.failed && !ev.result.cancelled) resolve(timings(ev.result));
               else reject(error);
             }
           },

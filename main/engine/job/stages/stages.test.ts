@@ -58,19 +58,26 @@ describe('WindowPool', () => {
     });
     return { promise, resolve, reject };
   };
-
-  it('starts a window as soon as a slot frees and commits in the order added, not the order finished', async () => {
+  // A pool whose windows end when the test settles them (runs), recording what it commits and every failure.
+  const controlled = (limit: number) => {
     const runs = new Map<string, ReturnType<typeof deferred>>();
     const committed: string[] = [];
+    const failures: unknown[] = [];
     const pool = new WindowPool<string, string>(
-      2,
+      limit,
       (w) => {
         const d = deferred();
         runs.set(w, d);
         return d.promise;
       },
       async (r) => void committed.push(r),
+      (e) => failures.push(e),
     );
+    return { runs, committed, failures, pool };
+  };
+
+  it('starts a window as soon as a slot frees and commits in the order added, not the order finished', async () => {
+    const { runs, committed, pool } = controlled(2);
     await pool.add('a');
     await pool.add('b');
     let cStarted = false;
@@ -90,19 +97,7 @@ describe('WindowPool', () => {
   });
 
   it('stops at the first failure: the others are told at once, nothing later is committed, add and drain throw', async () => {
-    const runs = new Map<string, ReturnType<typeof deferred>>();
-    const committed: string[] = [];
-    const failures: unknown[] = [];
-    const pool = new WindowPool<string, string>(
-      3,
-      (w) => {
-        const d = deferred();
-        runs.set(w, d);
-        return d.promise;
-      },
-      async (r) => void committed.push(r),
-      (e) => failures.push(e),
-    );
+    const { runs, committed, failures, pool } = controlled(3);
     for (const w of ['a', 'b', 'c']) await pool.add(w);
     runs.get('b')!.reject(new Error('disk full'));
     await new Promise((r) => setImmediate(r));
