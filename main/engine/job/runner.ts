@@ -1,7 +1,7 @@
 /**
  * One transcription job, as a pipeline of named stages with one orchestrator (this file) and one cleanup path:
  *
- *   source (stages/source.ts) → VAD + cutter (stages/front-end.ts) → transcriber (stages/batches.ts)
+ *   source (stages/source.ts) → VAD + cutter (stages/front-end.ts) → transcriber (stages/window-pool.ts, batches.ts)
  *     → checkpoints (stages/job-folder.ts, checkpoints/store.ts) → assembly (assemble.ts)
  *
  * Every resource (the source, the checkpoint log's file handle, the control listener, the VAD) is registered with
