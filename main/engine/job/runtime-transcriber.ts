@@ -43,6 +43,13 @@ export interface RuntimeContextLike {
   openStream?(opts: { onPiece?: (index: number, text: string, token: number) => void }): RuntimeStreamLike;
 }
 
+/** Closes a stream; its end, failed or not (a context disposed meanwhile refuses the close). */
+function endOf(stream: RuntimeStreamLike): Promise<unknown> {
+  return Promise.resolve()
+    .then(() => stream.close())
+    .catch(() => undefined);
+}
+
 /** The open stream that concurrent calls share, with the piece route of each window in it. */
 interface Session {
   stream: RuntimeStreamLike;
@@ -149,7 +156,7 @@ export class RuntimeTranscriber implements Transcriber {
         // the stream is stopped (cancelled, or failed for every window in it): the next call opens a new one
         if (this.session === session) {
           this.session = undefined;
-          this.lastEnd = session.stream.close().catch(() => undefined);
+          this.lastEnd = endOf(session.stream);
         }
         throw failed.reason;
       }
@@ -188,7 +195,7 @@ export class RuntimeTranscriber implements Transcriber {
     setImmediate(() => {
       if (session.inFlight > 0 || this.session !== session) return;
       this.session = undefined;
-      this.lastEnd = session.stream.close().catch(() => undefined);
+      this.lastEnd = endOf(session.stream);
     });
   }
 }

@@ -739,7 +739,8 @@ export class VoxtralContext {
         return { index: seq, result };
       },
       close: () => {
-        if (!ended) callNative(() => native.closeInput(handle));
+        // a disposed context has cancelled the stream already: its end says so
+        if (!ended && !this.disposed) callNative(() => native.closeInput(handle));
         return finished;
       },
       cancel: () => native.cancel(handle),
