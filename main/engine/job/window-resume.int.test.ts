@@ -79,11 +79,12 @@ describe('a job stopped inside a long window', () => {
       }),
     ).rejects.toSatisfy((e) => e instanceof RotorError && e.code === 'CANCELLED');
     const log = parseLog(await readFile(join(dir, 'cut', LOG_FILE)));
-    // every token reported before the cancel is on disk; the cancel lands between decode steps, so the step in flight
-    // when it came may add one more (seen under load), never a run of them
+    // Every token reported is on disk, the ones before the cancel and the few after it: the native decode stops
+    // between steps, but the pieces of the steps it ran while the 120th crossed to JS are still on their way
+    // (how many depends on load; CI saw 123). Exactly the reported ones — none lost, none saved unreported.
     const saved = savedTokenPrefixes(log.records).get(target.windowId)!.length;
     expect(saved).toBeGreaterThanOrEqual(120);
-    expect(saved).toBeLessThanOrEqual(122);
+    expect(saved).toBe(pieces);
     await resumeAndCompare('cut');
   }, 300_000);
 
