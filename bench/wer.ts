@@ -43,6 +43,11 @@ import {
 import { klDivergence } from '../main/engine/runtime/logit-stats';
 import { kvTypeSupported, loadVoxtral, type VoxtralModel } from '../main/engine/runtime/voxtral';
 
+/**
+ * The meeting's sentences start at this held-out utterance: other ones than the recording's while --short is at most
+ * this; there are 48 short held-out utterances, so a larger --short makes the meeting reuse recording sentences.
+ */
+const MEETING_FROM = 8;
 const root = process.env.ROTORSCRIBE_ROOT ?? resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
   options: {
@@ -363,12 +368,11 @@ async function main(): Promise<void> {
     dir: wavDir,
     name: `held-out-${shortCount}-${longCount}`,
   });
-  // the meeting's sentences are other held-out ones than the recording's
   const meeting = await heldOutMeeting({
     manifest: trained.manifest,
     dir: wavDir,
     minutes: meetingMin,
-    from: 8,
+    from: MEETING_FROM,
   });
   const klCount = Math.min(Number(values['kl-windows']), short.length);
   log(
@@ -376,6 +380,8 @@ async function main(): Promise<void> {
       `meeting ${(meeting.durationSec / 60).toFixed(1)} min (${meeting.turns.length} turns, 2 voices); ` +
       `pipeline windows ${windowSecs.join(', ')} s × ${parallel}, ${threads} threads; parts ${[...parts].join(',')}`,
   );
+  if (shortU.length > MEETING_FROM)
+    log(`the meeting reuses ${shortU.length - MEETING_FROM} of the recording's sentences (all are held out)`);
 
   const files = { modelPath: trained.modelPath, mmprojPath: trained.mmprojPath };
   const model = await loadVoxtral({ ...files, threads });
