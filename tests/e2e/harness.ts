@@ -84,6 +84,8 @@ export interface StartOptions {
   env?: Record<string, string | undefined>;
   /** Job progress throttle (ms). */
   jobThrottleMs?: number;
+  /** Serve this built renderer instead of out/renderer (a benchmark's baseline build). */
+  rendererDir?: string;
 }
 
 export interface AppHarness {
@@ -217,7 +219,9 @@ ${preloadSource}
 }
 
 export async function startApp(options: StartOptions = {}): Promise<AppHarness> {
-  const rendererDir = path.dirname(requireBuilt(path.join(OUT_DIR, 'renderer/index.html')));
+  const rendererDir = path.dirname(
+    requireBuilt(path.join(options.rendererDir ?? path.join(OUT_DIR, 'renderer'), 'index.html')),
+  );
   const preloadSource = await readFile(requireBuilt(path.join(OUT_DIR, 'preload/index.cjs')), 'utf8');
   requireBuilt(path.join(OUT_DIR, 'main/engine-worker.js'));
   if (!existsSync(CHROMIUM_PATH))

@@ -1,4 +1,4 @@
-import { memo, useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { memo, useCallback, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import type { Segment } from '@common/transcript';
 import type { TextMatch } from '@common/transcript-edit';
 import { useTranscriptEditorStore } from './editor-store';
@@ -11,7 +11,12 @@ interface SegmentRowProps {
   id: string;
   /** Where the segment sits now; the row reads its segment from the store, so typing re-renders only this row. */
   index: number;
-  isLast: boolean;
+  /** Rows in the transcript (the list renders only some of them). */
+  count: number;
+  /** Where the windowed list places the row (px from the list's top). */
+  top: number;
+  /** Registers the row's element with the list, which measures it; stable across renders. */
+  rowRef: (id: string, el: HTMLLIElement | null) => void;
   speakerListId: string;
 }
 
@@ -75,8 +80,15 @@ function SpeakerInput({ segment, listId, label }: { segment: Segment; listId: st
 
 /** One segment: timestamp (seeks), speaker, warnings, editable text and its actions. Re-renders only when its own
  * segment, selection, current-ness or find hits change. */
-export const SegmentRow = memo(function SegmentRow({ id, index, isLast, speakerListId }: SegmentRowProps) {
-  const rowRef = useRef<HTMLLIElement>(null);
+export const SegmentRow = memo(function SegmentRow({
+  id,
+  index,
+  count,
+  top,
+  rowRef,
+  speakerListId,
+}: SegmentRowProps) {
+  const itemRef = useCallback((el: HTMLLIElement | null) => rowRef(id, el), [id, rowRef]);
   const textRef = useRef<HTMLTextAreaElement>(null);
   const segment = useTranscriptEditorStore((s) =>
     s.segments[index]?.id === id ? s.segments[index] : undefined,
@@ -91,22 +103,9 @@ export const SegmentRow = memo(function SegmentRow({ id, index, isLast, speakerL
     return m?.segmentId === id ? m : undefined;
   });
 
-  useEffect(() => {
-    if (!isCurrent) return;
-    const row = rowRef.current;
-    const active = document.activeElement;
-    const editing =
-      active instanceof HTMLTextAreaElement && row?.closest('.transcript')?.contains(active) === true;
-    // centred: the reader sees what comes next, and the sticky player never covers the row
-    if (usePlaybackStore.getState().takeFollow(editing)) row?.scrollIntoView?.({ block: 'center' });
-  }, [isCurrent]);
-
-  useEffect(() => {
-    if (activeMatch) rowRef.current?.scrollIntoView?.({ block: 'nearest' });
-  }, [activeMatch]);
-
   // between a split/merge and the list's re-render the index can point elsewhere for one pass
   if (!segment) return null;
+  const isLast = index === count - 1;
   const at = formatTimestamp(segment.startSec);
   const range = `${at}–${formatTimestamp(segment.endSec)}`;
   const split = () => {
@@ -124,7 +123,10 @@ export const SegmentRow = memo(function SegmentRow({ id, index, isLast, speakerL
 
   return (
     <li
-      ref={rowRef}
+      ref={itemRef}
+      style={{ top }}
+      aria-setsize={count}
+      aria-posinset={index + 1}
       className={`segment${segment.flags?.length ? ' segment--flagged' : ''}${selected ? ' segment--selected' : ''}`}
       aria-current={isCurrent ? 'true' : undefined}
       data-segment-id={segment.id}

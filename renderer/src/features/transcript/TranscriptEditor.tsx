@@ -10,7 +10,7 @@ import { FindBar } from './FindBar';
 import { FIND_PAUSE_MS, searchKey, useFindStore } from './find-store';
 import { PlayerBar } from './PlayerBar';
 import { usePlaybackStore } from './playback-store';
-import { SegmentRow } from './SegmentRow';
+import { SegmentList } from './SegmentList';
 import { useSelectionStore } from './selection-store';
 import { ShortcutsHelp } from './ShortcutsHelp';
 import { SKIP_SECONDS, formatTimestamp } from './timeline';
@@ -354,24 +354,7 @@ export function TranscriptEditor({
       {ids.length === 0 ? (
         <p className="empty">This transcript has no text yet.</p>
       ) : (
-        <ol
-          ref={listRef}
-          className="transcript__segments"
-          aria-label="Segments"
-          tabIndex={-1}
-          onWheel={noteScroll}
-          onTouchMove={noteScroll}
-        >
-          {ids.map((id, i) => (
-            <SegmentRow
-              key={id}
-              id={id}
-              index={i}
-              isLast={i === ids.length - 1}
-              speakerListId={speakerListId}
-            />
-          ))}
-        </ol>
+        <SegmentList ids={ids} speakerListId={speakerListId} listRef={listRef} onUserScroll={noteScroll} />
       )}
       <ShortcutsHelp />
     </section>
