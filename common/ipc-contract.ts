@@ -75,7 +75,13 @@ const fileRef = object({
   sizeBytes: num({ min: 0, integer: true }),
 });
 export type FileRef = v.InferOutput<typeof fileRef>;
-const fileList = object({ files: list(fileRef, { max: 1000 }) });
+/** A picked or dropped path that could not be added (gone since, unreadable, a device), by name: the others were. */
+const skippedFile = object({ name: str({ max: 1000 }), reason: str({ max: 300 }) });
+export type SkippedFile = v.InferOutput<typeof skippedFile>;
+const fileList = object({
+  files: list(fileRef, { max: 1000 }),
+  skipped: v.optional(list(skippedFile, { max: 1000 })),
+});
 
 /** Absolute paths resolved by the preload from dropped File objects (webUtils.getPathForFile). */
 const droppedPaths = object({ paths: list(str({ min: 1, max: 4096 }), { max: 1000 }) });

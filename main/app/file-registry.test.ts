@@ -16,7 +16,8 @@ describe('file registry', () => {
     const single = path.join(root, 'one.txt');
     writeFileSync(single, 'text');
     const files = createFileRegistry();
-    const refs = await files.register([path.join(root, 'rec'), single]);
+    const { files: refs, skipped } = await files.register([path.join(root, 'rec'), single]);
+    expect(skipped).toBeUndefined();
     expect(refs.map((r) => [r.name, r.sizeBytes])).toEqual([
       ['b.mp3', 2],
       ['a.wav', 1],
@@ -28,6 +29,24 @@ describe('file registry', () => {
       path.join(root, 'rec', 'sub', 'a.wav'),
       single,
     ]);
+  });
+
+  it('a path that vanished is skipped by name, the others are registered; nothing left to add is an error', async () => {
+    const here = path.join(root, 'here.wav');
+    writeFileSync(here, 'w');
+    const gone = path.join(root, 'gone', 'standup.mp3');
+    const files = createFileRegistry();
+    const result = await files.register([gone, here]);
+    expect(result.files.map((r) => r.name)).toEqual(['here.wav']);
+    expect(files.pathOf(result.files[0]!.token)).toBe(here);
+    expect(result.skipped).toEqual([{ name: 'standup.mp3', reason: 'moved or deleted since it was chosen' }]);
+    // the name, once: never the path (the window never holds paths)
+    expect(JSON.stringify(result)).not.toContain(root);
+
+    await expect(files.register([gone])).rejects.toMatchObject({
+      code: 'FILE_NOT_FOUND',
+      message: 'standup.mp3 is no longer there.',
+    });
   });
 
   it('a folder with no audio alone is refused with a reason; tokens are opaque', async () => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { RotorError } from '@common/errors';
-import type { FileRef } from '@common/ipc-contract';
+import type { FileRef, SkippedFile } from '@common/ipc-contract';
 import { DEFAULT_EXPAND_LIMITS, expandPaths } from './jobs/expand-paths';
 
 /**
@@ -10,8 +10,18 @@ import { DEFAULT_EXPAND_LIMITS, expandPaths } from './jobs/expand-paths';
  * inside it. The renderer only ever holds tokens;
  * main-side consumers (queue, library) turn them back into paths with `pathOf`.
  */
+export interface RegisteredFiles {
+  files: FileRef[];
+  /** Paths that could not be added, by name (the others are, in `files`); absent when there are none. */
+  skipped?: SkippedFile[];
+}
+
 export interface FileRegistry {
-  register(paths: readonly string[]): Promise<FileRef[]>;
+  /**
+   * One path that is gone or unreadable (a file moved after it was dropped) is skipped and named, the others are
+   * registered; when nothing could be added, the first path's error is thrown.
+   */
+  register(paths: readonly string[]): Promise<RegisteredFiles>;
   pathOf(token: string): string;
 }
 
@@ -29,6 +39,7 @@ export function createFileRegistry(): FileRegistry {
     async register(paths) {
       const refs: FileRef[] = [];
       const emptyFolders: string[] = [];
+      const skipped: { entry: SkippedFile; error: RotorError }[] = [];
       for (const p of paths) {
         if (!path.isAbsolute(p)) {
           throw new RotorError('IPC_INVALID_PAYLOAD', 'File paths must be absolute.', { detail: p });
@@ -37,11 +48,24 @@ export function createFileRegistry(): FileRegistry {
         try {
           info = await stat(p);
         } catch (cause) {
-          const code = (cause as NodeJS.ErrnoException).code;
-          throw new RotorError(code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE', undefined, {
-            detail: p,
-            cause,
+          const gone = ['ENOENT', 'ENOTDIR'].includes((cause as NodeJS.ErrnoException).code ?? '');
+          const name = path.basename(p);
+          const reason = gone ? 'moved or deleted since it was chosen' : 'cannot be read';
+          skipped.push({
+            entry: { name, reason },
+            error: new RotorError(
+              gone ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE',
+              `${name} ${gone ? 'is no longer there' : 'cannot be read'}.`,
+              {
+                detail: p,
+                cause,
+                hint: gone
+                  ? 'It was moved or deleted since it was chosen; add it from where it is now.'
+                  : 'Check that the drive is connected and the file can be opened.',
+              },
+            ),
           });
+          continue;
         }
         if (info.isDirectory()) {
           // A dropped folder stands for the audio/video files inside it (the same walk as the job queue's).
@@ -54,22 +78,28 @@ export function createFileRegistry(): FileRegistry {
           continue;
         }
         if (!info.isFile()) {
-          throw new RotorError('FILE_UNREADABLE', 'Only files and folders can be added, not devices.', {
-            detail: p,
+          const name = path.basename(p);
+          skipped.push({
+            entry: { name, reason: 'not a file or a folder' },
+            error: new RotorError('FILE_UNREADABLE', 'Only files and folders can be added, not devices.', {
+              detail: p,
+            }),
           });
+          continue;
         }
         refs.push(registerOne(p, info.size));
         if (refs.length > MAX_REFS) {
           throw new RotorError('IPC_INVALID_PAYLOAD', `At most ${MAX_REFS} files can be added at once.`);
         }
       }
+      if (refs.length === 0 && skipped.length > 0 && emptyFolders.length === 0) throw skipped[0]!.error;
       if (refs.length === 0 && emptyFolders.length > 0) {
         throw new RotorError('AUDIO_UNSUPPORTED', 'There is no audio or video file in this folder.', {
           detail: emptyFolders[0],
           hint: 'Choose a folder with recordings (mp3, wav, m4a, ogg, opus, flac, webm, mp4, mkv, mov …).',
         });
       }
-      return refs;
+      return skipped.length > 0 ? { files: refs, skipped: skipped.map((s) => s.entry) } : { files: refs };
     },
     pathOf(token) {
       const p = byToken.get(token);

@@ -128,14 +128,14 @@ function makeHandlers(deps: IpcDeps): Handlers {
     },
     'dialog:openAudioFiles': async (_request, event) => {
       const paths = await deps.showOpenAudioDialog(event);
-      return { files: await deps.files.register(paths) };
+      return deps.files.register(paths);
     },
-    'files:registerDropped': async ({ paths }) => ({ files: await deps.files.register(paths) }),
+    'files:registerDropped': ({ paths }) => deps.files.register(paths),
     'advisor:getReport': () => advisor(deps).getReport(),
     'advisor:evaluate': ({ overrides }) => advisor(deps).evaluate(overrides),
     'dialog:openFolder': async (_request, event) => {
       const paths = await required(deps, 'showOpenFolderDialog')(event);
-      return { files: await deps.files.register(paths) };
+      return deps.files.register(paths);
     },
     'recording:capabilities': () => recording().capabilities(),
     'recording:start': (request) => recording().start(request),

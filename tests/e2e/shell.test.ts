@@ -189,6 +189,27 @@ describe('shell in Debian Chromium, built renderer + built preload + real main h
     expect(await page.content()).not.toContain(files);
   });
 
+  it('a drop where one file vanished meanwhile queues the others and names the missing one', async () => {
+    const { page } = app;
+    const here = path.join(files, 'retro.wav');
+    await writeFile(here, Buffer.alloc(48_044));
+    await app.setDropPath('retro.wav', here);
+    await app.setDropPath('gone.wav', path.join(files, 'moved-away', 'gone.wav'));
+    const dataTransfer = await page.evaluateHandle(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([new Uint8Array(16)], 'gone.wav', { type: 'audio/wav' }));
+      dt.items.add(new File([new Uint8Array(16)], 'retro.wav', { type: 'audio/wav' }));
+      return dt;
+    });
+    await page.getByTestId('dropzone').dispatchEvent('drop', { dataTransfer });
+    const list = page.getByRole('list', { name: 'Queued files' });
+    await list.getByText('retro.wav').waitFor();
+    await page.getByText('gone.wav was not added: moved or deleted since it was chosen.').waitFor();
+    expect(await list.getByText('gone.wav').count()).toBe(0);
+    await app.screenshot('shell-drop-one-missing');
+    expect(await page.content()).not.toContain(files);
+  });
+
   it('settings round trip and main → renderer events', async () => {
     const { page } = app;
     const saved = await page.evaluate(() =>

@@ -4,7 +4,8 @@ import { useAppStore } from '../../shell/app-store';
 import { DismissButton } from '../../ui/DismissButton';
 import { ErrorNotice } from '../../ui/ErrorNotice';
 import { formatTimestamp } from '../transcript/timeline';
-import { formatCache, formatDate, formatDay, formatDuration, formatSpeed } from './format';
+import { formatDateTime, formatDay } from '@common/format-date';
+import { formatCache, formatDuration, formatSpeed } from './format';
 import { InlineRename } from './InlineRename';
 import { Snippet } from './Snippet';
 import { useLibraryStore } from './store';
@@ -42,7 +43,7 @@ function TranscriptRow({ t }: { t: TranscriptSummary }) {
           </button>
         </InlineRename>
       </th>
-      <td title={formatDate(t.createdAt)}>{formatDay(t.createdAt)}</td>
+      <td title={formatDateTime(t.createdAt)}>{formatDay(t.createdAt)}</td>
       <td className="num">{formatDuration(t.durationSec)}</td>
       <td className="library-table__detail">{t.language ?? '—'}</td>
       <td className="library-table__source library-table__extra" title={t.sourceName}>

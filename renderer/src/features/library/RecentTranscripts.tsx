@@ -1,5 +1,6 @@
 import { useAppStore } from '../../shell/app-store';
-import { formatDate } from './format';
+import { formatDateTime, formatRecent } from '@common/format-date';
+import { useNow } from '../../ui/use-now';
 import { useLibraryStore } from './store';
 
 /** The sidebar: the newest transcripts, one click from the editor. */
@@ -7,6 +8,7 @@ export function RecentTranscripts() {
   const recent = useLibraryStore((s) => s.recent);
   const openId = useAppStore((s) => (s.view === 'transcript' ? (s.transcript?.id ?? null) : null));
   const openTranscript = useAppStore((s) => s.openTranscript);
+  const now = useNow();
   return (
     <div className="library">
       <h2 id="recent-heading" className="sidebar__title">
@@ -28,7 +30,9 @@ export function RecentTranscripts() {
                 onClick={() => openTranscript(t.id)}
               >
                 <span className="library__item-title">{t.title}</span>
-                <span className="library__item-date">{formatDate(t.createdAt)}</span>
+                <span className="library__item-date" title={formatDateTime(t.createdAt)}>
+                  {formatRecent(t.createdAt, now)}
+                </span>
               </button>
             </li>
           ))}

@@ -2,18 +2,6 @@
 import type { TranscriptSummary } from '@common/library-schema';
 import { formatTimestamp } from '../transcript/timeline';
 
-const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
-
-export function formatDate(epochMs: number): string {
-  return dateTimeFormat.format(new Date(epochMs));
-}
-
-/** The day only, for narrow table columns (the full time goes in a tooltip). */
-export function formatDay(epochMs: number): string {
-  return dateFormat.format(new Date(epochMs));
-}
-
 export function formatDuration(sec: number | null): string {
   return sec === null ? '—' : formatTimestamp(sec);
 }

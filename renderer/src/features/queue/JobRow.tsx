@@ -8,9 +8,11 @@ import {
   actionsFor,
   barOf,
   canMove,
+  jobMoment,
   percentDone,
   progressFacts,
 } from './job-view';
+import { useNow } from '../../ui/use-now';
 import { useQueueStore } from './store';
 
 interface JobRowProps {
@@ -37,6 +39,8 @@ export const JobRow = memo(function JobRow({ job, index, count, onOpenTranscript
   const pct = percentDone(job);
   const facts = job.progress ? progressFacts(job.progress, job.state) : [];
   const bar = barOf(job);
+  const now = useNow();
+  const moment = jobMoment(job, now);
 
   // Pause, cancel, retry and resume replace the pressed button with the ones the new state offers: focus would drop
   // to the page's body, and a keyboard user would start again from the top of the window. It goes to the row's
@@ -92,6 +96,9 @@ export const JobRow = memo(function JobRow({ job, index, count, onOpenTranscript
         </span>
         {job.sizeBytes !== null && <span className="job__size">{formatBytes(job.sizeBytes)}</span>}
         <span className={`job__state job__state--${job.state}`}>{STATE_LABELS[job.state]}</span>
+        <time className="job__time" dateTime={moment.iso} title={moment.full}>
+          {moment.text}
+        </time>
       </div>
       {bar !== 'none' && (
         <div

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { formatDateTime, formatRecent } from '@common/format-date';
 import { job } from '../../test-fixtures';
 import {
   actionsFor,
@@ -6,6 +7,8 @@ import {
   canMove,
   formatEta,
   formatSpeed,
+  jobMoment,
+  notAddedText,
   notQueuedAgain,
   percentDone,
   progressFacts,
@@ -79,6 +82,8 @@ describe('job view', () => {
     expect(sameJob(a, { ...a, state: 'paused' })).toBe(false);
     expect(sameJob(a, { ...a, position: 3 })).toBe(false);
     expect(sameJob(a, { ...a, error: { code: 'CANCELLED', message: 'x' } })).toBe(false);
+    const done = { ...a, state: 'done' as const };
+    expect(sameJob(done, { ...done, updatedAt: done.updatedAt + 60_000 })).toBe(false);
     expect(sameJob(a, { ...a, updatedAt: a.updatedAt + 1 })).toBe(true);
   });
 });
@@ -136,5 +141,44 @@ describe('notQueuedAgain', () => {
     expect(notQueuedAgain(three, 0)).toBe(
       '3 of these files are already in the queue and were not added again.',
     );
+  });
+});
+
+describe('files that could not be added', () => {
+  it('names one file and why, once', () => {
+    expect(notAddedText([{ name: 'standup.mp3', reason: 'moved or deleted since it was chosen' }])).toBe(
+      'standup.mp3 was not added: moved or deleted since it was chosen.',
+    );
+    expect(notAddedText([])).toBeNull();
+  });
+
+  it('names the first three of many and counts the rest', () => {
+    const skipped = ['a.wav', 'b.wav', 'c.wav', 'd.wav', 'e.wav'].map((name) => ({ name, reason: 'x' }));
+    expect(notAddedText(skipped)).toBe(
+      '5 files were not added (a.wav, b.wav, c.wav and 2 more): moved, deleted or unreadable.',
+    );
+  });
+});
+
+describe('when a job was added or ended', () => {
+  const added = 1_700_000_000_000;
+  const ended = added + 3_600_000;
+  it('a waiting or running job says when it was added', () => {
+    const m = jobMoment(job({ id: 'a', state: 'running', createdAt: added, updatedAt: ended }), ended);
+    expect(m.text).toBe(`added ${formatRecent(added, ended)}`);
+    expect(m.full).toBe(`Added ${formatDateTime(added)}`);
+    expect(m.iso).toBe(new Date(added).toISOString());
+  });
+
+  it('a finished, failed or cancelled job says when it ended', () => {
+    const now = ended + 60_000;
+    for (const [state, verb] of [
+      ['done', 'finished'],
+      ['failed', 'failed'],
+      ['cancelled', 'cancelled'],
+    ] as const) {
+      const m = jobMoment(job({ id: 'a', state, createdAt: added, updatedAt: ended }), now);
+      expect(m.text).toBe(`${verb} ${formatRecent(ended, now)}`);
+    }
   });
 });

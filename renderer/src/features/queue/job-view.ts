@@ -1,5 +1,6 @@
 /** What a queue row shows and offers, from a job as main reports it: pure functions, tested without a DOM. */
 import type { JobProgress, JobState, QueueAction, QueueJob } from '@common/library-schema';
+import { formatDateTime, formatRecent } from '@common/format-date';
 import { formatTimestamp } from '../transcript/timeline';
 
 export const STATE_LABELS: Record<JobState, string> = {
@@ -37,6 +38,26 @@ export const ACTION_LABELS: Record<QueueAction, string> = {
   retry: 'Retry',
   remove: 'Remove',
 };
+
+const FINISHED: readonly JobState[] = ['done', 'failed', 'cancelled'];
+
+/**
+ * When the job was added, or when it ended once it has: short in the row ("finished 14:05"), the full date and time in
+ * its tooltip and datetime attribute.
+ */
+export function jobMoment(
+  job: Pick<QueueJob, 'state' | 'createdAt' | 'updatedAt'>,
+  nowMs: number,
+): { text: string; full: string; iso: string } {
+  const ended = FINISHED.includes(job.state);
+  const at = ended ? job.updatedAt : job.createdAt;
+  const verb = ended ? (job.state === 'done' ? 'finished' : job.state) : 'added';
+  return {
+    text: `${verb} ${formatRecent(at, nowMs)}`,
+    full: `${verb[0]!.toUpperCase()}${verb.slice(1)} ${formatDateTime(at)}`,
+    iso: new Date(at).toISOString(),
+  };
+}
 
 /** Jobs still waiting for their turn can change places; a running or finished one stays where it is. */
 export function canMove(state: JobState): boolean {
@@ -127,6 +148,9 @@ export function sameJob(a: QueueJob, b: QueueJob): boolean {
     a.displayName === b.displayName &&
     a.sizeBytes === b.sizeBytes &&
     a.transcriptId === b.transcriptId &&
+    a.createdAt === b.createdAt &&
+    // a finished row shows when it ended; a waiting or running one only when it was added
+    (!FINISHED.includes(b.state) || a.updatedAt === b.updatedAt) &&
     a.error?.code === b.error?.code &&
     a.error?.message === b.error?.message &&
     a.error?.hint === b.error?.hint &&
@@ -150,6 +174,15 @@ export function waitingForModel(jobs: readonly Pick<QueueJob, 'state'>[]): strin
  * Main queues a file only once while its job waits or runs: when fewer jobs came back than files were added, says so
  * (a second drop of the same recording otherwise seemed to do nothing). Null when every file was queued.
  */
+/** Names the dropped or picked files that could not be added and why ("standup.mp3 was not added: moved or …"). */
+export function notAddedText(skipped: readonly { name: string; reason: string }[]): string | null {
+  if (skipped.length === 0) return null;
+  if (skipped.length === 1) return `${skipped[0]!.name} was not added: ${skipped[0]!.reason}.`;
+  const names = skipped.slice(0, 3).map((s) => s.name);
+  const more = skipped.length > 3 ? ` and ${skipped.length - 3} more` : '';
+  return `${skipped.length} files were not added (${names.join(', ')}${more}): moved, deleted or unreadable.`;
+}
+
 export function notQueuedAgain(files: readonly { name: string }[], added: number): string | null {
   const skipped = files.length - added;
   if (skipped <= 0) return null;

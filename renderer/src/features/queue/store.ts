@@ -1,8 +1,8 @@
 import { create } from 'zustand';
-import type { FileRef } from '@common/ipc-contract';
+import type { FileRef, SkippedFile } from '@common/ipc-contract';
 import type { QueueAction, QueueJob, QueueSnapshot, QueueStatus } from '@common/library-schema';
 import { describeError, invoke, on, registerDroppedFiles } from '../../ipc';
-import { notQueuedAgain, sameJob } from './job-view';
+import { notAddedText, notQueuedAgain, sameJob } from './job-view';
 
 type ErrorText = ReturnType<typeof describeError>;
 
@@ -26,7 +26,7 @@ interface QueueState {
   chooseFolder: () => Promise<void>;
   dropFiles: (files: readonly File[]) => Promise<void>;
   /** Queues files main registered already (menu File → Add files…). */
-  addFiles: (files: readonly FileRef[]) => Promise<void>;
+  addFiles: (files: readonly FileRef[], skipped?: readonly SkippedFile[] | undefined) => Promise<void>;
   control: (id: string, action: QueueAction) => Promise<void>;
   move: (id: string, index: number) => Promise<void>;
   dismissError: () => void;
@@ -70,17 +70,25 @@ export const useQueueStore = create<QueueState>()((set, get) => {
   };
 
   /** Registered files → queued jobs; an empty pick (cancelled dialog) asks nothing more of main. */
-  const addFrom = async (pick: () => Promise<{ files: FileRef[] }>): Promise<void> => {
+  const addFrom = async (
+    pick: () => Promise<{ files: FileRef[]; skipped?: readonly SkippedFile[] | undefined }>,
+  ): Promise<void> => {
     set({ busy: true });
     try {
       set({ notice: null });
       await run(async () => {
-        const { files } = await pick();
-        if (files.length === 0) return null;
+        const { files, skipped = [] } = await pick();
+        // files that were gone are named even when the others are added (or already queued)
+        const missing = notAddedText(skipped);
+        if (files.length === 0) {
+          set({ notice: missing });
+          return null;
+        }
         const known = new Set(get().jobs.map((j) => j.id));
         const snapshot = await invoke('queue:add', { tokens: files.map((f) => f.token) });
         const added = snapshot.jobs.filter((j) => !known.has(j.id)).length;
-        set({ notice: notQueuedAgain(files, added) });
+        const notes = [missing, notQueuedAgain(files, added)].filter((n): n is string => n !== null);
+        set({ notice: notes.length > 0 ? notes.join(' ') : null });
         return snapshot;
       });
     } finally {
@@ -98,14 +106,14 @@ export const useQueueStore = create<QueueState>()((set, get) => {
     chooseFiles: () => addFrom(() => invoke('dialog:openAudioFiles')),
     chooseFolder: () => addFrom(() => invoke('dialog:openFolder')),
     dropFiles: (files) => addFrom(() => registerDroppedFiles(files)),
-    addFiles: (files) => addFrom(async () => ({ files: [...files] })),
+    addFiles: (files, skipped = []) => addFrom(async () => ({ files: [...files], skipped })),
     control: (id, action) => run(() => invoke('queue:control', { id, action })),
     move: (id, index) => run(() => invoke('queue:move', { id, index })),
     dismissError: () => set({ error: null }),
     dismissNotice: () => set({ notice: null }),
     listen: () => {
       const offQueue = on('queue:changed', (snapshot) => get().apply(snapshot));
-      const offFiles = on('files:added', ({ files }) => void get().addFiles(files));
+      const offFiles = on('files:added', ({ files, skipped }) => void get().addFiles(files, skipped));
       return () => {
         offQueue();
         offFiles();

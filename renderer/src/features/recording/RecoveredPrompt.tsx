@@ -1,3 +1,4 @@
+import { formatDateTime } from '@common/format-date';
 import { formatElapsed } from './format';
 import { useRecordingStore } from './store';
 import './recording.css';
@@ -24,7 +25,7 @@ export function RecoveredPrompt() {
             <span className="recovered__name">{r.title}</span>
             <span className="recovered__meta">
               {formatElapsed(r.durationSec)} · {r.channels === 2 ? 'microphone + system audio' : 'microphone'}{' '}
-              · started {new Date(r.startedAt).toLocaleString()}
+              · started {formatDateTime(r.startedAt)}
             </span>
             <span className="recovered__actions">
               <button

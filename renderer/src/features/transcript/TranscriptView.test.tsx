@@ -1,6 +1,7 @@
 import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EXPORT_FORMATS } from '@common/library-schema';
+import { formatDateTime } from '@common/format-date';
 import { useAppStore } from '../../shell/app-store';
 import { Shell } from '../../shell/Shell';
 import { IDLE_HANDLERS, SEGMENTS, job, ok, snapshot, stored, summary } from '../../test-fixtures';
@@ -54,8 +55,9 @@ describe('Transcript view', () => {
   it('loads the transcript, shows its facts and plays the opaque media URL', async () => {
     const fake = await openTranscript();
     expect(calls(fake, 'library:get')).toEqual([{ id: 't1' }]);
+    // the date as the library and the queue write it (common/format-date)
     expect(screen.getByTestId('transcript-meta').textContent).toBe(
-      'weekly.m4a · Voxtral-Mini-3B Q4_K_M · K/V iso3 · 8.3× real time · 0:30 · en',
+      `weekly.m4a · ${formatDateTime(1_700_000_000_000)} · Voxtral-Mini-3B Q4_K_M · K/V iso3 · 8.3× real time · 0:30 · en`,
     );
     expect((screen.getByLabelText('Text at 0:10') as HTMLTextAreaElement).value).toBe(SEGMENTS[1]?.text);
     expect(document.querySelector('audio')?.getAttribute('src')).toBe(

@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import { formatDateTime } from '@common/format-date';
 import type { OpenTranscript } from '../../shell/app-store';
 import { InlineRename } from '../library/InlineRename';
 import { metadataLine } from '../library/format';
@@ -56,6 +57,12 @@ export function TranscriptView({ open }: { open: OpenTranscript }) {
         <div className="transcript__details">
           <p className="transcript__meta" data-testid="transcript-meta">
             <span className="transcript__source">{summary.sourceName}</span>
+            <span>
+              {' · '}
+              <time dateTime={new Date(summary.createdAt).toISOString()}>
+                {formatDateTime(summary.createdAt)}
+              </time>
+            </span>
             {meta && <span> · {meta}</span>}
           </p>
           <ExportMenu />
