@@ -32,7 +32,7 @@ import { pinnedSettings, withPinnedLayout } from '../../engine/checkpoints/pinne
 import { jobDirFor, removeJobFolder } from './job-folder';
 import { measuredFromOutcome } from './measured';
 import { planFor } from './plan';
-import { scrubPaths } from './scrub-paths';
+import { scrubPaths, withoutName } from './scrub-paths';
 import { replaceRange } from './replace-range';
 import { realClock, throttle, type Clock, type Throttled } from './throttle';
 import type { AddResult, JobServiceStatus, JobWarning, WindowText } from './types';
@@ -144,10 +144,12 @@ function jobError(error: RotorError, job: Pick<JobRecord, 'sourcePath' | 'jobDir
   const p = toErrorPayload(error);
   const known = [job.sourcePath, ...(job.jobDir ? [job.jobDir] : [])];
   const hint = p.hint ?? FALLBACK_HINTS[p.code];
+  // the row names the file: the message says what happened and the hint what to do, without naming it again
+  const name = path.basename(job.sourcePath);
   return {
     code: p.code,
-    message: scrubPaths(p.message, known),
-    ...(hint ? { hint: scrubPaths(hint, known) } : {}),
+    message: withoutName(scrubPaths(p.message, known), name),
+    ...(hint ? { hint: withoutName(scrubPaths(hint, known), name) } : {}),
   };
 }
 

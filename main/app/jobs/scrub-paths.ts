@@ -24,3 +24,24 @@ export function scrubPaths(text: string, known: readonly string[] = []): string 
   }
   return out.replace(UNC, baseName).replace(WINDOWS, baseName).replace(POSIX, baseName);
 }
+
+const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/gu, '\\$&');
+
+/**
+ * The message without the file's name where the place it is shown names the file already (a queue row: "x.mp3 —
+ * The audio in this file could not be decoded: x.mp3"). Drops a leading "x.mp3: ", a trailing ": x.mp3" or
+ * " (x.mp3)", and calls any other mention "this file": the message says what happened, the row which file.
+ */
+export function withoutName(message: string, name: string): string {
+  if (name.length === 0) return message;
+  const n = escape(name);
+  let out = message
+    .replace(new RegExp(`^\\s*${n}\\s*:\\s*`, 'u'), '')
+    .replace(new RegExp(`\\s*(?::\\s*${n}|\\(${n}\\))\\s*([.!]?)\\s*$`, 'u'), '$1')
+    .split(name)
+    .join('this file')
+    .trim();
+  if (out.length === 0) return message;
+  out = out.charAt(0).toUpperCase() + out.slice(1);
+  return /[.!?…]$/u.test(out) ? out : `${out}.`;
+}
