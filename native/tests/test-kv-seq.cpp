@@ -15,10 +15,18 @@
 //            then z. The fresh side decodes the kept tokens at the shifted positions; it is NOT equal even in exact
 //            arithmetic (kept tokens were computed with the removed span in context), so this line is only reported;
 //            slide_vs_f16 compares the slid cache of each type with the slid f16 cache instead.
+//   batch    (bitwise) a sequence at depth >= 512 cells decoded one token per step alone, vs the same sequence in a
+//            context with a KV stream per sequence, where each step it shares the batch with 0-2 other sequences of
+//            other depths (n_kv is padded to the longest one); prefills run alone in both, as the engine does. What
+//            continuous batching and a resumed job rely on: the logits must be bitwise equal, not just close.
+//   threads  (bitwise) the same sequence alone with 1 thread and with --threads threads.
+//            Both run on --batch-model (default MODEL): quantized weights (Q8_0, Q4_K_M), whose mat-mul computes a row
+//            the same way for 1-3 rows. F32/F16 weights do not (one row: ggml's vec_dot; several: tinyBLAS, which
+//            sums in another order), nor do repacked Q4_K/Q6_K weights from 4 rows on (4-row gemm kernels).
 // Figures per check: max |Δlogit|, KL(p_ref || p) of the next-token distribution, top-1 agreement. Also for each type
 // the plain quantization error (fresh context of the type vs fresh f16) as a yardstick for the shift error.
 //
-// usage: test-kv-seq MODEL [--pairs K:V,...] [--threads N]
+// usage: test-kv-seq MODEL [--pairs K:V,...] [--threads N] [--batch-model MODEL]
 // output: one `SEQ check=... k=... v=... key=value...` line per check, `SEQ result ok|fail failed N` last.
 #include "ggml-backend.h"
 #include "llama.h"
@@ -41,6 +49,7 @@ struct pair_t {
 
 struct options {
     std::string         model;
+    std::string         batch_model;  // weights for the batch / threads checks (default: model)
     std::vector<pair_t> pairs;
     int                 threads = 2;
 };
@@ -68,14 +77,15 @@ struct ctx_spec {
     pair_t   types;
     uint32_t n_seq   = 1;
     bool     unified = true;
+    uint32_t n_cells = 512;  // per sequence
 };
 
 struct context {
     llama_context * ctx = nullptr;
     context(llama_model * model, const ctx_spec & s, int threads) {
         llama_context_params cp = llama_context_default_params();
-        cp.n_ctx           = 512 * s.n_seq;
-        cp.n_batch         = 512;
+        cp.n_ctx           = s.n_cells * s.n_seq;
+        cp.n_batch         = std::max(512u, s.n_cells);  // a prefix longer than a ubatch in one call
         cp.n_ubatch        = 512;
         cp.n_seq_max       = s.n_seq;
         cp.kv_unified      = s.unified;
@@ -225,8 +235,12 @@ std::vector<llama_token> cat(std::vector<llama_token> a, const std::vector<llama
     return a;
 }
 
+constexpr int N_DEEP = 3;  // the watched sequence and two neighbours
+
 struct tokens_t {
     std::vector<llama_token> a, b, c, a1, b1, p, x, y, s, z;
+    // batch / threads: prefixes of the watched sequence and its two neighbours, and each one's next tokens
+    std::vector<llama_token> deep[N_DEEP], next[N_DEEP];
 };
 
 void check_parallel(llama_model * model, const options & o, const pair_t & p, const tokens_t & t) {
@@ -374,6 +388,95 @@ shift_figures check_shift(llama_model * model, const options & o, const pair_t &
     return out;
 }
 
+// Exactly equal logits (bit for bit), every row present.
+void report_exact(const char * check, const pair_t & p, const std::vector<std::vector<float>> & ref,
+                  const std::vector<std::vector<float>> & got) {
+    bool   ok      = ref.size() == got.size() && !ref.empty();
+    size_t n_diff  = 0;
+    double max_abs = 0;
+    for (size_t i = 0; ok && i < ref.size(); ++i) {
+        if (ref[i].empty() || ref[i].size() != got[i].size()) {
+            ok = false;
+            break;
+        }
+        for (size_t j = 0; j < ref[i].size(); ++j) {
+            if (memcmp(&ref[i][j], &got[i][j], sizeof(float)) != 0) {
+                n_diff++;
+                max_abs = std::max(max_abs, (double) std::fabs(ref[i][j] - got[i][j]));
+            }
+        }
+    }
+    const bool pass = ok && n_diff == 0;
+    if (!pass) {
+        g_failed++;
+    }
+    printf("SEQ check=%s k=%s v=%s max_abs=%.3e differing=%zu rows=%zu status=%s\n", check, ggml_type_name(p.k),
+           ggml_type_name(p.v), ok ? max_abs : INFINITY, n_diff, ref.size(), pass ? "ok" : "fail");
+    fflush(stdout);
+}
+
+constexpr uint32_t     DEEP_CELLS = 1024;  // per sequence: room for the longest prefix and its steps
+constexpr llama_seq_id WATCHED    = 1;     // between a shorter (0) and a deeper (2) neighbour
+
+// The watched sequence (its prefix, then its next tokens one per step) alone; the logits of each step.
+std::vector<std::vector<float>> decode_alone(llama_model * model, const pair_t & p, const tokens_t & t, int threads) {
+    context c(model, { p, 1, false, DEEP_CELLS }, threads);
+    std::vector<std::vector<float>> out;
+    if (!c.ctx || decode1(c.ctx, t.deep[WATCHED], 0).empty()) {
+        return out;
+    }
+    for (size_t i = 0; i < t.next[WATCHED].size(); ++i) {
+        const std::vector<llama_token> one = { t.next[WATCHED][i] };
+        out.push_back(decode1(c.ctx, one, (llama_pos) (t.deep[WATCHED].size() + i)));
+    }
+    return out;
+}
+
+void check_batch(llama_model * model, const options & o, const pair_t & p, const tokens_t & t) {
+    const std::vector<std::vector<float>> ref = decode_alone(model, p, t, o.threads);
+
+    // Who decodes beside the watched sequence at each step. A ubatch holds consecutive streams only (llama.cpp splits
+    // the rest off), so these are the sets that really share its step: both (3 rows, n_kv padded to the deeper one,
+    // the watched row in the middle), the shorter one, the deeper one, nobody (alone in a context of 3 streams).
+    static const std::vector<std::vector<llama_seq_id>> company = { { 0, 2 }, { 0 }, {}, { 2 } };
+    std::vector<std::vector<float>> got;
+    {
+        context c(model, { p, N_DEEP, false, DEEP_CELLS }, o.threads);
+        bool      ok = c.ctx != nullptr;
+        llama_pos n_past[N_DEEP];
+        // prefills one sequence per call, as the engine does
+        for (llama_seq_id s = 0; ok && s < N_DEEP; ++s) {
+            ok        = !decode1(c.ctx, t.deep[s], 0, s).empty();
+            n_past[s] = (llama_pos) t.deep[s].size();
+        }
+        for (size_t i = 0; ok && i < t.next[WATCHED].size(); ++i) {
+            std::vector<llama_seq_id> seqs = company[i % company.size()];
+            seqs.push_back(WATCHED);
+            std::sort(seqs.begin(), seqs.end());
+            std::vector<std::vector<llama_token>> one(N_DEEP);
+            std::vector<span>                     spans;
+            size_t                                watched_row = 0;
+            for (llama_seq_id s : seqs) {
+                one[s] = { t.next[s][i] };
+                if (s == WATCHED) {
+                    watched_row = spans.size();
+                }
+                spans.push_back({ &one[s], n_past[s]++, s });
+            }
+            std::vector<std::vector<float>> rows;
+            ok = decode(c.ctx, spans, rows);
+            if (ok) {
+                got.push_back(rows[watched_row]);
+            }
+        }
+    }
+    report_exact("batch_invariant_split", p, ref, got);
+
+    if (o.threads != 1) {
+        report_exact("threads_invariant", p, decode_alone(model, p, t, 1), ref);
+    }
+}
+
 }  // namespace
 
 int main(int argc, char ** argv) {
@@ -383,12 +486,14 @@ int main(int argc, char ** argv) {
         const std::string a = argv[i];
         if (a == "--pairs" && i + 1 < argc) {
             pairs = argv[++i];
+        } else if (a == "--batch-model" && i + 1 < argc) {
+            o.batch_model = argv[++i];
         } else if (a == "--threads" && i + 1 < argc) {
             o.threads = atoi(argv[++i]);
         } else if (o.model.empty() && a[0] != '-') {
             o.model = a;
         } else {
-            fprintf(stderr, "usage: %s MODEL [--pairs K:V,...] [--threads N]\n", argv[0]);
+            fprintf(stderr, "usage: %s MODEL [--pairs K:V,...] [--threads N] [--batch-model MODEL]\n", argv[0]);
             return 2;
         }
     }
@@ -409,7 +514,7 @@ int main(int argc, char ** argv) {
         p0 = p1 + 1;
     }
     if (o.model.empty()) {
-        fprintf(stderr, "usage: %s MODEL [--pairs K:V,...] [--threads N]\n", argv[0]);
+        fprintf(stderr, "usage: %s MODEL [--pairs K:V,...] [--threads N] [--batch-model MODEL]\n", argv[0]);
         return 2;
     }
 
@@ -424,6 +529,11 @@ int main(int argc, char ** argv) {
         return 2;
     }
     const int n_vocab = llama_vocab_n_tokens(llama_model_get_vocab(model));
+    llama_model * batch_model = o.batch_model.empty() ? model : llama_model_load_from_file(o.batch_model.c_str(), mp);
+    if (!batch_model || llama_vocab_n_tokens(llama_model_get_vocab(batch_model)) != n_vocab) {
+        fprintf(stderr, "cannot load %s with the same vocabulary\n", o.batch_model.c_str());
+        return 2;
+    }
 
     // Ordinary (non-control) tokens; the tiny fixture has 64 special tokens first. Lengths are not multiples of
     // anything on purpose.
@@ -440,6 +550,12 @@ int main(int argc, char ** argv) {
     t.y  = random_tokens(rng, 9, lo, n_vocab);
     t.s  = random_tokens(rng, 96, lo, n_vocab);
     t.z  = random_tokens(rng, 1, lo, n_vocab);
+    // the watched sequence (1) ends past 512 cells; neighbour 0 is shorter, 2 deeper (n_kv padded beyond it)
+    const int deep_len[N_DEEP] = { 203, 601, 877 };
+    for (int s = 0; s < N_DEEP; ++s) {
+        t.deep[s] = random_tokens(rng, deep_len[s], lo, n_vocab);
+        t.next[s] = random_tokens(rng, 8, lo, n_vocab);
+    }
 
     // f16 first: its slid logits are the reference for the other types' slide
     std::vector<float> slid_f16;
@@ -465,6 +581,7 @@ int main(int argc, char ** argv) {
         info("quant_vs_f16", p, compare(ref, got));
 
         check_parallel(model, o, p, t);
+        check_batch(batch_model, o, p, t);
         check_rm(model, o, p, t);
         check_cp(model, o, p, t);
         const bool         is_f16 = p.k == GGML_TYPE_F16 && p.v == GGML_TYPE_F16;
@@ -475,6 +592,9 @@ int main(int argc, char ** argv) {
         }
     }
 
+    if (batch_model != model) {
+        llama_model_free(batch_model);
+    }
     llama_model_free(model);
     llama_backend_free();
     printf("SEQ result %s failed %d\n", g_failed ? "fail" : "ok", g_failed);
