@@ -2,6 +2,7 @@ import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testi
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AdvisorReport, HardwareInfo, RunOverrides } from '@common/advisor-types';
 import type { RendererApi } from '@common/ipc-contract';
+import type { ModelsState } from '@common/models-schema';
 import { formatBytes } from '@common/format-bytes';
 import { KV_PAIR_LADDER, KV_QUALITY_SOURCE, measuredKvQuality } from '@common/kv-quality';
 // the advisor's pure arithmetic (no Node imports) stands in for main, so the panel sees real figures
@@ -11,7 +12,11 @@ import { PROFILES } from '../../../../main/advisor/test-profiles';
 import { SettingsPanel } from './SettingsPanel';
 import { resetSettingsStore, useSettingsStore } from './store';
 
-function installAdvisorApi(hardware: HardwareInfo, extra: Partial<AdvisorReport> = {}) {
+function installAdvisorApi(
+  hardware: HardwareInfo,
+  extra: Partial<AdvisorReport> = {},
+  models: ModelsState | null = null,
+) {
   const input: AdvisorInput = { hardware, variants: VOXTRAL_VARIANTS };
   const rec = recommend(input);
   let runConfig: RunOverrides = {};
@@ -25,6 +30,7 @@ function installAdvisorApi(hardware: HardwareInfo, extra: Partial<AdvisorReport>
       autoUpdate = patch.autoUpdate ?? autoUpdate;
       return { ok: true, value: settings() };
     }
+    if (channel === 'models:get' && models) return { ok: true, value: models };
     if (channel === 'advisor:getReport')
       return { ok: true, value: { ...advisorReport(input, rec), ...extra } };
     if (channel === 'advisor:evaluate') {
@@ -94,6 +100,58 @@ describe('SettingsPanel', () => {
     await waitFor(() => expect((box as HTMLInputElement).checked).toBe(false));
     expect(invoke).toHaveBeenCalledWith('settings:set', { autoUpdate: false });
     expect(screen.getByText('RotorScribe never contacts GitHub for updates.')).toBeTruthy();
+  });
+
+  it('Model weights shows the model jobs run on, and the recommendation beside it when they differ', async () => {
+    const models = (weights: string, name: string): ModelsState => ({
+      variants: [
+        {
+          id: `voxtral-mini-${weights.toLowerCase()}`,
+          label: `Voxtral Mini 3B · ${weights}`,
+          publisher: 'ggml-org',
+          weights,
+          note: '',
+          approxBytes: 4e9,
+          installed: true,
+        },
+      ],
+      active: { ready: true, source: 'settings', id: `voxtral-mini-${weights.toLowerCase()}`, name },
+      download: null,
+    });
+    const { rec } = installAdvisorApi(PROFILES.laptop6, {}, models('Q8_0', 'Voxtral-Mini-3B-2507-Q8_0.gguf'));
+    expect(rec.config.weights).not.toBe('Q8_0');
+    render(<SettingsPanel />);
+    const select = (await screen.findByLabelText('Model weights')) as HTMLSelectElement;
+    await waitFor(() => expect(select.value).toBe('Q8_0'));
+    expect(screen.getByTestId('weights-in-use').textContent).toBe(
+      'In use: Voxtral-Mini-3B-2507-Q8_0.gguf (Q8_0).',
+    );
+    expect(screen.getByTestId('weights-recommended').textContent).toBe(
+      `Recommended for this computer: ${rec.config.weights}. ${rec.why}`,
+    );
+    // nothing to apply: what is shown is what runs
+    expect(screen.getByRole('button', { name: 'Applied' })).toBeTruthy();
+
+    // choosing another variant is a what-if, and says so
+    fireEvent.change(select, { target: { value: rec.config.weights } });
+    await waitFor(() =>
+      expect(screen.getByTestId('weights-in-use').textContent).toContain('not the model in use'),
+    );
+
+    cleanup();
+    resetSettingsStore();
+    installAdvisorApi(
+      PROFILES.laptop6,
+      {},
+      models(rec.config.weights, `Voxtral-Mini-3B-2507-${rec.config.weights}.gguf`),
+    );
+    render(<SettingsPanel />);
+    await waitFor(() =>
+      expect(screen.getByTestId('weights-in-use').textContent).toBe(
+        `In use: Voxtral-Mini-3B-2507-${rec.config.weights}.gguf (${rec.config.weights}).`,
+      ),
+    );
+    expect(screen.queryByTestId('weights-recommended')).toBeNull();
   });
 
   it('shows the hardware, the recommendation sentence and the rejected alternatives', async () => {

@@ -18,6 +18,7 @@ import {
 } from './view-model';
 import './settings.css';
 import { BusyButton } from '../../ui/BusyButton';
+import { on } from '../../ipc';
 
 const POOL_NAMES = { ram: 'RAM', vram: 'GPU memory', unified: 'Unified memory' } as const;
 
@@ -27,6 +28,7 @@ export function SettingsPanel() {
   useEffect(() => {
     if (useSettingsStore.getState().phase === 'idle') void load();
   }, [load]);
+  useEffect(() => on('models:changed', (models) => useSettingsStore.getState().setModels(models)), []);
 
   return (
     <section className="panel settings" aria-labelledby="settings-heading" aria-busy={phase === 'loading'}>
@@ -203,8 +205,9 @@ function Field({
 }
 
 function ConfigEditor({ report, evaluation }: { report: AdvisorReport; evaluation: EvaluateResult }) {
-  const { setOverride, resetToRecommended, apply, applied, overrides, evaluating, saving } =
+  const { setOverride, resetToRecommended, apply, applied, overrides, evaluating, saving, inUse } =
     useSettingsStore();
+  const rec = report.recommendation;
   const c = evaluation.estimate.config;
   const e = evaluation.estimate;
   const hasGpu = report.hardware.devices.length > 0;
@@ -226,14 +229,41 @@ function ConfigEditor({ report, evaluation }: { report: AdvisorReport; evaluatio
       <div className="form-grid">
         <Field label="Model weights" wide>
           {(id) => (
-            <select id={id} value={c.weights} onChange={(ev) => void setOverride('weights', ev.target.value)}>
-              {report.variants.map((v) => (
-                <option key={v.id} value={v.id}>
-                  {v.label} · {v.approximate ? '≈' : ''}
-                  {formatBytes(v.weightBytes + v.mmprojBytes)}
-                </option>
-              ))}
-            </select>
+            <>
+              <select
+                id={id}
+                value={c.weights}
+                aria-describedby={`${id}-in-use`}
+                onChange={(ev) => void setOverride('weights', ev.target.value)}
+              >
+                {report.variants.map((v) => (
+                  <option key={v.id} value={v.id}>
+                    {v.label} · {v.approximate ? '≈' : ''}
+                    {formatBytes(v.weightBytes + v.mmprojBytes)}
+                    {inUse?.weights === v.id ? ' · in use' : ''}
+                  </option>
+                ))}
+              </select>
+              <span id={`${id}-in-use`} className="field__hint weights-in-use" data-testid="weights-in-use">
+                {inUse ? (
+                  <>
+                    In use: <strong>{inUse.name}</strong>
+                    {inUse.weights ? ` (${inUse.weights})` : ''}
+                    {inUse.fromEnv ? ', set by the environment' : ''}.
+                    {inUse.weights !== null && c.weights !== inUse.weights && (
+                      <> The memory below is for {c.weights}, which is not the model in use.</>
+                    )}
+                  </>
+                ) : (
+                  'No model is set up yet: the memory below is for the weights chosen here.'
+                )}
+              </span>
+              {rec.ok && inUse && rec.config.weights !== inUse.weights && (
+                <span className="field__hint weights-recommended" data-testid="weights-recommended">
+                  Recommended for this computer: <strong>{rec.config.weights}</strong>. {rec.why}
+                </span>
+              )}
+            </>
           )}
         </Field>
         <Field label="Key cache type">

@@ -1,6 +1,8 @@
 import { create } from 'zustand';
 import type { AdvisorReport, EvaluateResult, RunConfig, RunOverrides } from '@common/advisor-types';
+import type { ModelsState } from '@common/models-schema';
 import { describeError, invoke } from '../../ipc';
+import { modelInUse, type ModelInUse } from './view-model';
 
 type Phase = 'idle' | 'loading' | 'ready' | 'error';
 
@@ -17,8 +19,12 @@ interface SettingsState {
   saving: boolean;
   /** settings.autoUpdate: main looks for updates on GitHub only while this is true; null until loaded. */
   autoUpdate: boolean | null;
+  /** The model jobs run on now (not the advisor's pick); null when none is set up or it is not known yet. */
+  inUse: ModelInUse | null;
   error: ReturnType<typeof describeError> | null;
   load: () => Promise<void>;
+  /** The models changed (switched, imported, downloaded): the model in use may have. */
+  setModels: (models: ModelsState) => void;
   setOverride: <K extends keyof RunConfig>(key: K, value: RunConfig[K]) => Promise<void>;
   resetToRecommended: () => Promise<void>;
   apply: () => Promise<void>;
@@ -34,6 +40,7 @@ const initial = {
   applied: null,
   saving: false,
   autoUpdate: null,
+  inUse: null,
   error: null,
 };
 
@@ -64,14 +71,29 @@ export const useSettingsStore = create<SettingsState>()((set, get) => {
     load: async () => {
       set({ phase: 'loading', error: null });
       try {
-        const [report, settings] = await Promise.all([invoke('advisor:getReport'), invoke('settings:get')]);
+        const [report, settings, models] = await Promise.all([
+          invoke('advisor:getReport'),
+          invoke('settings:get'),
+          // without the models service the panel still shows the advisor; it just cannot say what is in use
+          invoke('models:get').catch(() => null),
+        ]);
         const firstLoad = get().applied === null;
-        set({ report, phase: 'ready', applied: settings.runConfig, autoUpdate: settings.autoUpdate });
+        const inUse = modelInUse(models, report.variants);
+        // The weights shown are the model's jobs run on, not the advisor's pick (that one is named beside it).
+        const applied =
+          settings.runConfig.weights === undefined && inUse?.weights
+            ? { ...settings.runConfig, weights: inUse.weights }
+            : settings.runConfig;
+        set({ report, phase: 'ready', applied, inUse, autoUpdate: settings.autoUpdate });
         // the first time, start from what the user applied before; later re-checks keep the edits in progress
-        await evaluate(firstLoad ? settings.runConfig : get().overrides);
+        await evaluate(firstLoad ? applied : get().overrides);
       } catch (error) {
         set({ phase: 'error', error: describeError(error) });
       }
+    },
+    setModels: (models) => {
+      const { report } = get();
+      if (report) set({ inUse: modelInUse(models, report.variants) });
     },
     setOverride: (key, value) => evaluate({ ...get().overrides, [key]: value }),
     resetToRecommended: () => evaluate({}),

@@ -1,8 +1,9 @@
+import type { ModelsState } from '@common/models-schema';
 import { describe, expect, it } from 'vitest';
 import { VOXTRAL_VARIANTS } from '../../../../main/advisor/catalog';
 import { cacheTable, recommend } from '../../../../main/advisor/recommend';
 import { PROFILES } from '../../../../main/advisor/test-profiles';
-import { cacheSaving, isRowOf, rowQuality, savingsOf, total } from './view-model';
+import { cacheSaving, isRowOf, modelInUse, rowQuality, savingsOf, total } from './view-model';
 
 describe('savings view model', () => {
   it('puts the f16 bar at the f16 row total and the chosen bar at the estimate total', () => {
@@ -48,5 +49,39 @@ describe('savings view model', () => {
       werChange: 'not measured',
     });
     expect(rowQuality(table.find((r) => r.kvType === 'f16')!).werChange).toBe('±0 (reference)');
+  });
+});
+
+describe('modelInUse', () => {
+  const variants = [
+    { id: 'Q8_0', label: 'Q8_0', approximate: true, weightBytes: 1, mmprojBytes: 1, layers: 30 },
+    { id: 'Q4_K_M', label: 'Q4_K_M', approximate: true, weightBytes: 1, mmprojBytes: 1, layers: 30 },
+  ];
+  const state = (active: ModelsState['active'], weights = 'Q8_0'): ModelsState => ({
+    variants: [
+      { id: 'cat-1', label: 'x', publisher: 'p', weights, note: '', approxBytes: 1, installed: true },
+    ],
+    active,
+    download: null,
+  });
+
+  it('takes the catalog entry’s weights for a downloaded model', () => {
+    expect(modelInUse(state({ ready: true, id: 'cat-1', name: 'odd-name.gguf' }), variants)).toEqual({
+      name: 'odd-name.gguf',
+      weights: 'Q8_0',
+      fromEnv: false,
+    });
+  });
+
+  it('reads the quantization from the file name of an imported or environment model', () => {
+    expect(
+      modelInUse(state({ ready: true, source: 'env', name: 'voxtral-mini-q4_k_m.gguf' }), variants),
+    ).toEqual({ name: 'voxtral-mini-q4_k_m.gguf', weights: 'Q4_K_M', fromEnv: true });
+    expect(modelInUse(state({ ready: true, name: 'trained-tiny.gguf' }), variants)?.weights).toBeNull();
+  });
+
+  it('knows nothing without a configured model', () => {
+    expect(modelInUse(null, variants)).toBeNull();
+    expect(modelInUse(state({ ready: false }), variants)).toBeNull();
   });
 });

@@ -1,11 +1,13 @@
 /** Pure shaping of advisor data for the settings panel. */
 import type {
+  AdvisorReport,
   CacheTypeRow,
   MeasuredAllocation,
   MemoryBreakdown,
   MemoryEstimate,
   RunConfig,
 } from '@common/advisor-types';
+import type { ModelsState } from '@common/models-schema';
 import { measuredKvQuality, type KvPair, type MeasuredKvQuality } from '@common/kv-quality';
 import { breakdownTotal, sumPools } from '@common/memory-breakdown';
 import { SEGMENT_LABELS, type Segment } from './MemoryBar';
@@ -163,4 +165,36 @@ export function measuredRows(m: MeasuredAllocation): {
 
 export function percent(x: number, digits = 0): string {
   return `${(x * 100).toFixed(digits)}%`;
+}
+
+/** The model jobs run on, as the settings panel names it: its file and the advisor's weights variant it is. */
+export interface ModelInUse {
+  /** File name of the text model (or "test engine"). */
+  name: string;
+  /** The advisor's variant id (Q4_K_M, …) when the file is one the advisor knows, else null. */
+  weights: string | null;
+  /** Set by ROTORSCRIBE_MODEL rather than chosen in the app. */
+  fromEnv: boolean;
+}
+
+/**
+ * Which of the advisor's weights variants the configured model is: the catalog entry's when it was downloaded from
+ * the catalog, else the quantization in its file name (Voxtral-Mini-3B-2507-Q8_0.gguf → Q8_0), as jobs plan with it.
+ */
+export function modelInUse(
+  models: ModelsState | null,
+  variants: AdvisorReport['variants'],
+): ModelInUse | null {
+  const active = models?.active;
+  if (!active?.name) return null;
+  const known = (w: string | undefined) =>
+    w !== undefined && variants.some((v) => v.id === w) ? w : undefined;
+  const fromCatalog = known(models?.variants.find((v) => v.id === active.id)?.weights);
+  const upper = active.name.toUpperCase();
+  const fromName = variants.find((v) => upper.includes(v.id.toUpperCase()))?.id;
+  return {
+    name: active.name,
+    weights: fromCatalog ?? known(fromName) ?? null,
+    fromEnv: active.source === 'env',
+  };
 }
