@@ -30,6 +30,8 @@ export const recordingStatusSchema = object({
   disk: object({ level: v.picklist(['ok', 'low', 'stop']), secondsLeft: num({ min: 0 }) }),
   live: v.picklist(LIVE_STATES),
   liveNote: v.optional(str({ max: 500 })),
+  /** How far into the recording the live transcript has got (s). */
+  liveAudioSec: v.optional(num({ min: 0 })),
   missedChunks: num({ min: 0, integer: true }),
   transcriptId: v.optional(id),
   error: v.optional(errorPayload),

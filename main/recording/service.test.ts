@@ -144,6 +144,8 @@ describe('recording service', () => {
     await new Promise((r) => setTimeout(r, 20));
     expect(t.windows.length).toBeGreaterThanOrEqual(2); // live text before the stop
     expect(t.service.status().elapsedSec).toBeCloseTo(3, 5);
+    // how far the live text got, for the window to say how far behind it is
+    expect(t.service.status().liveAudioSec).toBe(t.windows.length);
     expect(existsSync(join(t.deps.dir, `${started.id}.json`))).toBe(true);
 
     const stopping = await t.service.stop(started.id!);

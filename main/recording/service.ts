@@ -63,6 +63,8 @@ export interface RecordingStatus {
   live: LiveState;
   /** Why there is no live text, in the user's words. */
   liveNote?: string;
+  /** How far into the recording the live transcript has got (s): the window says how far behind it is. */
+  liveAudioSec?: number;
   missedChunks: number;
   transcriptId?: string;
   /** Why it stopped on its own or failed (disk full, write error). */
@@ -166,6 +168,7 @@ interface Current {
   planned: Promise<void>;
   live: LiveState;
   liveNote?: string;
+  liveAudioSec?: number;
   error?: ErrorPayload;
   port?: ChunkPort;
   stopping?: Promise<RecordingStatus>;
@@ -206,6 +209,7 @@ export function createRecordingService(deps: RecordingServiceDeps): RecordingSer
       missedChunks: s.missedChunks,
     };
     if (c.liveNote) status.liveNote = c.liveNote;
+    if (c.liveAudioSec !== undefined) status.liveAudioSec = c.liveAudioSec;
     if (c.error) status.error = c.error;
     return status;
   }
@@ -286,8 +290,13 @@ export function createRecordingService(deps: RecordingServiceDeps): RecordingSer
   }
 
   function onLiveEvent(c: Current, e: JobEvent): void {
-    if (e.type !== 'window') return;
-    deps.onWindow?.(liveWindowText(c.paths.id, e));
+    const reached = e.type === 'window' ? e.endSec : e.type === 'progress' ? e.progress.audioSecDone : null;
+    if (reached !== null && reached > (c.liveAudioSec ?? 0)) {
+      c.liveAudioSec = reached;
+      // after the stop nothing else publishes: the window counts the rest down as the live job catches up
+      if (current === c && c.live === 'catching_up') publish({ ...statusOf(c), phase: 'finishing' });
+    }
+    if (e.type === 'window') deps.onWindow?.(liveWindowText(c.paths.id, e));
   }
 
   async function finishTranscript(c: Current, kept: number): Promise<void> {

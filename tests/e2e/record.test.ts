@@ -354,3 +354,81 @@ describe('a recording interrupted by kill -9', () => {
     expect(app.pageErrors).toEqual([]);
   }, 240_000);
 });
+
+/**
+ * Live transcription slower than the meeting (the 2-core laptop case: ≈0.4x real time with 10 s windows), made
+ * reproducible with the echo engine slowed per window: the recorder says how far behind the live text is and that
+ * nothing is lost; after Stop it counts down the rest, and the saved transcript reaches the end of the recording.
+ */
+describe('live text that falls behind the recording', () => {
+  let app: AppHarness | undefined;
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it(
+    'says how far behind, loses nothing, and the transcript completes after Stop',
+    { timeout: 400_000 },
+    async () => {
+      const userDataDir = path.join(root, 'behind-user-data');
+      app = await startApp({
+        userDataDir,
+        extraArgs: [
+          '--use-fake-device-for-media-stream',
+          '--use-fake-ui-for-media-stream',
+          `--use-file-for-fake-audio-capture=${speech}`,
+          '--autoplay-policy=no-user-gesture-required',
+        ],
+        // each ~10 s live window takes 30 s: well under real time, like the real model on a 2-core laptop
+        env: { ROTORSCRIBE_ENGINE: 'echo', ROTORSCRIBE_ECHO_DELAY_MS: '30000' },
+        jobThrottleMs: 100,
+      });
+      const { page } = app;
+      const status = () => app!.services.recording.status();
+      await page.getByRole('button', { name: 'Record', exact: true }).click();
+      await page.getByRole('button', { name: 'Start recording' }).click();
+      const id = await until('a recording id', () => status().id, 30_000);
+      const windowsOf = () =>
+        app!.broadcasts.filter(
+          (b) => b.channel === 'job:window' && (b.payload as { jobId: string }).jobId === id,
+        );
+
+      // behind: said plainly, with how far and that the transcript finishes after the stop
+      const behind = page.getByTestId('live-behind');
+      await behind.waitFor({ timeout: 60_000 });
+      const said = await behind.innerText();
+      expect(said).toMatch(/^Live text is (\d+ s|\d+ min( \d+ s)?) behind/u);
+      expect(said).toContain('Nothing is lost');
+      expect(status().phase).toBe('recording');
+      await app.screenshot('record-live-behind-light');
+
+      await until('35 s recorded', () => status().elapsedSec >= 35, 60_000);
+      const liveBeforeStop = windowsOf().length;
+      await page.getByRole('button', { name: 'Stop recording' }).click();
+      // after the stop: what is left is counted down, not a bare spinner
+      await page.getByText(/Recording saved\. Transcribing the (last .+ of the recording|rest)…/u).waitFor();
+      await app.screenshot('record-catching-up-light');
+      await page.getByText('is in the library.').waitFor({ timeout: 300_000 });
+      const final = status();
+      expect(final).toMatchObject({ phase: 'saved', live: 'done' });
+
+      // nothing lost: the file holds the whole recording, and the transcript reaches its end
+      const dir = path.join(userDataDir, 'recordings');
+      const wav = (await readdir(dir)).find((n) => n.endsWith('.wav'))!;
+      const bytes = await readFile(path.join(dir, wav));
+      const header = parseWavHeader(bytes);
+      const seconds = header.dataBytes / (header.sampleRate * header.channels * 2);
+      expect(seconds).toBeGreaterThanOrEqual(35);
+      const segments = app.services.library.library.get(final.transcriptId!).transcript.segments;
+      // windows transcribed after the stop are in it too
+      expect(segments.length).toBeGreaterThan(liveBeforeStop);
+      // the fixture's pauses are at most a few seconds: the last words are within one window of the end
+      expect(segments.at(-1)!.endSec).toBeGreaterThan(seconds - 12);
+      console.log(
+        `behind: "${said.split(':')[0]}", ${liveBeforeStop} live window(s) before the stop, ${segments.length} ` +
+          `segments in the transcript, last ends at ${segments.at(-1)!.endSec.toFixed(1)} s of ${seconds.toFixed(1)} s`,
+      );
+      expect(app.pageErrors).toEqual([]);
+    },
+  );
+});

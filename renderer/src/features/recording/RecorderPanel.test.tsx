@@ -73,6 +73,10 @@ describe('recorder view', () => {
     );
     expect(screen.getByRole('button', { name: 'Stop recording' })).toBeTruthy();
     expect(screen.getByRole('button', { name: 'Pause' })).toBeTruthy();
+    // 75 s in and no text yet: live transcription is behind, and the window says so and that nothing is lost
+    expect(screen.getByRole('note').textContent).toMatch(
+      /^Live text is 1 min 15 s behind: .*Nothing is lost/u,
+    );
 
     act(() =>
       fake.emit('job:window', {
@@ -87,6 +91,7 @@ describe('recorder view', () => {
       }),
     );
     expect(screen.getByText('the budget review starts on monday')).toBeTruthy();
+    expect(screen.getByRole('note').textContent).toMatch(/^Live text is 1 min 5 s behind/u);
 
     // main stopped it: disk full; the message stays, the text too
     act(() =>
@@ -107,7 +112,9 @@ describe('recorder view', () => {
     expect(screen.getByRole('alert').textContent).toMatch(
       /almost full.*Everything recorded until now is saved/su,
     );
-    expect(screen.getByText(/Transcribing the rest/u)).toBeTruthy();
+    // what is left after the stop: 80 s recorded, text up to 9.5 s
+    expect(screen.getByText(/Transcribing the last 1 min 10 s of the recording…/u)).toBeTruthy();
+    expect(screen.queryByRole('note')).toBeNull();
 
     act(() =>
       fake.emit('recording:status', {
@@ -124,6 +131,40 @@ describe('recorder view', () => {
     expect(useAppStore.getState().view).toBe('transcript');
     expect(useAppStore.getState().transcript?.id).toBe('t-9');
     offs.forEach((off) => off());
+  });
+
+  it('an answer to Stop older than the status main sent meanwhile does not replace it', async () => {
+    let answer: (v: ReturnType<typeof ok>) => void = () => undefined;
+    const fake = api({
+      'recording:stop': () => new Promise((resolve) => (answer = resolve)) as never,
+    });
+    render(<RecorderPanel />);
+    const off = useRecordingStore.getState().listen();
+    act(() =>
+      fake.emit('recording:status', { ...IDLE, phase: 'recording', id: 'rec-3', elapsedSec: 40, live: 'on' }),
+    );
+    let stopping: Promise<void> = Promise.resolve();
+    act(() => {
+      stopping = useRecordingStore.getState().stop();
+    });
+    await waitFor(() => expect(fake.api.invoke).toHaveBeenCalledWith('recording:stop', { id: 'rec-3' }));
+    // main: the file is sealed and the live job catches up; then the stop call answers with what it saw first
+    act(() =>
+      fake.emit('recording:status', {
+        ...IDLE,
+        phase: 'finishing',
+        id: 'rec-3',
+        elapsedSec: 40,
+        live: 'catching_up',
+        liveAudioSec: 20,
+      }),
+    );
+    await act(async () => {
+      answer(ok({ ...IDLE, phase: 'finishing', id: 'rec-3', elapsedSec: 40, live: 'on' }));
+      await stopping;
+    });
+    expect(screen.getByText(/Transcribing the last 20 s of the recording…/u)).toBeTruthy();
+    off();
   });
 
   it('the global shortcut stops a running recording', async () => {

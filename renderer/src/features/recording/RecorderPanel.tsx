@@ -4,7 +4,7 @@ import { useAppStore } from '../../shell/app-store';
 import { ErrorNotice } from '../../ui/ErrorNotice';
 import { useLiveTextStore } from '../queue/live-store';
 import { formatTimestamp } from '../transcript/timeline';
-import { formatElapsed, formatTimeLeft, levelPercent } from './format';
+import { formatElapsed, formatTimeLeft, levelPercent, liveBehindText, liveLagSec } from './format';
 import { isCapturing, useRecordingStore } from './store';
 import './recording.css';
 import { BusyButton } from '../../ui/BusyButton';
@@ -61,13 +61,13 @@ function SystemAudioPicker({ disabled }: { disabled: boolean }) {
   );
 }
 
-function StatusLine() {
+function StatusLine({ lagSec }: { lagSec: number }) {
   const status = useRecordingStore((s) => s.status);
   const openTranscript = useAppStore((s) => s.openTranscript);
   if (status.phase === 'finishing')
     return (
       <p className="recorder__state" role="status">
-        Recording saved. {status.live === 'catching_up' ? 'Transcribing the rest…' : 'Finishing…'}
+        Recording saved. {status.live === 'catching_up' ? liveBehindText('finishing', lagSec) : 'Finishing…'}
       </p>
     );
   if (status.phase === 'saved' && status.transcriptId)
@@ -102,6 +102,11 @@ export function RecorderPanel() {
   }, []);
 
   const names = s.status.channels === 2 && capturing ? ['Mic', 'System'] : ['Mic'];
+  const lagSec = liveLagSec(s.status.elapsedSec, s.status.liveAudioSec, windows);
+  const behind =
+    capturing && s.status.live === 'on'
+      ? liveBehindText(s.status.phase === 'paused' ? 'paused' : 'recording', lagSec)
+      : null;
   return (
     <section className="panel recorder" aria-labelledby="record-heading">
       <div className="panel__header">
@@ -174,7 +179,13 @@ export function RecorderPanel() {
         </p>
       )}
       {capturing && s.status.liveNote && <p className="recorder__hint">{s.status.liveNote}</p>}
-      <StatusLine />
+      {behind && (
+        // a note, not a live region: its figure changes every few seconds and would be read out each time
+        <p className="notice recorder__behind" role="note" data-testid="live-behind">
+          {behind}
+        </p>
+      )}
+      <StatusLine lagSec={lagSec} />
 
       <section className="recorder__live" aria-labelledby="rec-live-heading">
         <h2 id="rec-live-heading">Live text</h2>
@@ -182,7 +193,9 @@ export function RecorderPanel() {
           <p className="recorder__hint">
             {capturing
               ? 'Text appears here a few seconds after it is said.'
-              : 'Start a recording to see its text here.'}
+              : s.status.phase === 'finishing'
+                ? 'The text appears here as the rest of the recording is transcribed.'
+                : 'Start a recording to see its text here.'}
           </p>
         ) : (
           <ol className="recorder__windows" aria-live="polite">

@@ -16,3 +16,41 @@ export function levelPercent(peak: number): number {
   const db = 20 * Math.log10(Math.min(1, peak));
   return Math.round(Math.max(0, Math.min(100, ((db + 60) / 60) * 100)));
 }
+
+/** Live text this far behind the recording is said to be behind (live windows are ~10 s, decoded a few s later). */
+export const LIVE_BEHIND_SEC = 25;
+
+/** Seconds of the recording the live transcript has not reached: the recording's length less the furthest text. */
+export function liveLagSec(
+  elapsedSec: number,
+  liveAudioSec: number | undefined,
+  windows: readonly { endSec: number }[],
+): number {
+  const reached = windows.reduce((m, w) => Math.max(m, w.endSec), liveAudioSec ?? 0);
+  return Math.max(0, elapsedSec - reached);
+}
+
+/** "40 s", "2 min 10 s": how far behind, rounded to 5 s (it moves every second; the exact figure is noise). */
+export function formatLag(sec: number): string {
+  const s = Math.max(5, Math.round(sec / 5) * 5);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  return s % 60 === 0 ? `${m} min` : `${m} min ${s % 60} s`;
+}
+
+/**
+ * What the recorder says when live transcription cannot keep up (a slow computer transcribes slower than people
+ * speak): how far behind, that nothing is lost, and when the transcript will be complete. Null while it keeps up.
+ */
+export function liveBehindText(phase: 'recording' | 'paused' | 'finishing', lagSec: number): string | null {
+  if (phase === 'finishing') {
+    return lagSec >= 1
+      ? `Transcribing the last ${formatLag(lagSec)} of the recording…`
+      : 'Transcribing the rest…';
+  }
+  if (lagSec < LIVE_BEHIND_SEC) return null;
+  return (
+    `Live text is ${formatLag(lagSec)} behind: this computer transcribes more slowly than the meeting goes. ` +
+    'Nothing is lost: the recording is on disk, and the transcript finishes after you stop.'
+  );
+}

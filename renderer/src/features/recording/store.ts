@@ -73,6 +73,11 @@ function remember(id: string | null): void {
 }
 
 let capture: Capture | null = null;
+/**
+ * recording:status events seen: an answer to stop/pause/resume that arrives after a newer event is older than what
+ * the window shows (main publishes 'catching up' while the stop call is still answering) and must not replace it.
+ */
+let statusEvents = 0;
 
 export const isCapturing = (phase: RecordingStatusPayload['phase']): boolean =>
   phase === 'recording' || phase === 'paused';
@@ -179,7 +184,9 @@ export const useRecordingStore = create<RecordingState>()((set, get) => ({
     try {
       await capture?.stop();
       capture = null;
-      set({ status: await invoke('recording:stop', { id: status.id }), level: [] });
+      const seen = statusEvents;
+      const answer = await invoke('recording:stop', { id: status.id });
+      set(statusEvents === seen ? { status: answer, level: [] } : { level: [] });
     } catch (error) {
       set({ error: describeError(error) });
     } finally {
@@ -192,7 +199,9 @@ export const useRecordingStore = create<RecordingState>()((set, get) => ({
     if (!status.id || status.phase !== 'recording') return;
     capture?.pause();
     try {
-      set({ status: await invoke('recording:pause', { id: status.id }) });
+      const seen = statusEvents;
+      const answer = await invoke('recording:pause', { id: status.id });
+      if (statusEvents === seen) set({ status: answer });
     } catch (error) {
       set({ error: describeError(error) });
     }
@@ -203,7 +212,9 @@ export const useRecordingStore = create<RecordingState>()((set, get) => ({
     if (!status.id || status.phase !== 'paused') return;
     capture?.resume();
     try {
-      set({ status: await invoke('recording:resume', { id: status.id }) });
+      const seen = statusEvents;
+      const answer = await invoke('recording:resume', { id: status.id });
+      if (statusEvents === seen) set({ status: answer });
     } catch (error) {
       set({ error: describeError(error) });
     }
@@ -228,6 +239,7 @@ export const useRecordingStore = create<RecordingState>()((set, get) => ({
   listen() {
     const offs = [
       on('recording:status', (status) => {
+        statusEvents++;
         set({ status });
         // Main stopped it (disk full, window input lost): release the devices here too.
         if (!isCapturing(status.phase) && capture) {
