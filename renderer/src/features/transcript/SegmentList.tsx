@@ -19,10 +19,9 @@ interface SegmentListProps {
   onUserScroll: () => void;
 }
 
-/** A row to bring into view once it is rendered: the playhead's segment (centred) or the active find hit. */
+/** A row to bring into view (centred) once it is rendered: the playhead's segment or the active find hit. */
 interface ScrollTarget {
   id: string;
-  block: 'center' | 'nearest';
 }
 
 /** The element whose scrolling moves the list: the nearest scrollable ancestor, else the page. */
@@ -161,7 +160,7 @@ export function SegmentList({ ids, speakerListId, listRef, onUserScroll }: Segme
       const editing =
         active instanceof HTMLTextAreaElement &&
         listRef.current?.closest('.transcript')?.contains(active) === true;
-      if (usePlaybackStore.getState().takeFollow(editing)) setTarget({ id, block: 'center' });
+      if (usePlaybackStore.getState().takeFollow(editing)) setTarget({ id });
     };
     follow(usePlaybackStore.getState().currentId);
     const offPlayback = usePlaybackStore.subscribe((s, prev) => {
@@ -169,7 +168,8 @@ export function SegmentList({ ids, speakerListId, listRef, onUserScroll }: Segme
     });
     const offFind = useFindStore.subscribe((s, prev) => {
       const hit = s.matches[s.active];
-      if (hit && hit !== prev.matches[prev.active]) setTarget({ id: hit.segmentId, block: 'nearest' });
+      // centred too: 'nearest' put a hit above the viewport under the sticky player and find bar
+      if (hit && hit !== prev.matches[prev.active]) setTarget({ id: hit.segmentId });
     });
     return () => {
       offPlayback();
@@ -183,7 +183,7 @@ export function SegmentList({ ids, speakerListId, listRef, onUserScroll }: Segme
     const el = rows.current.get(t.id);
     if (el) {
       target.current = null;
-      el.scrollIntoView?.({ block: t.block });
+      el.scrollIntoView?.({ block: 'center' });
       return;
     }
     const i = ids.indexOf(t.id);

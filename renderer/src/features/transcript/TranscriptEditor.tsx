@@ -312,7 +312,12 @@ export function TranscriptEditor({
         </p>
       </header>
       {details}
-      <PlayerBar />
+      {/* the player and the find bar stay in view together: stepping through hits far down kept the count and the
+          query off screen */}
+      <div className="transcript__sticky">
+        <PlayerBar />
+        {findOpen && <FindBar onClose={closeFind} />}
+      </div>
       <div className="transcript__toolbar" role="toolbar" aria-label="Editing">
         <button
           type="button"
@@ -344,7 +349,6 @@ export function TranscriptEditor({
         <RetranscribeButtons />
         <SpeakerRename />
       </div>
-      {findOpen && <FindBar onClose={closeFind} />}
       {notice && (
         <p className={`notice ${notice.tone === 'error' ? 'notice--error' : 'notice--info'}`} role="status">
           {notice.text} <DismissButton onClick={editor.dismissNotice} />
