@@ -231,6 +231,28 @@ describe('editing', () => {
     expect((screen.getByLabelText('Speaker at 0:10') as HTMLInputElement).value).toBe('');
   });
 
+  it('shortcuts work with the focus around the editor (the main area after opening), not in other panels', async () => {
+    const view = render(
+      <>
+        <input aria-label="Elsewhere" />
+        <main tabIndex={-1} data-testid="main">
+          <TranscriptEditor
+            transcriptId="t1"
+            title="Weekly sync"
+            segments={SEGMENTS}
+            adapter={makeAdapter()}
+          />
+        </main>
+      </>,
+    );
+    await act(async () => undefined);
+    fireEvent.keyDown(screen.getByLabelText('Elsewhere'), { key: 'f', ctrlKey: true });
+    expect(screen.queryByRole('searchbox', { name: 'Find' })).toBeNull();
+    fireEvent.keyDown(screen.getByTestId('main'), { key: 'f', ctrlKey: true });
+    expect(screen.getByRole('searchbox', { name: 'Find' })).toBeTruthy();
+    view.unmount();
+  });
+
   it('find and replace: Ctrl+F, count, next, replace one, replace all, undo', async () => {
     await open();
     fireEvent.keyDown(text('0:00'), { key: 'f', ctrlKey: true });

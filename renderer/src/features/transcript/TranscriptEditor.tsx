@@ -235,8 +235,11 @@ export function TranscriptEditor({
     const onKeyDown = (e: KeyboardEvent) => {
       const root = rootRef.current;
       const target = e.target;
-      // shortcuts belong to the editor: keys typed into other panels are theirs
-      if (!root || (target instanceof Node && target !== document.body && !root.contains(target))) return;
+      // Shortcuts belong to the editor: keys typed into other panels are theirs. Focus on an element around the
+      // editor counts as the editor's: opening a transcript moves focus to the main area, and Ctrl+F, Space and
+      // Alt+arrows did nothing until the user clicked into the text.
+      if (!root) return;
+      if (target instanceof Node && !root.contains(target) && !target.contains(root)) return;
       const mod = e.ctrlKey || e.metaKey;
       const key = e.key.toLowerCase();
       const inText = isTextField(target);
