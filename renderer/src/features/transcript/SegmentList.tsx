@@ -184,6 +184,18 @@ export function SegmentList({ ids, speakerListId, listRef, onUserScroll }: Segme
     if (el) {
       target.current = null;
       el.scrollIntoView?.({ block: 'center' });
+      // centred in what is not under the sticky player and find bar (on a small window they take half of it)
+      const s = scroller.current;
+      const bars = listRef.current?.closest('.transcript')?.querySelector('.transcript__sticky');
+      if (s && bars) {
+        const page = isPage(s);
+        const top = Math.max(page ? 0 : s.getBoundingClientRect().top, bars.getBoundingClientRect().bottom);
+        const bottom = page ? window.innerHeight : s.getBoundingClientRect().bottom;
+        const row = el.getBoundingClientRect();
+        // a row taller than the free space shows its start
+        const want = row.height > bottom - top ? top : (top + bottom - row.height) / 2;
+        if (bottom > top) scrollBy(Math.round(row.top - want));
+      }
       return;
     }
     const i = ids.indexOf(t.id);
