@@ -102,11 +102,34 @@ describe('a 1,500-segment transcript in the editor', () => {
     });
     expect(active).toEqual({ row: '12', visible: true });
     await app.screenshot('editor-long-find-light');
+
+    // the smallest window: the sticky player and find bar take half of it, and the hit is shown below them
+    await page.setViewportSize({ width: 720, height: 480 });
+    await page.getByRole('searchbox', { name: 'Find' }).fill('Segment 1300:');
+    await page.keyboard.press('Enter');
+    await expect
+      .poll(() =>
+        page.evaluate(() => {
+          const mark = document.querySelector('.segment__hit--active');
+          if (!mark) return null;
+          const bars = document.querySelector('.transcript__sticky')!.getBoundingClientRect();
+          const main = document.querySelector('.main')!.getBoundingClientRect();
+          const r = mark.getBoundingClientRect();
+          return {
+            row: mark.closest('li')!.getAttribute('aria-posinset'),
+            clear: r.top >= bars.bottom && r.bottom <= main.bottom,
+          };
+        }),
+      )
+      .toEqual({ row: '1300', clear: true });
+    await app.screenshot('editor-long-find-narrow-light');
+    await page.setViewportSize({ width: 1280, height: 860 });
     await page.keyboard.press('Escape');
   });
 
   it('Tab goes from row to row past the first screenful, and the end of the list is reachable', async () => {
     const { page } = app;
+    await page.evaluate(() => document.querySelector('.main')!.scrollTo(0, 0));
     await page.locator('li.segment[aria-posinset="12"] textarea').focus();
     // each row has six stops: checkbox, time, speaker, text, Split, Merge
     const rowOfFocus = () =>

@@ -65,6 +65,8 @@ export function SegmentList({ ids, speakerListId, listRef, onUserScroll }: Segme
   const [focusedId, setFocusedId] = useState<string | null>(null);
   // the row to bring into view; `aimed` re-renders for a new one (the ref is what the layout effect consumes)
   const target = useRef<ScrollTarget | null>(null);
+  /** The row last brought into view: what stays put while rows around it are measured. */
+  const placedId = useRef<string | null>(null);
   const [aimed, aim] = useState(0);
   const setTarget = useCallback((t: ScrollTarget) => {
     target.current = t;
@@ -101,17 +103,21 @@ export function SegmentList({ ids, speakerListId, listRef, onUserScroll }: Segme
     };
   }, [listRef, updateRange]);
 
-  // Heights changed: rows above the viewport moved the rows in it. Keep the first row in view where it was, so
-  // measuring (or a better estimate) never makes the text jump under the reader.
+  // Heights changed: rows above the viewport moved the rows in it. Keep a row in view where it was, so measuring
+  // (or a better estimate) never makes the text jump under the reader: the row last brought into view (the playhead's,
+  // the find hit's) while it is on screen, else the first one.
   useLayoutEffect(() => {
     const old = offsetsRef.current;
     offsetsRef.current = offsets;
-    if (old !== offsets && old.length === offsets.length && view.current.top > 0) {
-      const anchor = indexAt(old, view.current.top);
+    const { top, height } = view.current;
+    if (old !== offsets && old.length === offsets.length && top > 0) {
+      const placed = placedId.current === null ? -1 : ids.indexOf(placedId.current);
+      const onScreen = placed >= 0 && old[placed]! < top + height && old[placed + 1]! > top;
+      const anchor = onScreen ? placed : indexAt(old, top);
       scrollBy(offsets[anchor]! - old[anchor]!);
     }
     updateRange();
-  }, [offsets, updateRange]);
+  }, [offsets, ids, updateRange]);
 
   const observer = useMemo(
     () =>
@@ -183,6 +189,7 @@ export function SegmentList({ ids, speakerListId, listRef, onUserScroll }: Segme
     const el = rows.current.get(t.id);
     if (el) {
       target.current = null;
+      placedId.current = t.id;
       el.scrollIntoView?.({ block: 'center' });
       // centred in what is not under the sticky player and find bar (on a small window they take half of it)
       const s = scroller.current;
