@@ -15,7 +15,8 @@
 # Everything is tee'd into $OUT/gpu.txt (llama-bench's JSON lines into $OUT/bench.jsonl); a stage that would run past
 # BUDGET_S (default 560 s from the start) is cut by `timeout` and reported. `npm run bench:gpu` reads these files.
 # needs (carried): node_modules/node-llama-cpp/llama/gitRelease.bundle
-# knobs: STAGES, PAIRS (llama-bench/kv, K:V,...), DEPTHS, FA_PAIRS, FA_DEPTHS, CUDA_ARCH, BUDGET_S, REPS
+# knobs: STAGES, PAIRS (llama-bench/kv, K:V,...), DEPTHS, FA_PAIRS, FA_DEPTHS, CUDA_ARCH, BUDGET_S, REPS, TARGETS
+# (the build targets; `llama` alone is enough for bytes/ops/greedy/fa/sr/kv)
 set -e
 ROOT=$(pwd); OUT=${OUT:-/tmp/out}; J=$(nproc); mkdir -p "$OUT"
 LOG="$OUT/gpu.txt"; T0=$(date +%s); BUDGET_S=${BUDGET_S:-560}
@@ -26,6 +27,7 @@ FA_DEPTHS=${FA_DEPTHS:-4096,16384,32768}
 FA_PAIRS=${FA_PAIRS:-$PAIRS}
 CUDA_ARCH=${CUDA_ARCH:-90}
 REPS=${REPS:-1}
+TARGETS=${TARGETS:-"llama test-backend-ops llama-bench"}
 COMMIT=de3ff815ea7d559ee917f063901b8986f038abc6
 
 . "$(dirname "${BASH_SOURCE[0]}")/device-stages.sh"
@@ -40,7 +42,7 @@ git clone -q node_modules/node-llama-cpp/llama/gitRelease.bundle /tmp/src
 cmake -S /tmp/src -B /tmp/b -G Ninja -DCMAKE_BUILD_TYPE=Release -DGGML_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES="$CUDA_ARCH" \
   -DGGML_NATIVE=ON -DBUILD_SHARED_LIBS=ON -DLLAMA_BUILD_TESTS=ON -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_EXAMPLES=OFF \
   -DLLAMA_BUILD_SERVER=OFF -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF > "$OUT/cmake.txt" 2>&1 || { tail -30 "$OUT/cmake.txt"; exit 1; }
-if ! cmake --build /tmp/b -j"$J" --target llama test-backend-ops llama-bench > /tmp/build.log 2>&1; then
+if ! cmake --build /tmp/b -j"$J" --target $TARGETS > /tmp/build.log 2>&1; then
   grep -B2 -A12 -m8 "error" /tmp/build.log | head -150 | tee "$OUT/build-errors.txt"; exit 1
 fi
 g++ -O2 -std=c++17 bench/gpu-check.cpp -I/tmp/src/include -I/tmp/src/ggml/include -L/tmp/b/bin -lllama -lggml -lggml-base \
