@@ -90,6 +90,19 @@ describe('Library view', () => {
     expect(screen.getByText('2 transcripts')).toBeTruthy();
   });
 
+  it('an empty library leads to where transcripts come from', async () => {
+    setup({ 'library:list': () => ok({ items: [], total: 0 }) });
+    const main = screen.getByRole('main');
+    await within(main).findByText('No transcripts yet');
+    fireEvent.click(within(main).getByRole('button', { name: 'Record a meeting' }));
+    expect(useAppStore.getState().view).toBe('record');
+    fireEvent.click(screen.getByRole('button', { name: 'Library' }));
+    fireEvent.click(
+      await within(screen.getByRole('main')).findByRole('button', { name: 'Transcribe a file' }),
+    );
+    expect(useAppStore.getState().view).toBe('transcribe');
+  });
+
   it('sorts by a column header, toggling the direction on a second click', async () => {
     const fake = setup();
     await screen.findByRole('table', { name: 'Transcripts' });

@@ -87,6 +87,19 @@ function TranscriptTable() {
       <div className="empty">
         <p className="empty__title">No transcripts yet</p>
         <p>Transcripts you make are kept here, on this computer, searchable and ready to export.</p>
+        {/* the way to the first one, from where the user looks for it */}
+        <p className="empty__actions">
+          <button
+            type="button"
+            className="button"
+            onClick={() => useAppStore.getState().navigate('transcribe')}
+          >
+            Transcribe a file
+          </button>
+          <button type="button" className="button" onClick={() => useAppStore.getState().navigate('record')}>
+            Record a meeting
+          </button>
+        </p>
       </div>
     );
   }
