@@ -13,7 +13,7 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { RotorError, toErrorPayload, type ErrorCode, type ErrorPayload } from '@common/errors';
+import { RotorError } from '@common/errors';
 import type { HardwareInfo } from '@common/advisor-types';
 import type { Settings } from '@common/settings';
 import type { AdvisorService } from '../../advisor/service';
@@ -32,7 +32,7 @@ import { pinnedSettings, withPinnedLayout } from '../../engine/checkpoints/pinne
 import { jobDirFor, removeJobFolder } from './job-folder';
 import { measuredFromOutcome } from './measured';
 import { planFor } from './plan';
-import { scrubPaths, withoutName } from './scrub-paths';
+import { jobError } from './job-error';
 import { replaceRange } from './replace-range';
 import { realClock, throttle, type Clock, type Throttled } from './throttle';
 import type { AddResult, JobServiceStatus, JobWarning, WindowText } from './types';
@@ -131,26 +131,6 @@ interface Running {
 function asRotorError(error: unknown): RotorError {
   if (error instanceof RotorError) return error;
   return new RotorError('INTERNAL', error instanceof Error ? error.message : String(error), { cause: error });
-}
-
-/** Hints for job failures whose errors come without one (the planner's, the app's own). */
-const FALLBACK_HINTS: Partial<Record<ErrorCode, string>> = {
-  OUT_OF_MEMORY: 'Choose a smaller model, a compressed KV cache or shorter windows in Settings, then retry.',
-  INTERNAL: 'Retry the file; if it fails again, report it with the log.',
-};
-
-/** The job's error as the queue keeps it: a message and a hint for the user (no detail, and names, never paths). */
-function jobError(error: RotorError, job: Pick<JobRecord, 'sourcePath' | 'jobDir'>): ErrorPayload {
-  const p = toErrorPayload(error);
-  const known = [job.sourcePath, ...(job.jobDir ? [job.jobDir] : [])];
-  const hint = p.hint ?? FALLBACK_HINTS[p.code];
-  // the row names the file: the message says what happened and the hint what to do, without naming it again
-  const name = path.basename(job.sourcePath);
-  return {
-    code: p.code,
-    message: withoutName(scrubPaths(p.message, known), name),
-    ...(hint ? { hint: withoutName(scrubPaths(hint, known), name) } : {}),
-  };
 }
 
 export function queueProgress(p: RunProgress): JobProgress {
