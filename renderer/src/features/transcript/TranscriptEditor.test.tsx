@@ -432,6 +432,19 @@ describe('playback sync', () => {
     expect([...currentRows()]).toEqual([rowOf('0:30')]);
     expect(mediaTime).toBe(33);
   });
+
+  it('opened at a search hit whose recording cannot be played, the hit’s row stays marked', async () => {
+    const adapter = makeAdapter({
+      mediaUrl: async () => {
+        throw new RotorError('FILE_NOT_FOUND', 'The recording meeting.wav is no longer where it was.');
+      },
+    });
+    await open(adapter, { initialTimeSec: 33 });
+    expect(
+      screen.getByText(/Playback unavailable: The recording meeting\.wav is no longer where it was/u),
+    ).toBeTruthy();
+    expect([...currentRows()]).toEqual([rowOf('0:30')]);
+  });
 });
 
 describe('re-transcribe', () => {

@@ -72,7 +72,8 @@ export const usePlaybackStore = create<PlaybackState>()((set, get) => ({
   },
   setSource: (src, unavailable = null) =>
     set(
-      src === null
+      // a new transcript starts at 0; a recording that cannot be played keeps the place (a search hit's row)
+      src === null && unavailable === null
         ? { src, unavailable, playing: false, durationSec: 0, timeSec: 0, currentId: null }
         : { src, unavailable, playing: false, durationSec: 0 },
     ),
