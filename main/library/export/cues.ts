@@ -1,7 +1,8 @@
 /**
  * Subtitle cues from transcript segments: at most `maxLines` lines of at most `maxLineChars` characters (the usual
  * 42 × 2 of broadcast subtitles), split at word boundaries, each cue's time a share of its segment proportional to
- * its characters, and no two cues overlapping.
+ * its characters, no cue on screen longer than `maxCueMs`, and no two cues overlapping. A segment's speaker (set in
+ * the editor) leads its first cue as `Name: `.
  */
 import { splitWords, type Transcript } from '@common/transcript';
 import { qualityNote } from './quality-note';
@@ -18,13 +19,25 @@ export interface CueOptions {
   maxLines: number;
   /** Shortest cue; shorter shares are lengthened when the segment allows. */
   minCueMs: number;
+  /**
+   * Longest cue. The model gives no word times, so a few words in a long segment (speech with long pauses) would
+   * otherwise stay on screen for the whole segment; players and subtitle guidelines expect a few seconds at most.
+   */
+  maxCueMs: number;
 }
 
 export const DEFAULT_CUE_OPTIONS: Readonly<CueOptions> = Object.freeze({
   maxLineChars: 42,
   maxLines: 2,
   minCueMs: 500,
+  maxCueMs: 7000,
 });
+
+/** `Name: text` when the segment has a speaker (the exports that have no field for it). */
+export function withSpeaker(text: string, speaker: string | undefined): string {
+  const name = speaker?.trim();
+  return name ? `${name}: ${text}` : text;
+}
 
 /** Greedy word wrap; a word longer than a line is broken hard (URLs, numbers). */
 export function wrapLines(text: string, width: number): string[] {
@@ -64,15 +77,19 @@ export function buildCues(transcript: Transcript, options: Partial<CueOptions> =
   let floor = 0;
   for (const seg of transcript.segments) {
     // Subtitle syntax reserves "-->" for timings.
-    const text = seg.text.replaceAll('-->', '->').trim();
-    if (!text) continue;
+    const spoken = seg.text.replaceAll('-->', '->').trim();
+    if (!spoken) continue;
+    const text = withSpeaker(spoken, seg.speaker?.replaceAll('-->', '->'));
     // a flagged segment's "[check: …]" note starts a line of its own after the text, within the line limits
     const note = qualityNote(seg.flags);
     const wrapped = wrapLines(text, o.maxLineChars);
     if (note) wrapped.push(...wrapLines(note, o.maxLineChars));
-    const groups = groupLines(wrapped, o.maxLines);
     const start = Math.max(floor, toMillis(seg.startSec));
-    const end = Math.max(start + groups.length, toMillis(seg.endSec));
+    const end = Math.max(start + wrapped.length, toMillis(seg.endSec));
+    let groups = groupLines(wrapped, o.maxLines);
+    // Slow speech: one line per cue shows each line for a shorter time (and closer to when it is said).
+    if (groups.length < wrapped.length && (end - start) / groups.length > o.maxCueMs)
+      groups = groupLines(wrapped, 1);
     const chars = groups.map((g) => g.join(' ').length);
     const totalChars = chars.reduce((a, b) => a + b, 0);
     let t = start;
@@ -83,7 +100,8 @@ export function buildCues(transcript: Transcript, options: Partial<CueOptions> =
         i === groups.length - 1
           ? end
           : Math.max(t + 1, start + Math.round(((end - start) * acc) / totalChars));
-      cues.push({ startMs: t, endMs: cueEnd, lines });
+      // Still too long: the text leaves the screen early; the next cue keeps its proportional start.
+      cues.push({ startMs: t, endMs: Math.min(cueEnd, t + o.maxCueMs), lines });
       t = cueEnd;
     });
     floor = end;

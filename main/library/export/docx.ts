@@ -2,7 +2,7 @@ import { Document, HeadingLevel, Packer, Paragraph, TextRun } from 'docx';
 import type { Transcript } from '@common/transcript';
 import { shortClock } from './time';
 
-/** A Word document: title, a line of facts, then one paragraph per segment with its start time in bold. */
+/** A Word document: title, a line of facts, then one paragraph per segment with its start time (and speaker, when set) in bold. */
 export async function toDocx(transcript: Transcript): Promise<Uint8Array> {
   const { meta } = transcript;
   const facts = [`Source: ${meta.source.name}`];
@@ -23,6 +23,9 @@ export async function toDocx(transcript: Transcript): Promise<Uint8Array> {
                 new Paragraph({
                   children: [
                     new TextRun({ text: `[${shortClock(s.startSec)}] `, bold: true }),
+                    ...(s.speaker?.trim()
+                      ? [new TextRun({ text: `${s.speaker.trim()}: `, bold: true })]
+                      : []),
                     new TextRun(s.text.trim()),
                   ],
                 }),

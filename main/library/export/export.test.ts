@@ -121,6 +121,41 @@ describe('subtitle exports', () => {
     parseSrt(toSrt(tight), { maxLineChars: 42, maxLines: 2 });
     parseVtt(toVtt(tight), { maxLineChars: 42, maxLines: 2 });
   });
+
+  const SLOW =
+    'We will meet again next month to vote on the final plan for the bridge across the river and the new road.';
+  it('keeps every cue on screen 7 s at most, even for a few words spread over a long segment', () => {
+    const slow: Transcript = {
+      ...t,
+      segments: [
+        { id: 'a', startSec: 2, endSec: 32, text: 'Okay.', windowId: 'w0' },
+        // three lines over 40 s: one line per cue (~13 s shares), each cue then cut to 7 s
+        { id: 'b', startSec: 40, endSec: 80, text: SLOW, windowId: 'w1' },
+      ],
+    };
+    const profile = { maxLineChars: 42, maxLines: 2 };
+    for (const cues of [parseSrt(toSrt(slow), profile), parseVtt(toVtt(slow), profile)]) {
+      for (const c of cues) expect(c.endMs - c.startMs).toBeLessThanOrEqual(7000);
+      expect(cues[0]).toMatchObject({ startMs: 2000, endMs: 9000, lines: ['Okay.'] });
+      const rest = cues.slice(1);
+      expect(rest.length).toBe(3);
+      expect(rest.every((c) => c.lines.length === 1)).toBe(true);
+      expect(rest[0]!.startMs).toBe(40_000);
+      expect(rest.at(-1)!.startMs).toBeLessThan(80_000);
+      expect(rest.flatMap((c) => c.lines).join(' ')).toBe(SLOW);
+    }
+  });
+
+  it('writes hours past the first as HH (SRT comma, VTT dot)', () => {
+    const late: Transcript = {
+      ...t,
+      segments: [
+        { id: 'a', startSec: 3 * 3600 + 125.25, endSec: 3 * 3600 + 127.5, text: 'Late.', windowId: 'w0' },
+      ],
+    };
+    expect(toSrt(late)).toBe('1\n03:02:05,250 --> 03:02:07,500\nLate.\n');
+    expect(toVtt(late)).toBe('WEBVTT\n\n1\n03:02:05.250 --> 03:02:07.500\nLate.\n');
+  });
 });
 
 describe('document exports', () => {
@@ -192,6 +227,27 @@ describe('document exports', () => {
     const esc = (s: string) => s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
     for (const s of t.segments) expect(xml).toContain(esc(s.text));
     expect(xml).toContain('Quarterly planning');
+  });
+
+  it('every format names the speaker set in the editor', async () => {
+    const named: Transcript = {
+      ...t,
+      segments: t.segments.map((s, i) => (i === 0 ? { ...s, speaker: 'Ana <Chair>' } : s)),
+    };
+    const first = named.segments[0]!.text;
+    expect(toTxt(named).split('\n')[0]).toBe(`Ana <Chair>: ${first}`);
+    expect(toTxt(named).split('\n')[1]).toBe(named.segments[1]!.text);
+    expect(toMarkdown(named)).toContain(`**[0:00]** **Ana \\<Chair\\>:** ${escapeMarkdown(first)}\n`);
+    const j = JSON.parse(toJson(named)) as { segments: { speaker?: string }[] };
+    expect(j.segments[0]!.speaker).toBe('Ana <Chair>');
+    expect(j.segments[1]).not.toHaveProperty('speaker');
+    const profile = { maxLineChars: 42, maxLines: 2 };
+    expect(parseSrt(toSrt(named), profile)[0]!.lines[0]!.startsWith('Ana <Chair>: ')).toBe(true);
+    expect(parseVtt(toVtt(named), profile)[0]!.lines[0]!.startsWith('Ana <Chair>: ')).toBe(true);
+    const xml = readZip(await exportTranscript(named, 'docx'))
+      .get('word/document.xml')!
+      .toString('utf8');
+    expect(xml).toContain('Ana &lt;Chair&gt;: ');
   });
 
   it('exports every format by name', async () => {

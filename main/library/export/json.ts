@@ -1,6 +1,6 @@
 import type { Transcript } from '@common/transcript';
 
-/** The transcript as stored (segments with times, window ids, flags, and metadata), pretty-printed with a final newline. */
+/** The transcript as stored (segments with times, window ids, flags, speakers, and metadata), pretty-printed with a final newline. */
 export function toJson(transcript: Transcript): string {
   const out = {
     version: transcript.version,
@@ -13,6 +13,7 @@ export function toJson(transcript: Transcript): string {
       windowId: s.windowId,
       ...(s.flags && s.flags.length > 0 ? { flags: s.flags } : {}),
       ...(s.language ? { language: s.language } : {}),
+      ...(s.speaker?.trim() ? { speaker: s.speaker.trim() } : {}),
     })),
   };
   return `${JSON.stringify(out, null, 2)}\n`;

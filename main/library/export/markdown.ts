@@ -21,7 +21,8 @@ export function toMarkdown(transcript: Transcript): string {
     const note = qualityNote(s.flags);
     // in italics after the text, escaped so the brackets stay literal (no link syntax)
     const flag = note ? ` *${escapeMarkdown(note)}*` : '';
-    parts.push(`**[${shortClock(s.startSec)}]** ${escapeMarkdown(s.text.trim())}${flag}`, '');
+    const who = s.speaker?.trim() ? `**${escapeMarkdown(s.speaker.trim())}:** ` : '';
+    parts.push(`**[${shortClock(s.startSec)}]** ${who}${escapeMarkdown(s.text.trim())}${flag}`, '');
   }
   return `${parts.join('\n').trimEnd()}\n`;
 }
