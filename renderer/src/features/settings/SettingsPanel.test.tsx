@@ -126,9 +126,11 @@ describe('SettingsPanel', () => {
     expect(screen.getByTestId('weights-in-use').textContent).toBe(
       'In use: Voxtral-Mini-3B-2507-Q8_0.gguf (Q8_0).',
     );
+    // one pointer to the card that gives the reason, not the reason again
     expect(screen.getByTestId('weights-recommended').textContent).toBe(
-      `Recommended for this computer: ${rec.config.weights}. ${rec.why}`,
+      `Recommended for this computer: ${rec.config.weights} (why: see Recommended above).`,
     );
+    expect(screen.getAllByText(rec.why, { exact: false })).toHaveLength(1);
     // nothing to apply: what is shown is what runs
     expect(screen.getByRole('button', { name: 'Applied' })).toBeTruthy();
 
@@ -137,6 +139,17 @@ describe('SettingsPanel', () => {
     await waitFor(() =>
       expect(screen.getByTestId('weights-in-use').textContent).toContain('not the model in use'),
     );
+
+    // switching models in Settings -> Models: the field follows the new model instead of keeping the what-if
+    const third = ['F16', 'Q5_K_M', 'Q4_K_M'].find((w) => w !== rec.config.weights) ?? 'F16';
+    act(() => useSettingsStore.getState().setModels(models(third, `Voxtral-Mini-3B-2507-${third}.gguf`)));
+    await waitFor(() => expect(select.value).toBe(third));
+    await waitFor(() =>
+      expect(screen.getByTestId('weights-in-use').textContent).toBe(
+        `In use: Voxtral-Mini-3B-2507-${third}.gguf (${third}).`,
+      ),
+    );
+    expect(screen.getByRole('button', { name: 'Applied' })).toBeTruthy();
 
     cleanup();
     resetSettingsStore();

@@ -260,7 +260,9 @@ function ConfigEditor({ report, evaluation }: { report: AdvisorReport; evaluatio
               </span>
               {rec.ok && inUse && rec.config.weights !== inUse.weights && (
                 <span className="field__hint weights-recommended" data-testid="weights-recommended">
-                  Recommended for this computer: <strong>{rec.config.weights}</strong>. {rec.why}
+                  {/* the Recommended card above gives the reason; saying it twice buried the field */}
+                  Recommended for this computer: <strong>{rec.config.weights}</strong> (why: see Recommended
+                  above).
                 </span>
               )}
             </>

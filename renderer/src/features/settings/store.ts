@@ -92,8 +92,18 @@ export const useSettingsStore = create<SettingsState>()((set, get) => {
       }
     },
     setModels: (models) => {
-      const { report } = get();
-      if (report) set({ inUse: modelInUse(models, report.variants) });
+      const { report, inUse: before, applied, overrides } = get();
+      if (!report) return;
+      const inUse = modelInUse(models, report.variants);
+      set({ inUse });
+      const weights = inUse?.weights;
+      if (!weights || weights === before?.weights) return;
+      // Another model is in use now: the field follows it. Weights left from the previous model would read as a
+      // what-if for a model nobody chose here; the other edits in progress stay.
+      if (applied && (applied.weights === undefined || applied.weights === before?.weights)) {
+        set({ applied: { ...applied, weights } });
+      }
+      void evaluate({ ...overrides, weights });
     },
     setOverride: (key, value) => evaluate({ ...get().overrides, [key]: value }),
     resetToRecommended: () => evaluate({}),
