@@ -37,7 +37,7 @@ export const JobRow = memo(function JobRow({ job, index, count, onOpenTranscript
       ? `Re-transcribe ${formatTimestamp(job.range.startSec)}–${formatTimestamp(job.range.endSec)} of ${job.displayName}`
       : job.displayName;
   const pct = percentDone(job);
-  const facts = job.progress ? progressFacts(job.progress, job.state) : [];
+  const facts = progressFacts(job.progress, job.state);
   const bar = barOf(job);
   const now = useNow();
   const moment = jobMoment(job, now);

@@ -12,6 +12,7 @@ import {
   notQueuedAgain,
   percentDone,
   progressFacts,
+  STARTING_FACT,
   sameJob,
   waitingForModel,
 } from './job-view';
@@ -119,7 +120,13 @@ describe('a row before its first window', () => {
     expect(progressFacts({ ...none, durationSec: null }, 'queued')).toEqual([]);
     expect(barOf({ state: 'running', progress: none })).toBe('unknown');
     expect(barOf({ state: 'probing', progress: null })).toBe('unknown');
-    expect(progressFacts(none, 'running')).toEqual(['0 windows so far', 'audio 0:00 / 2:05']);
+    // a running job says what it is doing until its first window is done, not '0 windows so far · audio 0:00'
+    expect(progressFacts(none, 'running')).toEqual([STARTING_FACT, '2:05 of audio']);
+    expect(progressFacts({ ...none, durationSec: null, windowsTotal: 3 }, 'running')).toEqual([
+      STARTING_FACT,
+    ]);
+    expect(progressFacts(null, 'running')).toEqual([STARTING_FACT]);
+    expect(progressFacts(null, 'queued')).toEqual([]);
     // once something is done the bar has a number, also for a job paused or queued again mid-way
     expect(barOf({ state: 'running', progress })).toBe('percent');
     expect(barOf({ state: 'paused', progress })).toBe('percent');

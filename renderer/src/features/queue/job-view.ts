@@ -103,11 +103,20 @@ export function barOf(job: Pick<QueueJob, 'state' | 'progress'>): 'none' | 'unkn
   return p !== null && !untouched(p) ? 'percent' : 'none';
 }
 
-/** The facts under a running or finished job's bar: windows, audio time, speed, ETA. */
-export function progressFacts(progress: JobProgress, state: JobState): string[] {
-  // waiting, or stopped before any window: only how long the file is ("0 windows so far · audio 0:00 / 0:05" was noise)
-  if (state !== 'running' && state !== 'done' && untouched(progress)) {
-    return progress.durationSec === null ? [] : [`${formatTimestamp(progress.durationSec)} of audio`];
+/**
+ * What a running job does before its first window is done. Main reports nothing between the start and that window
+ * (reading the audio, loading the model and the first window's decoding run back to back, the last the longest), so
+ * the row names all three rather than pretending to know which one it is in.
+ */
+export const STARTING_FACT = 'Starting: reading the audio, loading the model, transcribing the first window…';
+
+/** The facts under a job's bar: windows, audio time, speed, ETA; what is happening while nothing is done yet. */
+export function progressFacts(progress: JobProgress | null, state: JobState): string[] {
+  if (progress === null) return state === 'running' ? [STARTING_FACT] : [];
+  if (state !== 'done' && untouched(progress)) {
+    const length = progress.durationSec === null ? [] : [`${formatTimestamp(progress.durationSec)} of audio`];
+    // "0 windows so far · audio 0:00 / 0:05" said nothing of what the job was doing, and looked stuck
+    return state === 'running' ? [STARTING_FACT, ...length] : length;
   }
   // The engine's total is a low estimate until the end: one that the running job has caught up with says nothing.
   const known = state === 'done' || progress.windowsTotal > progress.windowsDone;
