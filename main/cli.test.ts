@@ -1,5 +1,14 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +22,8 @@ import type { JobParams } from './engine/host/protocol';
 import type { JobEvent } from './engine/job/runner';
 import { CheckpointStore, LOG_FILE, parseLog, type JobManifest } from './engine/checkpoints/store';
 import { readZip } from './library/export/testing/zip';
+import { parseSrt } from './library/export/testing/subtitle-parsers';
+import { writeWav } from '../fixtures/audio';
 
 const repo = resolve(__dirname, '..');
 const bin = join(repo, 'bin', 'rotorscribe.mjs');
@@ -433,7 +444,8 @@ describe('the CLI on real files (ffmpeg decode + Silero VAD + echo engine)', () 
       [join(root, 'missing.mp3'), 'FILE_NOT_FOUND'],
       [empty, 'FILE_EMPTY'],
       [text, 'AUDIO_UNSUPPORTED'],
-      [dir, 'FILE_UNREADABLE'],
+      // a folder stands for the media files in it: this one has none
+      [dir, 'FILE_NOT_FOUND'],
     ];
     const out = join(root, 'bad-out');
     const r = cli([
@@ -461,6 +473,68 @@ describe('the CLI on real files (ffmpeg decode + Silero VAD + echo engine)', () 
     const human = cli(['transcribe', text, '--engine', 'echo', '--out', out]);
     expect(human.code).toBe(1);
     expect(human.stderr).toMatch(/^rotorscribe: error AUDIO_UNSUPPORTED: .*notes\.mp3\n {2}hint: /m);
+  });
+
+  it('transcribes the audio and video files directly in a folder, in name order, and reports a folder with none', () => {
+    const dir = join(root, 'a folder é');
+    mkdirSync(join(dir, 'sub'), { recursive: true });
+    const bytes = readFileSync(meeting);
+    for (const name of ['talk 10.mp3', 'talk 2.mp3', '.hidden.mp3', 'sub/deep.mp3'])
+      writeFileSync(join(dir, name), bytes);
+    writeFileSync(join(dir, 'notes.txt'), 'not audio');
+    const none = join(root, 'no-media');
+    mkdirSync(none, { recursive: true });
+    writeFileSync(join(none, 'readme.txt'), 'not audio');
+    const out = join(root, 'folder-out');
+    const r = cli(['transcribe', dir, none, '--engine', 'echo', '--out', out, '--json']);
+    expect(r.code, r.stderr).toBe(1);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; file?: string; code?: string; message?: string });
+    expect(lines.filter((l) => l.type === 'written').map((l) => l.file)).toEqual([
+      join(dir, 'talk 2.mp3'),
+      join(dir, 'talk 10.mp3'),
+    ]);
+    expect(lines.find((l) => l.type === 'error')).toMatchObject({ file: none, code: 'FILE_NOT_FOUND' });
+    expect(existsSync(join(out, 'talk 2.txt'))).toBe(true);
+  });
+
+  it('--out - writes the one transcript to stdout and nothing into the folder', () => {
+    const dir = join(root, 'stdout-run');
+    mkdirSync(dir, { recursive: true });
+    const r = spawnSync(
+      'node',
+      [bin, 'transcribe', meeting, '--engine', 'echo', '--format', 'srt', '--out', '-'],
+      {
+        cwd: dir,
+        encoding: 'utf8',
+        timeout: 120_000,
+      },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(parseSrt(r.stdout, { maxLineChars: 42, maxLines: 2 }).length).toBeGreaterThan(0);
+    expect(r.stderr).toMatch(/part1\.mp3: \d+ windows/);
+    expect(readdirSync(dir)).toEqual([]);
+    const two = cli(['transcribe', meeting, '--engine', 'echo', '--format', 'srt,txt', '--out', '-']);
+    expect(two.code).toBe(2);
+    expect(two.stderr).toMatch(
+      /error INVALID_ARGUMENT: --out - writes one transcript.*\n {2}hint: .*--format/,
+    );
+    expect(cli(['transcribe', meeting, join(root, 'other.mp3'), '--engine', 'echo', '--out', '-']).code).toBe(
+      2,
+    );
+  });
+
+  it('says when a recording holds no speech, and still writes the (empty) transcript', async () => {
+    const quiet = await writeWav(join(root, 'quiet.wav'), new Float32Array(16000 * 8));
+    const out = join(root, 'quiet-out');
+    const r = cli(['transcribe', quiet, '--engine', 'echo', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^warning NO_SPEECH: no speech was found in quiet\.wav/m);
+    expect(readFileSync(join(out, 'quiet.txt'), 'utf8')).toBe('');
+    const j = cli(['transcribe', quiet, '--engine', 'echo', '--out', out, '--overwrite', '--json']);
+    expect(j.stdout).toContain('"code":"NO_SPEECH"');
   });
 
   it('gives inputs with the same base name their own transcripts, and says which', () => {

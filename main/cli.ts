@@ -26,11 +26,12 @@ import { hostFacts } from './advisor/engine-facts';
 import { formatBackendSummary, type BackendSummary } from './engine/runtime/backends';
 import { withCliHint } from './cli/hints';
 import { MODELS_USAGE, modelsCommand } from './cli/models';
+import { expandInputs } from './cli/inputs';
 import { outputStems } from './cli/outputs';
 import { qualitySummary, type FlaggedWindow } from './cli/summary';
 
 export interface CliIo {
-  stdout: { write(text: string): unknown; isTTY?: boolean };
+  stdout: { write(text: string | Uint8Array): unknown; isTTY?: boolean };
   stderr: { write(text: string): unknown; isTTY?: boolean; columns?: number };
   env: Record<string, string | undefined>;
   cwd: string;
@@ -130,7 +131,10 @@ interface TranscribeArgs {
   /** Text-model layers on the GPU (0 = CPU only); undefined: as the advisor plans. */
   gpuLayers?: number;
   formats: ExportFormat[];
+  /** Output folder; with `--out -` the current folder, which then holds only the job folder. */
   out: string;
+  /** `--out -`: the one transcript goes to stdout (progress and messages stay on stderr). */
+  toStdout: boolean;
   existing: 'resume' | 'restart' | 'refuse';
   overwrite: boolean;
   keepJob: boolean;
@@ -189,6 +193,17 @@ export function parseTranscribeArgs(args: string[], io: Pick<CliIo, 'cwd' | 'env
     return n;
   };
   if (v.resume && v.restart) throw usageError('--resume and --restart cannot be used together.');
+  const toStdout = str('out') === '-';
+  if (toStdout && new Set(formats).size !== 1)
+    throw usageError(
+      '--out - writes one transcript to stdout, in one format.',
+      'Pass a single --format, or --out DIR to write several.',
+    );
+  if (toStdout && v.json === true)
+    throw usageError(
+      '--out - and --json both write to stdout.',
+      'Use one of them, or --out DIR with --json.',
+    );
   const engine = str('engine') ?? io.env.ROTORSCRIBE_ENGINE ?? 'runtime';
   if (engine !== 'runtime' && engine !== 'echo')
     throw usageError(`Unknown engine '${engine}'.`, 'Use runtime (default) or echo (testing).');
@@ -214,7 +229,8 @@ export function parseTranscribeArgs(args: string[], io: Pick<CliIo, 'cwd' | 'env
     ...(parallel !== undefined ? { parallel } : {}),
     ...(gpuLayers !== undefined ? { gpuLayers } : {}),
     formats: [...new Set(formats)] as ExportFormat[],
-    out: resolve(io.cwd, str('out') ?? '.'),
+    out: resolve(io.cwd, toStdout ? '.' : (str('out') ?? '.')),
+    toStdout,
     existing: v.resume ? 'resume' : v.restart ? 'restart' : 'refuse',
     overwrite: v.overwrite === true,
     keepJob: v['keep-job'] === true,
@@ -350,12 +366,26 @@ async function existingOutputs(paths: string[]): Promise<string[]> {
 }
 
 const transcribe: Handler = async (args, io, deps) => {
-  const a = parseTranscribeArgs(args, io);
+  const parsed = parseTranscribeArgs(args, io);
+  const expanded = await expandInputs(parsed.files);
+  const a = { ...parsed, files: expanded.files };
+  if (a.toStdout && a.files.length > 1)
+    throw usageError(
+      `--out - writes one transcript to stdout; ${a.files.length} inputs were given.`,
+      'Name one file, or use --out DIR for several.',
+    );
+  if (a.toStdout && a.formats[0] === 'docx' && io.stdout.isTTY === true)
+    throw usageError(
+      'A DOCX file is binary and would garble the terminal.',
+      'Redirect stdout to a file (> x.docx), or use --out DIR.',
+    );
   await ensureOutDir(a.out);
+  for (const { path, error } of expanded.failed) printError(io, a.json, error, path);
+  if (a.files.length === 0) return EXIT.failed;
   const stems = outputStems(a.files);
   const emitJson = (obj: object): void => void io.stdout.write(`${JSON.stringify(obj)}\n`);
   const host = (deps.createHost ?? (() => defaultEngineHost()))();
-  let failures = 0;
+  let failures = expanded.failed.length;
   let cancelled = false;
   try {
     const planned = await planFor(a, host, deps).catch((error: unknown) => {
@@ -381,7 +411,7 @@ const transcribe: Handler = async (args, io, deps) => {
     for (const file of a.files) {
       const name = basename(file);
       const stem = stems.get(file) ?? name;
-      const outputs = a.formats.map((f) => join(a.out, `${stem}.${f}`));
+      const outputs = a.toStdout ? [] : a.formats.map((f) => join(a.out, `${stem}.${f}`));
       const jobDir = jobDirFor(a.out, file);
       const tty = !a.json && io.stderr.isTTY === true;
       const ac = new AbortController();
@@ -431,7 +461,14 @@ const transcribe: Handler = async (args, io, deps) => {
           },
         );
         const written: string[] = [];
-        for (let i = 0; i < a.formats.length; i++) {
+        if (result.transcript.segments.length === 0) {
+          // a recording with nothing but silence or noise: not a failure, but an empty file deserves a reason
+          const message = `no speech was found in ${name}; the transcript is empty.`;
+          if (a.json) emitJson({ type: 'warning', file, code: 'NO_SPEECH', message });
+          else io.stderr.write(`warning NO_SPEECH: ${message}\n`);
+        }
+        if (a.toStdout) io.stdout.write(await exportTranscript(result.transcript, a.formats[0]!));
+        for (let i = 0; i < outputs.length; i++) {
           const path = outputs[i]!;
           try {
             await writeFileAtomic(path, await exportTranscript(result.transcript, a.formats[i]!));
@@ -572,13 +609,14 @@ export const COMMANDS: Record<string, Command> = {
   transcribe: {
     summary: 'Transcribe audio/video files (resumable; exports txt, srt, vtt, json, md, docx).',
     usage: [
-      'rotorscribe transcribe <file…> [options]',
+      'rotorscribe transcribe <file|folder…> [options]   (a folder: the audio/video files directly in it)',
       '  --model FILE --mmproj FILE   Voxtral GGUF and its audio encoder (or ROTORSCRIBE_MODEL / ROTORSCRIBE_MMPROJ)',
       `  --language xx                ${['auto', ...LANGUAGES].join(' | ')} (default auto)`,
       '  --engine runtime|echo        runtime: Voxtral (default); echo: a test engine, no weights needed',
       '  --kv-k TYPE --kv-v TYPE      KV cache types (f16, q8_0, q4_0, planar3, iso3, planar4, iso4, …; default: as `rotorscribe doctor` recommends)',
       `  --format LIST                comma-separated: ${EXPORT_FORMATS.join(',')} (default txt)`,
       '  --out DIR                    output folder (default: current folder); job progress is kept in DIR/.rotorscribe-jobs',
+      '  --out -                      write the transcript to stdout (one file, one format; job progress in ./.rotorscribe-jobs)',
       '  --resume | --restart         continue an interrupted job / discard it and start over',
       '  --overwrite                  replace transcripts already in --out (refused otherwise)',
       '  --keep-job                   keep the job folder after the transcripts are written (deleted by default)',
