@@ -103,8 +103,25 @@ describe('a 1,500-segment transcript in the editor', () => {
     expect(active).toEqual({ row: '12', visible: true });
     await app.screenshot('editor-long-find-light');
 
-    // the smallest window: the sticky player and find bar take half of it, and the hit is shown below them
+    // the smallest window: the sticky player and find bar go compact (at full size they took half of what is left
+    // for the rows), and the hit is shown below them
     await page.setViewportSize({ width: 720, height: 480 });
+    const sticky = await page.evaluate(() => {
+      const bars = document.querySelector('.transcript__sticky')!.getBoundingClientRect();
+      const main = document.querySelector('.main')!.getBoundingClientRect();
+      const player = document.querySelector('.player')!.getBoundingClientRect();
+      const play = document.querySelector('.player__play')!.getBoundingClientRect();
+      const rate = document.querySelector('.player__rate')!.getBoundingClientRect();
+      return {
+        share: bars.height / main.height,
+        // the player keeps all its controls on one line
+        playerOneLine: Math.abs(rate.top + rate.height / 2 - (play.top + play.height / 2)) < 4,
+        playerInside: player.right <= main.right,
+      };
+    });
+    expect(sticky.share).toBeLessThanOrEqual(1 / 3);
+    expect(sticky.playerOneLine).toBe(true);
+    expect(sticky.playerInside).toBe(true);
     await page.getByRole('searchbox', { name: 'Find' }).fill('Segment 1300:');
     await page.keyboard.press('Enter');
     await expect
