@@ -451,6 +451,35 @@ describe('decodeAudio / probeAudio', () => {
     },
   );
 
+  it('says a video whose sound stops before its picture has a short audio track, not that it was cut off', async () => {
+    const path = file('short-sound.mp4');
+    const sec = base.length / SR;
+    await ffmpeg(
+      '-i',
+      baseWav,
+      ...video.map((a) => a.replace('DURATION', (sec + 6).toFixed(3))),
+      '-map',
+      '1:v',
+      '-map',
+      '0:a',
+      '-c:v',
+      'libx264',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+      path,
+    );
+    const stream = decodeAudio(path);
+    const pcm = await collect(stream);
+    expect(Math.abs(pcm.length / SR - sec)).toBeLessThan(0.1);
+    const early = stream.stats().endedEarly;
+    expect(early).toMatchObject({ video: true });
+    expect(early!.headerSec - early!.atSec).toBeGreaterThan(5);
+    expect(stream.stats().warnings[0]).toMatch(/^the audio track stops at .* before the end of the file at /);
+    expect(stream.stats().warnings.join('\n')).not.toMatch(/ends early/);
+  });
+
   it('rejects bad inputs with the right RotorError codes', async () => {
     const empty = file('empty.mp3');
     await writeFile(empty, '');

@@ -363,10 +363,10 @@ async function* run(
     if (durationSec === undefined) {
       // ffmpeg only guesses the duration of a raw stream from its bitrate: no promise to hold it to
       const estimated = /Estimating duration from bitrate/.test(tail);
+      const probed = parseProbeLog(header);
       const headerSec =
-        wavHeaderDuration(await readHead(path, 4096)) ??
-        (estimated ? null : parseProbeLog(header).durationSec);
-      const early = endedEarly(headerSec, startSec, stats.samples / SAMPLE_RATE);
+        wavHeaderDuration(await readHead(path, 4096)) ?? (estimated ? null : probed.durationSec);
+      const early = endedEarly(headerSec, startSec, stats.samples / SAMPLE_RATE, probed.hasVideo);
       if (early !== null) {
         stats.endedEarly = early;
         stats.warnings.unshift(endedEarlyWarning(early));

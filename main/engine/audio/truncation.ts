@@ -8,6 +8,11 @@ export interface EndedEarly {
   atSec: number;
   /** The duration the container's header gives. */
   headerSec: number;
+  /**
+   * The file has a video track: the header's duration is the longest track's, and a video may run on after its sound
+   * ends (a screen recording, a clip muxed with -shortest), so a shorter audio track is not by itself a cut-off file.
+   */
+  video?: boolean;
 }
 
 /**
@@ -18,11 +23,13 @@ export function endedEarly(
   headerSec: number | null,
   startSec: number,
   decodedSec: number,
+  video = false,
 ): EndedEarly | null {
   if (headerSec === null || !Number.isFinite(headerSec) || headerSec <= 0) return null;
   const atSec = startSec + decodedSec;
   const slack = Math.max(1, headerSec * 0.01);
-  return headerSec - atSec > slack ? { atSec, headerSec } : null;
+  if (headerSec - atSec <= slack) return null;
+  return video ? { atSec, headerSec, video } : { atSec, headerSec };
 }
 
 const clock = (sec: number): string => {
@@ -34,7 +41,14 @@ const clock = (sec: number): string => {
 };
 
 /** The warning shown in the job report and the CLI. */
-export function endedEarlyWarning({ atSec, headerSec }: EndedEarly): string {
+export function endedEarlyWarning({ atSec, headerSec, video }: EndedEarly): string {
+  if (video) {
+    return (
+      `the audio track stops at ${clock(atSec)} (${atSec.toFixed(1)} s), before the end of the file at ` +
+      `${clock(headerSec)} (${headerSec.toFixed(1)} s): the video may go on without sound, or the file was cut ` +
+      `off; the transcript covers the audio there is`
+    );
+  }
   return (
     `the file ends early: the audio stops at ${clock(atSec)} (${atSec.toFixed(1)} s) but its header says it ` +
     `lasts ${clock(headerSec)} (${headerSec.toFixed(1)} s); the transcript covers what is there`

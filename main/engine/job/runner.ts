@@ -418,7 +418,12 @@ export async function runJob(opts: JobOptions, deps: JobDeps): Promise<JobResult
     await store.append({ type: 'end', windows: records.length, samples: decode.samples });
     if (decode.corruptPackets > 0)
       warn('AUDIO_CORRUPT', `${decode.corruptPackets} damaged audio packet(s) were skipped.`);
-    if (decode.endedEarly) warn('AUDIO_CORRUPT', endedEarlyWarning(decode.endedEarly));
+    // a video's sound may end before its picture: not by itself damage
+    if (decode.endedEarly)
+      warn(
+        decode.endedEarly.video ? 'AUDIO_TRACK_SHORT' : 'AUDIO_CORRUPT',
+        endedEarlyWarning(decode.endedEarly),
+      );
     const done = progress.finish(samplesToSec(decode.samples), now());
     return finish(records, job.manifest, meta, done, restoredCount, false, decode);
   } catch (error) {
