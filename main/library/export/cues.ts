@@ -39,28 +39,34 @@ export function withSpeaker(text: string, speaker: string | undefined): string {
   return name ? `${name}: ${text}` : text;
 }
 
-/** Greedy word wrap; a word longer than a line is broken hard (URLs, numbers). */
+// Whole characters as a reader sees them: a hard break never splits an emoji's surrogate pair or a letter from its
+// accent, and a line's length is counted in them (what subtitle limits mean by "characters").
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+const charsOf = (text: string): string[] => Array.from(graphemes.segment(text), (g) => g.segment);
+
+/** Greedy word wrap; a word longer than a line is broken hard (URLs, numbers, text written without spaces). */
 export function wrapLines(text: string, width: number): string[] {
   const lines: string[] = [];
-  let line = '';
-  for (let word of splitWords(text)) {
+  let line: string[] = [];
+  for (const w of splitWords(text)) {
+    let word = charsOf(w);
     while (word.length > width) {
-      if (line) {
-        lines.push(line);
-        line = '';
+      if (line.length) {
+        lines.push(line.join(''));
+        line = [];
       }
-      lines.push(word.slice(0, width));
+      lines.push(word.slice(0, width).join(''));
       word = word.slice(width);
     }
-    if (!word) continue;
-    if (!line) line = word;
-    else if (line.length + 1 + word.length <= width) line += ` ${word}`;
+    if (!word.length) continue;
+    if (!line.length) line = word;
+    else if (line.length + 1 + word.length <= width) line.push(' ', ...word);
     else {
-      lines.push(line);
+      lines.push(line.join(''));
       line = word;
     }
   }
-  if (line) lines.push(line);
+  if (line.length) lines.push(line.join(''));
   return lines;
 }
 

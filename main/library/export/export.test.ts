@@ -109,6 +109,30 @@ describe('subtitle exports', () => {
     expect(wrapLines('a ' + 'x'.repeat(20), 8)).toEqual(['a', 'xxxxxxxx', 'xxxxxxxx', 'xxxx']);
   });
 
+  it('breaks text without spaces between whole characters: no emoji or accent is split, every byte is valid UTF-8', async () => {
+    const cjk = '今天我们讨论明年的预算和里斯本的新办公室然后看看季度的数字收入增长了百分之十二成本保持不变';
+    const emoji = '🎉'.repeat(50);
+    const accents = 'e\u0301'.repeat(50); // é written as e + combining accent
+    const uni: Transcript = {
+      ...t,
+      segments: [
+        { id: 'a', startSec: 1, endSec: 6, text: cjk, windowId: 'w0' },
+        { id: 'b', startSec: 7, endSec: 9, text: `Réunion ${emoji}`, windowId: 'w1' },
+        { id: 'c', startSec: 10, endSec: 12, text: accents, windowId: 'w2' },
+      ],
+    };
+    expect(wrapLines(emoji, 42)).toEqual(['🎉'.repeat(42), '🎉'.repeat(8)]);
+    expect(wrapLines(accents, 42)).toEqual(['e\u0301'.repeat(42), 'e\u0301'.repeat(8)]);
+    const cues = parseSrt(toSrt(uni), { maxLineChars: 42, maxLines: 2 });
+    expect(cues[0]!.lines).toEqual([cjk.slice(0, 42), cjk.slice(42)]);
+    for (const f of ['srt', 'vtt', 'txt', 'json', 'md'] as const) {
+      const bytes = await exportTranscript(uni, f);
+      const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+      expect(text, f).not.toContain('\uFFFD');
+      expect(text.replaceAll(/\s/gu, '')).toContain(cjk.slice(0, 10));
+    }
+  });
+
   it('never overlaps cues even for segments that touch or overlap in time', () => {
     const tight: Transcript = {
       ...t,

@@ -16,6 +16,9 @@ export interface ParseProfile {
   maxLines?: number;
 }
 
+/** Characters as a reader counts them (an accent written as a combining mark is part of its letter). */
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
 function fail(format: string, line: number, why: string): never {
   throw new Error(`${format} line ${line}: ${why}`);
 }
@@ -27,7 +30,7 @@ function checkCueSet(format: string, cues: ParsedCue[], profile: ParseProfile): 
     if (profile.maxLines !== undefined && c.lines.length > profile.maxLines)
       fail(format, i, `cue ${i + 1} has ${c.lines.length} lines`);
     for (const l of c.lines) {
-      if (profile.maxLineChars !== undefined && [...l].length > profile.maxLineChars)
+      if (profile.maxLineChars !== undefined && [...graphemes.segment(l)].length > profile.maxLineChars)
         fail(format, i, `line over ${profile.maxLineChars} chars: ${l}`);
     }
     const next = cues[i + 1];
