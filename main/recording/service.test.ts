@@ -7,7 +7,12 @@ import type { FeedMessage, LiveFeed } from '../engine/host/live-feed';
 import type { JobEvent } from '../engine/job/runner';
 import type { JobOutcome } from '../engine/host/protocol';
 import { STOP_RESERVE_BYTES } from './disk-space';
-import { createRecordingService, type RecordingServiceDeps, type RecordingStatus } from './service';
+import {
+  createRecordingService,
+  LIVE_WAITS_NOTE,
+  type RecordingServiceDeps,
+  type RecordingStatus,
+} from './service';
 import { fillingDisk, testPort } from './testkit';
 import { WAV_HEADER_BYTES, parseWavHeader } from './wav';
 
@@ -306,6 +311,48 @@ describe('recording service', () => {
     await t.service.whenSettled();
     expect(t.statuses.at(-1)).toMatchObject({ phase: 'saved', transcriptId: 't1' });
     expect(Math.abs(t.pushed.reduce((a, b) => a + b, 0) - 32_000)).toBeLessThanOrEqual(2);
+    expect(t.queued).toEqual([]);
+  });
+
+  it('a recording started while the previous one is still being transcribed says when its live text starts, and loses nothing', async () => {
+    // the first recording's transcript is held back: its live job is still catching up after its stop
+    let finishFirst!: () => void;
+    const held = new Promise<void>((r) => (finishFirst = r));
+    const base = fakeEngine();
+    let jobs = 0;
+    const request = ((...args: Parameters<RecordingServiceDeps['engine']['request']>) => {
+      const job = (base.engine.request as (...a: typeof args) => Promise<JobOutcome>)(...args);
+      return ++jobs === 1 ? job.then(async (out) => (await held, out)) : job;
+    }) as RecordingServiceDeps['engine']['request'];
+    const t = setup({ engine: { request } });
+    const first = await t.service.start({ sampleRate: RATE, channels: 2, channelNames: ['Mic', 'System'] });
+    const port1 = testPort();
+    t.service.attachPort(first.id!, port1);
+    sendSeconds(port1, 2);
+    await t.tick();
+    await t.service.stop(first.id!);
+    await expect.poll(() => t.statuses.some((s) => s.id === first.id && s.live === 'catching_up')).toBe(true);
+
+    const second = await t.service.start({ sampleRate: RATE, channels: 2, channelNames: ['Mic', 'System'] });
+    expect(second).toMatchObject({ phase: 'recording', live: 'on', liveNote: LIVE_WAITS_NOTE });
+    const port2 = testPort();
+    t.service.attachPort(second.id!, port2);
+    sendSeconds(port2, 2);
+    await t.tick();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(jobs).toBe(1); // no second live job yet: the engine is still on the first recording
+
+    finishFirst();
+    await expect.poll(() => t.statuses.some((s) => s.id === first.id && s.phase === 'saved')).toBe(true);
+    // the second live job starts with everything recorded meanwhile, and the note goes
+    await expect.poll(() => jobs).toBe(2);
+    await expect.poll(() => t.service.status().liveNote).toBeUndefined();
+    expect(t.service.status()).toMatchObject({ id: second.id, phase: 'recording', live: 'on' });
+    await t.service.stop(second.id!);
+    await t.service.whenSettled();
+    expect(t.statuses.at(-1)).toMatchObject({ id: second.id, phase: 'saved', transcriptId: 't2' });
+    // 2 s of each recording reached the engine at 16 kHz (the resampler's tail aside)
+    expect(Math.abs(base.pushed.reduce((a, b) => a + b, 0) - 64_000)).toBeLessThanOrEqual(4);
     expect(t.queued).toEqual([]);
   });
 

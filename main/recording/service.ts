@@ -147,6 +147,10 @@ const chunkSchema = v.union([
   object({ end: v.literal(true) }),
 ]);
 
+/** liveNote of a recording started while the previous one is still being transcribed. */
+export const LIVE_WAITS_NOTE =
+  'Live text starts once the previous recording is transcribed. This recording is kept in full meanwhile, and its text catches up after.';
+
 const IDLE: RecordingStatus = {
   phase: 'idle',
   elapsedSec: 0,
@@ -193,6 +197,8 @@ export function createRecordingService(deps: RecordingServiceDeps): RecordingSer
   let sealing: Promise<unknown> = Promise.resolve();
   let recoveredList: Promise<RecoveredRecording[]> | null = null;
   let quitting = false;
+  /** Settles when the stopped recording whose live job is still catching up has its transcript (or gave up). */
+  let catchingUp: Promise<void> | null = null;
   const recoveredPaths = new Map<string, RecordingPaths>();
 
   function statusOf(c: Current): RecordingStatus {
@@ -236,6 +242,14 @@ export function createRecordingService(deps: RecordingServiceDeps): RecordingSer
   }
 
   async function startLive(c: Current): Promise<void> {
+    const previous = catchingUp;
+    if (previous) {
+      // One live job at a time: this one starts when the previous recording's transcript is done. Its audio waits in
+      // the feed meanwhile (and is on disk), so nothing is lost; the note says why no text comes yet.
+      c.liveNote = LIVE_WAITS_NOTE;
+      await previous;
+      if (c.liveNote === LIVE_WAITS_NOTE) delete c.liveNote;
+    }
     let plan: LivePlan | null;
     let why = 'No transcription model is set up: the recording is kept and transcribed once there is one.';
     const release = await takeEngine();
@@ -272,6 +286,8 @@ export function createRecordingService(deps: RecordingServiceDeps): RecordingSer
       },
       { feed, onEvent: (e) => onLiveEvent(c, e) },
     );
+    // the note about the previous recording is gone: say so while this one records
+    if (previous && current === c) publish(statusOf(c));
     c.job.then(release, release);
     c.job.then(
       () => void deleteJobFolder(jobDir).catch((error: unknown) => log('recording: job folder', error)),
@@ -315,6 +331,14 @@ export function createRecordingService(deps: RecordingServiceDeps): RecordingSer
     if (c.job && c.live !== 'off' && !quitting) {
       c.live = 'catching_up';
       publish({ ...statusOf(c), phase: 'finishing' });
+      const done = c.job.then(
+        () => undefined,
+        () => undefined,
+      );
+      catchingUp = done;
+      void done.then(() => {
+        if (catchingUp === done) catchingUp = null;
+      });
       try {
         const outcome = await c.job;
         const saved = deps.library.save({

@@ -167,6 +167,45 @@ describe('recorder view', () => {
     off();
   });
 
+  it('a recording started while the previous one is still transcribed: said before the start and while it waits', async () => {
+    const fake = api();
+    render(<RecorderPanel />);
+    const off = useRecordingStore.getState().listen();
+    act(() =>
+      fake.emit('recording:status', {
+        ...IDLE,
+        phase: 'finishing',
+        id: 'rec-4',
+        elapsedSec: 300,
+        live: 'catching_up',
+        liveAudioSec: 120,
+      }),
+    );
+    // starting stays possible, and the view says what it means for the new recording's live text
+    expect(screen.getByRole('button', { name: 'Start recording' }).hasAttribute('disabled')).toBe(false);
+    expect(screen.getByTestId('start-waits').textContent).toMatch(
+      /live text starts once this one is transcribed/u,
+    );
+
+    const waits = 'Live text starts once the previous recording is transcribed.';
+    act(() =>
+      fake.emit('recording:status', {
+        ...IDLE,
+        phase: 'recording',
+        id: 'rec-5',
+        elapsedSec: 60,
+        live: 'on',
+        liveNote: waits,
+      }),
+    );
+    expect(screen.queryByTestId('start-waits')).toBeNull();
+    expect(screen.getByText(waits)).toBeTruthy();
+    // 60 s without text is the wait, not a slow computer
+    expect(screen.queryByTestId('live-behind')).toBeNull();
+    expect(screen.getByText('No live text for now: see the note above.')).toBeTruthy();
+    off();
+  });
+
   it('the global shortcut stops a running recording', async () => {
     const calls: unknown[] = [];
     const fake = api({

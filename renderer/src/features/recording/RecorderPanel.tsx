@@ -103,8 +103,10 @@ export function RecorderPanel() {
 
   const names = s.status.channels === 2 && capturing ? ['Mic', 'System'] : ['Mic'];
   const lagSec = liveLagSec(s.status.elapsedSec, s.status.liveAudioSec, windows);
+  // A note from main (live text waits for the previous recording, or is off) explains the lag better than 'this
+  // computer is slow' would.
   const behind =
-    capturing && s.status.live === 'on'
+    capturing && s.status.live === 'on' && !s.status.liveNote
       ? liveBehindText(s.status.phase === 'paused' ? 'paused' : 'recording', lagSec)
       : null;
   return (
@@ -171,6 +173,13 @@ export function RecorderPanel() {
           <span className="recorder__shortcut">Start/stop from anywhere: {s.caps.shortcut}</span>
         )}
       </div>
+      {s.status.phase === 'finishing' && s.status.live === 'catching_up' && (
+        // starting is allowed (a meeting cannot wait), but its live text cannot run beside this catch-up
+        <p className="recorder__hint" data-testid="start-waits">
+          You can start a new recording now: it is recorded in full, and its live text starts once this one is
+          transcribed.
+        </p>
+      )}
 
       {capturing && s.status.disk.level !== 'ok' && (
         <p role="alert" className="notice notice--warning">
@@ -192,7 +201,9 @@ export function RecorderPanel() {
         {windows.length === 0 ? (
           <p className="recorder__hint">
             {capturing
-              ? 'Text appears here a few seconds after it is said.'
+              ? s.status.liveNote
+                ? 'No live text for now: see the note above.'
+                : 'Text appears here a few seconds after it is said.'
               : s.status.phase === 'finishing'
                 ? 'The text appears here as the rest of the recording is transcribed.'
                 : 'Start a recording to see its text here.'}
