@@ -547,7 +547,11 @@ const doctor: Handler = async (args, io, deps) => {
     { json: { type: 'boolean' }, model: { type: 'string' }, mmproj: { type: 'string' } },
     'doctor',
   );
-  if (positionals.length) throw usageError(`Unexpected argument '${String(positionals[0])}'.`);
+  if (positionals.length)
+    throw usageError(
+      `Unexpected argument '${String(positionals[0])}'.`,
+      'Run `rotorscribe help doctor` for its options.',
+    );
   const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
   const modelPath = str(values.model) ?? io.env['ROTORSCRIBE_MODEL'];
   const mmprojPath = str(values.mmproj) ?? io.env['ROTORSCRIBE_MMPROJ'];

@@ -209,6 +209,50 @@ describe('document exports', () => {
     expect(j.segments[4]!.flags).toEqual(['loop', 'retried']);
   });
 
+  it('JSON keeps its schema: exactly these keys, in this order (scripts read them)', () => {
+    const small: Transcript = {
+      version: 1,
+      meta: {
+        title: 'T',
+        source: { name: 'a.mp3', durationSec: 12.5 },
+        language: 'en',
+        engine: { model: 'm.gguf', kvK: 'q8_0', kvV: 'iso4' },
+      },
+      segments: [
+        { id: 's0', startSec: 0.1234, endSec: 2, text: 'Hi.', windowId: 'w0' },
+        {
+          id: 's1',
+          startSec: 2.5,
+          endSec: 4,
+          text: 'Olá.',
+          windowId: 'w1',
+          flags: ['retried'],
+          language: 'pt',
+          speaker: 'Ana',
+        },
+      ],
+    };
+    expect(JSON.parse(toJson(small))).toStrictEqual({
+      version: 1,
+      meta: small.meta,
+      segments: [
+        { id: 's0', start: 0.123, end: 2, text: 'Hi.', windowId: 'w0' },
+        {
+          id: 's1',
+          start: 2.5,
+          end: 4,
+          text: 'Olá.',
+          windowId: 'w1',
+          flags: ['retried'],
+          language: 'pt',
+          speaker: 'Ana',
+        },
+      ],
+    });
+    expect(Object.keys(JSON.parse(toJson(small)) as object)).toEqual(['version', 'meta', 'segments']);
+    expect(toJson(small).endsWith('}\n')).toBe(true);
+  });
+
   it('Markdown has a title, facts, timestamped paragraphs, and escapes formatting characters', () => {
     const md = toMarkdown(t);
     expect(md.startsWith('# Quarterly planning\n\n*Source: meeting.m4a · Duration: ')).toBe(true);
