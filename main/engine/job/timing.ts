@@ -307,10 +307,15 @@ function cutAtPauses(piece: TimedPiece, axis: SpeechAxis): TimedPiece[] {
   for (let c = 0; c + 1 < cuts.length; c++) {
     const a = cuts[c]!;
     const b = cuts[c + 1]!;
-    // a piece starting after a pause starts where its region starts
+    // a piece starting after a pause starts where its region starts, and one ending at a pause ends where its region
+    // ends (its last word's share can reach past the pause: the piece after it would start before it ended)
     const startSec =
       a > 0 && region(a) !== region(a - 1) ? axis.regions[region(a)]!.startSec : axis.clock(at(a), 'start');
-    const endSec = Math.max(startSec, axis.clock(at(b), 'end'));
+    const end =
+      b < words.length && region(b) !== region(b - 1)
+        ? axis.regions[region(b - 1)]!.endSec
+        : axis.clock(at(b), 'end');
+    const endSec = Math.max(startSec, end);
     out.push({ text: words.slice(a, b).join(' '), startSec, endSec });
   }
   return out;
