@@ -8,25 +8,11 @@
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { RotorError } from '@common/errors';
-
-/** What a folder expands to: the extensions the app's open dialog offers for audio and video. */
-export const MEDIA_EXTENSIONS: readonly string[] = [
-  'wav',
-  'mp3',
-  'm4a',
-  'aac',
-  'flac',
-  'ogg',
-  'opus',
-  'webm',
-  'mp4',
-  'mkv',
-  'mov',
-];
+import { MEDIA_EXTENSIONS } from '@common/media-extensions';
 
 const byName = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
 
-export function isMediaName(name: string): boolean {
+function isMediaName(name: string): boolean {
   return MEDIA_EXTENSIONS.includes(extname(name).slice(1).toLowerCase());
 }
 
