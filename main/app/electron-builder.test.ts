@@ -113,9 +113,9 @@ describe('electron-builder.yml: per-platform installers (issue 24)', () => {
       const icon = platform(name).icon;
       expect(icon && existsSync(path.join(root, icon)), `${name} icon ${icon}`).toBe(true);
     }
-    const { AUDIO_EXTENSIONS } = await import('./jobs/expand-paths');
+    const { MEDIA_EXTENSIONS } = await import('@common/media-extensions');
     const exts = (config['fileAssociations'] as { ext: string }[]).map((a) => a.ext).sort();
-    expect(exts).toEqual([...AUDIO_EXTENSIONS].sort());
+    expect(exts).toEqual([...MEDIA_EXTENSIONS].sort());
   });
 
   it('publishes to the GitHub releases electron-updater reads', () => {

@@ -23,7 +23,7 @@ import type { EventChannel, EventPayload } from '@common/ipc-contract';
 import { RotorError } from '@common/errors';
 import { RECORDING_PORT_CHANNEL } from '@common/ipc-channels';
 import { utilityTransportFactory } from './engine-utility-transport';
-import { AUDIO_EXTENSIONS } from './jobs/expand-paths';
+import { MEDIA_EXTENSIONS } from '@common/media-extensions';
 import { MEDIA_SCHEME, mediaUrlFor } from './media-protocol';
 import { checkEvent, registerIpc } from './ipc';
 import { RELEASES_URL } from './links';
@@ -141,7 +141,7 @@ if (!app.requestSingleInstanceLock()) {
         : await dialog.showOpenDialog(options);
       return result.canceled ? [] : result.filePaths;
     };
-    const mediaFilter = { name: 'Audio and video', extensions: [...AUDIO_EXTENSIONS] };
+    const mediaFilter = { name: 'Audio and video', extensions: [...MEDIA_EXTENSIONS] };
 
     // Start/stop from anywhere; the window owns the capture, so main only tells it.
     const RECORDING_ACCELERATOR = 'CommandOrControl+Shift+R';

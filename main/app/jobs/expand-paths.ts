@@ -6,21 +6,7 @@
  */
 import { lstat, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-
-/** The open dialog's "Audio and video" filter (main/app/index.ts): what a folder expands to. */
-export const AUDIO_EXTENSIONS: readonly string[] = [
-  'wav',
-  'mp3',
-  'm4a',
-  'aac',
-  'flac',
-  'ogg',
-  'opus',
-  'webm',
-  'mp4',
-  'mkv',
-  'mov',
-];
+import { MEDIA_EXTENSIONS } from '@common/media-extensions';
 
 export interface ExpandLimits {
   /** Folder levels below a dropped folder (0 = only its own files). */
@@ -48,7 +34,7 @@ export interface ExpandResult {
 
 export function isAudioName(name: string): boolean {
   const ext = path.extname(name).slice(1).toLowerCase();
-  return AUDIO_EXTENSIONS.includes(ext);
+  return MEDIA_EXTENSIONS.includes(ext);
 }
 
 const byName = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
