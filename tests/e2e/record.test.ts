@@ -373,12 +373,7 @@ describe('live text that falls behind the recording', () => {
       const userDataDir = path.join(root, 'behind-user-data');
       app = await startApp({
         userDataDir,
-        extraArgs: [
-          '--use-fake-device-for-media-stream',
-          '--use-fake-ui-for-media-stream',
-          `--use-file-for-fake-audio-capture=${speech}`,
-          '--autoplay-policy=no-user-gesture-required',
-        ],
+        extraArgs: micFlags(),
         // each ~10 s live window takes 30 s: well under real time, like the real model on a 2-core laptop
         env: { ROTORSCRIBE_ENGINE: 'echo', ROTORSCRIBE_ECHO_DELAY_MS: '30000' },
         jobThrottleMs: 100,
