@@ -50,7 +50,7 @@ describe('handleMediaRequest', () => {
     });
     expect(res.headers).not.toHaveProperty('Content-Range');
     expect(resolveToken).toHaveBeenCalledWith(TOKEN);
-    expect(openRange).toHaveBeenCalledWith(FILE.path, 0, 999);
+    expect(openRange).toHaveBeenCalledWith(FILE.path, 0, 999, FILE);
     expect(await bytesOf(res.body)).toEqual([...BYTES]);
   });
 
@@ -68,7 +68,7 @@ describe('handleMediaRequest', () => {
     expect(res.status).toBe(206);
     expect(res.headers['Content-Range']).toBe(`bytes ${start}-${end}/1000`);
     expect(res.headers['Content-Length']).toBe(String(end - start + 1));
-    expect(openRange).toHaveBeenCalledWith(FILE.path, start, end);
+    expect(openRange).toHaveBeenCalledWith(FILE.path, start, end, FILE);
     expect(await bytesOf(res.body)).toEqual([...BYTES.slice(start, end + 1)]);
   });
 
@@ -95,7 +95,7 @@ describe('handleMediaRequest', () => {
     const res = request({ range: 'bytes=0-1, 5-6' });
     expect(res.status).toBe(200);
     expect(res.headers['Content-Length']).toBe('1000');
-    expect(openRange).toHaveBeenCalledWith(FILE.path, 0, 999);
+    expect(openRange).toHaveBeenCalledWith(FILE.path, 0, 999, FILE);
     expect(request({ range: 'bytes=0-1, nonsense' }).status).toBe(416);
   });
 
@@ -148,6 +148,11 @@ describe('handleMediaRequest', () => {
     'rotorscribe-media:///etc/passwd',
     'rotorscribe-media://%2Fetc%2Fpasswd',
     'rotorscribe-media://..',
+    `rotorscribe-media://${TOKEN}%2F..%2F..%2Fetc%2Fpasswd`,
+    `rotorscribe-media://${TOKEN}/%2e%2e/%2e%2e/etc/passwd`,
+    `rotorscribe-media://${TOKEN}\\..\\..\\secret`,
+    `rotorscribe-media://${TOKEN}%5C..%5Csecret`,
+    `rotorscribe-media://${TOKEN}%00`,
     `rotorscribe-media://user:pw@${TOKEN}`,
     `rotorscribe-media://${TOKEN}:8080`,
     `rotorscribe-media://${TOKEN.toUpperCase()}`,

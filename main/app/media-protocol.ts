@@ -20,10 +20,21 @@ export interface MediaFile {
   path: string;
   size: number;
   mtimeMs: number;
+  /** The file's device and inode when its token was minted: a path swapped since then is refused (media-file.ts). */
+  dev?: number;
+  ino?: number;
 }
 
-/** Opens bytes `start..end` of a file, both inclusive (like fs.createReadStream's options). */
-export type OpenRange = (path: string, start: number, end: number) => ReadableStream<Uint8Array>;
+/**
+ * Opens bytes `start..end` of a file, both inclusive (like fs.createReadStream's options). `file` is what the token
+ * resolved to, so the opener can check the file is still that one (media-file.ts: openVerifiedRange).
+ */
+export type OpenRange = (
+  path: string,
+  start: number,
+  end: number,
+  file: MediaFile,
+) => ReadableStream<Uint8Array>;
 
 export interface MediaResponse {
   status: number;
@@ -167,6 +178,6 @@ export function handleMediaRequest(
   const length = end - start + 1;
   const headers: Record<string, string> = { ...common, 'Content-Length': String(length) };
   if (range) headers['Content-Range'] = `bytes ${start}-${end}/${file.size}`;
-  const body = method === 'HEAD' || length === 0 ? null : openRange(file.path, start, end);
+  const body = method === 'HEAD' || length === 0 ? null : openRange(file.path, start, end, file);
   return { status: range ? 206 : 200, headers, body };
 }
