@@ -58,6 +58,8 @@ export function createSenderGuard(options: {
 /** What Electron's permission request handler says about a request (PermissionRequest / MediaAccessPermissionRequest). */
 export interface PermissionRequestDetailsLike {
   readonly requestingUrl?: string;
+  /** False when a sub-frame asks; our page has none, so a sub-frame asking is refused like IPC from one. */
+  readonly isMainFrame?: boolean;
   /** For 'media': the devices asked for; Chromium sends both for getUserMedia({ audio, video }). */
   readonly mediaTypes?: readonly string[];
 }
@@ -72,7 +74,8 @@ export function isPermissionAllowed(
   details: PermissionRequestDetailsLike,
   trustedOrigins: readonly string[],
 ): boolean {
-  if (permission !== 'media' || !isTrustedUrl(details.requestingUrl, trustedOrigins)) return false;
+  if (permission !== 'media' || details.isMainFrame === false) return false;
+  if (!isTrustedUrl(details.requestingUrl, trustedOrigins)) return false;
   const types = details.mediaTypes ?? [];
   return types.length > 0 && types.every((t) => t === 'audio');
 }
@@ -84,12 +87,76 @@ export function isPermissionAllowed(
 export function isPermissionCheckAllowed(
   permission: string,
   requestingOrigin: string | undefined,
-  details: { readonly mediaType?: string },
+  details: { readonly mediaType?: string; readonly isMainFrame?: boolean },
   trustedOrigins: readonly string[],
 ): boolean {
   return (
-    permission === 'media' && details.mediaType === 'audio' && isTrustedUrl(requestingOrigin, trustedOrigins)
+    permission === 'media' &&
+    details.mediaType === 'audio' &&
+    details.isMainFrame !== false &&
+    isTrustedUrl(requestingOrigin, trustedOrigins)
   );
+}
+
+/**
+ * Electron's two permission handlers for a session, refusing any web contents that is not one of our windows
+ * (Electron passes null for requests without one, e.g. a service worker) before the per-permission rules above.
+ * The session is shared by every web contents the app could ever create, so the origin alone is not "our window".
+ */
+export function createPermissionHandlers<C>(options: {
+  trustedOrigins: readonly string[];
+  isOurContents: (contents: C | null) => boolean;
+}): {
+  request: (
+    contents: C | null,
+    permission: string,
+    callback: (granted: boolean) => void,
+    details: PermissionRequestDetailsLike,
+  ) => void;
+  check: (
+    contents: C | null,
+    permission: string,
+    requestingOrigin: string,
+    details: { readonly mediaType?: string; readonly isMainFrame?: boolean },
+  ) => boolean;
+} {
+  const { trustedOrigins, isOurContents } = options;
+  return {
+    request: (contents, permission, callback, details) =>
+      callback(isOurContents(contents) && isPermissionAllowed(permission, details, trustedOrigins)),
+    check: (contents, permission, requestingOrigin, details) =>
+      isOurContents(contents) &&
+      isPermissionCheckAllowed(permission, requestingOrigin, details, trustedOrigins),
+  };
+}
+
+/**
+ * The built app's Content-Security-Policy, sent as a header with every HTML page of app:// (main/app/index.ts). The
+ * meta tag in renderer/index.html says the same for the page itself (a test holds them together); the header also
+ * says what a meta tag cannot: no page may frame ours, and ours frames nothing. Both are enforced, so neither can
+ * loosen the other.
+ */
+export const APP_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data: blob:",
+  "media-src 'self' blob: mediastream: rotorscribe-media:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "worker-src 'self' blob:",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-src 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** Headers for one file served from app://: the CSP on pages, and no content sniffing on anything. */
+export function appResponseHeaders(file: string): Record<string, string> {
+  const headers: Record<string, string> = { 'X-Content-Type-Options': 'nosniff' };
+  if (/\.html?$/iu.test(file)) headers['Content-Security-Policy'] = APP_CSP;
+  return headers;
 }
 
 /** The project's own pages: the only links that leave the app, to the system browser. */
