@@ -37,6 +37,12 @@ const BLOCKS: Record<number, readonly [name: string, values: number, bytes: numb
   35: ['TQ2_0', 256, 66],
 };
 
+/** [values per block, bytes per block] of a type, or null for one this table does not know (gguf/extent.ts's shape). */
+export function ggmlBlockLayout(type: number): readonly [number, number] | null {
+  const block = BLOCKS[type];
+  return block ? [block[1], block[2]] : null;
+}
+
 export function ggmlTypeName(type: number): string {
   return BLOCKS[type]?.[0] ?? `type${type}`;
 }

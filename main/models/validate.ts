@@ -4,9 +4,9 @@
  * is refused in main with a clear message, not later in a job.
  */
 import { RotorError } from '@common/errors';
-import { readGgufHeader, type GgufHeader } from '../engine/gguf';
+import { readGgufHeader, tensorDataExtent, type GgufHeader } from '../engine/gguf';
 import { checkVoxtralPair, isProjector, metaString } from '../engine/gguf/voxtral-pair';
-import { tensorBytes } from '../advisor/ggml-sizes';
+import { ggmlBlockLayout } from '../advisor/ggml-sizes';
 
 export interface ValidPair {
   modelPath: string;
@@ -17,10 +17,13 @@ export interface ValidPair {
   name?: string;
 }
 
-/** The tensors must all end inside the file: a shorter file is an interrupted copy or download. */
+/**
+ * The tensors must all end inside the file (a shorter file is an interrupted copy or download), with the layout the
+ * engine checks before llama.cpp loads a file (gguf/extent.ts): whole blocks per row, no two tensors sharing bytes.
+ * Checked here too, so a file the engine would refuse in every job is refused at import instead.
+ */
 export function checkComplete(h: GgufHeader): void {
-  let end = h.dataOffset;
-  for (const t of h.tensors) end = Math.max(end, h.dataOffset + t.offset + tensorBytes(t.type, t.shape));
+  const end = tensorDataExtent(h, ggmlBlockLayout);
   if (end > h.fileSize) {
     throw new RotorError(
       'MODEL_TRUNCATED',
