@@ -17,6 +17,24 @@ const epochMs = num({ min: 0 });
 export const JOB_STATES = ['queued', 'probing', 'running', 'paused', 'done', 'failed', 'cancelled'] as const;
 export type JobState = (typeof JOB_STATES)[number];
 
+/**
+ * What a job does before its first window is done, in the order the engine goes through it (the first window of a
+ * long meeting can take minutes on a laptop; without these the queue could only list every step at once):
+ * loading the model (the load's fraction when the runtime reports one), reading the recording (probe, checkpoint
+ * log, the speech detector), finding speech (decode + VAD up to the first window: audio read so far), and the first
+ * window being transcribed (its bounds). A resumed job's restored windows count as done: it skips the last one.
+ */
+export const JOB_STAGES = ['loading_model', 'reading_audio', 'finding_speech', 'first_window'] as const;
+export type JobStageName = (typeof JOB_STAGES)[number];
+
+export const jobStageSchema = v.variant('name', [
+  object({ name: v.literal('loading_model'), fraction: v.nullable(num({ min: 0, max: 1 })) }),
+  object({ name: v.literal('reading_audio') }),
+  object({ name: v.literal('finding_speech'), audioSecRead: seconds }),
+  object({ name: v.literal('first_window'), startSec: seconds, endSec: seconds }),
+]);
+export type JobStage = v.InferOutput<typeof jobStageSchema>;
+
 export const jobProgressSchema = object({
   windowsDone: num({ min: 0, integer: true }),
   windowsTotal: num({ min: 0, integer: true }),
@@ -25,6 +43,8 @@ export const jobProgressSchema = object({
   /** Audio seconds per wall-clock second ("12.3x real time"). */
   speed: v.nullable(num({ min: 0 })),
   etaSec: v.nullable(num({ min: 0 })),
+  /** Until the first window is done: the step the running job is in (main keeps it in memory, not in the queue). */
+  stage: v.optional(jobStageSchema),
 });
 export type JobProgress = v.InferOutput<typeof jobProgressSchema>;
 

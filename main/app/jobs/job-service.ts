@@ -33,6 +33,7 @@ import { jobDirFor, removeJobFolder } from './job-folder';
 import { measuredFromOutcome } from './measured';
 import { planFor } from './plan';
 import { jobError } from './job-error';
+import { JobStages } from './job-stages';
 import { replaceRange } from './replace-range';
 import { realClock, throttle, type Clock, type Throttled } from './throttle';
 import type { AddResult, JobServiceStatus, JobWarning, WindowText } from './types';
@@ -227,11 +228,14 @@ export function createJobService(deps: JobServiceDeps): JobService {
   const restartNext = new Set<string>();
   const warningLists = new Map<string, JobWarning[]>();
   const progressOut = new Map<string, Throttled<JobProgress>>();
+  const stages = new JobStages();
+  /** The queue as the window sees it: running jobs with the step they are in before their first window. */
+  const listJobs = (): QueueJob[] => queue.list().map((j) => stages.withStage(j));
 
   const queueChanged = throttle<undefined>(
     () => {
       try {
-        deps.onQueueChanged?.(queue.list());
+        deps.onQueueChanged?.(listJobs());
       } catch (error) {
         log('jobs: queue changed', error);
       }
@@ -311,6 +315,7 @@ export function createJobService(deps: JobServiceDeps): JobService {
   }
 
   function dropProgress(id: string, flush: boolean): void {
+    stages.clear(id);
     const out = progressOut.get(id);
     if (!out) return;
     if (flush) out.flush();
@@ -416,7 +421,12 @@ export function createJobService(deps: JobServiceDeps): JobService {
         deps.onWindowText?.(liveWindowText(id, e));
         break;
       case 'progress':
+        stages.clear(id);
         progressFor(id)(queueProgress(e.progress));
+        break;
+      case 'stage':
+        if (stages.set(id, e.stage)) changed();
+        else log('jobs: stage', new Error(`not a stage: ${JSON.stringify(e.stage)}`));
         break;
       case 'warning':
         addWarning(id, e.code, e.message);
@@ -668,7 +678,7 @@ export function createJobService(deps: JobServiceDeps): JobService {
   }
 
   function publicJob(id: string): QueueJob {
-    const job = queue.list().find((j) => j.id === id);
+    const job = listJobs().find((j) => j.id === id);
     if (!job) throw new RotorError('JOB_NOT_FOUND', undefined, { detail: id });
     return job;
   }
@@ -774,7 +784,7 @@ export function createJobService(deps: JobServiceDeps): JobService {
       return publicJob(record.id);
     },
 
-    list: () => queue.list(),
+    list: listJobs,
 
     pause(id) {
       const state = queue.get(id).state;

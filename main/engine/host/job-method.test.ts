@@ -30,7 +30,16 @@ describe('the job method in a child-process worker (echo engine)', () => {
     const windows = events.filter((e) => e.type === 'window');
     expect(windows.length).toBe(result.windows);
     expect(result.windows).toBeGreaterThan(5);
-    expect(events[0]).toMatchObject({ type: 'started', maxParallel: 2 });
+    // the steps before the first window come in order (the echo engine loads no model), then the job's start
+    const stages = events.flatMap((e) => (e.type === 'stage' ? [e.stage.name] : []));
+    expect(stages.filter((n, i) => n !== stages[i - 1])).toEqual([
+      'reading_audio',
+      'finding_speech',
+      'first_window',
+    ]);
+    expect(events.find((e) => e.type !== 'stage')).toMatchObject({ type: 'started', maxParallel: 2 });
+    const firstWindow = events.findIndex((e) => e.type === 'window');
+    expect(events.slice(firstWindow).some((e) => e.type === 'stage')).toBe(false);
     expect(events.at(-1)).toMatchObject({ type: 'finished', windows: result.windows });
     expect(result.transcript.segments.length).toBeGreaterThan(0);
     expect(result.engine).toEqual({ id: 'echo', kvK: 'q8_0', kvV: 'q8_0' });

@@ -110,7 +110,9 @@ export function jobMethods<M extends Disposable>(deps: JobServiceDeps<M>): Metho
         let engine: JobEngineInstance | undefined;
         try {
           const frontEnd = await deps.frontEnd();
-          engine = await openEngine(deps, params);
+          engine = await openEngine(deps, params, (fraction) =>
+            emit({ type: 'stage', stage: { name: 'loading_model', fraction } }),
+          );
           if (signal.aborted) throw new RotorError('CANCELLED');
           const result = await deps.runJob(
             {
@@ -176,9 +178,21 @@ function liveSource(
   return source;
 }
 
+/** Model loads report many fractions (one a tensor): whole percents are enough for a progress line. */
+function byPercent(report: (fraction: number) => void): (fraction: number) => void {
+  let last = -1;
+  return (fraction) => {
+    const percent = Math.floor(Math.min(1, Math.max(0, fraction)) * 100);
+    if (percent === last) return;
+    last = percent;
+    report(percent / 100);
+  };
+}
+
 async function openEngine<M extends Disposable>(
   deps: JobServiceDeps<M>,
   params: JobParams,
+  onLoad: (fraction: number) => void,
 ): Promise<JobEngineInstance> {
   const { engine, plan } = params;
   if (engine.kind === 'echo') {
@@ -195,7 +209,7 @@ async function openEngine<M extends Disposable>(
     mmprojPath: engine.mmprojPath,
     ...placementOf(plan, threads),
   };
-  const model = await deps.models.acquire(files);
+  const model = await deps.models.acquire(files, byPercent(onLoad));
   return deps.createEngine(model, plan, threads);
 }
 

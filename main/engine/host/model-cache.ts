@@ -16,6 +16,9 @@ export interface ModelFiles {
   mmprojGpu?: boolean;
 }
 
+/** The fraction of a model load done, 0..1. */
+export type LoadProgress = (fraction: number) => void;
+
 export interface Disposable {
   dispose(): void;
 }
@@ -47,10 +50,13 @@ async function fileFacts(path: string, what: string): Promise<{ size: number; mt
 export class ModelCache<M extends Disposable> {
   private entry: Entry<M> | undefined;
 
-  constructor(private readonly load: (files: ModelFiles) => Promise<M>) {}
+  constructor(private readonly load: (files: ModelFiles, onProgress?: LoadProgress) => Promise<M>) {}
 
-  /** The resident model for these files: the cached one when the files are unchanged, else a fresh load. */
-  async acquire(files: ModelFiles): Promise<M> {
+  /**
+   * The resident model for these files: the cached one when the files are unchanged, else a fresh load, whose
+   * fraction loaded (0..1) goes to `onProgress` (nothing is reported for a resident model).
+   */
+  async acquire(files: ModelFiles, onProgress?: LoadProgress): Promise<M> {
     const [m, p] = await Promise.all([
       fileFacts(files.modelPath, 'model'),
       fileFacts(files.mmprojPath, 'audio encoder (mmproj)'),
@@ -66,7 +72,9 @@ export class ModelCache<M extends Disposable> {
     ]);
     if (this.entry?.key === key) return this.entry.model;
     await this.release();
-    const model = this.load(files);
+    // a fresh load says so at once: the first fraction from the runtime can take a while (reading the header)
+    onProgress?.(0);
+    const model = this.load(files, onProgress);
     const entry: Entry<M> = {
       key,
       info: { modelPath: files.modelPath, mmprojPath: files.mmprojPath, heldBytes: m.size + p.size },

@@ -45,8 +45,8 @@ function pickChannel(): WorkerChannel {
 process.on('SIGINT', () => undefined);
 
 // The model stays loaded between jobs that ask for the same files; the context is per job, sized from its plan.
-const models = new ModelCache(async (files) =>
-  (await import('../job/runtime-transcriber')).loadRuntimeModel(files),
+const models = new ModelCache(async (files, onProgress) =>
+  (await import('../job/runtime-transcriber')).loadRuntimeModel(files, undefined, onProgress),
 );
 
 const runtime = startWorkerRuntime(

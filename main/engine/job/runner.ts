@@ -15,6 +15,7 @@
 import { setMaxListeners } from 'node:events';
 import { DEFAULT_CHUNK_SAMPLES, samplesToSec } from '@common/audio';
 import { RotorError } from '@common/errors';
+import type { JobStage } from '@common/library-schema';
 import type { Transcript, TranscriptMeta } from '@common/transcript';
 import { endedEarlyWarning } from '../audio/truncation';
 import type { CheckpointStore, EngineIdentity, JobManifest, WindowRecord } from '../checkpoints/store';
@@ -35,6 +36,7 @@ import { type JobProgress, ProgressTracker } from './stages/progress';
 import { jobSettings } from './stages/settings';
 import { type AudioRange, shiftTranscript } from './stages/range';
 import { createFileSource, type DecodedStream, type FileSourceDeps, type PcmSource } from './stages/source';
+import { countingSource, StartupStages } from './stages/startup';
 
 export type { CheckpointMismatchReason } from './stages/errors';
 export { checkpointMismatchReason } from './stages/errors';
@@ -145,6 +147,8 @@ export type JobEvent =
   | { type: 'attempt'; windowId: string; attempt: number; issues: string[] }
   | { type: 'piece'; windowId: string; text: string }
   | { type: 'progress'; progress: JobProgress }
+  /** Before the first window is committed: the step the job is in (stages/startup.ts). */
+  | { type: 'stage'; stage: JobStage }
   | { type: 'warning'; code: string; message: string }
   | { type: 'paused' }
   | { type: 'resumed' }
@@ -229,7 +233,9 @@ export async function runJob(opts: JobOptions, deps: JobDeps): Promise<JobResult
   // The range's start in the recording: the PCM, the cuts and the checkpoint log count from there.
   const offsetSec = opts.range?.startSec ?? 0;
   let store: CheckpointStore | null = null;
+  const startup = new StartupStages((stage) => emit({ type: 'stage', stage }), now);
   try {
+    startup.readingAudio();
     // ---- source (owned from the start: disposed even if the settings are invalid)
     const source = cleanup.own(
       opts.source ?? defaultSource(opts, deps, chunkSamples, signal),
@@ -326,6 +332,7 @@ export async function runJob(opts: JobOptions, deps: JobDeps): Promise<JobResult
       control.onStateChange((s) => emit({ type: s })),
     );
     const vad = cleanup.own(await deps.createVad(), 'VAD', (v) => v.dispose?.());
+    startup.findingSpeech();
 
     // ---- front end → transcriber → checkpoints
     const records: WindowRecord[] = [];
@@ -361,6 +368,7 @@ export async function runJob(opts: JobOptions, deps: JobDeps): Promise<JobResult
     const commit = async (c: Committed): Promise<void> => {
       // after a cancel nothing more is recorded: the job stops at the windows committed so far
       if (signal.aborted) throw new RotorError('CANCELLED');
+      startup.end();
       if ('saved' in c) {
         records.push(c.saved);
         restoredCount++;
@@ -388,7 +396,8 @@ export async function runJob(opts: JobOptions, deps: JobDeps): Promise<JobResult
     setMaxListeners(Math.max(10, 4 * pool.limit), work.signal);
 
     try {
-      for await (const w of cutWindows(source, vad, cutter, { chunkSamples, signal })) {
+      const counted = countingSource(source, (n) => startup.read(n));
+      for await (const w of cutWindows(counted, vad, cutter, { chunkSamples, signal })) {
         progress.windowCut({
           startSec: samplesToSec(w.startSample),
           endSec: samplesToSec(w.endSample),
@@ -401,6 +410,7 @@ export async function runJob(opts: JobOptions, deps: JobDeps): Promise<JobResult
         }
         await control.waitIfPaused();
         if (signal.aborted) throw new RotorError('CANCELLED');
+        startup.windowSent(samplesToSec(w.startSample) + offsetSec, samplesToSec(w.endSample) + offsetSec);
         await pool.add(w);
       }
       await pool.drain();

@@ -290,12 +290,14 @@ export type LoadVoxtralLike = (opts: {
   gpuLayers?: number;
   mmprojGpu?: boolean;
   encoderBf16?: boolean;
+  onProgress?: (fraction: number) => void;
 }) => Promise<RuntimeModelLike>;
 
 /** Loads the weights and the audio encoder where the plan put them; no context yet (that waits for the plan). */
 export async function loadRuntimeModel(
   files: RuntimeModelFiles,
   load?: LoadVoxtralLike,
+  onProgress?: (fraction: number) => void,
 ): Promise<RuntimeModelLike> {
   const loadVoxtral = load ?? (await import('../runtime/index')).loadVoxtral;
   return loadVoxtral({
@@ -305,6 +307,7 @@ export async function loadRuntimeModel(
     ...(files.gpuLayers !== undefined ? { gpuLayers: files.gpuLayers } : {}),
     ...(files.mmprojGpu !== undefined ? { mmprojGpu: files.mmprojGpu } : {}),
     ...(files.encoderBf16 !== undefined ? { encoderBf16: files.encoderBf16 } : {}),
+    ...(onProgress ? { onProgress } : {}),
   });
 }
 

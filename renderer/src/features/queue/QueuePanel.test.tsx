@@ -1,5 +1,7 @@
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import * as v from 'valibot';
+import { EVENT_CHANNELS } from '@common/ipc-contract';
 import type { QueueJob } from '@common/library-schema';
 import { useAppStore } from '../../shell/app-store';
 import { Shell } from '../../shell/Shell';
@@ -178,6 +180,39 @@ describe('Queue view', () => {
     const [runAfter, queuedAfter] = useQueueStore.getState().jobs;
     expect(runAfter).not.toBe(runBefore);
     expect(queuedAfter).toBe(queuedBefore);
+  });
+
+  it("a running job's row follows the engine's steps before its first window, each passing the IPC contract", async () => {
+    const starting = (stage: NonNullable<QueueJob['progress']>['stage']): QueueJob => ({
+      ...running,
+      progress: {
+        windowsDone: 0,
+        windowsTotal: 0,
+        audioSecDone: 0,
+        durationSec: 300,
+        speed: null,
+        etaSec: null,
+        stage,
+      },
+    });
+    const fake = renderQueue([starting({ name: 'loading_model', fraction: 0.5 })]);
+    const r = await screen.findByRole('listitem', { name: 'standup.m4a' });
+    within(r).getByText('Loading the model: 50 %', { exact: false });
+    const steps: [NonNullable<QueueJob['progress']>['stage'], string][] = [
+      [{ name: 'reading_audio' }, 'Opening the recording…'],
+      [{ name: 'finding_speech', audioSecRead: 95 }, 'Finding speech: 1:35 of 5:00 read'],
+      [{ name: 'first_window', startSec: 2, endSec: 61 }, 'Transcribing the first part (0:02–1:01)…'],
+    ];
+    for (const [stage, text] of steps) {
+      const payload = snapshot([starting(stage)]);
+      expect(v.safeParse(EVENT_CHANNELS['queue:changed'], payload).success).toBe(true);
+      act(() => fake.emit('queue:changed', payload));
+      within(row('standup.m4a')).getByText(text, { exact: false });
+    }
+    // the first window's progress replaces the step
+    act(() => fake.emit('queue:changed', snapshot([running])));
+    expect(within(row('standup.m4a')).queryByText(/Transcribing the first part/u)).toBeNull();
+    within(row('standup.m4a')).getByText('windows 3/10', { exact: false });
   });
 
   it('a finished job opens its transcript', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatDateTime, formatRecent } from '@common/format-date';
+import type { JobProgress, JobStage } from '@common/library-schema';
 import { job } from '../../test-fixtures';
 import {
   actionsFor,
@@ -132,6 +133,36 @@ describe('a row before its first window', () => {
     expect(barOf({ state: 'paused', progress })).toBe('percent');
     expect(barOf({ state: 'queued', progress })).toBe('percent');
     expect(barOf({ state: 'done', progress: null })).toBe('percent');
+  });
+
+  it("names the step a running job is in, with what it knows, from the engine's stages", () => {
+    const at = (stage: JobStage, p: JobProgress = none) => progressFacts({ ...p, stage }, 'running');
+    expect(at({ name: 'loading_model', fraction: null })).toEqual(['Loading the model…', '2:05 of audio']);
+    expect(at({ name: 'loading_model', fraction: 0.427 })).toEqual([
+      'Loading the model: 42 %',
+      '2:05 of audio',
+    ]);
+    expect(at({ name: 'reading_audio' })).toEqual(['Opening the recording…', '2:05 of audio']);
+    expect(at({ name: 'finding_speech', audioSecRead: 61 })).toEqual(['Finding speech: 1:01 of 2:05 read']);
+    expect(at({ name: 'finding_speech', audioSecRead: 61 }, { ...none, durationSec: null })).toEqual([
+      'Finding speech: 1:01 read',
+    ]);
+    expect(at({ name: 'first_window', startSec: 3, endSec: 62 })).toEqual([
+      'Transcribing the first part (0:03–1:02)…',
+      '2:05 of audio',
+    ]);
+    // a paused job says only its length; a window done means progress, not the stage
+    expect(progressFacts({ ...none, stage: { name: 'reading_audio' } }, 'paused')).toEqual(['2:05 of audio']);
+    expect(progressFacts({ ...progress, stage: { name: 'reading_audio' } }, 'running')[0]).toMatch(/window/u);
+  });
+
+  it('a new stage is a change the row shows', () => {
+    const base = job({ id: 'j1', state: 'running', progress: none });
+    const staged = { ...base, progress: { ...none, stage: { name: 'reading_audio' as const } } };
+    expect(sameJob(base, staged)).toBe(false);
+    expect(
+      sameJob(staged, { ...staged, progress: { ...none, stage: { name: 'reading_audio' as const } } }),
+    ).toBe(true);
   });
 });
 

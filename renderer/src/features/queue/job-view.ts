@@ -1,5 +1,5 @@
 /** What a queue row shows and offers, from a job as main reports it: pure functions, tested without a DOM. */
-import type { JobProgress, JobState, QueueAction, QueueJob } from '@common/library-schema';
+import type { JobProgress, JobStage, JobState, QueueAction, QueueJob } from '@common/library-schema';
 import { formatDateTime, formatRecent } from '@common/format-date';
 import { formatTimestamp } from '../transcript/timeline';
 
@@ -103,12 +103,31 @@ export function barOf(job: Pick<QueueJob, 'state' | 'progress'>): 'none' | 'unkn
   return p !== null && !untouched(p) ? 'percent' : 'none';
 }
 
+/** A running job before the engine has said which step it is in (the first stage arrives within moments). */
+export const STARTING_FACT = 'Starting…';
+
 /**
- * What a running job does before its first window is done. Main reports nothing between the start and that window
- * (reading the audio, loading the model and the first window's decoding run back to back, the last the longest), so
- * the row names all three rather than pretending to know which one it is in.
+ * The step a running job is in before its first window is done, with what it knows (the first window of a long
+ * meeting can take minutes on a laptop; a row that only said "starting" read as stuck).
  */
-export const STARTING_FACT = 'Starting: reading the audio, loading the model, transcribing the first window…';
+export function stageFact(stage: JobStage, durationSec: number | null): string {
+  switch (stage.name) {
+    case 'loading_model':
+      return stage.fraction === null
+        ? 'Loading the model…'
+        : `Loading the model: ${Math.floor(stage.fraction * 100)} %`;
+    case 'reading_audio':
+      return 'Opening the recording…';
+    case 'finding_speech': {
+      const read = formatTimestamp(stage.audioSecRead);
+      return durationSec === null
+        ? `Finding speech: ${read} read`
+        : `Finding speech: ${read} of ${formatTimestamp(durationSec)} read`;
+    }
+    case 'first_window':
+      return `Transcribing the first part (${formatTimestamp(stage.startSec)}–${formatTimestamp(stage.endSec)})…`;
+  }
+}
 
 /** The facts under a job's bar: windows, audio time, speed, ETA; what is happening while nothing is done yet. */
 export function progressFacts(progress: JobProgress | null, state: JobState): string[] {
@@ -116,7 +135,12 @@ export function progressFacts(progress: JobProgress | null, state: JobState): st
   if (state !== 'done' && untouched(progress)) {
     const length = progress.durationSec === null ? [] : [`${formatTimestamp(progress.durationSec)} of audio`];
     // "0 windows so far · audio 0:00 / 0:05" said nothing of what the job was doing, and looked stuck
-    return state === 'running' ? [STARTING_FACT, ...length] : length;
+    if (state !== 'running') return length;
+    const doing = progress.stage ? stageFact(progress.stage, progress.durationSec) : STARTING_FACT;
+    // finding speech already names the length
+    return progress.stage?.name === 'finding_speech' && progress.durationSec !== null
+      ? [doing]
+      : [doing, ...length];
   }
   // The engine's total is a low estimate until the end: one that the running job has caught up with says nothing.
   const known = state === 'done' || progress.windowsTotal > progress.windowsDone;
@@ -144,7 +168,8 @@ function sameProgress(a: JobProgress | null, b: JobProgress | null): boolean {
     a.audioSecDone === b.audioSecDone &&
     a.durationSec === b.durationSec &&
     a.speed === b.speed &&
-    a.etaSec === b.etaSec
+    a.etaSec === b.etaSec &&
+    JSON.stringify(a.stage) === JSON.stringify(b.stage)
   );
 }
 
