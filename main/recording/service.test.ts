@@ -9,6 +9,7 @@ import type { JobOutcome } from '../engine/host/protocol';
 import { STOP_RESERVE_BYTES } from './disk-space';
 import {
   createRecordingService,
+  LIVE_WAITED_TOO_LONG_NOTE,
   LIVE_WAITS_NOTE,
   type RecordingServiceDeps,
   type RecordingStatus,
@@ -354,6 +355,59 @@ describe('recording service', () => {
     // 2 s of each recording reached the engine at 16 kHz (the resampler's tail aside)
     expect(Math.abs(base.pushed.reduce((a, b) => a + b, 0) - 64_000)).toBeLessThanOrEqual(4);
     expect(t.queued).toEqual([]);
+  });
+
+  it('a recording waiting for the previous one holds a bounded feed: past it, live text is off and the file is queued whole at the stop', async () => {
+    let finishFirst!: () => void;
+    const held = new Promise<void>((r) => (finishFirst = r));
+    const base = fakeEngine();
+    let jobs = 0;
+    const request = ((...args: Parameters<RecordingServiceDeps['engine']['request']>) => {
+      const job = (base.engine.request as (...a: typeof args) => Promise<JobOutcome>)(...args);
+      return ++jobs === 1 ? job.then(async (out) => (await held, out)) : job;
+    }) as RecordingServiceDeps['engine']['request'];
+    // a bound of 3 s stands in for the real 10 minutes
+    const t = setup({ engine: { request }, maxWaitingFeedSec: 3 });
+    const first = await t.service.start({ sampleRate: RATE, channels: 2, channelNames: ['Mic', 'System'] });
+    const port1 = testPort();
+    t.service.attachPort(first.id!, port1);
+    sendSeconds(port1, 2);
+    await t.tick();
+    await t.service.stop(first.id!);
+    await expect.poll(() => t.statuses.some((s) => s.id === first.id && s.live === 'catching_up')).toBe(true);
+
+    const second = await t.service.start({ sampleRate: RATE, channels: 2, channelNames: ['Mic', 'System'] });
+    const port2 = testPort();
+    t.service.attachPort(second.id!, port2);
+    // under the bound the recording still waits for its live text
+    let seq = sendSeconds(port2, 2);
+    await t.tick();
+    expect(t.service.status()).toMatchObject({ live: 'on', liveNote: LIVE_WAITS_NOTE });
+    // past it the feed is let go (its memory with it) and the window says what happens instead
+    seq = sendSeconds(port2, 2, seq);
+    await t.tick();
+    expect(t.service.status()).toMatchObject({
+      id: second.id,
+      phase: 'recording',
+      live: 'off',
+      liveNote: LIVE_WAITED_TOO_LONG_NOTE,
+    });
+    sendSeconds(port2, 3, seq);
+    await t.tick();
+
+    finishFirst();
+    await expect.poll(() => t.statuses.some((s) => s.id === first.id && s.phase === 'saved')).toBe(true);
+    await new Promise((r) => setTimeout(r, 20));
+    // no live job for the second recording: its note stays
+    expect(jobs).toBe(1);
+    expect(t.service.status()).toMatchObject({ live: 'off', liveNote: LIVE_WAITED_TOO_LONG_NOTE });
+    await t.service.stop(second.id!);
+    await t.service.whenSettled();
+    // nothing is lost: all 7 s are in the file, and the file goes to the queue
+    const wav = join(t.deps.dir, `${second.id}.wav`);
+    expect(checkWav(wav, 2).seconds).toBeCloseTo(7, 5);
+    expect(t.queued).toEqual([wav]);
+    expect(t.statuses.at(-1)).toMatchObject({ id: second.id, phase: 'queued' });
   });
 
   it('quitting while recording seals the file and queues it (the engine stops with the app)', async () => {

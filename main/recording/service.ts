@@ -113,6 +113,8 @@ export interface RecordingServiceDeps {
   openFile?: OpenFile;
   every?: (ms: number, tick: () => Promise<void>) => () => void;
   now?: () => Date;
+  /** Seconds of audio a recording's feed may hold before its live job starts (default MAX_WAITING_FEED_SEC). */
+  maxWaitingFeedSec?: number;
 }
 
 export interface RecordingService {
@@ -146,6 +148,16 @@ const chunkSchema = v.union([
   object({ seq: num({ min: 0, integer: true }), pcm: v.instance(Float32Array) }),
   object({ end: v.literal(true) }),
 ]);
+
+/**
+ * Audio a recording's feed holds at most while its live job has not started (16 kHz float: 3.84 MB a minute). A
+ * recording waiting behind another one's catch-up would otherwise hold all of it: an hour's wait, 230 MB.
+ */
+export const MAX_WAITING_FEED_SEC = 10 * 60;
+
+/** liveNote of a recording whose feed outgrew MAX_WAITING_FEED_SEC before its live job could start. */
+export const LIVE_WAITED_TOO_LONG_NOTE =
+  'The previous recording is taking long to transcribe, so live text is off for this one. It is recorded in full and transcribed when you stop.';
 
 /** liveNote of a recording started while the previous one is still being transcribed. */
 export const LIVE_WAITS_NOTE =
@@ -188,6 +200,7 @@ export function createRecordingService(deps: RecordingServiceDeps): RecordingSer
       return () => clearInterval(t);
     });
   const now = deps.now ?? (() => new Date());
+  const maxWaitingSamples = Math.max(1, (deps.maxWaitingFeedSec ?? MAX_WAITING_FEED_SEC) * 16_000);
   const log = (context: string, error: unknown): void => deps.logError?.(context, error);
 
   let current: Current | null = null;
@@ -249,6 +262,8 @@ export function createRecordingService(deps: RecordingServiceDeps): RecordingSer
       c.liveNote = LIVE_WAITS_NOTE;
       await previous;
       if (c.liveNote === LIVE_WAITS_NOTE) delete c.liveNote;
+      // it waited too long and let its feed go: the file is transcribed after the stop
+      if (!c.feed) return;
     }
     let plan: LivePlan | null;
     let why = 'No transcription model is set up: the recording is kept and transcribed once there is one.';
@@ -262,7 +277,12 @@ export function createRecordingService(deps: RecordingServiceDeps): RecordingSer
       why = `Live text is off (${error instanceof RotorError ? error.message : 'the job could not be planned'}): the recording is kept and transcribed when you stop.`;
     }
     const feed = c.feed;
-    if (!plan || !feed) {
+    if (!feed) {
+      // let go while planning (held too much): its note says so already
+      release();
+      return;
+    }
+    if (!plan) {
       release();
       // What the feed held while planning is dropped: the file has it, and the queue transcribes the file.
       c.feed = null;
@@ -303,6 +323,22 @@ export function createRecordingService(deps: RecordingServiceDeps): RecordingSer
         if (current === c && c.session.status().state !== 'stopped') publish(statusOf(c));
       },
     );
+  }
+
+  /**
+   * The recording's 16 kHz audio to its live job. Until the job takes the feed it waits there; past the bound the
+   * feed is let go — nothing is lost: the WAV has every sample and the queue transcribes it after the stop.
+   */
+  function feedAudio(c: Current, pcm: Float32Array): void {
+    const feed = c.feed;
+    if (!feed) return;
+    feed.push(pcm);
+    if (feed.attached || feed.pendingSamples <= maxWaitingSamples) return;
+    feed.close();
+    c.feed = null;
+    c.live = 'off';
+    c.liveNote = LIVE_WAITED_TOO_LONG_NOTE;
+    if (current === c) publish(statusOf(c));
   }
 
   function onLiveEvent(c: Current, e: JobEvent): void {
@@ -444,7 +480,7 @@ export function createRecordingService(deps: RecordingServiceDeps): RecordingSer
       c.session = new RecordingSession(
         {
           writer,
-          sink: { push: (pcm) => c.feed?.push(pcm), end: () => c.feed?.end() },
+          sink: { push: (pcm) => feedAudio(c, pcm), end: () => c.feed?.end() },
           freeBytes: () => free(deps.dir),
           every,
           onStatus: () => {

@@ -13,6 +13,7 @@ export class LiveFeed {
   private done = false;
   /** Samples handed to the worker so far. */
   sent = 0;
+  private waitingSamples = 0;
 
   /** Queues a chunk; the buffer is transferred to the engine where the transport can, so do not reuse it. */
   push(pcm: Float32Array): void {
@@ -37,16 +38,15 @@ export class LiveFeed {
     return this.done;
   }
 
-  /** Chunks waiting for the request to be sent. */
+  /** Samples waiting for the request to be sent (counted as they come: a recording asks at every chunk). */
   get pendingSamples(): number {
-    let n = 0;
-    for (const m of this.waiting) if (m.type === 'audio') n += m.pcm.length;
-    return n;
+    return this.waitingSamples;
   }
 
   private deliver(message: FeedMessage): void {
     if (!this.forward) {
       this.waiting.push(message);
+      if (message.type === 'audio') this.waitingSamples += message.pcm.length;
       return;
     }
     if (message.type === 'audio') this.sent += message.pcm.length;
@@ -59,6 +59,7 @@ export class LiveFeed {
     this.forward = forward;
     const waiting = this.waiting;
     this.waiting = [];
+    this.waitingSamples = 0;
     for (const m of waiting) this.deliver(m);
   }
 
@@ -67,5 +68,6 @@ export class LiveFeed {
     this.done = true;
     this.forward = undefined;
     this.waiting = [];
+    this.waitingSamples = 0;
   }
 }
