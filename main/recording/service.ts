@@ -363,7 +363,8 @@ export function createRecordingService(deps: RecordingServiceDeps): RecordingSer
       publish({ ...statusOf(c), phase: 'failed', live: 'done' });
       return;
     }
-    await c.planned;
+    // a recording that let its feed go waits for no live job: straight to the queue (which waits its turn)
+    if (c.feed) await c.planned;
     if (c.job && c.live !== 'off' && !quitting) {
       c.live = 'catching_up';
       publish({ ...statusOf(c), phase: 'finishing' });
