@@ -246,9 +246,9 @@ export function decodeArgs(
  * Streams a file as 16 kHz mono float32 chunks. Nothing runs until iteration starts; every iteration spawns its own
  * ffmpeg, which is killed (and reaped) when the loop ends early, throws, or the signal aborts.
  *
- * Errors (thrown from the iteration): FILE_NOT_FOUND (also when the file vanishes mid-decode), FILE_EMPTY,
- * FILE_UNREADABLE (also when it is truncated mid-decode), AUDIO_UNSUPPORTED, AUDIO_CORRUPT (nothing decodable),
- * CANCELLED. Damaged packets in an otherwise good file are skipped and counted in `stats().corruptPackets`.
+ * Errors (thrown from the iteration): FILE_NOT_FOUND (also when the file vanishes mid-decode), FILE_EMPTY (also a
+ * whole-file decode that yields no samples), FILE_UNREADABLE (also when it is truncated mid-decode),
+ * AUDIO_UNSUPPORTED, AUDIO_CORRUPT (nothing decodable), CANCELLED. Damaged packets in an otherwise good file are skipped and counted in `stats().corruptPackets`.
  */
 export function decodeAudio(path: string, opts: DecodeOptions = {}): AudioStream {
   const startSec = opts.startSec ?? 0;
@@ -371,6 +371,17 @@ async function* run(
         stats.endedEarly = early;
         stats.warnings.unshift(endedEarlyWarning(early));
       }
+    }
+    if (stats.samples === 0 && !startSec && durationSec === undefined) {
+      // A header and no sound (a recorder that wrote only its header, a data chunk of 0 bytes, a sample rate no
+      // decoder can use): without this the job would end with an empty transcript and no word why.
+      throw new RotorError(
+        'FILE_EMPTY',
+        `There is no audio in this file (its audio track is empty): ${path}`,
+        {
+          hint: 'The recording may have failed or the copy may be incomplete.',
+        },
+      );
     }
     if (chunk !== null) yield chunk;
   } finally {
