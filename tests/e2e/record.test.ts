@@ -427,3 +427,59 @@ describe('live text that falls behind the recording', () => {
     },
   );
 });
+
+describe('a second recording started while the first one is still transcribed', () => {
+  let app: AppHarness | undefined;
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it("records in full: the first one's countdown and 'saved' do not stop the new capture", async () => {
+    const userDataDir = path.join(root, 'second-user-data');
+    app = await startApp({
+      userDataDir,
+      extraArgs: micFlags(),
+      // each ~10 s window takes 8 s: the first recording is still catching up when the second starts
+      env: { ROTORSCRIBE_ENGINE: 'echo', ROTORSCRIBE_ECHO_DELAY_MS: '8000' },
+      jobThrottleMs: 100,
+    });
+    const { page } = app;
+    const status = () => app!.services.recording.status();
+    await page.getByRole('button', { name: 'Record', exact: true }).click();
+    await page.getByRole('button', { name: 'Start recording' }).click();
+    const first = await until('a recording id', () => status().id, 30_000);
+    await until('12 s recorded', () => status().elapsedSec >= 12, 60_000);
+    await page.getByRole('button', { name: 'Stop recording' }).click();
+    await page.getByText(/Recording saved\. Transcribing the/u).waitFor();
+
+    // what the window offers: start the next meeting now
+    await page.getByRole('button', { name: 'Start recording' }).click();
+    const second = await until('the second recording', () =>
+      status().id !== first ? status().id : undefined,
+    );
+    await until(
+      'the first transcript saved',
+      () => app!.services.libraryService.list({}).items.length === 1,
+      120_000,
+    );
+    const atSave = status().elapsedSec;
+    // the window still records it after the first one's 'saved' arrived
+    await until('3 s more recorded', () => status().elapsedSec >= atSave + 3, 30_000);
+    expect(status()).toMatchObject({ id: second, phase: 'recording' });
+    await page.getByRole('status').filter({ hasText: 'Recording' }).first().waitFor();
+    await page.getByRole('button', { name: 'Stop recording' }).click();
+    await until('the second one saved', () => status().id === second && status().phase === 'saved', 120_000);
+
+    const bytes = await readFile(path.join(userDataDir, 'recordings', `${second}.wav`));
+    const header = parseWavHeader(bytes);
+    const seconds = header.dataBytes / (header.sampleRate * header.channels * 2);
+    expect(seconds).toBeGreaterThanOrEqual(atSave + 3);
+    let peak = 0;
+    for (let i = 44; i < bytes.length; i += 2) peak = Math.max(peak, Math.abs(bytes.readInt16LE(i)));
+    expect(peak).toBeGreaterThan(1000);
+    console.log(
+      `second recording: ${seconds.toFixed(1)} s, ${atSave.toFixed(1)} s of it before the first was saved`,
+    );
+    expect(app.pageErrors).toEqual([]);
+  }, 300_000);
+});

@@ -73,6 +73,13 @@ function remember(id: string | null): void {
 }
 
 let capture: Capture | null = null;
+/** The recording the capture feeds, once main has answered its start. */
+let captureId: string | null = null;
+/**
+ * The recording this window started last: main's news of another one (the previous recording catching up, then
+ * saved, while a new one records) is not what the window shows, and must not stop the new one's capture.
+ */
+let followId: string | null = null;
 /**
  * recording:status events seen: an answer to stop/pause/resume that arrives after a newer event is older than what
  * the window shows (main publishes 'catching up' while the stop call is still answering) and must not replace it.
@@ -152,6 +159,7 @@ export const useRecordingStore = create<RecordingState>()((set, get) => ({
   async start() {
     if (get().busy || isCapturing(get().status.phase)) return;
     set({ busy: true, error: null, level: [] });
+    followId = null;
     try {
       capture = await startCapture({
         micId: get().micId,
@@ -165,12 +173,14 @@ export const useRecordingStore = create<RecordingState>()((set, get) => ({
         channelNames: capture.channelNames,
       });
       capture.connect(status.id!);
+      captureId = followId = status.id ?? null;
       set({ status });
       // Labels appear once permission is granted: list the devices again.
       void get().refreshDevices();
     } catch (error) {
       await capture?.stop().catch(() => undefined);
       capture = null;
+      captureId = null;
       set({ error: describeError(error) });
     } finally {
       set({ busy: false });
@@ -184,6 +194,7 @@ export const useRecordingStore = create<RecordingState>()((set, get) => ({
     try {
       await capture?.stop();
       capture = null;
+      captureId = null;
       const seen = statusEvents;
       const answer = await invoke('recording:stop', { id: status.id });
       set(statusEvents === seen ? { status: answer, level: [] } : { level: [] });
@@ -239,12 +250,15 @@ export const useRecordingStore = create<RecordingState>()((set, get) => ({
   listen() {
     const offs = [
       on('recording:status', (status) => {
+        if (followId !== null && status.id !== undefined && status.id !== followId) return;
         statusEvents++;
         set({ status });
-        // Main stopped it (disk full, window input lost): release the devices here too.
-        if (!isCapturing(status.phase) && capture) {
+        // Main stopped it (disk full, window input lost): release the devices here too. Only this recording's
+        // stop: the previous one's 'saved', arriving while a new one starts or records, stopped the new capture.
+        if (!isCapturing(status.phase) && capture && status.id === captureId) {
           const c = capture;
           capture = null;
+          captureId = null;
           void c.stop();
           set({ level: [] });
         }
@@ -263,6 +277,8 @@ export const useRecordingStore = create<RecordingState>()((set, get) => ({
 /** Tests: back to the first state (the capture, if any, is dropped). */
 export function resetRecordingStore(): void {
   capture = null;
+  captureId = null;
+  followId = null;
   useRecordingStore.setState({
     caps: null,
     mics: [],
