@@ -1,5 +1,6 @@
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { formatDateTime, formatDay, formatRecent } from '@common/format-date';
 import type { SearchHit } from '@common/library-schema';
 import { useAppStore } from '../../shell/app-store';
 import { Shell } from '../../shell/Shell';
@@ -88,6 +89,23 @@ describe('Library view', () => {
     }
     expect(within(table).getByRole('row', { name: /Standup/ }).textContent).toContain('K/V f16');
     expect(screen.getByText('2 transcripts')).toBeTruthy();
+  });
+
+  it("today's transcripts show their time, so several made the same day can be told apart; older ones their date", async () => {
+    const now = Date.now();
+    const today = (h: number, m: number) => new Date(now).setHours(h, m, 0, 0);
+    const morning = summary({ id: 'a', title: 'Morning call', createdAt: today(9, 5) });
+    const later = summary({ id: 'b', title: 'Second call', createdAt: today(14, 20) });
+    const old = summary({ id: 'c', title: 'Old call', createdAt: Date.UTC(2025, 0, 15, 12) });
+    setup({ 'library:list': () => ok({ items: [later, morning, old], total: 3 }) });
+    const table = await screen.findByRole('table', { name: 'Transcripts' });
+    const dateOf = (name: string) =>
+      within(table).getByRole('row', { name: new RegExp(name, 'u') }).children[1]!;
+    expect(dateOf('Morning call').textContent).toBe(formatRecent(morning.createdAt, now));
+    expect(dateOf('Morning call').textContent).not.toBe(formatDay(now));
+    expect(dateOf('Morning call').textContent).not.toBe(dateOf('Second call').textContent);
+    expect(dateOf('Old call').textContent).toBe(formatDay(old.createdAt));
+    expect(dateOf('Old call').getAttribute('title')).toBe(formatDateTime(old.createdAt));
   });
 
   it('an empty library leads to where transcripts come from', async () => {

@@ -4,8 +4,9 @@ import { useAppStore } from '../../shell/app-store';
 import { DismissButton } from '../../ui/DismissButton';
 import { ErrorNotice } from '../../ui/ErrorNotice';
 import { formatTimestamp } from '../transcript/timeline';
-import { formatDateTime, formatDay } from '@common/format-date';
-import { formatCache, formatDuration, formatSpeed } from './format';
+import { formatDateTime } from '@common/format-date';
+import { useNow } from '../../ui/use-now';
+import { formatCache, formatDuration, formatListDate, formatSpeed } from './format';
 import { InlineRename } from './InlineRename';
 import { Snippet } from './Snippet';
 import { useLibraryStore } from './store';
@@ -27,7 +28,7 @@ function SortHeader({ sort, label }: { sort: ListSort; label: string }) {
   );
 }
 
-function TranscriptRow({ t }: { t: TranscriptSummary }) {
+function TranscriptRow({ t, now }: { t: TranscriptSummary; now: number }) {
   const openTranscript = useAppStore((s) => s.openTranscript);
   const { rename, remove } = useLibraryStore.getState();
   const onDelete = async () => {
@@ -43,7 +44,7 @@ function TranscriptRow({ t }: { t: TranscriptSummary }) {
           </button>
         </InlineRename>
       </th>
-      <td title={formatDateTime(t.createdAt)}>{formatDay(t.createdAt)}</td>
+      <td title={formatDateTime(t.createdAt)}>{formatListDate(t.createdAt, now)}</td>
       <td className="num">{formatDuration(t.durationSec)}</td>
       <td className="library-table__detail">{t.language ?? '—'}</td>
       <td className="library-table__source library-table__extra" title={t.sourceName}>
@@ -80,6 +81,7 @@ function TranscriptRow({ t }: { t: TranscriptSummary }) {
 function TranscriptTable() {
   const items = useLibraryStore((s) => s.items);
   const loading = useLibraryStore((s) => s.loading);
+  const now = useNow();
   if (items.length === 0) {
     return loading ? (
       <p className="empty">Loading…</p>
@@ -134,7 +136,7 @@ function TranscriptTable() {
         </thead>
         <tbody>
           {items.map((t) => (
-            <TranscriptRow key={t.id} t={t} />
+            <TranscriptRow key={t.id} t={t} now={now} />
           ))}
         </tbody>
       </table>

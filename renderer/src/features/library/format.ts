@@ -1,6 +1,15 @@
 /** How library facts read in lists and the transcript's header. */
+import { formatDay, formatRecent } from '@common/format-date';
 import type { TranscriptSummary } from '@common/library-schema';
 import { formatTimestamp } from '../transcript/timeline';
+
+/**
+ * The library table's date: today's transcripts by their time (several made the same day all read "3 Dec 2026" and
+ * could not be told apart), others by their day (the column is narrow; the full moment is in its tooltip).
+ */
+export function formatListDate(epochMs: number, nowMs: number): string {
+  return formatDay(epochMs) === formatDay(nowMs) ? formatRecent(epochMs, nowMs) : formatDay(epochMs);
+}
 
 export function formatDuration(sec: number | null): string {
   return sec === null ? '—' : formatTimestamp(sec);
