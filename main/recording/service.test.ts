@@ -72,6 +72,19 @@ function fakeEngine(mode: 'live' | 'busy' = 'live') {
   return { engine, pushed };
 }
 
+/** An engine whose first live job's transcript waits for `finishFirst` (it still catches up after its stop). */
+function heldFirstJob() {
+  let finishFirst!: () => void;
+  const held = new Promise<void>((r) => (finishFirst = r));
+  const base = fakeEngine();
+  let jobs = 0;
+  const request = ((...args: Parameters<RecordingServiceDeps['engine']['request']>) => {
+    const job = (base.engine.request as (...a: typeof args) => Promise<JobOutcome>)(...args);
+    return ++jobs === 1 ? job.then(async (out) => (await held, out)) : job;
+  }) as RecordingServiceDeps['engine']['request'];
+  return { base, request, finishFirst, jobs: () => jobs };
+}
+
 function setup(over: Partial<RecordingServiceDeps> = {}, mode: 'live' | 'busy' = 'live') {
   const dir = join(root, `user-${++dirs}`);
   const ticks = new Set<() => Promise<void>>();
@@ -317,14 +330,7 @@ describe('recording service', () => {
 
   it('a recording started while the previous one is still being transcribed says when its live text starts, and loses nothing', async () => {
     // the first recording's transcript is held back: its live job is still catching up after its stop
-    let finishFirst!: () => void;
-    const held = new Promise<void>((r) => (finishFirst = r));
-    const base = fakeEngine();
-    let jobs = 0;
-    const request = ((...args: Parameters<RecordingServiceDeps['engine']['request']>) => {
-      const job = (base.engine.request as (...a: typeof args) => Promise<JobOutcome>)(...args);
-      return ++jobs === 1 ? job.then(async (out) => (await held, out)) : job;
-    }) as RecordingServiceDeps['engine']['request'];
+    const { base, request, finishFirst, jobs } = heldFirstJob();
     const t = setup({ engine: { request } });
     const first = await t.service.start({ sampleRate: RATE, channels: 2, channelNames: ['Mic', 'System'] });
     const port1 = testPort();
@@ -341,12 +347,12 @@ describe('recording service', () => {
     sendSeconds(port2, 2);
     await t.tick();
     await new Promise((r) => setTimeout(r, 20));
-    expect(jobs).toBe(1); // no second live job yet: the engine is still on the first recording
+    expect(jobs()).toBe(1); // no second live job yet: the engine is still on the first recording
 
     finishFirst();
     await expect.poll(() => t.statuses.some((s) => s.id === first.id && s.phase === 'saved')).toBe(true);
     // the second live job starts with everything recorded meanwhile, and the note goes
-    await expect.poll(() => jobs).toBe(2);
+    await expect.poll(() => jobs()).toBe(2);
     await expect.poll(() => t.service.status().liveNote).toBeUndefined();
     expect(t.service.status()).toMatchObject({ id: second.id, phase: 'recording', live: 'on' });
     await t.service.stop(second.id!);
@@ -358,14 +364,7 @@ describe('recording service', () => {
   });
 
   it('a recording waiting for the previous one holds a bounded feed: past it, live text is off and the file is queued whole at the stop', async () => {
-    let finishFirst!: () => void;
-    const held = new Promise<void>((r) => (finishFirst = r));
-    const base = fakeEngine();
-    let jobs = 0;
-    const request = ((...args: Parameters<RecordingServiceDeps['engine']['request']>) => {
-      const job = (base.engine.request as (...a: typeof args) => Promise<JobOutcome>)(...args);
-      return ++jobs === 1 ? job.then(async (out) => (await held, out)) : job;
-    }) as RecordingServiceDeps['engine']['request'];
+    const { request, finishFirst, jobs } = heldFirstJob();
     // a bound of 3 s stands in for the real 10 minutes
     const t = setup({ engine: { request }, maxWaitingFeedSec: 3 });
     const first = await t.service.start({ sampleRate: RATE, channels: 2, channelNames: ['Mic', 'System'] });
@@ -407,7 +406,7 @@ describe('recording service', () => {
     await expect.poll(() => t.statuses.some((s) => s.id === first.id && s.phase === 'saved')).toBe(true);
     await t.service.whenSettled();
     // no live job ever started for the second recording
-    expect(jobs).toBe(1);
+    expect(jobs()).toBe(1);
   });
 
   it('quitting while recording seals the file and queues it (the engine stops with the app)', async () => {

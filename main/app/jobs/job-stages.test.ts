@@ -21,13 +21,11 @@ describe('JobStages', () => {
   it("merges a running job's stage into its progress, and only a running job's", () => {
     const stages = new JobStages();
     expect(stages.set('j1', { name: 'finding_speech', audioSecRead: 12 })).toBe(true);
-    expect(stages.withStage(job({})).progress).toEqual({
+    // a job main has no progress for yet: nothing done, nothing known, and the stage
+    expect(stages.withStage(job({})).progress).toMatchObject({
       windowsDone: 0,
-      windowsTotal: 0,
       audioSecDone: 0,
       durationSec: null,
-      speed: null,
-      etaSec: null,
       stage: { name: 'finding_speech', audioSecRead: 12 },
     });
     const probed = { ...job({}).progress, windowsDone: 0, windowsTotal: 0, audioSecDone: 0 };

@@ -7,7 +7,7 @@ import { act } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RecordingStatusPayload } from '@common/recording-schema';
 import { installFakeApi, removeFakeApi, resetStores } from '../../test-support';
-import { resetRecordingStore, useRecordingStore } from './store';
+import { IDLE_STATUS, resetRecordingStore, useRecordingStore } from './store';
 
 const stopCapture = vi.fn(async () => undefined);
 vi.mock('./capture', () => ({
@@ -24,15 +24,7 @@ vi.mock('./capture', () => ({
 }));
 
 const ok = <T>(value: T) => ({ ok: true as const, value });
-const IDLE: RecordingStatusPayload = {
-  phase: 'idle',
-  elapsedSec: 0,
-  bytes: 0,
-  channels: 1,
-  disk: { level: 'ok', secondsLeft: 0 },
-  live: 'off',
-  missedChunks: 0,
-};
+const IDLE = IDLE_STATUS;
 const previous = (phase: 'finishing' | 'saved'): RecordingStatusPayload => ({
   ...IDLE,
   phase,

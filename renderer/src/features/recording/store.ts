@@ -45,7 +45,8 @@ interface RecordingState {
 
 export const MIC_KEY = 'rotorscribe.recording.mic';
 
-const IDLE: RecordingStatusPayload = {
+/** What the window shows before main has said anything of a recording. */
+export const IDLE_STATUS: RecordingStatusPayload = {
   phase: 'idle',
   elapsedSec: 0,
   bytes: 0,
@@ -102,7 +103,7 @@ export const useRecordingStore = create<RecordingState>()((set, get) => ({
   monitors: [],
   micId: remembered(),
   system: 'none',
-  status: IDLE,
+  status: IDLE_STATUS,
   level: [],
   busy: false,
   micMissing: false,
@@ -285,7 +286,7 @@ export function resetRecordingStore(): void {
     monitors: [],
     micId: null,
     system: 'none',
-    status: IDLE,
+    status: IDLE_STATUS,
     level: [],
     busy: false,
     micMissing: false,
