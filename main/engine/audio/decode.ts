@@ -87,14 +87,15 @@ function cancelled(): RotorError {
 
 /** A run that ended without ffmpeg deciding: an installation problem, or the sandbox stopped a bad decoder. */
 async function runFailureError(path: string, failure: RunFailure): Promise<RotorError> {
+  // The file may have gone away underneath the decoder (deleted, or swapped for a FIFO between the check and the
+  // decoder's open, which fails it before it is ready): that error says more than the decoder's.
+  await checkInputFile(path);
   if (failure.kind === 'missing') {
     return new RotorError('INTERNAL', 'The audio decoder could not be started.', {
       hint: 'Reinstall RotorScribe.',
       detail: failure.detail,
     });
   }
-  // The file may have gone away underneath the decoder: that error says more than the decoder's.
-  await checkInputFile(path);
   return new RotorError(
     'AUDIO_CORRUPT',
     failure.kind === 'stalled'

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,6 +54,30 @@ describe('sandboxed ffmpeg (wasm worker)', () => {
     expect(await finish(run)).toEqual({ code: 0, bytes: 16_000 * 4 });
     expect(run.failure()).toBeUndefined();
   });
+
+  // a path checked as a file and swapped for a FIFO before the worker opens it: a blocking open would wait for a
+  // writer inside a syscall that neither the stall bound nor terminate() interrupts (the test times out)
+  it.skipIf(process.platform === 'win32')(
+    'an input that became a FIFO ends the decoder at once',
+    async () => {
+      const fifo = join(dir, 'swapped.wav');
+      execFileSync('mkfifo', [fifo]);
+      const run = startWasm(
+        fifo,
+        ['-nostdin', '-y', '-i', WASM_INPUT, '-f', 'f32le', WASM_OUTPUT],
+        {
+          output: true,
+          onLine: () => undefined,
+        },
+        { stallMs: 600 },
+      );
+      expect((await finish(run)).bytes).toBe(0);
+      // before the worker is ready, so the host calls it 'missing'; decode.ts then names the input's problem
+      expect(run.failure()).toMatchObject({ detail: expect.stringMatching(/no longer a regular file/) });
+      expect(liveWasmDecoders()).toBe(0);
+    },
+    10_000,
+  );
 
   it('stops a decoder that neither reads nor writes for longer than the stall bound', async () => {
     // a generated source and a null sink: busy for ages without touching the input file or the output device

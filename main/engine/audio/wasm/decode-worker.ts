@@ -9,7 +9,7 @@
  * This file runs without a bundler in tests and from source (Node strips its types), so it imports only Node
  * built-ins and types.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -183,9 +183,13 @@ function run(
       return instance.exports;
     },
   }).then((m) => {
-    const fd = openSync(input.path, 'r');
+    // Non-blocking: the path was checked to be a regular file, but it can be swapped for a FIFO since, and opening
+    // that waits for a writer inside a syscall that neither the stall bound nor terminate() can interrupt.
+    const fd = openSync(input.path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
     try {
-      const size = fstatSync(fd).size;
+      const info = fstatSync(fd);
+      if (!info.isFile()) throw new Error('the input is no longer a regular file');
+      const size = info.size;
       let lastBeat = Date.now();
       const beat = (): void => {
         const now = Date.now();
