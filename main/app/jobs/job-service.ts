@@ -129,6 +129,9 @@ interface Running {
   settled: Promise<void>;
 }
 
+/** How long the next job waits for files ahead of it in the queue that are still being checked. */
+export const ORDER_WAIT_MS = 5_000;
+
 function asRotorError(error: unknown): RotorError {
   if (error instanceof RotorError) return error;
   return new RotorError('INTERNAL', error instanceof Error ? error.message : String(error), { cause: error });
@@ -659,7 +662,14 @@ export function createJobService(deps: JobServiceDeps): JobService {
     for (const w of idleWaiters.splice(0)) w();
   }
 
+  /** A job ahead of `job` in the queue is still being checked (its probe runs). */
+  function probingAhead(job: JobRecord): boolean {
+    return queue.list().some((j) => j.state === 'probing' && j.position < job.position);
+  }
+
   async function loop(): Promise<void> {
+    // when the wait for the probes ahead of the next job began
+    let orderWaitFrom: number | null = null;
     while (!stopped) {
       if (!modelRead || !status.ready) await refreshModel();
       const job = takesWork() ? queue.nextRunnable() : null;
@@ -668,6 +678,23 @@ export function createJobService(deps: JobServiceDeps): JobService {
         await new Promise<void>((resolve) => (wake = resolve));
         continue;
       }
+      // Files run in the order they were dropped: a first file still being checked when a later one is ready (a
+      // long WAV's probe is slower than a short MP3's) started last, which read as the queue ignoring its order. A
+      // probe that hangs (a file on a stalled drive) holds the queue no longer than ORDER_WAIT_MS.
+      if (probingAhead(job)) {
+        orderWaitFrom ??= Date.now();
+        const left = ORDER_WAIT_MS - (Date.now() - orderWaitFrom);
+        if (left > 0) {
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            timer = setTimeout(resolve, left);
+          });
+          clearTimeout(timer);
+          continue;
+        }
+      }
+      orderWaitFrom = null;
       await runOne(job);
       checkIdle();
     }
