@@ -2,9 +2,10 @@
  * Ids and tokens the page could forge, sent through the real IPC gate to the real services (file registry, SQLite
  * library, model catalog): path-like, SQL-like and prototype-key ids pass the contract (they are short strings) and
  * must then reach nothing — a typed "not found", no file read, written, revealed or deleted, no dialog shown. Titles
- * become file names only as the save dialog's suggestion, with no separator left in them.
+ * become file names only as the save dialog's suggestion, with no separator, leading dot or device name left in them.
+ * And a recording's playback URL plays that recording, not what its path points to later.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { InvokeChannel } from '@common/ipc-contract';
@@ -86,7 +87,7 @@ function setup() {
   } as unknown as IpcDeps;
   const { dispatch } = registerIpc({ handle: () => undefined, removeHandler: () => undefined }, deps);
   const call = (channel: InvokeChannel, payload: unknown) => dispatch(channel, ours, payload);
-  return { call, effects, sentinel, realId: real.id, close: () => store.close() };
+  return { call, effects, sentinel, dir, store, library, realId: real.id, close: () => store.close() };
 }
 
 describe('forged ids reach nothing', () => {
@@ -143,9 +144,14 @@ describe('forged ids reach nothing', () => {
     },
   );
 
-  it('a title is only ever a file name suggestion, without separators', async () => {
+  it('a title is only ever a file name suggestion: no separators, not hidden, not a Windows device', async () => {
     const { call, effects, realId, close } = setup();
     const titles = [
+      'CON',
+      'nul.tar',
+      'com1',
+      'Weekly sync...',
+      ' . . ',
       '../../.ssh/authorized_keys',
       '..\\..\\AppData\\evil',
       '/etc/cron.d/x',
@@ -162,7 +168,33 @@ describe('forged ids reach nothing', () => {
     for (const name of names) {
       expect(name).toMatch(/\.md$/u);
       expect(name).not.toMatch(/[/\\:\0]/u);
+      expect(name.startsWith('.')).toBe(false);
+      expect(name).not.toMatch(/^(con|prn|aux|nul|com\d|lpt\d)\./iu);
+      expect(name).not.toMatch(/[ .]\.md$/u);
     }
+    close();
+  });
+
+  it('library:mediaUrl: the URL plays the recording it was made for, not a file swapped in at that path later', async () => {
+    const { call, dir, store, library, sentinel, close } = setup();
+    const recording = path.join(dir, 'meeting.wav');
+    writeFileSync(recording, 'RIFF-ish bytes of a recording');
+    const t = store.library.save({ transcript: transcriptOf('Standup', ['hi']), sourceRef: recording });
+    const r = await call('library:mediaUrl', { id: t.id });
+    if (!r.ok) throw new Error(r.error.message);
+    const url = (r.value as { url: string }).url;
+    const play = async (): Promise<string> => {
+      const res = library.serveMedia({ url, headers: {} });
+      try {
+        return await new Response(res.body).text();
+      } catch (error) {
+        return `refused: ${(error as { code?: string }).code ?? String(error)}`;
+      }
+    };
+    expect(await play()).toBe('RIFF-ish bytes of a recording');
+    unlinkSync(recording);
+    symlinkSync(sentinel, recording);
+    expect(await play()).toBe('refused: FILE_UNREADABLE');
     close();
   });
 });

@@ -4,10 +4,8 @@
  * Electron-free (dialogs come in as functions), so the e2e harness runs the same code.
  */
 import { randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import { RotorError } from '@common/errors';
 import type {
   ExportFormat,
@@ -21,6 +19,7 @@ import type { Library } from '../library/db/index';
 import { exportTranscript } from '../library/export/index';
 import { writeFileAtomic } from '../fs/atomic-write';
 import type { InvokeEventLike } from './security';
+import { openVerifiedRange } from './media-file';
 import { handleMediaRequest, type MediaFile, type MediaRequest, type MediaResponse } from './media-protocol';
 
 export interface LibraryServiceOptions {
@@ -57,21 +56,23 @@ export interface LibraryService {
   serveMedia(request: MediaRequest): MediaResponse;
 }
 
-/** File names as an OS accepts them: no separators, control or reserved characters, not empty. */
+/** Windows device names, with or without an extension: `CON.txt` is the console, not a file. */
+const WINDOWS_DEVICE = /^(con|prn|aux|nul|conin\$|conout\$|com[0-9¹²³]|lpt[0-9¹²³])(\.|$)/iu;
+
+/**
+ * File names as an OS accepts them: no separators, control or reserved characters, not empty, no leading dot (a
+ * hidden file; `../../.ssh/x` must not come out as `.. .ssh x`), no trailing dot or space (Windows drops them), not a
+ * Windows device name.
+ */
 export function safeFileStem(title: string): string {
   const printable = [...title.normalize('NFC')].map((c) => (c.charCodeAt(0) < 0x20 ? ' ' : c)).join('');
-  const cleaned = printable
-    .replace(/[<>:"/\\|?*]/gu, ' ')
-    .replace(/\s+/gu, ' ')
-    .trim()
-    .replace(/^\.+/u, '')
+  const spaced = printable.replace(/[<>:"/\\|?*]/gu, ' ').replace(/\s+/gu, ' ');
+  const cleaned = [...spaced]
     .slice(0, 120)
-    .trim();
-  return cleaned || 'transcript';
-}
-
-function openRange(file: string, start: number, end: number): ReadableStream<Uint8Array> {
-  return Readable.toWeb(createReadStream(file, { start, end })) as ReadableStream<Uint8Array>;
+    .join('')
+    .replace(/^[\s.]+|[\s.]+$/gu, '');
+  if (!cleaned) return 'transcript';
+  return WINDOWS_DEVICE.test(cleaned) ? `_${cleaned}` : cleaned;
 }
 
 export function createLibraryService(options: LibraryServiceOptions): LibraryService {
@@ -146,10 +147,22 @@ export function createLibraryService(options: LibraryServiceOptions): LibrarySer
         token = randomUUID();
         tokenOfTranscript.set(id, token);
       }
-      media.set(token, { path: source, size: info.size, mtimeMs: info.mtimeMs });
+      // the file's identity now: what the URL plays is this file, not whatever the path points to later
+      media.set(token, {
+        path: source,
+        size: info.size,
+        mtimeMs: info.mtimeMs,
+        dev: info.dev,
+        ino: info.ino,
+      });
       return { url: options.mediaUrlFor(token) };
     },
 
-    serveMedia: (request) => handleMediaRequest(request, (token) => media.get(token), openRange),
+    serveMedia: (request) =>
+      handleMediaRequest(
+        request,
+        (token) => media.get(token),
+        (_path, start, end, file) => openVerifiedRange(file, start, end),
+      ),
   };
 }
