@@ -36,8 +36,8 @@ import {
   APP_SCHEME,
   HELP_URL,
   ISSUES_URL,
-  isPermissionAllowed,
-  isPermissionCheckAllowed,
+  appResponseHeaders,
+  createPermissionHandlers,
   originOf,
   resolveAppAsset,
   type InvokeEventLike,
@@ -75,9 +75,12 @@ function broadcast<E extends EventChannel>(channel: E, payload: EventPayload<E>)
   for (const win of windows) if (!win.isDestroyed()) win.webContents.send(channel, checked.value);
 }
 
+function isOurWindow(contents: WebContents | null | undefined): boolean {
+  return contents != null && [...windows].some((w) => !w.isDestroyed() && w.webContents === contents);
+}
+
 function isOurContents(event: InvokeEventLike): boolean {
-  const sender = (event as { sender?: WebContents }).sender;
-  return [...windows].some((w) => !w.isDestroyed() && w.webContents === sender);
+  return isOurWindow((event as { sender?: WebContents }).sender);
 }
 
 function createMainWindow(): BrowserWindow {
@@ -115,17 +118,23 @@ if (!app.requestSingleInstanceLock()) {
   );
 
   void app.whenReady().then(async () => {
-    protocol.handle(APP_SCHEME, (request) => {
+    protocol.handle(APP_SCHEME, async (request) => {
       const file = resolveAppAsset(request.url, rendererDir);
       if (!file) return new Response('Not found', { status: 404 });
-      return net.fetch(pathToFileURL(file).toString());
+      const response = await net.fetch(pathToFileURL(file).toString());
+      // pages get the CSP as a header too: it says what the meta tag cannot (no frames)
+      const headers = new Headers(response.headers);
+      for (const [name, value] of Object.entries(appResponseHeaders(file))) headers.set(name, value);
+      return new Response(response.body, {
+        status: response.status,
+        statusText: response.statusText,
+        headers,
+      });
     });
-    session.defaultSession.setPermissionRequestHandler((_contents, permission, callback, details) =>
-      callback(isPermissionAllowed(permission, details, trustedOrigins)),
-    );
-    session.defaultSession.setPermissionCheckHandler((_contents, permission, requestingOrigin, details) =>
-      isPermissionCheckAllowed(permission, requestingOrigin, details, trustedOrigins),
-    );
+    // the microphone for our window's top frame only (security.ts); every other permission is refused
+    const permissions = createPermissionHandlers<WebContents>({ trustedOrigins, isOurContents: isOurWindow });
+    session.defaultSession.setPermissionRequestHandler(permissions.request);
+    session.defaultSession.setPermissionCheckHandler(permissions.check);
 
     const ownerOf = (event: InvokeEventLike): BrowserWindow | null => {
       const sender = (event as { sender?: WebContents }).sender;

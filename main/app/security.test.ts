@@ -141,7 +141,7 @@ describe('windows', () => {
     expect(openHandler?.({ url: ISSUES_URL })).toEqual({ action: 'deny' });
     expect(openHandler?.({ url: 'file:///etc/passwd' })).toEqual({ action: 'deny' });
     expect(opened).toEqual([ISSUES_URL]);
-    for (const name of ['will-navigate', 'will-redirect', 'will-attach-webview']) {
+    for (const name of ['will-navigate', 'will-frame-navigate', 'will-redirect', 'will-attach-webview']) {
       let prevented = false;
       listeners.get(name)?.({ preventDefault: () => (prevented = true) });
       expect(prevented, name).toBe(true);

@@ -152,11 +152,12 @@ export const APP_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-/** Headers for one file served from app://: the CSP on pages, and no content sniffing on anything. */
+/**
+ * Headers added to one file served from app://: the CSP on pages. Nothing on scripts and styles, whose types come
+ * from the file's extension through net.fetch.
+ */
 export function appResponseHeaders(file: string): Record<string, string> {
-  const headers: Record<string, string> = { 'X-Content-Type-Options': 'nosniff' };
-  if (/\.html?$/iu.test(file)) headers['Content-Security-Policy'] = APP_CSP;
-  return headers;
+  return /\.html?$/iu.test(file) ? { 'Content-Security-Policy': APP_CSP } : {};
 }
 
 /** The project's own pages: the only links that leave the app, to the system browser. */

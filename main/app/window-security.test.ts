@@ -123,13 +123,8 @@ describe('Content-Security-Policy of the built page', () => {
     expect(header.get('frame-ancestors')).toEqual(["'none'"]);
   });
 
-  it('pages get the CSP, every response nosniff', () => {
-    expect(appResponseHeaders('/out/renderer/index.html')).toEqual({
-      'Content-Security-Policy': APP_CSP,
-      'X-Content-Type-Options': 'nosniff',
-    });
-    expect(appResponseHeaders('/out/renderer/assets/index-abc.js')).toEqual({
-      'X-Content-Type-Options': 'nosniff',
-    });
+  it('pages get the CSP header, other files nothing added', () => {
+    expect(appResponseHeaders('/out/renderer/index.html')).toEqual({ 'Content-Security-Policy': APP_CSP });
+    expect(appResponseHeaders('/out/renderer/assets/index-abc.js')).toEqual({});
   });
 });

@@ -29,7 +29,7 @@ export function secureWindowOptions(preloadPath: string): BrowserWindowConstruct
 /** The WebContents surface hardenWebContents touches (a fake in tests). */
 export interface HardenableContents {
   on(
-    event: 'will-navigate' | 'will-redirect' | 'will-attach-webview',
+    event: 'will-navigate' | 'will-frame-navigate' | 'will-redirect' | 'will-attach-webview',
     listener: (event: Event) => void,
   ): unknown;
   setWindowOpenHandler(handler: (details: HandlerDetails) => { action: 'deny' }): void;
@@ -47,6 +47,8 @@ export function hardenWebContents(contents: HardenableContents, openExternal: (u
   });
   const block = (event: Event): void => event.preventDefault();
   contents.on('will-navigate', block);
+  // will-navigate is the main frame's only; a sub-frame (none of ours has one) navigates through this
+  contents.on('will-frame-navigate', block);
   contents.on('will-redirect', block);
   contents.on('will-attach-webview', block);
 }
