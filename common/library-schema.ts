@@ -109,6 +109,7 @@ export const segmentSchema = object({
   text: str({ max: 100_000 }),
   windowId: str({ max: 100 }),
   flags: v.optional(list(v.picklist(SEGMENT_FLAGS), { max: 8 })),
+  attempts: v.optional(num({ min: 1, max: 100, integer: true })),
   language: v.optional(str({ max: 16 })),
   speaker: v.optional(str({ max: 200 })),
 });

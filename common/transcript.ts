@@ -9,7 +9,10 @@ export type SegmentFlag =
   | 'loop'
   /** The output hit the per-window token cap. */
   | 'max_tokens'
-  /** The window needed more than one attempt. */
+  /**
+   * Written before a clean retry stopped counting as a reason to check (a window's attempts are in `Segment.attempts`
+   * now): transcripts saved earlier still carry it, and readers ignore it.
+   */
   | 'retried'
   /** The window was cut inside speech (no silence within the length bound); words at the seam were de-duplicated. */
   | 'hard_cut';
@@ -23,6 +26,11 @@ export interface Segment {
   /** The scheduler window that produced the text (checkpoint key). */
   windowId: string;
   flags?: SegmentFlag[];
+  /**
+   * How many tries the loop guard needed for the window, when more than one (diagnostics: a retry whose kept output
+   * passed every check is not a reason to check the text; `flags` says what still is).
+   */
+  attempts?: number;
   /** Detected or requested language (ISO 639-1), when known. */
   language?: string;
   /** Speaker or label the user gave this segment in the editor (the model does not diarize). */

@@ -304,7 +304,7 @@ describe('the CLI as a client of the engine host (fake host)', () => {
       createHost: () => host,
     });
     expect(code, io.err).toBe(0);
-    expect(io.err).toMatch(/2 windows flagged: loop at 03:12, token cap \+ retried at 10:05/);
+    expect(io.err).toMatch(/2 windows flagged: loop at 03:12, token cap at 10:05/);
     expect(io.err).toMatch(/, 4\.0x real time/);
     const totals = [...io.err.matchAll(/ w\d+\/(\d+) /g)].map((m) => Number(m[1]));
     expect(totals.length).toBeGreaterThanOrEqual(2);

@@ -442,7 +442,7 @@ const transcribe: Handler = async (args, io, deps) => {
             onEvent: (e) => {
               if (e.type === 'window') {
                 saved++;
-                finished.push({ startSec: e.startSec, flags: e.flags });
+                finished.push({ startSec: e.startSec, flags: e.flags, attempts: e.attempts });
               }
               if (a.json) {
                 if (e.type !== 'piece') emitJson({ file, ...e });

@@ -27,15 +27,17 @@ describe('outputStems', () => {
 });
 
 describe('qualitySummary', () => {
-  it('lists flagged windows by time, names what was wrong, and ignores harmless flags', () => {
+  it('lists flagged windows by time, names what was wrong and after how many tries, and ignores a clean retry', () => {
     expect(
       qualitySummary([
         { startSec: 605, flags: ['max_tokens'] },
-        { startSec: 192, flags: ['loop', 'retried'] },
+        { startSec: 192, flags: ['loop'], attempts: 3 },
         { startSec: 30, flags: ['hard_cut'] },
-        { startSec: 40, flags: [] },
+        { startSec: 40, flags: [], attempts: 2 },
+        // a log written before clean retries stopped being flags
+        { startSec: 50, flags: ['retried'], attempts: 2 },
       ]),
-    ).toBe('2 windows flagged: loop + retried at 03:12, token cap at 10:05');
+    ).toBe('2 windows flagged: loop after 3 tries at 03:12, token cap at 10:05');
     expect(qualitySummary([{ startSec: 3700, flags: ['loop'] }])).toBe('1 window flagged: loop at 1:01:40');
     expect(qualitySummary([{ startSec: 1, flags: ['hard_cut'] }])).toBeNull();
   });

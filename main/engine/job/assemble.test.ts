@@ -61,15 +61,47 @@ describe('assembleTranscript', () => {
           speechStartSample: s(100),
           speechEndSample: s(172.2),
           speechRegions: regions,
-          flags: ['retried'],
+          flags: ['loop'],
         }),
       ],
       META,
     );
     expect(t.segments.map((x) => [x.id, x.startSec, x.endSec, x.text, x.windowId, x.flags])).toEqual([
-      ['s4', 100, 101.6, 'Good morning everyone.', 'w4', ['retried']],
-      ['s4.1', 130, 132.4, 'The budget is approved today.', 'w4', ['retried']],
-      ['s4.2', 170, 172.2, 'Thank you all for coming.', 'w4', ['retried']],
+      ['s4', 100, 101.6, 'Good morning everyone.', 'w4', ['loop']],
+      ['s4.1', 130, 132.4, 'The budget is approved today.', 'w4', ['loop']],
+      ['s4.2', 170, 172.2, 'Thank you all for coming.', 'w4', ['loop']],
+    ]);
+  });
+
+  it("keeps a retried window unflagged with its attempts; an old log's retried flag becomes the attempts", () => {
+    const t = assembleTranscript(
+      [
+        record({ index: 0, text: 'First.', startSample: s(1), endSample: s(3), attempts: 2 }),
+        record({
+          index: 1,
+          text: 'Second.',
+          startSample: s(5),
+          endSample: s(7),
+          attempts: 3,
+          flags: ['retried'],
+        }),
+        record({
+          index: 2,
+          text: 'Third.',
+          startSample: s(9),
+          endSample: s(11),
+          attempts: 3,
+          flags: ['retried', 'loop'],
+        }),
+        record({ index: 3, text: 'Fourth.', startSample: s(13), endSample: s(15) }),
+      ],
+      META,
+    );
+    expect(t.segments.map((x) => [x.flags, x.attempts])).toEqual([
+      [undefined, 2],
+      [undefined, 3],
+      [['loop'], 3],
+      [undefined, undefined],
     ]);
   });
 

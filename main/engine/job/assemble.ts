@@ -38,8 +38,11 @@ function windowSegments(p: Placed): Segment[] {
   // Key order as before sentences were timed, so a transcript's JSON is unchanged for short windows.
   const segment = (id: string, startSec: number, endSec: number, text: string, hardCut: boolean): Segment => {
     const s: Segment = { id, startSec, endSec, text, windowId: r.windowId };
-    const flags: SegmentFlag[] = hardCut ? [...r.flags, 'hard_cut'] : [...r.flags];
+    // A log written before clean retries stopped being flags may still say 'retried': the attempts carry it now.
+    const kept = r.flags.filter((f) => f !== 'retried');
+    const flags: SegmentFlag[] = hardCut ? [...kept, 'hard_cut'] : kept;
     if (flags.length > 0) s.flags = flags;
+    if (r.attempts > 1) s.attempts = r.attempts;
     if (r.language) s.language = r.language;
     return s;
   };

@@ -32,7 +32,9 @@ describe('runWindows', () => {
     const t = new ScriptedTranscriber(script, { loopOn: new Set(['w000001']), maxParallel: 2 });
     const windows = [windowAt('w000000', 1, 12), windowAt('w000001', 13, 12), windowAt('w000002', 25, 12)];
     const out = await runWindows(t, windows);
-    expect(out.map((o) => o.flags)).toEqual([[], ['retried'], []]);
+    // the retry passed every check: nothing left to flag, the attempts say it was retried
+    expect(out.map((o) => o.flags)).toEqual([[], [], []]);
+    expect(out.map((o) => o.attempts.length)).toEqual([1, 2, 1]);
     const expected = wordsInSpan(script, windows[1]!.startSec, windows[1]!.startSec + 12)
       .map((w) => w.word)
       .join(' ');
@@ -49,7 +51,7 @@ describe('runWindows', () => {
     const out = await runWindows(t, windows);
     for (const o of out) {
       expect(o.attempts).toHaveLength(3);
-      expect(o.flags).toEqual(['retried', 'loop', 'max_tokens']);
+      expect(o.flags).toEqual(['loop', 'max_tokens']);
       expect(o.text).toBe('la la');
     }
     expect(t.calls.filter((c) => c.windowId.startsWith('w000000.')).map((c) => c.windowId)).toEqual([
@@ -63,6 +65,31 @@ describe('runWindows', () => {
     // Bounded by attempts × per-window cap, plus the split's second base and its 1 s overlap.
     expect(total).toBeLessThanOrEqual(3 * (maxTokensFor(20) + maxTokensFor(4)) + 16 + 8 * 1 + 1);
     expect(t.calls).toHaveLength(7);
+  });
+
+  it('a window whose split halves end cleanly on EOS is not flagged; one whose halves still loop is', async () => {
+    // loops whole on attempts 1 and 2; attempt 3's halves transcribe the script (or keep looping for 'w000001')
+    const clean = new ScriptedTranscriber(script, { maxParallel: 2 });
+    const t: Transcriber = {
+      maxParallel: 2,
+      async transcribe(windows) {
+        const split = windows.filter((w) => w.windowId.includes('.') && !w.windowId.startsWith('w000001'));
+        const done = await clean.transcribe(split);
+        return windows.map((w) => {
+          const i = split.indexOf(w);
+          if (i >= 0) return done[i]!;
+          return { text: 'so we so we so we so we so we so we', tokenCount: 12, stopReason: 'eos' as const };
+        });
+      },
+    };
+    const out = await runWindows(t, [windowAt('w000000', 1, 20), windowAt('w000001', 21, 20)]);
+    expect(out[0]!.attempts.map((a) => a.kind)).toEqual(['whole', 'whole', 'split']);
+    expect(out[0]!.attempts[2]!.issues).toEqual([]);
+    expect(out[0]!.stopReason).toBe('eos');
+    expect(out[0]!.flags).toEqual([]);
+    expect(out[0]!.text).toContain(wordsInSpan(script, 2, 6)[0]!.word);
+    expect(out[1]!.attempts).toHaveLength(3);
+    expect(out[1]!.flags).toEqual(['loop']);
   });
 
   it('never sends more than maxParallel windows per call', async () => {

@@ -1,7 +1,8 @@
 /**
  * Running windows through a transcriber with the loop guard: batches of up to maxParallel, retries with adjusted
  * settings for windows whose output looks like a loop/runaway, and the best attempt kept (and flagged) when every
- * attempt fails. Total work is bounded: ≤ maxAttempts tries per window, each capped at maxTokens.
+ * attempt fails. Total work is bounded: ≤ maxAttempts tries per window, each capped at maxTokens. Only the kept
+ * text's remaining problems are flagged (`loop`, `max_tokens`); how many tries it took is in `attempts`.
  */
 import { RotorError } from '@common/errors';
 import type { SegmentFlag } from '@common/transcript';
@@ -215,8 +216,9 @@ export async function runWindows(
     const good = last.issues.length === 0 ? last : null;
     // Best = lowest badness; ties go to the earliest attempt (deterministic).
     const best = good ?? s.attempts.reduce((x, y) => (y.badness < x.badness ? y : x));
+    // Flags say what is still suspect in the kept text. A retry whose output passed every check (ended on EOS, no
+    // repeat, no runaway) is not: its attempts stay in the outcome (and the window record) for diagnostics only.
     const flags: SegmentFlag[] = [];
-    if (s.attempts.length > 1) flags.push('retried');
     if (!good) {
       if (best.issues.some((i) => i !== 'max_tokens')) flags.push('loop');
       if (isLengthStop(best.stopReason)) flags.push('max_tokens');
