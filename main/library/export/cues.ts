@@ -87,7 +87,7 @@ export function buildCues(transcript: Transcript, options: Partial<CueOptions> =
     if (!spoken) continue;
     const text = withSpeaker(spoken, seg.speaker?.replaceAll('-->', '->'));
     // a flagged segment's "[check: …]" note starts a line of its own after the text, within the line limits
-    const note = qualityNote(seg.flags);
+    const note = qualityNote(seg);
     const wrapped = wrapLines(text, o.maxLineChars);
     if (note) wrapped.push(...wrapLines(note, o.maxLineChars));
     const start = Math.max(floor, toMillis(seg.startSec));

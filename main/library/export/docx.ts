@@ -1,8 +1,12 @@
 import { Document, HeadingLevel, Packer, Paragraph, TextRun } from 'docx';
 import type { Transcript } from '@common/transcript';
+import { paragraphs } from './paragraphs';
 import { shortClock } from './time';
 
-/** A Word document: title, a line of facts, then one paragraph per segment with its start time (and speaker, when set) in bold. */
+/**
+ * A Word document: title, a line of facts, then the transcript's paragraphs (paragraphs.ts), each with its start time
+ * (and speaker, when set) in bold.
+ */
 export async function toDocx(transcript: Transcript): Promise<Uint8Array> {
   const { meta } = transcript;
   const facts = [`Source: ${meta.source.name}`];
@@ -16,20 +20,16 @@ export async function toDocx(transcript: Transcript): Promise<Uint8Array> {
         children: [
           new Paragraph({ text: meta.title, heading: HeadingLevel.TITLE }),
           new Paragraph({ children: [new TextRun({ text: facts.join(' · '), italics: true })] }),
-          ...transcript.segments
-            .filter((s) => s.text.trim())
-            .map(
-              (s) =>
-                new Paragraph({
-                  children: [
-                    new TextRun({ text: `[${shortClock(s.startSec)}] `, bold: true }),
-                    ...(s.speaker?.trim()
-                      ? [new TextRun({ text: `${s.speaker.trim()}: `, bold: true })]
-                      : []),
-                    new TextRun(s.text.trim()),
-                  ],
-                }),
-            ),
+          ...paragraphs(transcript.segments).map(
+            (p) =>
+              new Paragraph({
+                children: [
+                  new TextRun({ text: `[${shortClock(p.startSec)}] `, bold: true }),
+                  ...(p.speaker ? [new TextRun({ text: `${p.speaker}: `, bold: true })] : []),
+                  new TextRun(p.segments.map((s) => s.text).join(' ')),
+                ],
+              }),
+          ),
         ],
       },
     ],

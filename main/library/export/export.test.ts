@@ -185,13 +185,34 @@ describe('subtitle exports', () => {
 describe('document exports', () => {
   const t = meeting(2, 30);
   t.segments[4]!.flags = ['loop', 'retried'];
+  t.segments[4]!.attempts = 3;
+  // retried, and its kept text passed every check: nothing to note (the 'retried' flag of an older transcript)
+  t.segments[5]!.flags = ['retried'];
+  t.segments[5]!.attempts = 2;
 
-  it('TXT has one line per segment, in order; a flagged segment ends with its check note', () => {
-    const lines = toTxt(t).trimEnd().split('\n');
-    expect(lines).toEqual(
-      t.segments.map((s, i) => (i === 4 ? `${s.text} [check: repeated text, retried]` : s.text)),
+  it('TXT reads in paragraphs: segments joined in order, broken at pauses over 2 s; a flagged one keeps its note', () => {
+    const out = toTxt(t);
+    const blocks = out.trimEnd().split('\n\n');
+    expect(out.endsWith('\n')).toBe(true);
+    expect(blocks.length).toBeGreaterThan(1);
+    expect(blocks.length).toBeLessThan(t.segments.length);
+    expect(blocks.every((b) => !b.includes('\n'))).toBe(true);
+    const note = '[check: repeated text (after 3 tries)]';
+    expect(blocks.join(' ')).toBe(
+      t.segments.map((s, i) => (i === 4 ? `${s.text} ${note}` : s.text)).join(' '),
     );
-    expect(toTxt(t, { timestamps: true }).split('\n')[0]).toBe(`[0:00] ${t.segments[0]!.text}`);
+    expect(out.match(/\[check:/g)).toHaveLength(1);
+    // every pause over 2 s starts a paragraph (the fixture has no speakers and short segments)
+    const starts = new Set(blocks.map((b) => b.slice(0, 40)));
+    t.segments.forEach((s, i) => {
+      const gap = i > 0 ? s.startSec - t.segments[i - 1]!.endSec : Infinity;
+      if (gap > 2) expect(starts.has(s.text.slice(0, 40))).toBe(true);
+    });
+    // with timestamps, each paragraph starts with its first segment's time
+    const stamped = toTxt(t, { timestamps: true }).trimEnd().split('\n\n');
+    expect(stamped).toHaveLength(blocks.length);
+    expect(stamped[0]).toBe(`[0:00] ${blocks[0]}`);
+    expect(stamped.every((b) => /^\[\d+:\d\d\] /u.test(b))).toBe(true);
   });
 
   it('JSON holds segments with times, window ids, flags and metadata', () => {
@@ -207,6 +228,9 @@ describe('document exports', () => {
       expect(s.windowId).toBe(t.segments[i]!.windowId);
     });
     expect(j.segments[4]!.flags).toEqual(['loop', 'retried']);
+    expect(j.segments.map((s) => (s as { attempts?: number }).attempts)).toEqual(
+      t.segments.map((_, i) => (i === 4 ? 3 : i === 5 ? 2 : undefined)),
+    );
   });
 
   it('JSON keeps its schema: exactly these keys, in this order (scripts read them)', () => {
@@ -227,6 +251,7 @@ describe('document exports', () => {
           text: 'Olá.',
           windowId: 'w1',
           flags: ['retried'],
+          attempts: 2,
           language: 'pt',
           speaker: 'Ana',
         },
@@ -244,6 +269,7 @@ describe('document exports', () => {
           text: 'Olá.',
           windowId: 'w1',
           flags: ['retried'],
+          attempts: 2,
           language: 'pt',
           speaker: 'Ana',
         },
@@ -258,7 +284,9 @@ describe('document exports', () => {
     expect(md.startsWith('# Quarterly planning\n\n*Source: meeting.m4a · Duration: ')).toBe(true);
     expect(md).toContain('**[0:00]** ');
     expect(md).toContain('Costs went \\<up\\> & the A --\\> B link failed.');
-    expect(md).toContain(`${escapeMarkdown(t.segments[4]!.text)} *\\[check: repeated text, retried\\]*\n`);
+    expect(md).toContain(
+      `${escapeMarkdown(t.segments[4]!.text)} *${escapeMarkdown('[check: repeated text (after 3 tries)]')}*\n`,
+    );
     expect(md.match(/\[check:/g)).toHaveLength(1);
   });
 
@@ -275,7 +303,7 @@ describe('document exports', () => {
       expect(notes).toEqual([
         '[check: cut mid-speech]',
         '[check: repeated text, may be cut short]',
-        '[check: repeated text, retried]',
+        '[check: repeated text (after 3 tries)]',
       ]);
     }
   });
@@ -303,8 +331,9 @@ describe('document exports', () => {
       segments: t.segments.map((s, i) => (i === 0 ? { ...s, speaker: 'Ana <Chair>' } : s)),
     };
     const first = named.segments[0]!.text;
-    expect(toTxt(named).split('\n')[0]).toBe(`Ana <Chair>: ${first}`);
-    expect(toTxt(named).split('\n')[1]).toBe(named.segments[1]!.text);
+    // a change of speaker ends the paragraph
+    expect(toTxt(named).split('\n\n')[0]).toBe(`Ana <Chair>: ${first}`);
+    expect(toTxt(named).split('\n\n')[1]!.startsWith(named.segments[1]!.text)).toBe(true);
     expect(toMarkdown(named)).toContain(`**[0:00]** **Ana \\<Chair\\>:** ${escapeMarkdown(first)}\n`);
     const j = JSON.parse(toJson(named)) as { segments: { speaker?: string }[] };
     expect(j.segments[0]!.speaker).toBe('Ana <Chair>');

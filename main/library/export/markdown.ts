@@ -1,4 +1,5 @@
 import type { Transcript } from '@common/transcript';
+import { paragraphs } from './paragraphs';
 import { qualityNote } from './quality-note';
 import { shortClock } from './time';
 
@@ -16,13 +17,17 @@ export function toMarkdown(transcript: Transcript): string {
   if (meta.source.durationSec !== null) facts.push(`Duration: ${shortClock(meta.source.durationSec)}`);
   if (meta.language) facts.push(`Language: ${meta.language}`);
   const parts = [`# ${escapeMarkdown(meta.title)}`, '', `*${facts.join(' · ')}*`, ''];
-  for (const s of transcript.segments) {
-    if (!s.text.trim()) continue;
-    const note = qualityNote(s.flags);
-    // in italics after the text, escaped so the brackets stay literal (no link syntax)
-    const flag = note ? ` *${escapeMarkdown(note)}*` : '';
-    const who = s.speaker?.trim() ? `**${escapeMarkdown(s.speaker.trim())}:** ` : '';
-    parts.push(`**[${shortClock(s.startSec)}]** ${who}${escapeMarkdown(s.text.trim())}${flag}`, '');
+  // paragraphs (paragraphs.ts), each with its start time and speaker in bold; a flagged segment's note in italics
+  // after its own text, escaped so the brackets stay literal (no link syntax)
+  for (const p of paragraphs(transcript.segments)) {
+    const body = p.segments
+      .map((s) => {
+        const note = qualityNote(s);
+        return `${escapeMarkdown(s.text)}${note ? ` *${escapeMarkdown(note)}*` : ''}`;
+      })
+      .join(' ');
+    const who = p.speaker ? `**${escapeMarkdown(p.speaker)}:** ` : '';
+    parts.push(`**[${shortClock(p.startSec)}]** ${who}${body}`, '');
   }
   return `${parts.join('\n').trimEnd()}\n`;
 }

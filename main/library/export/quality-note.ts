@@ -1,21 +1,30 @@
 /**
  * The reader-facing form of a segment's quality flags (common/transcript.ts SegmentFlag) in the text exports: a
  * short trailing "[check: …]" so whoever reads a TXT, SRT or Markdown file knows which passages to verify against
- * the audio, as the JSON export and the editor already do.
+ * the audio, as the JSON export and the editor already do. Only what is still suspect is noted: a window the loop
+ * guard retried and whose kept text passed every check is not (the JSON export keeps its `attempts`), and the
+ * 'retried' flag of transcripts saved before that is left out.
  */
-import type { SegmentFlag } from '@common/transcript';
+import type { Segment, SegmentFlag } from '@common/transcript';
 
-const NOTES: Record<SegmentFlag, string> = {
+type Noted = Exclude<SegmentFlag, 'retried'>;
+
+const NOTES: Record<Noted, string> = {
   loop: 'repeated text',
   max_tokens: 'may be cut short',
   hard_cut: 'cut mid-speech',
-  retried: 'retried',
 };
 /** Most serious first, whatever order the flags were recorded in. */
-const ORDER: readonly SegmentFlag[] = ['loop', 'max_tokens', 'hard_cut', 'retried'];
+const ORDER: readonly Noted[] = ['loop', 'max_tokens', 'hard_cut'];
 
-export function qualityNote(flags: readonly SegmentFlag[] | undefined): string | null {
-  if (!flags?.length) return null;
+export function qualityNote(segment: Pick<Segment, 'flags' | 'attempts'>): string | null {
+  const flags = segment.flags ?? [];
   const notes = ORDER.filter((f) => flags.includes(f)).map((f) => NOTES[f]);
-  return notes.length ? `[check: ${notes.join(', ')}]` : null;
+  if (notes.length === 0) return null;
+  // the guard's retries did not clear it: worth saying, it is why the text is what it is
+  const tries =
+    (segment.attempts ?? 1) > 1 && (flags.includes('loop') || flags.includes('max_tokens'))
+      ? ` (after ${segment.attempts} tries)`
+      : '';
+  return `[check: ${notes.join(', ')}${tries}]`;
 }

@@ -1,20 +1,24 @@
 import type { Transcript } from '@common/transcript';
 import { withSpeaker } from './cues';
+import { paragraphs } from './paragraphs';
 import { qualityNote } from './quality-note';
 import { shortClock } from './time';
 
 /**
- * One segment per line; with `timestamps`, each line starts with `[M:SS]`; a speaker set in the editor leads the
- * text as `Name: `. A flagged segment ends with its "[check: …]" note.
+ * Reads like a transcript: paragraphs (paragraphs.ts: a new one at a change of speaker, a pause over 2 s, or after a
+ * few sentences) separated by blank lines; with `timestamps`, each paragraph starts with `[M:SS]`; a speaker set in
+ * the editor leads its paragraph as `Name: `. A flagged segment's "[check: …]" note follows its own text.
  */
 export function toTxt(transcript: Transcript, options: { timestamps?: boolean } = {}): string {
-  const lines = transcript.segments
-    .filter((s) => s.text.trim())
-    .map((s) => {
-      const note = qualityNote(s.flags);
-      const spoken = withSpeaker(s.text.trim(), s.speaker);
-      const text = note ? `${spoken} ${note}` : spoken;
-      return options.timestamps ? `[${shortClock(s.startSec)}] ${text}` : text;
-    });
-  return lines.length > 0 ? `${lines.join('\n')}\n` : '';
+  const blocks = paragraphs(transcript.segments).map((p) => {
+    const body = p.segments
+      .map((s) => {
+        const note = qualityNote(s);
+        return note ? `${s.text} ${note}` : s.text;
+      })
+      .join(' ');
+    const text = withSpeaker(body, p.speaker);
+    return options.timestamps ? `[${shortClock(p.startSec)}] ${text}` : text;
+  });
+  return blocks.length > 0 ? `${blocks.join('\n\n')}\n` : '';
 }
