@@ -99,6 +99,16 @@ describe('handleMediaRequest', () => {
     expect(request({ range: 'bytes=0-1, nonsense' }).status).toBe(416);
   });
 
+  it('overlapping ranges and a header of 10,000 ranges get the whole file once, never 10,000 reads', () => {
+    const { request, openRange } = setup();
+    expect(request({ range: 'bytes=0-500, 100-900' }).status).toBe(200);
+    const many = `bytes=${Array.from({ length: 10_000 }, () => '0-999').join(',')}`;
+    const res = request({ range: many });
+    expect(res.status).toBe(200);
+    expect(res.headers['Content-Length']).toBe('1000');
+    expect(openRange).toHaveBeenCalledTimes(2);
+  });
+
   it('ignores a Range in another unit', () => {
     expect(setup().request({ range: 'items=0-5' }).status).toBe(200);
   });
