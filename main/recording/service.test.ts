@@ -409,6 +409,28 @@ describe('recording service', () => {
     expect(jobs()).toBe(1);
   });
 
+  it('recordings started in the same minute get titles that tell them apart', async () => {
+    const at = new Date(2026, 11, 3, 6, 53, 10);
+    const t = setup({ now: () => at });
+    const titles: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const { id, title } = await t.service.start({ sampleRate: RATE, channels: 1, channelNames: ['Mic'] });
+      titles.push(title!);
+      t.service.attachPort(id!, testPort());
+      await t.service.stop(id!);
+      await t.service.whenSettled();
+      at.setSeconds(at.getSeconds() + 20);
+    }
+    expect(titles).toEqual([
+      'Recording 3 Dec 2026, 06:53',
+      'Recording 3 Dec 2026, 06:53 (2)',
+      'Recording 3 Dec 2026, 06:53 (3)',
+    ]);
+    // the next minute starts over
+    const next = await t.service.start({ sampleRate: RATE, channels: 1, channelNames: ['Mic'] });
+    expect(next.title).toBe('Recording 3 Dec 2026, 06:54');
+  });
+
   it('quitting while recording seals the file and queues it (the engine stops with the app)', async () => {
     const t = setup();
     const { id } = await t.service.start({ sampleRate: RATE, channels: 1, channelNames: ['Mic'] });

@@ -213,6 +213,18 @@ export function createRecordingService(deps: RecordingServiceDeps): RecordingSer
   /** Settles when the stopped recording whose live job is still catching up has its transcript (or gave up). */
   let catchingUp: Promise<void> | null = null;
   const recoveredPaths = new Map<string, RecordingPaths>();
+  /** The last default title given, and how many recordings of this session got it. */
+  let lastTitle = { base: '', count: 0 };
+
+  /**
+   * "Recording 3 Dec 2026, 06:53"; a second one started in the same minute (the next meeting right after the last)
+   * gets " (2)": the library listed both under one name, with the same time.
+   */
+  function defaultTitle(started: Date): string {
+    const base = `Recording ${started.toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' })}`;
+    lastTitle = { base, count: lastTitle.base === base ? lastTitle.count + 1 : 1 };
+    return lastTitle.count === 1 ? base : `${base} (${lastTitle.count})`;
+  }
 
   function statusOf(c: Current): RecordingStatus {
     const s = c.session.status();
@@ -448,9 +460,7 @@ export function createRecordingService(deps: RecordingServiceDeps): RecordingSer
       }
       const started = now();
       const id = newRecordingId(started);
-      const title =
-        request.title?.trim() ||
-        `Recording ${started.toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' })}`;
+      const title = request.title?.trim() || defaultTitle(started);
       const paths = await writeJournal(deps.dir, {
         version: 1,
         id,
