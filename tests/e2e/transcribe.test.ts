@@ -145,14 +145,20 @@ describe('the app transcribes: drop → queue → live text → library → edit
       const longTasks = await watchLongTasks(page);
       // what the window showed: every progress value of every job, as the progress bars said it
       await page.evaluate(() => {
-        const g = globalThis as { __progress?: string[] };
+        const g = globalThis as { __progress?: string[]; __rows?: string[] };
         g.__progress = [];
+        g.__rows = [];
         new MutationObserver(() => {
           for (const bar of document.querySelectorAll('[role="progressbar"]')) {
             const v = `${bar.getAttribute('aria-label')}=${bar.getAttribute('aria-valuenow')}`;
             if (g.__progress!.at(-1) !== v) g.__progress!.push(v);
           }
-        }).observe(document.body, { subtree: true, childList: true, attributes: true });
+          // what each row said, in order: the steps before a job's first window among it
+          for (const row of document.querySelectorAll('[aria-label="Queued files"] > li')) {
+            const t = row.textContent ?? '';
+            if (!g.__rows!.includes(t)) g.__rows!.push(t);
+          }
+        }).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
       });
       await drop(app, [...speech, corrupt]);
 
@@ -208,6 +214,34 @@ describe('the app transcribes: drop → queue → live text → library → edit
       // a job's bar went through at least one value between empty and full
       const moving = speech.some((f) => values(path.basename(f)).some((v) => v > 0 && v < 100));
       expect(moving, `progress values seen: ${seen.join(', ')}`).toBe(true);
+      // before its first window a row named the step its job was in, in the engine's order: the model load (the
+      // first job only: the model stays loaded), opening the recording, finding speech, the first part
+      const rows = await page.evaluate(() => (globalThis as { __rows?: string[] }).__rows ?? []);
+      const steps = (name: string) =>
+        rows
+          .filter((r) => r.startsWith(name))
+          .map(
+            (r) =>
+              /Loading the model|Opening the recording|Finding speech|Transcribing the first part/u.exec(
+                r,
+              )?.[0],
+          )
+          .filter((x, i, all): x is string => x !== undefined && x !== all[i - 1]);
+      const order = [
+        'Loading the model',
+        'Opening the recording',
+        'Finding speech',
+        'Transcribing the first part',
+      ];
+      for (const f of speech) {
+        const said = steps(path.basename(f));
+        expect(said, `rows: ${rows.join(' | ')}`).toEqual(
+          [...said].sort((a, b) => order.indexOf(a) - order.indexOf(b)),
+        );
+      }
+      // the quick steps may fall between two of the queue's throttled updates; a first window takes seconds here
+      const all = speech.flatMap((f) => steps(path.basename(f)));
+      expect(all, `rows: ${rows.join(' | ')}`).toContain('Transcribing the first part');
       await app.screenshot('transcribe-queue-finished-light');
 
       // The window never froze while four jobs ran. Tasks just over the Long Tasks API's 50 ms (51 ms was seen) come and
