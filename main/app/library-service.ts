@@ -19,7 +19,7 @@ import type { Library } from '../library/db/index';
 import { exportTranscript } from '../library/export/index';
 import { writeFileAtomic } from '../fs/atomic-write';
 import type { InvokeEventLike } from './security';
-import { openVerifiedRange } from './media-file';
+import { mediaFileOf, openVerifiedRange } from './media-file';
 import { handleMediaRequest, type MediaFile, type MediaRequest, type MediaResponse } from './media-protocol';
 
 export interface LibraryServiceOptions {
@@ -148,13 +148,7 @@ export function createLibraryService(options: LibraryServiceOptions): LibrarySer
         tokenOfTranscript.set(id, token);
       }
       // the file's identity now: what the URL plays is this file, not whatever the path points to later
-      media.set(token, {
-        path: source,
-        size: info.size,
-        mtimeMs: info.mtimeMs,
-        dev: info.dev,
-        ino: info.ino,
-      });
+      media.set(token, mediaFileOf(source, info));
       return { url: options.mediaUrlFor(token) };
     },
 

@@ -6,7 +6,7 @@
  * is the recording the user opened or nothing.
  */
 import { constants, type Stats } from 'node:fs';
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { RotorError } from '@common/errors';
 import type { MediaFile } from './media-protocol';
 
@@ -16,19 +16,13 @@ const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 /** Bytes per read: media elements ask for ranges of several MB; this keeps each chunk small. */
 const CHUNK_BYTES = 256 * 1024;
 
-/** The identity a token keeps: a regular file (a symlink is followed once, here, and pinned to its target). */
-export async function mediaFileAt(path: string): Promise<MediaFile> {
-  const info = await stat(path);
-  if (!info.isFile()) throw new RotorError('FILE_UNREADABLE', 'Only a regular file can be played.');
-  return identityOf(path, info);
-}
-
-function identityOf(path: string, info: Stats): MediaFile {
+/** What a token keeps of its file: the path and, from `stat` (which follows a symlink once), the file's identity. */
+export function mediaFileOf(path: string, info: Stats): MediaFile {
   return { path, size: info.size, mtimeMs: info.mtimeMs, dev: info.dev, ino: info.ino };
 }
 
 /** Whether an open descriptor's file is the one the token was minted for. */
-export function isSameFile(file: MediaFile, now: Stats): boolean {
+function isSameFile(file: MediaFile, now: Stats): boolean {
   return (
     now.isFile() &&
     now.size === file.size &&
