@@ -137,6 +137,18 @@ function sendSeconds(port: ReturnType<typeof testPort>, seconds: number, seq = 0
   return seq + seconds * 10;
 }
 
+/** A 2 s recording, stopped, whose live job is still catching up (its transcript held by heldFirstJob). */
+async function recordedAndCatchingUp(t: ReturnType<typeof setup>): Promise<RecordingStatus> {
+  const first = await t.service.start({ sampleRate: RATE, channels: 2, channelNames: ['Mic', 'System'] });
+  const port = testPort();
+  t.service.attachPort(first.id!, port);
+  sendSeconds(port, 2);
+  await t.tick();
+  await t.service.stop(first.id!);
+  await expect.poll(() => t.statuses.some((s) => s.id === first.id && s.live === 'catching_up')).toBe(true);
+  return first;
+}
+
 function checkWav(path: string, channels: number): { seconds: number } {
   const bytes = readFileSync(path);
   const h = parseWavHeader(bytes);
@@ -332,13 +344,7 @@ describe('recording service', () => {
     // the first recording's transcript is held back: its live job is still catching up after its stop
     const { base, request, finishFirst, jobs } = heldFirstJob();
     const t = setup({ engine: { request } });
-    const first = await t.service.start({ sampleRate: RATE, channels: 2, channelNames: ['Mic', 'System'] });
-    const port1 = testPort();
-    t.service.attachPort(first.id!, port1);
-    sendSeconds(port1, 2);
-    await t.tick();
-    await t.service.stop(first.id!);
-    await expect.poll(() => t.statuses.some((s) => s.id === first.id && s.live === 'catching_up')).toBe(true);
+    const first = await recordedAndCatchingUp(t);
 
     const second = await t.service.start({ sampleRate: RATE, channels: 2, channelNames: ['Mic', 'System'] });
     expect(second).toMatchObject({ phase: 'recording', live: 'on', liveNote: LIVE_WAITS_NOTE });
@@ -367,13 +373,7 @@ describe('recording service', () => {
     const { request, finishFirst, jobs } = heldFirstJob();
     // a bound of 3 s stands in for the real 10 minutes
     const t = setup({ engine: { request }, maxWaitingFeedSec: 3 });
-    const first = await t.service.start({ sampleRate: RATE, channels: 2, channelNames: ['Mic', 'System'] });
-    const port1 = testPort();
-    t.service.attachPort(first.id!, port1);
-    sendSeconds(port1, 2);
-    await t.tick();
-    await t.service.stop(first.id!);
-    await expect.poll(() => t.statuses.some((s) => s.id === first.id && s.live === 'catching_up')).toBe(true);
+    const first = await recordedAndCatchingUp(t);
 
     const second = await t.service.start({ sampleRate: RATE, channels: 2, channelNames: ['Mic', 'System'] });
     const port2 = testPort();
