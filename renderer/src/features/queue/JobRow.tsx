@@ -11,6 +11,7 @@ import {
   jobMoment,
   percentDone,
   progressFacts,
+  stageFact,
 } from './job-view';
 import { useNow } from '../../ui/use-now';
 import { useQueueStore } from './store';
@@ -39,6 +40,9 @@ export const JobRow = memo(function JobRow({ job, index, count, onOpenTranscript
   const pct = percentDone(job);
   const facts = progressFacts(job.progress, job.state);
   const bar = barOf(job);
+  // a bar without a number says the step the job is in, as the facts under it do
+  const stage = job.state === 'running' ? job.progress?.stage : undefined;
+  const step = stage ? stageFact(stage, job.progress?.durationSec ?? null) : undefined;
   const now = useNow();
   const moment = jobMoment(job, now);
 
@@ -108,7 +112,7 @@ export const JobRow = memo(function JobRow({ job, index, count, onOpenTranscript
           aria-valuemin={0}
           aria-valuemax={100}
           aria-valuenow={bar === 'unknown' ? undefined : (pct ?? 0)}
-          aria-valuetext={bar === 'unknown' ? 'Starting' : `${pct ?? 0}%`}
+          aria-valuetext={bar === 'unknown' ? (step ?? 'Starting') : `${pct ?? 0}%`}
         >
           <div className="job__bar" style={{ width: bar === 'unknown' ? undefined : `${pct ?? 0}%` }} />
         </div>

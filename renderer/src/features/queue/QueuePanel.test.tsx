@@ -208,6 +208,10 @@ describe('Queue view', () => {
       expect(v.safeParse(EVENT_CHANNELS['queue:changed'], payload).success).toBe(true);
       act(() => fake.emit('queue:changed', payload));
       within(row('standup.m4a')).getByText(text, { exact: false });
+      // the bar without a number says it too, for a screen reader
+      expect(
+        screen.getByRole('progressbar', { name: 'Progress of standup.m4a' }).getAttribute('aria-valuetext'),
+      ).toBe(text);
     }
     // the first window's progress replaces the step
     act(() => fake.emit('queue:changed', snapshot([running])));
