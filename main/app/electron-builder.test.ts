@@ -55,11 +55,17 @@ describe('electron-builder.yml', () => {
     }
   });
 
-  it('turns off the Electron fuses that would let the binary run as plain Node', () => {
-    expect(config['electronFuses']).toMatchObject({
+  it('sets every security fuse: no plain-Node modes, only the integrity-checked asar, no file:// privileges', () => {
+    // toEqual, not toMatchObject: a fuse dropped from the file (electron-builder then leaves Electron's default,
+    // which for grantFileProtocolExtraPrivileges is on) fails here.
+    expect(config['electronFuses']).toEqual({
       runAsNode: false,
       enableNodeOptionsEnvironmentVariable: false,
       enableNodeCliInspectArguments: false,
+      enableCookieEncryption: true,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+      grantFileProtocolExtraPrivileges: false,
     });
   });
 });
