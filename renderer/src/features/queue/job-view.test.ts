@@ -151,6 +151,23 @@ describe('a row before its first window', () => {
       'Transcribing the first part (0:03–1:02)…',
       '2:05 of audio',
     ]);
+    // a window that reaches the end of the recording is its only part (a short file, or a cutter trimming the last
+    // half second of silence)
+    const short = { ...none, durationSec: 10.4 };
+    expect(at({ name: 'first_window', startSec: 0, endSec: 10.4 }, short)).toEqual([
+      'Transcribing (0:00–0:10)…',
+      '0:10 of audio',
+    ]);
+    expect(at({ name: 'first_window', startSec: 0.5, endSec: 9.9 }, short)[0]).toBe(
+      'Transcribing (0:00–0:09)…',
+    );
+    // a length not known yet, or a window ending well before the end: more may follow
+    expect(at({ name: 'first_window', startSec: 0, endSec: 10.4 }, { ...none, durationSec: null })[0]).toBe(
+      'Transcribing the first part (0:00–0:10)…',
+    );
+    expect(at({ name: 'first_window', startSec: 0, endSec: 8 }, short)[0]).toBe(
+      'Transcribing the first part (0:00–0:08)…',
+    );
     // a paused job says only its length; a window done means progress, not the stage
     expect(progressFacts({ ...none, stage: { name: 'reading_audio' } }, 'paused')).toEqual(['2:05 of audio']);
     expect(progressFacts({ ...progress, stage: { name: 'reading_audio' } }, 'running')[0]).toMatch(/window/u);

@@ -124,9 +124,28 @@ export function stageFact(stage: JobStage, durationSec: number | null): string {
         ? `Finding speech: ${read} read`
         : `Finding speech: ${read} of ${formatTimestamp(durationSec)} read`;
     }
-    case 'first_window':
-      return `Transcribing the first part (${formatTimestamp(stage.startSec)}–${formatTimestamp(stage.endSec)})…`;
+    case 'first_window': {
+      const bounds = `(${formatTimestamp(stage.startSec)}–${formatTimestamp(stage.endSec)})`;
+      return onlyWindow(stage, durationSec)
+        ? `Transcribing ${bounds}…`
+        : `Transcribing the first part ${bounds}…`;
+    }
   }
+}
+
+/**
+ * Seconds of audio after a window too short to hold another one: the cutter ends a window where speech ends, so a
+ * short file's only window can stop a little before the file does.
+ */
+const TAIL_SEC = 1;
+
+/**
+ * The first window reaches the end of the recording: it is the only one ("the first part (0:00–0:10)" of a 10 s
+ * file promised parts that never came). The stage does not say how many windows the cutter will make (it cuts as
+ * it reads); a window ending well before a silent tail still reads as the first part.
+ */
+function onlyWindow(stage: { endSec: number }, durationSec: number | null): boolean {
+  return durationSec !== null && stage.endSec >= durationSec - TAIL_SEC;
 }
 
 /** The facts under a job's bar: windows, audio time, speed, ETA; what is happening while nothing is done yet. */
