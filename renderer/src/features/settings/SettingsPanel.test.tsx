@@ -224,6 +224,48 @@ describe('SettingsPanel', () => {
     expect(((await screen.findByLabelText('Window length (seconds)')) as HTMLInputElement).value).toBe('300');
   });
 
+  it('a number field can be emptied and retyped; a draft that is not a valid number is shown, not sent', async () => {
+    const { invoke } = installAdvisorApi(PROFILES.desktop24);
+    render(<SettingsPanel />);
+    await screen.findByTestId('kv-bytes');
+    const field = screen.getByLabelText('Window length (seconds)') as HTMLInputElement;
+    const before = field.value;
+    const evaluations = () => invoke.mock.calls.filter(([channel]) => channel === 'advisor:evaluate').length;
+    const sent = evaluations();
+    act(() => field.focus());
+    // deleting the last digit leaves the field empty (it used to snap back to the old value)
+    fireEvent.change(field, { target: { value: '' } });
+    expect(field.value).toBe('');
+    expect(field.getAttribute('aria-invalid')).toBe('true');
+    const hint = screen.getByText(/Enter a whole number from 5 to 3600\. Leaving the field keeps \d+\./u);
+    expect(field.getAttribute('aria-describedby')?.split(' ')).toContain(hint.id);
+    // a number under the minimum while typing is shown too, and not sent either
+    fireEvent.change(field, { target: { value: '3' } });
+    expect(field.value).toBe('3');
+    expect(evaluations()).toBe(sent);
+    fireEvent.change(field, { target: { value: '30' } });
+    await waitFor(() =>
+      expect(useSettingsStore.getState().evaluation?.estimate.config.windowSeconds).toBe(30),
+    );
+    expect(field.value).toBe('30');
+    expect(field.getAttribute('aria-invalid')).toBeNull();
+    expect(screen.queryByText(/Enter a whole number/u)).toBeNull();
+    // left empty: the last valid value comes back on blur, or on Enter
+    fireEvent.change(field, { target: { value: '' } });
+    act(() => field.blur());
+    expect(field.value).toBe('30');
+    act(() => field.focus());
+    fireEvent.change(field, { target: { value: '99999' } });
+    fireEvent.keyDown(field, { key: 'Enter' });
+    expect(field.value).toBe('30');
+    expect(useSettingsStore.getState().overrides.windowSeconds).toBe(30);
+    expect(before).not.toBe('30');
+    // a reset while the field is not being edited shows the recommended value again
+    act(() => field.blur());
+    fireEvent.click(screen.getByRole('button', { name: 'Reset to recommended' }));
+    await waitFor(() => expect(field.value).toBe(before));
+  });
+
   it('shows the saving against f16 and minutes per window for every cache type', async () => {
     installAdvisorApi(PROFILES.laptop6);
     render(<SettingsPanel />);

@@ -2,6 +2,7 @@ import { useEffect, useId, type ReactNode } from 'react';
 import type { AdvisorReport, EvaluateResult, HardwareInfo, RunConfig } from '@common/advisor-types';
 import { formatBytes, formatKiB } from '@common/format-bytes';
 import { Legend, MemoryBar } from './MemoryBar';
+import { NumberField } from './NumberField';
 import { sameOverrides, useSettingsStore } from './store';
 import { KV_QUALITY_SOURCE } from '@common/kv-quality';
 import {
@@ -212,11 +213,9 @@ function ConfigEditor({ report, evaluation }: { report: AdvisorReport; evaluatio
   const e = evaluation.estimate;
   const hasGpu = report.hardware.devices.length > 0;
   const maxLayers = (report.variants.find((v) => v.id === c.weights)?.layers ?? 30) + 1;
-  const num = (key: 'windowSeconds' | 'parallelWindows' | 'gpuLayers' | 'threads') => (value: string) => {
-    const n = Number(value);
-    // half-typed values (empty, "1.") wait for the next keystroke instead of being sent
-    if (value !== '' && Number.isInteger(n) && n >= (key === 'gpuLayers' ? 0 : 1)) void setOverride(key, n);
-  };
+  // half-typed values (empty, "1.", out of range) stay in the field and wait for the next keystroke (NumberField)
+  const num = (key: 'windowSeconds' | 'parallelWindows' | 'gpuLayers' | 'threads') => (n: number) =>
+    void setOverride(key, n);
   const kvOptions = report.kvTypes.map((t) => (
     <option key={t.type} value={t.type} disabled={!t.available} title={t.unavailableReason}>
       {t.type} ({t.bitsPerValue} bits){t.available ? '' : ` — ${t.unavailableReason ?? 'not built'}`}
@@ -292,54 +291,50 @@ function ConfigEditor({ report, evaluation }: { report: AdvisorReport; evaluatio
         </Field>
         <Field label="Window length (seconds)" hint="Audio decoded in one piece">
           {(id, hint) => (
-            <input
+            <NumberField
               id={id}
-              aria-describedby={hint}
-              type="number"
+              hintId={hint}
               min={5}
               max={3600}
               step={10}
               value={c.windowSeconds}
-              onChange={(ev) => num('windowSeconds')(ev.target.value)}
+              onCommit={num('windowSeconds')}
             />
           )}
         </Field>
         <Field label="Parallel windows" hint="Windows decoded side by side">
           {(id, hint) => (
-            <input
+            <NumberField
               id={id}
-              aria-describedby={hint}
-              type="number"
+              hintId={hint}
               min={1}
               max={16}
               value={c.parallelWindows}
-              onChange={(ev) => num('parallelWindows')(ev.target.value)}
+              onCommit={num('parallelWindows')}
             />
           )}
         </Field>
         <Field label="GPU layers" hint={hasGpu ? `0 = CPU only, ${maxLayers} = everything` : 'No GPU found'}>
           {(id, hint) => (
-            <input
+            <NumberField
               id={id}
-              aria-describedby={hint}
-              type="number"
+              hintId={hint}
               min={0}
               max={maxLayers}
               value={c.gpuLayers}
               disabled={!hasGpu}
-              onChange={(ev) => num('gpuLayers')(ev.target.value)}
+              onCommit={num('gpuLayers')}
             />
           )}
         </Field>
         <Field label="CPU threads">
           {(id) => (
-            <input
+            <NumberField
               id={id}
-              type="number"
               min={1}
               max={report.hardware.cpu.logicalCores}
               value={c.threads}
-              onChange={(ev) => num('threads')(ev.target.value)}
+              onCommit={num('threads')}
             />
           )}
         </Field>
