@@ -2,13 +2,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GgufHeader, GgufMetaValue } from '../engine/gguf';
+import { readGgufHeader, type GgufHeader, type GgufMetaValue } from '../engine/gguf';
 import { MODEL_CATALOG, catalogEntry, recommendedEntry } from './catalog';
 import { DEFAULT_MODEL_ENDPOINT, appDataDir, modelEndpoint, modelsDirFor } from './endpoint';
 import { parseContentRange } from './fetch-part';
 import { fileUrl, treeUrl } from './hub';
 import { createRateMeter, etaSeconds } from './progress';
-import { checkVoxtralPair } from '../engine/gguf/voxtral-pair';
+import { VOXTRAL_MODEL_READ, checkVoxtralPair } from '../engine/gguf/voxtral-pair';
 import { checkComplete } from './validate';
 
 let tmp = '';
@@ -120,29 +120,43 @@ function header(metadata: Record<string, GgufMetaValue>, extra: Partial<GgufHead
 }
 
 describe('GGUF pair checks', () => {
-  const model = header({ 'general.architecture': 'llama', 'llama.embedding_length': 3072 });
-  const mmproj = header({
-    'general.architecture': 'clip',
-    'clip.has_audio_encoder': true,
-    'clip.audio.projector_type': 'voxtral',
-    'clip.audio.projection_dim': 3072,
+  const trained = path.join(__dirname, '..', '..', 'fixtures', 'trained');
+  /** The trained fixture's headers with some metadata replaced (the tensors stay as they are). */
+  const pair = async (): Promise<{ model: GgufHeader; mmproj: GgufHeader }> => ({
+    model: await readGgufHeader(path.join(trained, 'voxtral-small-q8_0.gguf'), VOXTRAL_MODEL_READ),
+    mmproj: await readGgufHeader(path.join(trained, 'voxtral-small-mmproj-q8_0.gguf')),
+  });
+  const withMeta = (h: GgufHeader, changes: Record<string, GgufMetaValue>): GgufHeader => ({
+    ...h,
+    metadata: new Map([...h.metadata, ...Object.entries(changes)]),
   });
 
-  it('accepts a Voxtral pair and names what is wrong otherwise', () => {
+  it('accepts a Voxtral pair and names what is wrong otherwise', async () => {
+    const { model, mmproj } = await pair();
     expect(() => checkVoxtralPair(model, mmproj)).not.toThrow();
-    expect(() => checkVoxtralPair(header({ 'general.architecture': 'qwen2' }), mmproj)).toThrow(
+    expect(() => checkVoxtralPair(withMeta(model, { 'general.architecture': 'qwen2' }), mmproj)).toThrow(
       expect.objectContaining({ code: 'MODEL_WRONG_ARCH' }),
     );
     expect(() => checkVoxtralPair(model, model)).toThrow(
       expect.objectContaining({ code: 'MODEL_MMPROJ_MISMATCH' }),
     );
-    const whisper = header({
-      ...Object.fromEntries(mmproj.metadata),
-      'clip.audio.projector_type': 'ultravox',
-    });
+    const whisper = withMeta(mmproj, { 'clip.projector_type': 'ultravox' });
     expect(() => checkVoxtralPair(model, whisper)).toThrow(/projector 'ultravox'/u);
-    const narrow = header({ ...Object.fromEntries(mmproj.metadata), 'clip.audio.projection_dim': 2048 });
-    expect(() => checkVoxtralPair(model, narrow)).toThrow(/2048 dimensions but the model has 3072/u);
+    const narrow = withMeta(mmproj, { 'clip.audio.projection_dim': 2048 });
+    expect(() => checkVoxtralPair(model, narrow)).toThrow(/2048 dimensions but the model has 384/u);
+  });
+
+  it('reads the projector type the way llama.cpp does: the shared key before the audio one', async () => {
+    const { model, mmproj } = await pair();
+    const both = withMeta(mmproj, {
+      'clip.audio.projector_type': 'voxtral',
+      'clip.projector_type': 'ultravox',
+    });
+    expect(() => checkVoxtralPair(model, both)).toThrow(/projector 'ultravox'/u);
+    const audioOnly = new Map(mmproj.metadata);
+    audioOnly.delete('clip.projector_type');
+    audioOnly.set('clip.audio.projector_type', 'voxtral');
+    expect(() => checkVoxtralPair(model, { ...mmproj, metadata: audioOnly })).not.toThrow();
   });
 
   it('a file shorter than its tensors is MODEL_TRUNCATED', () => {

@@ -18,27 +18,102 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/*
+ * The smallest pair the Voxtral pair check accepts: a text model whose vocabulary has Voxtral's audio tokens at
+ * their ids, and a one-layer audio encoder of width 8 whose every tensor has the shape its metadata says.
+ */
 const WIDTH = 8;
+const ENC = { width: 8, heads: 2, ff: 16, mel: 4, stack: 2, positions: 1500 };
+
+/** Token 24, 25 and 34 as in Voxtral's Tekken vocabulary; the rest placeholders. */
+const vocab = (): string[] => {
+  const tokens = Array.from({ length: 40 }, (_, i) => `<SPECIAL_${i}>`);
+  tokens[24] = '[AUDIO]';
+  tokens[25] = '[BEGIN_AUDIO]';
+  tokens[34] = '[TRANSCRIBE]';
+  return tokens;
+};
+
 const MODEL_META: [string, GgufValue][] = [
   ['general.architecture', gv.str('llama')],
   ['general.name', gv.str('Voxtral Mini (crafted)')],
   ['llama.embedding_length', gv.u32(WIDTH)],
+  ['tokenizer.ggml.model', gv.str('gpt2')],
+  ['tokenizer.ggml.pre', gv.str('tekken')],
+  ['tokenizer.ggml.tokens', gv.arr('string', vocab())],
 ];
+
 const MMPROJ_META: [string, GgufValue][] = [
   ['general.architecture', gv.str('clip')],
   ['clip.has_audio_encoder', gv.bool(true)],
   ['clip.audio.projector_type', gv.str('voxtral')],
   ['clip.audio.projection_dim', gv.u32(WIDTH)],
+  ['clip.audio.embedding_length', gv.u32(ENC.width)],
+  ['clip.audio.feed_forward_length', gv.u32(ENC.ff)],
+  ['clip.audio.block_count', gv.u32(1)],
+  ['clip.audio.attention.head_count', gv.u32(ENC.heads)],
+  ['clip.audio.num_mel_bins', gv.u32(ENC.mel)],
+  ['clip.audio.attention.layer_norm_epsilon', gv.f32(1e-5)],
+  ['clip.audio.projector.stack_factor', gv.u32(ENC.stack)],
 ];
-const tensors = (prefix: string): TensorSpec[] => [
-  { name: `${prefix}.a.weight`, shape: [WIDTH, 2], type: 'F32', data: new Float32Array(WIDTH * 2).fill(0.5) },
-  {
-    name: `${prefix}.b.weight`,
-    shape: [WIDTH, 2],
-    type: 'F32',
-    data: new Float32Array(WIDTH * 2).fill(0.25),
-  },
-];
+
+const f32 = (name: string, shape: number[], type: 'F32' | 'F16' = 'F32'): TensorSpec => ({
+  name,
+  shape,
+  type,
+  data: new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(0.25),
+});
+
+/** The encoder's tensors, in the converter's order. */
+function tinyEncoderTensors(): TensorSpec[] {
+  const E = ENC.width;
+  const layer = ['ln1', 'ln2'].flatMap((ln) => [
+    f32(`a.blk.0.${ln}.weight`, [E]),
+    f32(`a.blk.0.${ln}.bias`, [E]),
+  ]);
+  return [
+    f32('a.conv1d.1.weight', [3, ENC.mel, E], 'F16'),
+    f32('a.conv1d.1.bias', [1, E]),
+    f32('a.conv1d.2.weight', [3, E, E], 'F16'),
+    f32('a.conv1d.2.bias', [1, E]),
+    f32('a.position_embd.weight', [E, ENC.positions]),
+    ...layer,
+    f32('a.blk.0.attn_q.weight', [E, E]),
+    f32('a.blk.0.attn_q.bias', [E]),
+    f32('a.blk.0.attn_k.weight', [E, E]),
+    f32('a.blk.0.attn_v.weight', [E, E]),
+    f32('a.blk.0.attn_v.bias', [E]),
+    f32('a.blk.0.attn_out.weight', [E, E]),
+    f32('a.blk.0.attn_out.bias', [E]),
+    f32('a.blk.0.ffn_up.weight', [E, ENC.ff]),
+    f32('a.blk.0.ffn_up.bias', [ENC.ff]),
+    f32('a.blk.0.ffn_down.weight', [ENC.ff, E]),
+    f32('a.blk.0.ffn_down.bias', [E]),
+    f32('a.post_ln.weight', [E]),
+    f32('a.post_ln.bias', [E]),
+    f32('mm.a.mlp.1.weight', [E * ENC.stack, WIDTH]),
+    f32('mm.a.mlp.2.weight', [WIDTH, WIDTH]),
+  ];
+}
+
+/** The text model's tensors stand for its weights (only the header is checked); the mmproj's are a whole encoder. */
+const tensors = (prefix: string): TensorSpec[] =>
+  prefix === 'mm'
+    ? tinyEncoderTensors()
+    : [
+        {
+          name: `${prefix}.a.weight`,
+          shape: [WIDTH, 2],
+          type: 'F32',
+          data: new Float32Array(WIDTH * 2).fill(0.5),
+        },
+        {
+          name: `${prefix}.b.weight`,
+          shape: [WIDTH, 2],
+          type: 'F32',
+          data: new Float32Array(WIDTH * 2).fill(0.25),
+        },
+      ];
 
 let n = 0;
 async function gguf(metadata: [string, GgufValue][], prefix: string): Promise<string> {
@@ -98,10 +173,10 @@ describe('validateModelPair on crafted files', () => {
   it('refuses a row that is not whole blocks of its type (ggml would read past the row)', async () => {
     const [model, mmproj] = await pair();
     // Q8_0 (type 8) packs 32 values per block; a row of 8 is a quarter of one
-    await patchTensor(mmproj, 'mm.a.weight', 'type', 8);
+    await patchTensor(mmproj, 'a.post_ln.weight', 'type', 8);
     const e = await refusal(validateModelPair(model, mmproj));
     expect(e.code).toBe('MODEL_NOT_GGUF');
-    expect(e.message).toMatch(/mm\.a\.weight has 8 values per row/);
+    expect(e.message).toMatch(/a\.post_ln\.weight has 8 values per row/);
   });
 
   it('refuses a tensor type nobody knows, and a tensor that starts past the end of the file', async () => {
@@ -144,7 +219,7 @@ describe('validateModelPair on crafted files', () => {
     expect((await refusal(validateModelPair(qwen, mmproj))).code).toBe('MODEL_WRONG_ARCH');
     const [model] = await pair();
     const wider = await gguf(
-      [...MMPROJ_META.slice(0, 3), ['clip.audio.projection_dim', gv.u32(WIDTH * 2)]],
+      MMPROJ_META.map(([k, v]) => [k, k === 'clip.audio.projection_dim' ? gv.u32(WIDTH * 2) : v]),
       'mm',
     );
     const e = await refusal(validateModelPair(model, wider));

@@ -5,7 +5,7 @@
  */
 import { RotorError } from '@common/errors';
 import { readGgufHeader, tensorDataExtent, type GgufHeader } from '../engine/gguf';
-import { checkVoxtralPair, isProjector, metaString } from '../engine/gguf/voxtral-pair';
+import { VOXTRAL_MODEL_READ, checkVoxtralPair, isProjector, metaString } from '../engine/gguf/voxtral-pair';
 import { ggmlBlockLayout } from '../advisor/ggml-sizes';
 
 export interface ValidPair {
@@ -40,8 +40,9 @@ export function checkComplete(h: GgufHeader): void {
  * name): the projector is told apart by its architecture.
  */
 export async function validateModelPair(first: string, second: string): Promise<ValidPair> {
-  let a = await readGgufHeader(first);
-  let b = await readGgufHeader(second);
+  // both with the vocabulary's strings: which one is the text model is known only once they are read
+  let a = await readGgufHeader(first, VOXTRAL_MODEL_READ);
+  let b = await readGgufHeader(second, VOXTRAL_MODEL_READ);
   if (isProjector(a) && !isProjector(b)) [a, b] = [b, a];
   checkComplete(a);
   checkComplete(b);

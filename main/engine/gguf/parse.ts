@@ -176,7 +176,7 @@ function readArray(c: Cursor, key: string, keep: boolean, meta: Metadata): void 
   }
 }
 
-function readMetadata(c: Cursor, nKv: number, keepArrays: boolean): Metadata {
+function readMetadata(c: Cursor, nKv: number, keepArray: (key: string) => boolean): Metadata {
   const meta: Metadata = {
     values: new Map(),
     types: new Map(),
@@ -188,7 +188,7 @@ function readMetadata(c: Cursor, nKv: number, keepArrays: boolean): Metadata {
     if (meta.types.has(key)) throw invalid(`metadata key ${key} appears twice`);
     const type = c.u32(`the value type of ${key}`);
     meta.types.set(key, type);
-    if (type === T.array) readArray(c, key, keepArrays, meta);
+    if (type === T.array) readArray(c, key, keepArray(key), meta);
     else meta.values.set(key, c.scalar(type, key));
   }
   return meta;
@@ -264,7 +264,8 @@ export function parseGgufHeader(
   const version = readVersion(c);
   const nTensors = c.count('tensors', GGUF_LIMITS.tensors, MIN_TENSOR_INFO_BYTES);
   const nKv = c.count('metadata entries', GGUF_LIMITS.keyValues, MIN_KV_BYTES);
-  const meta = readMetadata(c, nKv, options.arrays === 'values');
+  const keep = new Set(options.keep ?? []);
+  const meta = readMetadata(c, nKv, (key) => options.arrays === 'values' || keep.has(key));
   checkTokenizerArrays(meta);
   const alignment = alignmentOf(meta);
   const tensors: GgufTensorInfo[] = [];

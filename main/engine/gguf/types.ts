@@ -37,4 +37,6 @@ export interface GgufHeader {
 export interface GgufReadOptions {
   /** 'lengths' (default) skips array items; 'values' keeps them in `metadata`. */
   arrays?: 'lengths' | 'values';
+  /** Array keys whose items are kept even with `arrays: 'lengths'` (the vocabulary, for the Voxtral pair check). */
+  keep?: readonly string[];
 }

@@ -11,7 +11,7 @@ import { KV_TYPE_UNSUPPORTED_HINT, RotorError, isErrorCode } from '@common/error
 import type { StopReason } from '../stop-reason';
 import { isKvCacheType, kvCacheTypeInfo, rowBytes, type KvCacheType } from '@common/kv-cache-types';
 import { readGgufHeader, tensorDataExtent, type GgufHeader } from '../gguf';
-import { checkVoxtralPair, metaNumber } from '../gguf/voxtral-pair';
+import { VOXTRAL_MODEL_READ, checkVoxtralPair, metaNumber } from '../gguf/voxtral-pair';
 import {
   loadAddon,
   type NativeAddon,
@@ -253,7 +253,8 @@ async function checkGguf(path: string, role: 'model' | 'mmproj'): Promise<GgufHe
     );
   }
   // the reader's errors are already typed (MODEL_TRUNCATED, MODEL_NOT_GGUF, FILE_UNREADABLE) and name the path
-  const header = await readGgufHeader(path);
+  // the text model's vocabulary is read too: checkVoxtralPair looks for Voxtral's audio tokens in it
+  const header = await readGgufHeader(path, role === 'model' ? VOXTRAL_MODEL_READ : {});
   const types = addon();
   const extent = tensorDataExtent(header, (t) => {
     const info = types.typeInfo(t);
