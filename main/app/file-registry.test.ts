@@ -49,6 +49,24 @@ describe('file registry', () => {
     });
   });
 
+  it('a folder too deep to read to the end adds what was found and says the rest was not added', async () => {
+    const deep = path.join(root, 'archive', ...Array.from({ length: 10 }, (_, i) => `level-${i + 1}`));
+    mkdirSync(deep, { recursive: true });
+    writeFileSync(path.join(root, 'archive', 'top.wav'), 'w');
+    writeFileSync(path.join(deep, 'buried.wav'), 'w');
+    const files = createFileRegistry();
+    const result = await files.register([path.join(root, 'archive')]);
+    expect(result.files.map((r) => r.name)).toEqual(['top.wav']);
+    expect(result.skipped).toEqual([
+      { name: 'Part of archive', reason: expect.stringMatching(/^it goes deeper than 8 folder levels, /u) },
+    ]);
+    // nothing found before the cap: refused, with the reason (not 'There is no audio or video file')
+    await expect(files.register([path.join(root, 'archive', 'level-1')])).rejects.toMatchObject({
+      code: 'AUDIO_UNSUPPORTED',
+      message: 'No recording was found in the part of level-1 that was looked through.',
+    });
+  });
+
   it('a folder with no audio alone is refused with a reason; tokens are opaque', async () => {
     mkdirSync(path.join(root, 'docs'), { recursive: true });
     writeFileSync(path.join(root, 'docs', 'a.pdf'), 'x');

@@ -28,6 +28,26 @@ export interface FileRegistry {
 /** What one register call may return (the IPC contract's list limit). */
 export const MAX_REFS = 1000;
 
+/**
+ * A dropped folder whose walk stopped at a cap (deeper than the depth cap, too many files or entries): what was found
+ * is added and the rest is named, so the user knows the queue does not hold all of it (it said nothing before).
+ */
+function folderCut(folder: string, added: number): { entry: SkippedFile; error: RotorError } {
+  const name = path.basename(folder);
+  const { maxDepth, maxFiles } = DEFAULT_EXPAND_LIMITS;
+  const reason = `it goes deeper than ${maxDepth} folder levels, holds over ${Math.min(maxFiles, MAX_REFS)} recordings or too many files to look through; add its sub-folders one at a time`;
+  return {
+    entry: { name: `Part of ${name}`, reason },
+    error: new RotorError(
+      'AUDIO_UNSUPPORTED',
+      added === 0
+        ? `No recording was found in the part of ${name} that was looked through.`
+        : `Only part of ${name} was added.`,
+      { detail: folder, hint: `The folder ${reason}.` },
+    ),
+  };
+}
+
 export function createFileRegistry(): FileRegistry {
   const byToken = new Map<string, string>();
   const registerOne = (p: string, sizeBytes: number): FileRef => {
@@ -74,7 +94,8 @@ export function createFileRegistry(): FileRegistry {
             maxFiles: MAX_REFS - refs.length,
           });
           for (const f of found.files) refs.push(registerOne(f.path, f.sizeBytes));
-          if (found.files.length === 0) emptyFolders.push(p);
+          if (found.truncated) skipped.push(folderCut(p, found.files.length));
+          else if (found.files.length === 0) emptyFolders.push(p);
           continue;
         }
         if (!info.isFile()) {

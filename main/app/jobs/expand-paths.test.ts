@@ -59,6 +59,34 @@ describe('expandPaths', () => {
     expect(shallow.truncated).toBe(true);
   });
 
+  it('walks a folder reached twice (under a link to it, or inside another dropped folder) once', async () => {
+    file('archive/2026-11/standup.wav');
+    file('archive/2026-12/retro.mp3');
+    symlinkSync(path.join(root, 'archive'), path.join(root, 'archive-link'));
+    const r = await expandPaths([
+      path.join(root, 'archive'),
+      path.join(root, 'archive-link'),
+      path.join(root, 'archive', '2026-12'),
+    ]);
+    // each recording once, under the path it was first reached by
+    expect(r.files.map((f) => path.relative(root, f.path))).toEqual([
+      'archive/2026-11/standup.wav',
+      'archive/2026-12/retro.mp3',
+    ]);
+    expect(r).toMatchObject({ emptyFolders: [], truncated: false });
+  });
+
+  it('stops after looking at maxEntries entries (a dropped home folder) and says so', async () => {
+    for (let i = 0; i < 5; i++) file(`big/notes-${i}.txt`);
+    file('big/z/last.mp3');
+    const capped = await expandPaths([path.join(root, 'big')], { maxDepth: 8, maxFiles: 100, maxEntries: 4 });
+    expect(capped.files).toEqual([]);
+    expect(capped.truncated).toBe(true);
+    const all = await expandPaths([path.join(root, 'big')], { maxDepth: 8, maxFiles: 100, maxEntries: 7 });
+    expect(all.files.map((f) => path.relative(root, f.path))).toEqual(['big/z/last.mp3']);
+    expect(all.truncated).toBe(false);
+  });
+
   it('knows the open dialog extensions', () => {
     expect(['a.WAV', 'b.mkv', 'c.mov', 'd.webm'].every(isAudioName)).toBe(true);
     expect(['a.txt', 'b', 'mp3', 'c.mp3.part'].some(isAudioName)).toBe(false);

@@ -1,8 +1,10 @@
 /**
- * Files and folders the user dropped or picked → the audio/video files to queue. Folders are walked in name order
- * (the order a file manager shows), hidden entries are skipped, and symbolic links to folders are never followed, so
- * a link loop cannot make the walk endless; depth and count are capped so a dropped home folder cannot flood the
- * queue.
+ * Files and folders the user dropped or picked → the audio/video files to queue. A dropped folder stands for every
+ * recording inside it, sub-folders included (a meeting archive is usually a folder per month or per meeting).
+ * Folders are walked in name order (the order a file manager shows), hidden entries are skipped, symbolic links to
+ * folders are never followed and a folder reached twice (a bind mount or a junction back up the tree) is walked once,
+ * so no loop can make the walk endless; depth, count and the entries looked at are capped so a dropped home folder
+ * can neither flood the queue nor keep the walk busy for minutes.
  */
 import { lstat, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -13,9 +15,15 @@ export interface ExpandLimits {
   maxDepth: number;
   /** Files returned in all; the walk stops there and says so. */
   maxFiles: number;
+  /** Folder entries looked at in all (files of any kind and folders); the walk stops there and says so. */
+  maxEntries?: number;
 }
 
-export const DEFAULT_EXPAND_LIMITS: Readonly<ExpandLimits> = Object.freeze({ maxDepth: 8, maxFiles: 1000 });
+export const DEFAULT_EXPAND_LIMITS: Readonly<ExpandLimits> = Object.freeze({
+  maxDepth: 8,
+  maxFiles: 1000,
+  maxEntries: 50_000,
+});
 
 export interface ExpandedFile {
   path: string;
@@ -49,6 +57,8 @@ export async function expandPaths(
 ): Promise<ExpandResult> {
   const out: ExpandResult = { files: [], missing: [], emptyFolders: [], truncated: false };
   const seen = new Set<string>();
+  const walked = new Set<string>();
+  let entriesLeft = limits.maxEntries ?? Number.POSITIVE_INFINITY;
   const full = (): boolean => out.files.length >= limits.maxFiles;
   const take = (p: string, sizeBytes: number): void => {
     if (seen.has(p)) return;
@@ -60,18 +70,31 @@ export async function expandPaths(
     out.files.push({ path: p, sizeBytes });
   };
 
-  async function walk(dir: string, depth: number): Promise<void> {
+  /** False for a folder already walked (nothing new in it, but not empty either). */
+  async function walk(dir: string, depth: number): Promise<boolean> {
+    // the same folder under another path: walked once (its files would otherwise be queued twice, a loop forever)
+    const id = await stat(dir).then(
+      (s) => `${s.dev}:${s.ino}`,
+      () => null,
+    );
+    if (id !== null && walked.has(id)) return false;
+    if (id !== null) walked.add(id);
     let entries;
     try {
       entries = await readdir(dir, { withFileTypes: true });
     } catch {
-      return; // unreadable sub-folder: skip it, keep the rest
+      return true; // unreadable sub-folder: skip it, keep the rest
     }
     entries.sort((a, b) => byName.compare(a.name, b.name));
     const subdirs: string[] = [];
     for (const e of entries) {
       if (e.name.startsWith('.')) continue;
       const p = path.join(dir, e.name);
+      if (entriesLeft <= 0) {
+        out.truncated = true; // a folder of this size is not what a meeting archive looks like: stop looking
+        break;
+      }
+      entriesLeft--;
       if (full() && (e.isDirectory() || isAudioName(e.name))) {
         out.truncated = true; // something more might have counted
         break;
@@ -87,16 +110,13 @@ export async function expandPaths(
       }
     }
     for (const sub of subdirs) {
-      if (full()) {
+      if (full() || entriesLeft <= 0 || depth >= limits.maxDepth) {
         out.truncated = true;
-        return;
-      }
-      if (depth >= limits.maxDepth) {
-        out.truncated = true;
-        return;
+        return true;
       }
       await walk(sub, depth + 1);
     }
+    return true;
   }
 
   for (const input of inputs) {
@@ -105,8 +125,8 @@ export async function expandPaths(
     if (info?.isFile()) take(p, info.size);
     else if (info?.isDirectory()) {
       const before = out.files.length;
-      await walk(p, 0);
-      if (out.files.length === before && !out.truncated) out.emptyFolders.push(p);
+      const fresh = await walk(p, 0);
+      if (fresh && out.files.length === before && !out.truncated) out.emptyFolders.push(p);
     } else out.missing.push(p);
   }
   return out;

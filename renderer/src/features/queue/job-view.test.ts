@@ -207,6 +207,17 @@ describe('files that could not be added', () => {
     expect(notAddedText([])).toBeNull();
   });
 
+  it('gives each name its own reason when the reasons differ', () => {
+    expect(
+      notAddedText([
+        { name: 'standup.mp3', reason: 'moved or deleted since it was chosen' },
+        { name: 'Part of Meetings', reason: 'it goes deeper than 8 folder levels' },
+      ]),
+    ).toBe(
+      '2 were not added: standup.mp3 (moved or deleted since it was chosen); Part of Meetings (it goes deeper than 8 folder levels).',
+    );
+  });
+
   it('names the first three of many and counts the rest', () => {
     const skipped = ['a.wav', 'b.wav', 'c.wav', 'd.wav', 'e.wav'].map((name) => ({ name, reason: 'x' }));
     expect(notAddedText(skipped)).toBe(

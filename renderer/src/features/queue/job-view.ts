@@ -231,8 +231,14 @@ export function waitingForModel(jobs: readonly Pick<QueueJob, 'state'>[]): strin
 export function notAddedText(skipped: readonly { name: string; reason: string }[]): string | null {
   if (skipped.length === 0) return null;
   if (skipped.length === 1) return `${skipped[0]!.name} was not added: ${skipped[0]!.reason}.`;
-  const names = skipped.slice(0, 3).map((s) => s.name);
   const more = skipped.length > 3 ? ` and ${skipped.length - 3} more` : '';
+  const reasons = new Set(skipped.map((s) => s.reason));
+  // different reasons (a file gone, a folder too big to read to the end): each name with its own
+  if (reasons.size > 1) {
+    const each = skipped.slice(0, 3).map((s) => `${s.name} (${s.reason})`);
+    return `${skipped.length} were not added: ${each.join('; ')}${more}.`;
+  }
+  const names = skipped.slice(0, 3).map((s) => s.name);
   return `${skipped.length} files were not added (${names.join(', ')}${more}): moved, deleted or unreadable.`;
 }
 
