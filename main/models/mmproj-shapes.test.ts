@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gv, writeGguf } from '../../fixtures/gguf/writer';
 import { writeSyntheticVoxtral } from '../../fixtures/voxtral';
-import { replaceString, setTensorDim, setU32 } from './testing/craft';
+import { replaceString, setTensorDim, setTensorType, setU32 } from './testing/craft';
 import { validateModelPair } from './validate';
 
 const TRAINED = path.join(__dirname, '..', '..', 'fixtures', 'trained');
@@ -99,6 +99,15 @@ describe('the audio encoder (mmproj) must agree with itself', () => {
     const positions = await mmprojWith((f) => setTensorDim(f, 'a.position_embd.weight', 1, 1000));
     expect((await refusal(MODEL, positions)).message).toMatch(
       /a\.position_embd\.weight has shape \[256, 1000\] .* needs \[256, 1500\] \(at least 1500 rows\)/,
+    );
+  });
+
+  it('refuses a quantized layer norm (whole Q8_0 blocks, so only its type is wrong)', async () => {
+    const q8 = await mmprojWith((f) => setTensorType(f, 'a.blk.0.ln2.weight', 8));
+    const e = await refusal(MODEL, q8);
+    expect(e.code).toBe('MODEL_MMPROJ_MISMATCH');
+    expect(e.message).toMatch(
+      /tensor a\.blk\.0\.ln2\.weight has ggml type 8; the encoder needs 0 or 1 or 30/,
     );
   });
 

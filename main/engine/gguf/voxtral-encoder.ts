@@ -9,9 +9,19 @@
 import { RotorError } from '@common/errors';
 import type { GgufHeader, GgufTensorInfo } from './types';
 
-/** ggml_type ids the encoder's non-matmul tensors may have: ggml_add / ggml_norm need F32, im2col F16 or F32. */
+/**
+ * ggml_type ids the encoder's non-matmul tensors may have: biases, norms and the position table are added or
+ * multiplied (float types; converters write F32, an f16 export may write the 2-D conv biases as F16), the conv kernels
+ * go through im2col (F16 as the converter forces, or F32). A quantized one would reach an unsupported op.
+ */
 const F32 = 0;
 const F16 = 1;
+const BF16 = 30;
+const FLOAT = [F32, F16, BF16] as const;
+const CONV = [F16, F32] as const;
+
+/** Audio tensors llama.cpp does not load for a `voxtral` projector (Voxtral's projector has no biases). */
+const UNUSED = new Set(['mm.a.mlp.1.bias', 'mm.a.mlp.2.bias']);
 
 /** One 30 s chunk is 3000 mel frames; the stride-2 conv halves them and the graph views that many positions. */
 const CHUNK_POSITIONS = 1500;
@@ -87,7 +97,7 @@ function layerShapes(p: EncoderParams): Record<string, Expected> {
   const E = p.nEmbd;
   const q = p.nHead * p.headDim;
   const kv = p.nHeadKv * p.headDim;
-  const vec = (n: number): Expected => ({ shape: [n], types: [F32] });
+  const vec = (n: number): Expected => ({ shape: [n], types: FLOAT });
   return {
     'ln1.weight': vec(E),
     'ln1.bias': vec(E),
@@ -111,13 +121,13 @@ function layerShapes(p: EncoderParams): Record<string, Expected> {
 function expectedTensors(p: EncoderParams, mm2: GgufTensorInfo): Map<string, Expected> {
   const E = p.nEmbd;
   const out = new Map<string, Expected>([
-    ['a.conv1d.1.weight', { shape: [3, p.nMel, E], types: [F16, F32] }],
-    ['a.conv1d.1.bias', { shape: [1, E], types: [F32] }],
-    ['a.conv1d.2.weight', { shape: [3, E, E], types: [F16, F32] }],
-    ['a.conv1d.2.bias', { shape: [1, E], types: [F32] }],
-    ['a.position_embd.weight', { shape: [E, CHUNK_POSITIONS], types: [F32, F16], atLeastRows: true }],
-    ['a.post_ln.weight', { shape: [E], types: [F32] }],
-    ['a.post_ln.bias', { shape: [E], types: [F32] }],
+    ['a.conv1d.1.weight', { shape: [3, p.nMel, E], types: CONV }],
+    ['a.conv1d.1.bias', { shape: [1, E], types: FLOAT }],
+    ['a.conv1d.2.weight', { shape: [3, E, E], types: CONV }],
+    ['a.conv1d.2.bias', { shape: [1, E], types: FLOAT }],
+    ['a.position_embd.weight', { shape: [E, CHUNK_POSITIONS], types: FLOAT, atLeastRows: true }],
+    ['a.post_ln.weight', { shape: [E], types: FLOAT }],
+    ['a.post_ln.bias', { shape: [E], types: FLOAT }],
   ]);
   for (let il = 0; il < p.nLayer; il++) {
     for (const [name, e] of Object.entries(layerShapes(p))) out.set(`a.blk.${il}.${name}`, e);
@@ -174,7 +184,8 @@ export function checkVoxtralEncoder(mmproj: GgufHeader, textEmbd: number | undef
     checkTensor(mmproj.path, t, e);
   }
   for (const t of mmproj.tensors) {
-    if ((t.name.startsWith('a.') || t.name.startsWith('mm.a.')) && !expected.has(t.name)) {
+    const audio = t.name.startsWith('a.') || t.name.startsWith('mm.a.');
+    if (audio && !expected.has(t.name) && !UNUSED.has(t.name)) {
       throw mismatch(
         mmproj.path,
         `tensor ${t.name} is not part of a Voxtral audio encoder with clip.audio.block_count ${p.nLayer}.`,

@@ -40,6 +40,14 @@ export function setTensorDim(file: string, name: string, dim: number, value: num
   });
 }
 
+/** Sets a tensor's ggml type in the tensor table (the ids are ggml_type's). */
+export function setTensorType(file: string, name: string, type: number): Promise<void> {
+  return edit(file, (bytes) => {
+    const p = find(bytes, name, file);
+    bytes.writeUInt32LE(type, p + 4 + 8 * bytes.readUInt32LE(p));
+  });
+}
+
 /** Replaces a key, tensor name or string value (a vocabulary token) with another string of the same length. */
 export function replaceString(file: string, from: string, to: string): Promise<void> {
   if (Buffer.byteLength(to) !== Buffer.byteLength(from))
