@@ -10,7 +10,7 @@
  * words spoken in the window (turns whose middle lies in it), so a retry can be judged: did the first attempt's text
  * deserve it? Then the kept text's flags and how many transcript segments carry a flag.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SAMPLE_RATE, samplesToSec } from '@common/audio';
@@ -35,6 +35,7 @@ const { values } = parseArgs({
     kv: { type: 'string', default: 'q8_0' },
     dir: { type: 'string', default: '/tmp/rs-retries' },
     source: { type: 'string', default: 'held-out' },
+    json: { type: 'string' },
   },
 });
 const windowSec = Number(values.window);
@@ -156,6 +157,11 @@ async function main(): Promise<void> {
     );
     console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     let retried = 0;
+    const dump: {
+      windowId: string;
+      reference: string;
+      attempts: { attempt: number; text: string; audioSec: number; tokenCount: number }[];
+    }[] = [];
     const firstAll = { errors: 0, words: 0 };
     const keptAll = { errors: 0, words: 0 };
     for (const r of result.records) {
@@ -170,6 +176,8 @@ async function main(): Promise<void> {
       const refCheck = `${rq.longestRepeat.n}×${rq.longestRepeat.times}, ${rq.compressionRatio.toFixed(2)}`;
       const attempts = [...new Set(mine.map((c) => c.attempt))].sort((a, b) => a - b);
       if (attempts.length > 1) retried++;
+      const entry = { windowId: r.windowId, reference, attempts: [] as (typeof dump)[number]['attempts'] };
+      dump.push(entry);
       for (const a of attempts) {
         const parts = mine
           .filter((c) => c.attempt === a)
@@ -180,6 +188,7 @@ async function main(): Promise<void> {
         const stop = parts.map((c) => c.result.stopReason).join('+');
         const q = assessOutput({ text, tokenCount, stopReason: parts[0]!.result.stopReason }, audioSec);
         const e = wordErrors(reference, text);
+        entry.attempts.push({ attempt: a, text, audioSec, tokenCount });
         if (a === 1) {
           firstAll.errors += e.errors;
           firstAll.words += e.words;
@@ -204,6 +213,7 @@ async function main(): Promise<void> {
         `${flaggedSegments} of ${segments.length}; flagged windows (loop/max_tokens) ${result.flagged}\n` +
         `WER first attempts ${pct(firstAll)} %, kept ${pct(keptAll)} % (${keptAll.words} words)`,
     );
+    if (values.json) await writeFile(values.json, JSON.stringify(dump, null, 1));
     for (const r of result.records) {
       const first = calls.find((c) => c.requestId === r.windowId && c.attempt === 1);
       if (r.attempts > 1 && first) console.log(`\n${r.windowId} attempt 1: ${first.result.text}`);

@@ -73,6 +73,10 @@ describe('rotorscribe transcribe with the trained model', () => {
       'f16',
       '--kv-v',
       'f16',
+      // the window length the small model was trained for: it loses its place in multi-chunk windows (bench:retries,
+      // the held-out meeting: 7.0 % WER at 28 s, 19.5 % at the CPU plan's 60 s), which is the model, not the CLI
+      '--max-window-sec',
+      '28',
       '--format',
       'txt,json',
       '--out',
@@ -86,6 +90,8 @@ describe('rotorscribe transcribe with the trained model', () => {
     const { errors, words } = wordErrors(reference, text);
     console.log(`CLI on trained weights: WER ${((100 * errors) / words).toFixed(1)} %\n${text}`);
     expect(errors / words).toBeLessThan(WER_BOUND);
+    // clean windows (every one ends on EOS without a repeat here) carry no check note
+    expect(text).not.toContain('[check:');
     const json = JSON.parse(
       await readFile(
         join(
