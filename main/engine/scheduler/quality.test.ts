@@ -78,6 +78,16 @@ describe('loop detector', () => {
     expect(longestRepeat('x y z'.split(' '))).toMatchObject({ times: 1 });
   });
 
+  it('finds a loop of a long phrase (11 words, 4 times) and collapses it', () => {
+    // what the trained model wrote in a 120 s window (bench/retries.ts); an 8-word limit saw no repeat at all
+    const phrase = "that shipped the releasant i'm can somebody share the late item";
+    const text = `numbers first ${Array(4).fill(phrase).join(' ')} from the customer`;
+    expect(longestRepeat(text.split(' '))).toMatchObject({ n: 11, times: 4 });
+    const report = assessOutput({ text, tokenCount: 60, stopReason: 'eos' }, 20);
+    expect(report.issues).toContain('repeated_ngram');
+    expect(collapseRepeats(text)).toBe(`numbers first ${phrase} ${phrase} from the customer`);
+  });
+
   it('collapses a loop to two copies and leaves normal text alone', () => {
     expect(collapseRepeats('we will we will we will we will rock you')).toBe('we will we will rock you');
     expect(collapseRepeats('Thanks. Thanks. Thanks. Thanks.')).toBe('Thanks. Thanks.');

@@ -49,8 +49,17 @@ export interface QualityReport {
   tokensPerSec: number;
 }
 
+/**
+ * Longest phrase (in words) a back-to-back repeat is looked for in: the trained model looped on an 11-word phrase
+ * written 4 times (a 120 s window, bench/retries.ts), which a limit of 8 only caught through the compression ratio.
+ */
+export const MAX_REPEAT_WORDS = 16;
+
 /** Longest back-to-back repetition of any n-gram (n ≤ maxN) in a word list. */
-export function longestRepeat(words: readonly string[], maxN = 8): { n: number; times: number; at: number } {
+export function longestRepeat(
+  words: readonly string[],
+  maxN = MAX_REPEAT_WORDS,
+): { n: number; times: number; at: number } {
   let best = { n: 1, times: words.length > 0 ? 1 : 0, at: 0 };
   for (let n = 1; n <= maxN; n++) {
     for (let start = 0; start + 2 * n <= words.length; start++) {
@@ -124,10 +133,10 @@ export function assessOutput(
 }
 
 /**
- * Keep at most `keep` back-to-back copies of any repeated n-gram (n ≤ 8): what a flagged loop is reduced to, so
+ * Keep at most `keep` back-to-back copies of any repeated n-gram (n ≤ MAX_REPEAT_WORDS): what a flagged loop is reduced to, so
  * the transcript stays readable and the editor shows one flagged line instead of a wall of repeats.
  */
-export function collapseRepeats(text: string, keep = 2, maxN = 8): string {
+export function collapseRepeats(text: string, keep = 2, maxN = MAX_REPEAT_WORDS): string {
   const words = splitWords(text);
   const norm = words.map((w) => w.toLowerCase().replace(/[^\p{L}\p{N}']/gu, ''));
   const out: string[] = [];
