@@ -3,31 +3,72 @@
  * comparison (bench:frontend) and as a fallback; it parses untrusted files with the user's full rights.
  */
 import { spawn } from 'node:child_process';
+import { closeSync, constants, fstatSync, openSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import type { FfmpegBackend, FfmpegRun, FfmpegRunOptions, RunFailure } from './ffmpeg-run';
 import { LineSplitter } from './ffmpeg-log';
 import { resolveFfmpegPath } from './ffmpeg-path';
 
-function startNative(_path: string, args: string[], opts: FfmpegRunOptions): FfmpegRun {
+/**
+ * Where ffmpeg finds its input. The path was checked to be a regular file, but it can be swapped since (for a FIFO,
+ * whose open would block ffmpeg for ever with no stall bound here, or for another file), so on POSIX we open it
+ * ourselves, non-blocking, check what we opened, and hand ffmpeg that descriptor as fd 3: it reopens `/dev/fd/3`,
+ * the very file checked, still seekable. Windows has no FIFOs on disk and no /dev/fd: the path, as before.
+ */
+const INPUT_FD = 3;
+const INPUT_VIA_FD = process.platform !== 'win32';
+
+function failed(failure: RunFailure): FfmpegRun {
+  return {
+    output: (async function* () {})(),
+    closed: Promise.resolve(null),
+    exited: Promise.resolve(),
+    kill: () => undefined,
+    failure: () => failure,
+  };
+}
+
+const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** The input opened without blocking, or why not ('missing': decode.ts then re-checks the path and names it). */
+function openInput(path: string): number | RunFailure {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  } catch (error) {
+    return { kind: 'missing', detail: message(error) };
+  }
+  try {
+    if (fstatSync(fd).isFile()) return fd;
+  } catch (error) {
+    closeSync(fd);
+    return { kind: 'missing', detail: message(error) };
+  }
+  closeSync(fd);
+  return { kind: 'missing', detail: 'the input is no longer a regular file' };
+}
+
+function startNative(path: string, args: string[], opts: FfmpegRunOptions): FfmpegRun {
   let failure: RunFailure | undefined;
   let binary: string;
   try {
     binary = resolveFfmpegPath();
   } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
-    failure = { kind: 'missing', detail };
-    return {
-      output: (async function* () {})(),
-      closed: Promise.resolve(null),
-      exited: Promise.resolve(),
-      kill: () => undefined,
-      failure: () => failure,
-    };
+    return failed({ kind: 'missing', detail: message(error) });
   }
-  const child = spawn(binary, args, {
-    stdio: ['ignore', opts.output ? 'pipe' : 'ignore', 'pipe'],
-    windowsHide: true,
-  });
+  const input = INPUT_VIA_FD ? openInput(path) : undefined;
+  if (typeof input === 'object') return failed(input);
+  const output = opts.output ? 'pipe' : 'ignore';
+  let child;
+  try {
+    child = spawn(binary, args, {
+      stdio: input === undefined ? ['ignore', output, 'pipe'] : ['ignore', output, 'pipe', input],
+      windowsHide: true,
+    });
+  } finally {
+    // the child has its own copy now (or none: spawn failed)
+    if (input !== undefined) closeSync(input);
+  }
   const exited = new Promise<void>((resolve) => {
     child.once('exit', () => resolve());
     child.once('error', (error) => {
@@ -60,7 +101,7 @@ function startNative(_path: string, args: string[], opts: FfmpegRunOptions): Ffm
 export const nativeBackend: FfmpegBackend = {
   name: 'native',
   // ffmpeg treats `a:b` as a protocol: `file:` keeps a name such as `http:x.mp3` or `-x.mp3` a local file.
-  inputArg: (path) => `file:${resolvePath(path)}`,
+  inputArg: (path) => (INPUT_VIA_FD ? `file:/dev/fd/${INPUT_FD}` : `file:${resolvePath(path)}`),
   outputArg: 'pipe:1',
   start: startNative,
 };
