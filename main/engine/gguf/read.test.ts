@@ -119,6 +119,11 @@ describe('readGgufHeader', () => {
     const withValues = await readGgufHeader(path, { arrays: 'values' });
     expect(withValues.metadata.get('tokenizer.ggml.tokens')).toEqual(['<s>', '</s>', 'Ġthe', 'ünï']);
     expect(withValues.metadata.get('tokenizer.ggml.scores')).toEqual([0, -1.5, -2, -3]);
+    // `keep` keeps the named arrays' items only (the vocabulary, not its scores or merges)
+    const kept = await readGgufHeader(path, { keep: ['tokenizer.ggml.tokens'] });
+    expect(kept.metadata.get('tokenizer.ggml.tokens')).toEqual(['<s>', '</s>', 'Ġthe', 'ünï']);
+    expect(kept.metadata.has('tokenizer.ggml.scores')).toBe(false);
+    expect(kept.arrayLengths.get('tokenizer.ggml.scores')).toBe(4);
   });
 
   it('reads headers larger than its first read and its first growth (a 5 MB vocabulary), in both array modes', async () => {
