@@ -45,6 +45,54 @@ afterEach(() => {
 });
 
 describe('recorder view', () => {
+  it('the live text follows the newest window while the reader is at its end, and stays where one who scrolled up is', async () => {
+    const fake = api();
+    render(<RecorderPanel />);
+    const offs = [useRecordingStore.getState().listen(), useLiveTextStore.getState().listen()];
+    await act(() => useRecordingStore.getState().init());
+    act(() =>
+      fake.emit('recording:status', {
+        ...IDLE,
+        phase: 'recording',
+        id: 'rec-1',
+        title: 'Standup',
+        live: 'on',
+      }),
+    );
+    let n = 0;
+    const next = () =>
+      act(() =>
+        fake.emit('job:window', {
+          jobId: 'rec-1',
+          windowId: `w${n}`,
+          index: n,
+          startSec: n * 10,
+          endSec: ++n * 10,
+          text: `window ${n}`,
+          status: 'done',
+          flags: [],
+        }),
+      );
+    next();
+    const list = screen.getByRole('list');
+    // jsdom has no layout: the box is 320 px high and holds 40 px a window
+    Object.defineProperty(list, 'clientHeight', { configurable: true, value: 320 });
+    Object.defineProperty(list, 'scrollHeight', { configurable: true, get: () => n * 40 });
+    for (let i = 0; i < 11; i++) next();
+    expect(list.scrollTop).toBe(480); // 12 windows: the newest in view
+    // the reader scrolls up to re-read: new text no longer moves the box
+    list.scrollTop = 100;
+    fireEvent.scroll(list);
+    next();
+    expect(list.scrollTop).toBe(100);
+    // back at the end: following again
+    list.scrollTop = 13 * 40 - 320;
+    fireEvent.scroll(list);
+    next();
+    expect(list.scrollTop).toBe(14 * 40);
+    for (const off of offs) off();
+  });
+
   it('shows the recording indicator, elapsed time, a low-disk warning and the live text as main reports them', async () => {
     const fake = api();
     render(<RecorderPanel />);

@@ -8,6 +8,7 @@ import { formatElapsed, formatTimeLeft, levelPercent, liveBehindText, liveLagSec
 import { isCapturing, useRecordingStore } from './store';
 import './recording.css';
 import { BusyButton } from '../../ui/BusyButton';
+import { useFollowEnd } from '../../ui/follow-end';
 
 const NO_WINDOWS: readonly JobWindowEvent[] = [];
 
@@ -94,6 +95,7 @@ export function RecorderPanel() {
   const windows = useLiveTextStore((st) =>
     s.status.id ? (st.byJob[s.status.id] ?? NO_WINDOWS) : NO_WINDOWS,
   );
+  const [liveRef, onLiveScroll] = useFollowEnd<HTMLOListElement>(windows);
   const capturing = isCapturing(s.status.phase);
   const recording = s.status.phase === 'recording';
 
@@ -209,7 +211,7 @@ export function RecorderPanel() {
                 : 'Start a recording to see its text here.'}
           </p>
         ) : (
-          <ol className="recorder__windows" aria-live="polite">
+          <ol className="recorder__windows" aria-live="polite" ref={liveRef} onScroll={onLiveScroll}>
             {windows.map((w) => (
               <li key={w.windowId} className="recorder__window">
                 <span className="recorder__wtime">{formatTimestamp(w.startSec)}</span>
