@@ -66,7 +66,10 @@ const WINDOWS_DEVICE = /^(con|prn|aux|nul|conin\$|conout\$|com[0-9¹²³]|lpt[0-
  */
 export function safeFileStem(title: string): string {
   const printable = [...title.normalize('NFC')].map((c) => (c.charCodeAt(0) < 0x20 ? ' ' : c)).join('');
-  const spaced = printable.replace(/[<>:"/\\|?*]/gu, ' ').replace(/\s+/gu, ' ');
+  // a recording's time keeps its look: 'Recording 3 Dec 2026, 07:24' → '… 07.24', not '… 07 24' (':' is not allowed on
+  // Windows, nor shown by the macOS Finder)
+  const timed = printable.replace(/(?<=\d):(?=\d)/gu, '.');
+  const spaced = timed.replace(/[<>:"/\\|?*]/gu, ' ').replace(/\s+/gu, ' ');
   const cleaned = [...spaced]
     .slice(0, 120)
     .join('')
