@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { RotorError } from '@common/errors';
 import type { FileRef, SkippedFile } from '@common/ipc-contract';
-import { DEFAULT_EXPAND_LIMITS, expandPaths } from './jobs/expand-paths';
+import { DEFAULT_EXPAND_LIMITS, expandPaths } from '../fs/expand-paths';
 
 /**
  * Files the user picked (dialog) or dropped, registered under opaque tokens; a folder registers the audio/video files

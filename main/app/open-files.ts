@@ -4,7 +4,7 @@
  * ready. They are collected here and handed to the queue once it runs.
  */
 import path from 'node:path';
-import { isAudioName } from './jobs/expand-paths';
+import { isAudioName } from '../fs/expand-paths';
 
 /** Audio/video paths among a process's arguments (flags and Electron's own arguments are not files). */
 export function mediaPathsFromArgv(argv: readonly string[], cwd: string): string[] {

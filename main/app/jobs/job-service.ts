@@ -27,7 +27,7 @@ import { MIN_RANGE_SEC } from '../../engine/host/method-params';
 import type { JobProgress, JobQueue, JobRecord, JobState, Library, QueueJob } from '../../library/db';
 import type { ModelConfig } from '../model-config';
 import { withoutQueued } from './already-queued';
-import { DEFAULT_EXPAND_LIMITS, expandPaths, type ExpandLimits } from './expand-paths';
+import { DEFAULT_EXPAND_LIMITS, expandPaths, type ExpandLimits } from '../../fs/expand-paths';
 import { pinnedSettings, withPinnedLayout } from '../../engine/checkpoints/pinned-settings';
 import { jobDirFor, removeJobFolder } from './job-folder';
 import { measuredFromOutcome } from './measured';

@@ -4,7 +4,8 @@
  * Folders are walked in name order (the order a file manager shows), hidden entries are skipped, symbolic links to
  * folders are never followed and a folder reached twice (a bind mount or a junction back up the tree) is walked once,
  * so no loop can make the walk endless; depth, count and the entries looked at are capped so a dropped home folder
- * can neither flood the queue nor keep the walk busy for minutes.
+ * can neither flood the queue nor keep the walk busy for minutes. Pure Node, no Electron: the CLI's `--recursive`
+ * walks its folders with this same function (main/cli/inputs.ts), so the app and the command line cannot drift.
  */
 import { lstat, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
