@@ -62,6 +62,32 @@ describe('settings panel in Chromium (built renderer, real preload, real advisor
     await app.screenshot('settings');
   });
 
+  it('a number field is typed like a text box: emptied with Backspace, retyped, put back on blur when left empty', async () => {
+    const { page } = app;
+    const field = page.getByLabel('Window length (seconds)');
+    const before = await field.inputValue();
+    await field.click();
+    await field.press('End');
+    for (let i = 0; i < before.length; i++) await field.press('Backspace');
+    // empty, as typed (it used to snap back to the old value at the last digit), and said why nothing changed
+    expect(await field.inputValue()).toBe('');
+    expect(await field.getAttribute('aria-invalid')).toBe('true');
+    // (each valid number on the way is evaluated at once, as typed: '60' → '6' → '' keeps 6)
+    await page.getByText(/^Enter a whole number from 5 to 3600\. Leaving the field keeps \d+\.$/u).waitFor();
+    await field.pressSequentially('45');
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid="verdict"]')?.textContent?.includes('per window'),
+    );
+    expect(await field.inputValue()).toBe('45');
+    expect(await field.getAttribute('aria-invalid')).toBeNull();
+    await field.press('Backspace');
+    await field.press('Backspace');
+    await field.blur();
+    expect(await field.inputValue()).toBe('45');
+    await page.getByRole('button', { name: 'Reset to recommended' }).click();
+    await expect.poll(() => field.inputValue()).toBe(before);
+  });
+
   it('applies an edit into the user settings that main keeps', async () => {
     // an edit: this machine's CPU plan already runs 60 s windows (main/advisor/recommend.ts CPU_WINDOW_SECONDS)
     const { page } = app;
