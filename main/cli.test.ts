@@ -255,6 +255,61 @@ describe('the CLI as a client of the engine host (fake host)', () => {
     expect(u.err).toMatch(/hint: Run `rotorscribe help transcribe`/);
   });
 
+  it('-r/--recursive takes the recordings in sub-folders too, and says on stderr when the walk stopped at a cap', async () => {
+    const top = join(root, 'recursive-in');
+    let deep = top;
+    // 9 levels below the folder: one more than the walk's depth cap
+    for (let level = 1; level <= 9; level++) {
+      deep = join(deep, `level ${level}`);
+      mkdirSync(deep, { recursive: true });
+      writeFileSync(join(deep, `talk ${level}.mp3`), 'not read: the fake engine answers');
+    }
+    const out = join(root, 'recursive-out');
+    const host = fakeHost();
+    const io = fakeIo();
+    expect(
+      await main(['transcribe', top, '-r', '--engine', 'echo', '--out', out], io, { createHost: () => host }),
+      io.err,
+    ).toBe(0);
+    const inputs = host.jobs.map((j) => j.input);
+    expect(inputs).toHaveLength(8);
+    expect(inputs[0]).toBe(join(top, 'level 1', 'talk 1.mp3'));
+    expect(inputs[7]).toMatch(/talk 8\.mp3$/);
+    expect(io.err).toMatch(
+      /^note: --recursive stopped at a limit \(8 folder levels, 1000 files, 50,000 entries looked at\): 8 files found, the rest not searched; add sub-folders one at a time\.$/m,
+    );
+    expect(existsSync(join(out, 'talk 8.txt'))).toBe(true);
+
+    // without it, the folder holds no recording directly and the hint names the flag
+    const plain = fakeIo();
+    expect(
+      await main(['transcribe', top, '--engine', 'echo', '--out', out], plain, {
+        createHost: () => fakeHost(),
+      }),
+    ).toBe(1);
+    expect(plain.err).toMatch(/FILE_NOT_FOUND[^\n]*recursive-in\n {2}hint: .*add --recursive/);
+    const h = fakeIo();
+    expect(await main(['help', 'transcribe'], h)).toBe(0);
+    expect(h.out).toMatch(/-r, --recursive/);
+  });
+
+  it('--timestamps starts each txt paragraph with its time; refused without txt', async () => {
+    const out = join(root, 'timestamps-out');
+    const io = fakeIo();
+    const args = ['transcribe', input, '--engine', 'echo', '--out', out, '--format', 'txt,md'];
+    expect(await main([...args, '--timestamps'], io, { createHost: () => fakeHost() }), io.err).toBe(0);
+    expect(readFileSync(join(out, 'fake-input.txt'), 'utf8')).toBe('[0:00] hello there\n');
+    const plain = fakeIo();
+    expect(await main([...args, '--overwrite'], plain, { createHost: () => fakeHost() }), plain.err).toBe(0);
+    expect(readFileSync(join(out, 'fake-input.txt'), 'utf8')).toBe('hello there\n');
+    const srt = fakeIo();
+    expect(await main([...args.slice(0, -1), 'srt', '--timestamps'], srt)).toBe(2);
+    expect(srt.err).toMatch(/--timestamps is for the txt format/);
+    const h = fakeIo();
+    expect(await main(['help', 'transcribe'], h)).toBe(0);
+    expect(h.out).toMatch(/--timestamps/);
+  });
+
   it('accepts --language in any case', () => {
     expect(
       parseTranscribeArgs(['a.mp3', '--engine', 'echo', '--language', 'EN'], { cwd: '/w', env: {} }).language,

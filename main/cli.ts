@@ -26,7 +26,8 @@ import { hostFacts } from './advisor/engine-facts';
 import { formatBackendSummary, type BackendSummary } from './engine/runtime/backends';
 import { withCliHint } from './cli/hints';
 import { MODELS_USAGE, modelsCommand } from './cli/models';
-import { expandInputs } from './cli/inputs';
+import { expandInputs, truncatedNote } from './cli/inputs';
+import { DEFAULT_EXPAND_LIMITS } from './fs/expand-paths';
 import { outputStems } from './cli/outputs';
 import { qualitySummary, type FlaggedWindow } from './cli/summary';
 
@@ -104,6 +105,8 @@ const TRANSCRIBE_OPTIONS = {
   'kv-k': { type: 'string' },
   'kv-v': { type: 'string' },
   format: { type: 'string' },
+  timestamps: { type: 'boolean' },
+  recursive: { type: 'boolean', short: 'r' },
   out: { type: 'string' },
   resume: { type: 'boolean' },
   restart: { type: 'boolean' },
@@ -131,6 +134,10 @@ interface TranscribeArgs {
   /** Text-model layers on the GPU (0 = CPU only); undefined: as the advisor plans. */
   gpuLayers?: number;
   formats: ExportFormat[];
+  /** TXT paragraphs start with their time, `[M:SS]` (Markdown and DOCX always show it). */
+  timestamps: boolean;
+  /** A folder stands for everything inside it, sub-folders included (the app's walk and caps). */
+  recursive: boolean;
   /** Output folder; with `--out -` the current folder, which then holds only the job folder. */
   out: string;
   /** `--out -`: the one transcript goes to stdout (progress and messages stay on stderr). */
@@ -193,6 +200,11 @@ export function parseTranscribeArgs(args: string[], io: Pick<CliIo, 'cwd' | 'env
     return n;
   };
   if (v.resume && v.restart) throw usageError('--resume and --restart cannot be used together.');
+  if (v.timestamps === true && !formats.includes('txt'))
+    throw usageError(
+      '--timestamps is for the txt format.',
+      'Markdown and DOCX always start each paragraph with its time; SRT, VTT and JSON time every segment. Add txt to --format.',
+    );
   const toStdout = str('out') === '-';
   if (toStdout && new Set(formats).size !== 1)
     throw usageError(
@@ -229,6 +241,8 @@ export function parseTranscribeArgs(args: string[], io: Pick<CliIo, 'cwd' | 'env
     ...(parallel !== undefined ? { parallel } : {}),
     ...(gpuLayers !== undefined ? { gpuLayers } : {}),
     formats: [...new Set(formats)] as ExportFormat[],
+    timestamps: v.timestamps === true,
+    recursive: v.recursive === true,
     out: resolve(io.cwd, toStdout ? '.' : (str('out') ?? '.')),
     toStdout,
     existing: v.resume ? 'resume' : v.restart ? 'restart' : 'refuse',
@@ -367,7 +381,8 @@ async function existingOutputs(paths: string[]): Promise<string[]> {
 
 const transcribe: Handler = async (args, io, deps) => {
   const parsed = parseTranscribeArgs(args, io);
-  const expanded = await expandInputs(parsed.files);
+  const expanded = await expandInputs(parsed.files, { recursive: parsed.recursive });
+  if (expanded.truncated) io.stderr.write(`${truncatedNote(expanded.files.length)}\n`);
   const a = { ...parsed, files: expanded.files };
   if (a.toStdout && a.files.length > 1)
     throw usageError(
@@ -383,6 +398,7 @@ const transcribe: Handler = async (args, io, deps) => {
   for (const { path, error } of expanded.failed) printError(io, a.json, error, path);
   if (a.files.length === 0) return EXIT.failed;
   const stems = outputStems(a.files);
+  const exportOptions = { timestamps: a.timestamps };
   const emitJson = (obj: object): void => void io.stdout.write(`${JSON.stringify(obj)}\n`);
   const host = (deps.createHost ?? (() => defaultEngineHost()))();
   let failures = expanded.failed.length;
@@ -467,11 +483,15 @@ const transcribe: Handler = async (args, io, deps) => {
           if (a.json) emitJson({ type: 'warning', file, code: 'NO_SPEECH', message });
           else io.stderr.write(`warning NO_SPEECH: ${message}\n`);
         }
-        if (a.toStdout) io.stdout.write(await exportTranscript(result.transcript, a.formats[0]!));
+        if (a.toStdout)
+          io.stdout.write(await exportTranscript(result.transcript, a.formats[0]!, exportOptions));
         for (let i = 0; i < outputs.length; i++) {
           const path = outputs[i]!;
           try {
-            await writeFileAtomic(path, await exportTranscript(result.transcript, a.formats[i]!));
+            await writeFileAtomic(
+              path,
+              await exportTranscript(result.transcript, a.formats[i]!, exportOptions),
+            );
           } catch (error) {
             const code = (error as NodeJS.ErrnoException).code;
             throw new RotorError(
@@ -613,12 +633,15 @@ export const COMMANDS: Record<string, Command> = {
   transcribe: {
     summary: 'Transcribe audio/video files (resumable; exports txt, srt, vtt, json, md, docx).',
     usage: [
-      'rotorscribe transcribe <file|folder…> [options]   (a folder: the audio/video files directly in it)',
+      'rotorscribe transcribe <file|folder…> [options]   (a folder: the audio/video files directly in it; -r: and below)',
       '  --model FILE --mmproj FILE   Voxtral GGUF and its audio encoder (or ROTORSCRIBE_MODEL / ROTORSCRIBE_MMPROJ)',
       `  --language xx                ${['auto', ...LANGUAGES].join(' | ')} (default auto)`,
       '  --engine runtime|echo        runtime: Voxtral (default); echo: a test engine, no weights needed',
       '  --kv-k TYPE --kv-v TYPE      KV cache types (f16, q8_0, q4_0, planar3, iso3, planar4, iso4, …; default: as `rotorscribe doctor` recommends)',
       `  --format LIST                comma-separated: ${EXPORT_FORMATS.join(',')} (default txt)`,
+      '  --timestamps                 start each txt paragraph with its time, [M:SS] (md and docx always do)',
+      '  -r, --recursive              a folder stands for everything inside it, sub-folders too (hidden ones and links to',
+      `                               folders skipped; stops at ${DEFAULT_EXPAND_LIMITS.maxDepth} levels or ${DEFAULT_EXPAND_LIMITS.maxFiles} files, and says so)`,
       '  --out DIR                    output folder (default: current folder); job progress is kept in DIR/.rotorscribe-jobs',
       '  --out -                      write the transcript to stdout (one file, one format; job progress in ./.rotorscribe-jobs)',
       '  --resume | --restart         continue an interrupted job / discard it and start over',

@@ -14,11 +14,20 @@ export function isExportFormat(value: string): value is ExportFormat {
   return (EXPORT_FORMATS as readonly string[]).includes(value);
 }
 
-export async function exportTranscript(transcript: Transcript, format: ExportFormat): Promise<Uint8Array> {
+export interface ExportOptions {
+  /** TXT: each paragraph starts with its time (the other formats carry times as they are). */
+  timestamps?: boolean;
+}
+
+export async function exportTranscript(
+  transcript: Transcript,
+  format: ExportFormat,
+  options: ExportOptions = {},
+): Promise<Uint8Array> {
   const text = (s: string) => new TextEncoder().encode(s);
   switch (format) {
     case 'txt':
-      return text(toTxt(transcript));
+      return text(toTxt(transcript, { timestamps: options.timestamps === true }));
     case 'srt':
       return text(toSrt(transcript));
     case 'vtt':
