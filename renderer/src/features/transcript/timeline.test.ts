@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatTimestamp, segmentIndexAt } from './timeline';
+import { FLAG_INFO, formatTimestamp, segmentIndexAt, shownFlags } from './timeline';
 
 describe('segmentIndexAt', () => {
   const segs = [0, 2, 5, 5.5, 9].map((startSec) => ({ startSec }));
@@ -37,4 +37,14 @@ describe('formatTimestamp', () => {
     [-3, '0:00'],
     [Number.NaN, '0:00'],
   ])('%f → %s', (sec, text) => expect(formatTimestamp(sec)).toBe(text));
+});
+
+describe('shownFlags', () => {
+  it("leaves out 'retried' (a clean retry is not suspect), keeps every other flag in its order", () => {
+    expect(shownFlags(['retried'])).toEqual([]);
+    expect(shownFlags(['loop', 'retried', 'hard_cut'])).toEqual(['loop', 'hard_cut']);
+    expect(shownFlags(['max_tokens'])).toEqual(['max_tokens']);
+    expect(shownFlags(undefined)).toEqual([]);
+    for (const f of shownFlags(['loop', 'max_tokens', 'hard_cut'])) expect(FLAG_INFO[f].label).not.toBe('');
+  });
 });

@@ -25,6 +25,19 @@ export function segmentIndexAt(segments: readonly Pick<Segment, 'startSec'>[], t
 /** `m:ss`, or `h:mm:ss` from an hour on; seconds are floored, as players show them. */
 export const formatTimestamp = (sec: number): string => formatClock(sec);
 
+/** The flags the editor shows: 'retried' is not one (see shownFlags). */
+export type ShownFlag = Exclude<SegmentFlag, 'retried'>;
+
+/**
+ * A segment's flags as the editor shows them: what is still worth checking against the audio. Transcripts saved
+ * before the engine stopped writing 'retried' (a window whose retry passed every check is not suspect; its tries are
+ * in `attempts`) still carry it: left out here as the exports leave it out (main/library/export/quality-note.ts), so
+ * a segment flagged only 'retried' is shown as a clean one.
+ */
+export function shownFlags(flags: readonly SegmentFlag[] | undefined): ShownFlag[] {
+  return (flags ?? []).filter((f): f is ShownFlag => f !== 'retried');
+}
+
 export const FLAG_INFO: Readonly<Record<SegmentFlag, { label: string; why: string }>> = {
   loop: {
     label: 'Loop',
