@@ -153,4 +153,43 @@ describe('assembleTranscript', () => {
     );
     expect(t.segments.map((x) => x.id)).toEqual(['s0', 's0.1', 's1']);
   });
+
+  it("flags a hard cut only when it lands in speech: a cut in a pause (speech ends before it) is no 'Hard cut'", () => {
+    // live windows of 10 s: the cutter ends a window's speech at the pause it cut in (scheduler/cutter.ts cutHard)
+    const windows = (firstSpeechEnd: number): WindowRecord[] => [
+      record({
+        index: 0,
+        text: 'The north field is a pot of gold.',
+        startSample: 0,
+        endSample: s(9),
+        speechStartSample: s(0.25),
+        speechEndSample: s(firstSpeechEnd),
+        hardEnd: true,
+        speechRegions: [[s(0.25), s(firstSpeechEnd)]],
+      }),
+      record({
+        index: 1,
+        text: 'gold. That is one thing.',
+        startSample: s(7.5),
+        endSample: s(14),
+        speechStartSample: s(7.5),
+        speechEndSample: s(13.75),
+        hardStart: true,
+        overlapSamples: s(1.5),
+        speechRegions: [[s(7.5), s(13.75)]],
+      }),
+    ];
+    const flagsOf = (records: WindowRecord[]) =>
+      assembleTranscript(records, META).segments.map((x) => x.flags ?? []);
+    expect(flagsOf(windows(8.8))).toEqual([[], []]);
+    expect(flagsOf(windows(9))).toEqual([['hard_cut'], ['hard_cut']]);
+    // a log written before the regions were kept: every hard cut is still flagged
+    const old = windows(8.8).map(({ speechRegions: _, ...r }) => r);
+    expect(flagsOf(old)).toEqual([['hard_cut'], ['hard_cut']]);
+    // the seam is stitched either way
+    expect(assembleTranscript(windows(8.8), META).segments.map((x) => x.text)).toEqual([
+      'The north field is a pot of gold.',
+      'That is one thing.',
+    ]);
+  });
 });

@@ -22,6 +22,19 @@ interface Placed {
   text: string;
   startSample: number;
   endSample: number;
+  /** The window begins / ends at a cut inside speech (its 'hard_cut' flag). */
+  cutInSpeechStart: boolean;
+  cutInSpeechEnd: boolean;
+}
+
+/**
+ * A hard end cut lands in speech unless the window's speech regions stop before it: the cutter ends them at the pause
+ * (or the VAD's silence) it cut in (scheduler/cutter.ts cutHard). Logs without regions count every hard cut.
+ */
+function endsInSpeech(r: WindowRecord): boolean {
+  if (!r.hardEnd) return false;
+  const lastEnd = r.speechRegions?.at(-1)?.[1];
+  return lastEnd === undefined || lastEnd >= r.endSample;
 }
 
 /** The window's speech regions inside [from, to), in seconds; the whole span when the record has none. */
@@ -56,7 +69,7 @@ function windowSegments(p: Placed): Segment[] {
         p.startSample / SAMPLE_RATE,
         endSample / SAMPLE_RATE,
         p.text,
-        r.hardStart || r.hardEnd,
+        p.cutInSpeechStart || p.cutInSpeechEnd,
       ),
     ];
   }
@@ -68,7 +81,7 @@ function windowSegments(p: Placed): Segment[] {
       piece.startSec,
       piece.endSec,
       piece.text,
-      (r.hardStart && k === 0) || (r.hardEnd && k === pieces.length - 1),
+      (p.cutInSpeechStart && k === 0) || (p.cutInSpeechEnd && k === pieces.length - 1),
     ),
   );
 }
@@ -79,16 +92,21 @@ export function assembleTranscript(records: readonly WindowRecord[], meta: Trans
   for (const r of ordered) {
     let text = r.text.replace(/\s+/gu, ' ').trim();
     const prev = placed.at(-1);
-    if (r.hardStart && prev && prev.record.hardEnd && prev.record.index === r.index - 1) {
-      const seam = stitchSeam(prev.text, text, overlapWordBound(r.overlapSamples / SAMPLE_RATE));
-      prev.text = seam.left;
-      text = seam.right;
+    const seam =
+      r.hardStart && prev && prev.record.hardEnd && prev.record.index === r.index - 1 ? prev : null;
+    if (seam) {
+      const joined = stitchSeam(seam.text, text, overlapWordBound(r.overlapSamples / SAMPLE_RATE));
+      seam.text = joined.left;
+      text = joined.right;
     }
     placed.push({
       record: r,
       text,
       startSample: r.hardStart ? r.startSample + r.overlapSamples : r.speechStartSample,
       endSample: r.hardEnd ? r.endSample : r.speechEndSample,
+      // The start cut is the previous window's end cut; without that window (a gap in the log) assume speech.
+      cutInSpeechStart: r.hardStart && (seam ? seam.cutInSpeechEnd : true),
+      cutInSpeechEnd: endsInSpeech(r),
     });
   }
   const segments = placed.filter((p) => p.text.length > 0).flatMap(windowSegments);
