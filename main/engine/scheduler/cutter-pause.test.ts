@@ -31,21 +31,16 @@ function cut(pcm: Float32Array): CutWindow[] {
   return out;
 }
 
-describe('hard cuts in pauses', () => {
+describe('hard cuts in silence and in speech', () => {
   const floor = 0.001 * Math.SQRT2; // a sine's mean square is half its peak's square: −60 dBFS RMS
 
-  it('cuts in the middle of the longest pause of the search span and ends the speech at the pause', () => {
+  it('a cut in a pause ends the speech where the pause began, before the cut', () => {
     expect(floor ** 2 / 2).toBeLessThan(SILENCE_MEAN_SQUARE);
-    const windows = cut(
-      speech([
-        { from: 8.2, to: 8.3, level: floor }, // a short gap between words
-        { from: 8.8, to: 9.2, level: floor }, // the pause between two sentences
-        { from: 9.6, to: 9.7, level: floor },
-      ]),
-    );
+    const windows = cut(speech([{ from: 8.8, to: 9.2, level: floor }]));
     const first = windows[0]!;
     expect(first.hardEnd).toBe(true);
-    expect(first.endSample / SAMPLE_RATE).toBeCloseTo(9, 1);
+    expect(first.endSample / SAMPLE_RATE).toBeGreaterThan(8.8);
+    expect(first.endSample / SAMPLE_RATE).toBeLessThan(9.2);
     expect(first.speechRegions.at(-1)![1] / SAMPLE_RATE).toBeCloseTo(8.8, 1);
     expect(first.speechRegions.at(-1)![1]).toBeLessThan(first.endSample);
     expect(first.speechEndSample).toBe(first.speechRegions.at(-1)![1]);

@@ -10,8 +10,7 @@
  *   what one 32k context holds with room for the text); the runtime feeds a window longer than mtmd's 30 s chunk as
  *   consecutive chunks of one sequence;
  * - a single speech region longer than that is cut in the last `hardCutSearchSec` before `maxWindowSec` (never
- *   before `minWindowSec`; a "hard" cut), so long windows stay near their length: in the longest pause there (20 ms
- *   frames below −50 dBFS: between words or sentences the VAD kept in one region), else at the lowest-energy frame;
+ *   before `minWindowSec`; a "hard" cut) at its lowest-energy 20 ms frame, so long windows stay near their length;
  *   the next window then starts `overlapSec` earlier so that the stitcher can match the words heard twice;
  * - with `shortenedPauseSec` (a CPU plan, whose pauses reach the model shortened: main/engine/job/pauses.ts) a
  *   window is budgeted in heard samples — its length once its pauses are shortened, what the encoder and the prefill
@@ -269,7 +268,7 @@ export class WindowCutter {
     const previousEnd = this.buf.endSample;
     this.buf.append(pcm);
     this.addRegions(vad.closed);
-    this.open = vad.openStartSec === null ? null : Math.max(this.floor(), this.toSample(vad.openStartSec));
+    this.open = vad.openStartSec === null ? null : Math.max(this.lastCut, this.toSample(vad.openStartSec));
     const out = this.decide(false);
     this.trim(previousEnd);
     return out;
@@ -292,19 +291,10 @@ export class WindowCutter {
     return Math.round(sec * SAMPLE_RATE);
   }
 
-  /**
-   * Where speech reported from now on may start: the last cut, or after a hard cut the start of the overlap, where
-   * cutHard moved the regions it knew of — one reported later must land there too, whatever the chunking.
-   */
-  private floor(): number {
-    return this.win?.hardStart ? Math.min(this.lastCut, this.win.start) : this.lastCut;
-  }
-
   private addRegions(regions: readonly SpeechRegion[]): void {
     const end = this.buf.endSample;
-    const floor = this.floor();
     for (const r of regions) {
-      const start = Math.max(floor, this.toSample(r.startSec));
+      const start = Math.max(this.lastCut, this.toSample(r.startSec));
       const stop = Math.min(end, this.toSample(r.endSec));
       if (stop <= start) continue;
       const last = this.queue.at(-1);
@@ -422,10 +412,12 @@ export class WindowCutter {
   }
 
   /**
-   * The window holds one region longer than the bound: cut inside it in the longest pause of the search span (a run
-   * of frames below SILENCE_MEAN_SQUARE: the gap between two words or sentences the VAD kept in one region, or the
-   * silence after it), else at the quietest frame. A cut in a pause ends the window's speech at the pause, before the
-   * cut: that is how a record tells a cut in silence from one in the middle of speech (main/engine/job/assemble.ts).
+   * The window holds one region longer than the bound: cut inside it at the quietest frame of the search span. When
+   * that frame is silence (below SILENCE_MEAN_SQUARE: a pause between words or sentences the VAD kept in one region,
+   * or the silence after it) the window's speech ends where that pause began, before the cut: that is how a record
+   * tells a cut in silence from one in the middle of speech (main/engine/job/assemble.ts). Cutting in the longest
+   * pause of the span instead cost words on the trained fixture's 10 s live windows (whole-transcript WER 11.4 →
+   * 13.4 %), so the cut itself is unchanged.
    */
   private cutHard(): CutWindow[] {
     const win = this.win!;
@@ -434,27 +426,24 @@ export class WindowCutter {
     const pcm = this.buf.slice(lo, hi);
     let best = hi;
     let bestEnergy = Number.POSITIVE_INFINITY;
-    let pause: { start: number; frames: number } | null = null;
-    let runStart = 0;
-    let runFrames = 0;
+    /** Where the pause holding the best frame began; null: the best frame is not silence. */
+    let pauseStart: number | null = null;
+    let runStart: number | null = null;
     for (let off = 0; off + this.frame <= pcm.length; off += this.frame) {
       let e = 0;
       for (let i = off; i < off + this.frame; i++) e += pcm[i]! * pcm[i]!;
+      const quiet = e / this.frame < SILENCE_MEAN_SQUARE;
+      runStart = quiet ? (runStart ?? lo + off) : null;
       // `<=`: among equally quiet frames take the latest, for longer windows.
       if (e <= bestEnergy) {
         bestEnergy = e;
         best = lo + off + (this.frame >> 1);
+        pauseStart = runStart;
       }
-      if (e / this.frame < SILENCE_MEAN_SQUARE) {
-        if (runFrames === 0) runStart = lo + off;
-        runFrames++;
-        // `>=`: among equally long pauses the latest, for the same reason.
-        if (!pause || runFrames >= pause.frames) pause = { start: runStart, frames: runFrames };
-      } else runFrames = 0;
     }
-    const cut = pause ? pause.start + ((pause.frames * this.frame) >> 1) : best;
+    const cut = best;
     // Not the VAD's region end: whether it is known yet depends on how the stream was chunked.
-    const speechEnd = Math.max(win.speechStart, pause ? pause.start : cut);
+    const speechEnd = Math.max(win.speechStart, pauseStart ?? cut);
     // Only a window holding no whole region is cut hard: its speech is the one region it was cut from.
     win.regions = [[win.speechStart, speechEnd]];
     const emitted = this.settle({ win, end: cut, speechEnd, hardEnd: true, full: true });
