@@ -28,8 +28,8 @@ interface Placed {
 }
 
 /**
- * A hard end cut lands in speech unless the window's speech regions stop before it: the cutter ends them at the pause
- * (or the VAD's silence) it cut in (scheduler/cutter.ts cutHard). Logs without regions count every hard cut.
+ * A hard end cut lands in speech unless the window's speech regions stop before it: the cutter ends them where the
+ * silence it cut in began (scheduler/cutter.ts cutHard). Logs without regions count every hard cut.
  */
 function endsInSpeech(r: WindowRecord): boolean {
   if (!r.hardEnd) return false;
