@@ -5,7 +5,7 @@ import { useTranscriptEditorStore } from './editor-store';
 import { useFindStore } from './find-store';
 import { usePlaybackStore } from './playback-store';
 import { useSelectionStore } from './selection-store';
-import { FLAG_INFO, formatTimestamp } from './timeline';
+import { FLAG_INFO, formatTimestamp, shownFlags } from './timeline';
 
 interface SegmentRowProps {
   id: string;
@@ -121,13 +121,15 @@ export const SegmentRow = memo(function SegmentRow({
     }
   };
 
+  const flags = shownFlags(segment.flags);
+
   return (
     <li
       ref={itemRef}
       style={{ top }}
       aria-setsize={count}
       aria-posinset={index + 1}
-      className={`segment${segment.flags?.length ? ' segment--flagged' : ''}${selected ? ' segment--selected' : ''}`}
+      className={`segment${flags.length ? ' segment--flagged' : ''}${selected ? ' segment--selected' : ''}`}
       aria-current={isCurrent ? 'true' : undefined}
       data-segment-id={segment.id}
     >
@@ -154,7 +156,7 @@ export const SegmentRow = memo(function SegmentRow({
           listId={speakerListId}
           label={`Speaker at ${at}`}
         />
-        {segment.flags?.map((flag) => (
+        {flags.map((flag) => (
           <span key={flag} className={`flag flag--${flag}`} title={FLAG_INFO[flag].why}>
             {FLAG_INFO[flag].label}
             <span className="sr-only">: {FLAG_INFO[flag].why}</span>
@@ -198,7 +200,7 @@ export const SegmentRow = memo(function SegmentRow({
         >
           Merge
         </button>
-        {segment.flags?.length ? (
+        {flags.length ? (
           <button
             type="button"
             className="button button--quiet"

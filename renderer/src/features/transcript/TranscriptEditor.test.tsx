@@ -136,6 +136,30 @@ describe('TranscriptEditor view', () => {
     expect(screen.getByTestId('save-status').textContent).toBe('Saved');
   });
 
+  it("does not flag a window whose retry passed every check ('retried' alone, saved before the engine dropped it)", async () => {
+    render(
+      <TranscriptEditor
+        transcriptId="t1"
+        title="Weekly sync"
+        segments={[
+          { ...SEGMENTS[0]!, flags: ['retried'] },
+          { ...SEGMENTS[1]!, flags: ['retried', 'loop'] },
+        ]}
+        adapter={makeAdapter()}
+      />,
+    );
+    await act(async () => undefined);
+    const clean = rowOf('0:00');
+    expect(clean.classList.contains('segment--flagged')).toBe(false);
+    expect(within(clean).queryByText('Retried')).toBeNull();
+    expect(within(clean).queryByRole('button', { name: /as reviewed/ })).toBeNull();
+    const looped = rowOf('0:10');
+    expect(looped.classList.contains('segment--flagged')).toBe(true);
+    expect(within(looped).getByText('Loop')).toBeTruthy();
+    expect(within(looped).queryByText('Retried')).toBeNull();
+    expect(within(looped).getByRole('button', { name: /as reviewed/ })).toBeTruthy();
+  });
+
   it('says when playback is unavailable and still edits', async () => {
     const adapter = makeAdapter({
       mediaUrl: async () => {

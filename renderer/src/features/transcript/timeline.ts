@@ -38,7 +38,7 @@ export function shownFlags(flags: readonly SegmentFlag[] | undefined): ShownFlag
   return (flags ?? []).filter((f): f is ShownFlag => f !== 'retried');
 }
 
-export const FLAG_INFO: Readonly<Record<SegmentFlag, { label: string; why: string }>> = {
+export const FLAG_INFO: Readonly<Record<ShownFlag, { label: string; why: string }>> = {
   loop: {
     label: 'Loop',
     why: 'The model kept repeating itself here even after retries; the text may contain a repeated phrase.',
@@ -46,10 +46,6 @@ export const FLAG_INFO: Readonly<Record<SegmentFlag, { label: string; why: strin
   max_tokens: {
     label: 'Cut off',
     why: 'The text hit the length limit for one window; words at the end may be missing.',
-  },
-  retried: {
-    label: 'Retried',
-    why: 'This window needed more than one attempt; check the text against the audio.',
   },
   hard_cut: {
     label: 'Hard cut',
