@@ -17,6 +17,18 @@ export type SegmentFlag =
   /** The window was cut inside speech (no silence within the length bound); words at the seam were de-duplicated. */
   | 'hard_cut';
 
+/** The flags still worth checking against the audio: every flag but the legacy 'retried'. */
+export type SuspectFlag = Exclude<SegmentFlag, 'retried'>;
+
+/**
+ * A segment's flags that still ask for a check — what the editor shows, the exports note and the library counts. A
+ * window whose retry passed every check is not suspect (its tries are in `attempts`); transcripts saved before the
+ * engine stopped writing 'retried' still carry it, so a segment flagged only 'retried' reads as clean.
+ */
+export function suspectFlags(flags: readonly SegmentFlag[] | undefined): SuspectFlag[] {
+  return (flags ?? []).filter((f): f is SuspectFlag => f !== 'retried');
+}
+
 export interface Segment {
   /** Stable within a transcript: `s` + window index. */
   id: string;

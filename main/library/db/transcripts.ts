@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { RotorError } from '@common/errors';
-import { transcriptDurationSec, type Segment, type SegmentFlag, type Transcript } from '@common/transcript';
+import {
+  suspectFlags,
+  transcriptDurationSec,
+  type Segment,
+  type SegmentFlag,
+  type Transcript,
+} from '@common/transcript';
 import type { ListSort, SearchHit, StoredTranscript, TranscriptSummary } from '@common/library-schema';
 import { buildFtsQuery } from './fts-query';
 import { num, optNum, optText, row, rows, text, type Row } from './rows';
@@ -98,7 +104,7 @@ function checkSegments(segments: readonly Segment[]): void {
 }
 
 function flaggedCount(segments: readonly Segment[]): number {
-  return segments.filter((s) => (s.flags?.length ?? 0) > 0).length;
+  return segments.filter((s) => suspectFlags(s.flags).length > 0).length;
 }
 
 function summaryOf(r: Row): TranscriptSummary {

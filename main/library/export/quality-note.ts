@@ -5,9 +5,9 @@
  * guard retried and whose kept text passed every check is not (the JSON export keeps its `attempts`), and the
  * 'retried' flag of transcripts saved before that is left out.
  */
-import type { Segment, SegmentFlag } from '@common/transcript';
+import { suspectFlags, type Segment, type SuspectFlag } from '@common/transcript';
 
-type Noted = Exclude<SegmentFlag, 'retried'>;
+type Noted = SuspectFlag;
 
 const NOTES: Record<Noted, string> = {
   loop: 'repeated text',
@@ -18,7 +18,7 @@ const NOTES: Record<Noted, string> = {
 const ORDER: readonly Noted[] = ['loop', 'max_tokens', 'hard_cut'];
 
 export function qualityNote(segment: Pick<Segment, 'flags' | 'attempts'>): string | null {
-  const flags = segment.flags ?? [];
+  const flags = suspectFlags(segment.flags);
   const notes = ORDER.filter((f) => flags.includes(f)).map((f) => NOTES[f]);
   if (notes.length === 0) return null;
   // the guard's retries did not clear it: worth saying, it is why the text is what it is

@@ -1,11 +1,11 @@
 import { memo, useCallback, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
-import type { Segment } from '@common/transcript';
+import { suspectFlags, type Segment } from '@common/transcript';
 import type { TextMatch } from '@common/transcript-edit';
 import { useTranscriptEditorStore } from './editor-store';
 import { useFindStore } from './find-store';
 import { usePlaybackStore } from './playback-store';
 import { useSelectionStore } from './selection-store';
-import { FLAG_INFO, formatTimestamp, shownFlags } from './timeline';
+import { FLAG_INFO, formatTimestamp } from './timeline';
 
 interface SegmentRowProps {
   id: string;
@@ -121,7 +121,7 @@ export const SegmentRow = memo(function SegmentRow({
     }
   };
 
-  const flags = shownFlags(segment.flags);
+  const flags = suspectFlags(segment.flags);
 
   return (
     <li

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FLAG_INFO, formatTimestamp, segmentIndexAt, shownFlags } from './timeline';
+import { suspectFlags } from '@common/transcript';
+import { FLAG_INFO, formatTimestamp, segmentIndexAt } from './timeline';
 
 describe('segmentIndexAt', () => {
   const segs = [0, 2, 5, 5.5, 9].map((startSec) => ({ startSec }));
@@ -39,12 +40,12 @@ describe('formatTimestamp', () => {
   ])('%f → %s', (sec, text) => expect(formatTimestamp(sec)).toBe(text));
 });
 
-describe('shownFlags', () => {
+describe('suspectFlags', () => {
   it("leaves out 'retried' (a clean retry is not suspect), keeps every other flag in its order", () => {
-    expect(shownFlags(['retried'])).toEqual([]);
-    expect(shownFlags(['loop', 'retried', 'hard_cut'])).toEqual(['loop', 'hard_cut']);
-    expect(shownFlags(['max_tokens'])).toEqual(['max_tokens']);
-    expect(shownFlags(undefined)).toEqual([]);
-    for (const f of shownFlags(['loop', 'max_tokens', 'hard_cut'])) expect(FLAG_INFO[f].label).not.toBe('');
+    expect(suspectFlags(['retried'])).toEqual([]);
+    expect(suspectFlags(['loop', 'retried', 'hard_cut'])).toEqual(['loop', 'hard_cut']);
+    expect(suspectFlags(['max_tokens'])).toEqual(['max_tokens']);
+    expect(suspectFlags(undefined)).toEqual([]);
+    for (const f of suspectFlags(['loop', 'max_tokens', 'hard_cut'])) expect(FLAG_INFO[f].label).not.toBe('');
   });
 });

@@ -1,5 +1,5 @@
 import { formatClock } from '@common/clock';
-import type { Segment, SegmentFlag } from '@common/transcript';
+import type { Segment, SuspectFlag } from '@common/transcript';
 
 /**
  * The segment playing at `timeSec`: the last one that started at or before it (a gap between segments keeps the
@@ -25,20 +25,7 @@ export function segmentIndexAt(segments: readonly Pick<Segment, 'startSec'>[], t
 /** `m:ss`, or `h:mm:ss` from an hour on; seconds are floored, as players show them. */
 export const formatTimestamp = (sec: number): string => formatClock(sec);
 
-/** The flags the editor shows: 'retried' is not one (see shownFlags). */
-export type ShownFlag = Exclude<SegmentFlag, 'retried'>;
-
-/**
- * A segment's flags as the editor shows them: what is still worth checking against the audio. Transcripts saved
- * before the engine stopped writing 'retried' (a window whose retry passed every check is not suspect; its tries are
- * in `attempts`) still carry it: left out here as the exports leave it out (main/library/export/quality-note.ts), so
- * a segment flagged only 'retried' is shown as a clean one.
- */
-export function shownFlags(flags: readonly SegmentFlag[] | undefined): ShownFlag[] {
-  return (flags ?? []).filter((f): f is ShownFlag => f !== 'retried');
-}
-
-export const FLAG_INFO: Readonly<Record<ShownFlag, { label: string; why: string }>> = {
+export const FLAG_INFO: Readonly<Record<SuspectFlag, { label: string; why: string }>> = {
   loop: {
     label: 'Loop',
     why: 'The model kept repeating itself here even after retries; the text may contain a repeated phrase.',
