@@ -112,6 +112,18 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX jobs_target ON jobs(target_transcript_id);
     `,
   },
+  {
+    // A segment flagged only 'retried' no longer asks for a check (common/transcript.ts suspectFlags): transcripts
+    // saved before counted it in flags_count, the Library's red badge. A segment's flags are a set, so a segment
+    // flagged only 'retried' holds exactly that string.
+    version: 3,
+    sql: `
+      UPDATE transcripts SET flags_count = (
+        SELECT count(*) FROM segments s
+        WHERE s.transcript_id = transcripts.id AND s.flags IS NOT NULL AND s.flags <> 'retried'
+      );
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((v, m) => Math.max(v, m.version), 0);

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { RotorError } from '@common/errors';
 import { LATEST_VERSION, MIGRATIONS } from './migrations';
 import { moveAside, openLibraryDatabase } from './open';
-import { codeOf, tempLibraryFiles } from './test-helpers';
+import { openLibraryStore } from './index';
+import { codeOf, tempLibraryFiles, transcriptOf } from './test-helpers';
 
 const fresh = tempLibraryFiles();
 
@@ -50,6 +51,25 @@ describe('openLibraryDatabase', () => {
       n: 1,
     });
     lib.close();
+  });
+
+  it('recounts the flags of transcripts saved before a clean retry stopped counting (migration 3)', () => {
+    const file = fresh();
+    const before = MIGRATIONS.filter((m) => m.version < 3);
+    const old = openLibraryStore(file, { migrations: before });
+    const { id } = old.library.save({
+      transcript: transcriptOf(
+        'Old',
+        ['one', 'two', 'three'],
+        [{ flags: ['retried'] }, { flags: ['retried', 'loop'] }, {}],
+      ),
+    });
+    // what the app counted then: every segment with a flag
+    old.database.db.prepare('UPDATE transcripts SET flags_count = 2 WHERE id = ?').run(id);
+    old.close();
+    const store = openLibraryStore(file);
+    expect(store.library.get(id).summary.flagsCount).toBe(1);
+    store.close();
   });
 
   it('rolls a failing migration back entirely: version and schema stay as they were', () => {

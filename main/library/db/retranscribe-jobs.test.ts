@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { queueJobSchema } from '@common/library-schema';
 import { check } from '@common/schema';
 import { openLibraryStore } from './index';
-import { MIGRATIONS } from './migrations';
+import { LATEST_VERSION, MIGRATIONS } from './migrations';
 import { openLibraryDatabase } from './open';
 import { tempLibraryFiles, transcriptOf } from './test-helpers';
 
@@ -17,7 +17,7 @@ describe('re-transcription jobs in the queue (migration 2)', () => {
       VALUES ('j1', '/a.wav', 'a.wav', 'queued', 0, 1, 1)`);
     v1.close();
     const store = openLibraryStore(file);
-    expect(store.database.version).toBe(2);
+    expect(store.database.version).toBe(LATEST_VERSION);
     const job = store.queue.get('j1');
     expect(job).toMatchObject({ kind: 'file', targetTranscriptId: null, sourcePath: '/a.wav' });
     expect(job.range).toBeUndefined();
