@@ -25,6 +25,17 @@ export interface FfmpegRun {
   failure(): RunFailure | undefined;
 }
 
+/** A run that never started: no output, nothing to wait for, the failure says why. */
+export function failedRun(failure: RunFailure): FfmpegRun {
+  return {
+    output: (async function* () {})(),
+    closed: Promise.resolve(null),
+    exited: Promise.resolve(),
+    kill: () => undefined,
+    failure: () => failure,
+  };
+}
+
 export interface FfmpegRunOptions {
   /** Each line ffmpeg prints on stderr, in order. */
   onLine(line: string): void;

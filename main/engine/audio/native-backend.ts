@@ -5,7 +5,13 @@
 import { spawn } from 'node:child_process';
 import { closeSync, constants, fstatSync, openSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
-import type { FfmpegBackend, FfmpegRun, FfmpegRunOptions, RunFailure } from './ffmpeg-run';
+import {
+  failedRun,
+  type FfmpegBackend,
+  type FfmpegRun,
+  type FfmpegRunOptions,
+  type RunFailure,
+} from './ffmpeg-run';
 import { LineSplitter } from './ffmpeg-log';
 import { resolveFfmpegPath } from './ffmpeg-path';
 
@@ -17,16 +23,6 @@ import { resolveFfmpegPath } from './ffmpeg-path';
  */
 const INPUT_FD = 3;
 const INPUT_VIA_FD = process.platform !== 'win32';
-
-function failed(failure: RunFailure): FfmpegRun {
-  return {
-    output: (async function* () {})(),
-    closed: Promise.resolve(null),
-    exited: Promise.resolve(),
-    kill: () => undefined,
-    failure: () => failure,
-  };
-}
 
 const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
@@ -54,10 +50,10 @@ function startNative(path: string, args: string[], opts: FfmpegRunOptions): Ffmp
   try {
     binary = resolveFfmpegPath();
   } catch (error) {
-    return failed({ kind: 'missing', detail: message(error) });
+    return failedRun({ kind: 'missing', detail: message(error) });
   }
   const input = INPUT_VIA_FD ? openInput(path) : undefined;
-  if (typeof input === 'object') return failed(input);
+  if (typeof input === 'object') return failedRun(input);
   const output = opts.output ? 'pipe' : 'ignore';
   let child;
   try {

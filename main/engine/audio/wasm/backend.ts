@@ -7,7 +7,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { FfmpegBackend, FfmpegRun, FfmpegRunOptions, RunFailure } from '../ffmpeg-run';
+import {
+  failedRun,
+  type FfmpegBackend,
+  type FfmpegRun,
+  type FfmpegRunOptions,
+  type RunFailure,
+} from '../ffmpeg-run';
 import { toAsarUnpacked } from '../unpacked-path';
 import {
   WASM_INPUT,
@@ -120,14 +126,7 @@ export function startWasm(
     };
     worker = new Worker(script, { workerData: input, eval: isEval, stdout: true, stderr: true });
   } catch (error) {
-    failure = { kind: 'missing', detail: describe(error) };
-    return {
-      output: (async function* () {})(),
-      closed: Promise.resolve(null),
-      exited: Promise.resolve(),
-      kill: () => undefined,
-      failure: () => failure,
-    };
+    return failedRun({ kind: 'missing', detail: describe(error) });
   }
 
   live++;
