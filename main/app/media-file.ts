@@ -56,10 +56,13 @@ export function openVerifiedRange(file: MediaFile, start: number, end: number): 
     {
       async start() {
         handle = await open(file.path, OPEN_FLAGS);
-        if (!isSameFile(file, await handle.stat())) {
-          await close();
-          throw changed(file);
+        let same = false;
+        try {
+          same = isSameFile(file, await handle.stat());
+        } finally {
+          if (!same) await close();
         }
+        if (!same) throw changed(file);
       },
       async pull(controller) {
         if (!handle) return;
@@ -70,7 +73,11 @@ export function openVerifiedRange(file: MediaFile, start: number, end: number): 
           return;
         }
         const buffer = new Uint8Array(want);
-        const { bytesRead } = await handle.read(buffer, 0, want, position);
+        // a read error (EIO, a file on a drive that went away) errors the body: the descriptor goes with it
+        const { bytesRead } = await handle.read(buffer, 0, want, position).catch(async (error: unknown) => {
+          await close();
+          throw error;
+        });
         if (bytesRead === 0) {
           // cut short while being served: the length already promised cannot be met
           await close();

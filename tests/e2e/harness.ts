@@ -19,7 +19,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
+import { Readable, pipeline } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import os from 'node:os';
 import path from 'node:path';
@@ -142,9 +142,9 @@ function serveStatic(root: string, media: { current?: AppServices }): Promise<Se
         res.end();
         return;
       }
-      Readable.fromWeb(r.body as WebReadableStream<Uint8Array>)
-        .on('error', () => res.destroy())
-        .pipe(res);
+      // pipeline, not pipe: a media element aborts range requests all the time, and the body (an open file) must be
+      // cancelled then, as Electron cancels a protocol response's stream, not left for the GC to close
+      pipeline(Readable.fromWeb(r.body as WebReadableStream<Uint8Array>), res, () => undefined);
       return;
     }
     const rel = decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname);
