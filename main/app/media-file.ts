@@ -5,13 +5,11 @@
  * is read from a descriptor whose device, inode, size and mtime are checked against the token's, so what is served
  * is the recording the user opened or nothing.
  */
-import { constants, type Stats } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { RotorError } from '@common/errors';
+import { READ_NO_WAIT } from '../fs/open-no-wait';
 import type { MediaFile } from './media-protocol';
-
-/** Non-blocking: a path swapped for a FIFO would otherwise hold the open (and a libuv thread) until a writer comes. */
-const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 
 /** Bytes per read: media elements ask for ranges of several MB; this keeps each chunk small. */
 const CHUNK_BYTES = 256 * 1024;
@@ -55,7 +53,7 @@ export function openVerifiedRange(file: MediaFile, start: number, end: number): 
   return new ReadableStream<Uint8Array>(
     {
       async start() {
-        handle = await open(file.path, OPEN_FLAGS);
+        handle = await open(file.path, READ_NO_WAIT);
         let same = false;
         try {
           same = isSameFile(file, await handle.stat());

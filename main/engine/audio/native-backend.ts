@@ -3,8 +3,9 @@
  * comparison (bench:frontend) and as a fallback; it parses untrusted files with the user's full rights.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, constants, fstatSync, openSync } from 'node:fs';
+import { closeSync, fstatSync, openSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
+import { READ_NO_WAIT } from '../../fs/open-no-wait';
 import {
   failedRun,
   type FfmpegBackend,
@@ -30,7 +31,7 @@ const message = (error: unknown): string => (error instanceof Error ? error.mess
 function openInput(path: string): number | RunFailure {
   let fd: number;
   try {
-    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    fd = openSync(path, READ_NO_WAIT);
   } catch (error) {
     return { kind: 'missing', detail: message(error) };
   }

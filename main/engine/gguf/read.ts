@@ -2,21 +2,15 @@
  * Reads a GGUF header from disk: the file's first megabyte, then more only as far as the parser asks (never past
  * GGUF_LIMITS.headerBytes, never the tensor data of a large model). Every failure is a RotorError naming the path.
  */
-import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { RotorError } from '@common/errors';
+import { READ_NO_WAIT } from '../../fs/open-no-wait';
 import { GGUF_LIMITS } from './format';
 import { parseGgufHeader } from './parse';
 import { GgufProblem, NeedBytes } from './problem';
 import type { GgufHeader, GgufReadOptions } from './types';
 
 const FIRST_READ = 1 << 20;
-
-/**
- * Opening a FIFO for reading waits for a writer, forever, holding one of libuv's few threads: non-blocking, it opens
- * at once and the stat below refuses it. No effect on regular files; Windows has no such flag (and no FIFOs on disk).
- */
-const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 
 /** The file's bytes are wrong (as opposed to the file being missing or unreadable). */
 export class GgufFormatError extends RotorError {
@@ -88,7 +82,7 @@ async function readFrom(fh: FileHandle, path: string, options: GgufReadOptions):
 export async function readGgufHeader(path: string, options: GgufReadOptions = {}): Promise<GgufHeader> {
   let fh: FileHandle;
   try {
-    fh = await open(path, OPEN_FLAGS);
+    fh = await open(path, READ_NO_WAIT);
   } catch (e) {
     throw ioError(path, e);
   }
