@@ -12,6 +12,7 @@
 import path from 'node:path';
 import { mkdir, rm } from 'node:fs/promises';
 import * as v from 'valibot';
+import { secToSamples } from '@common/audio';
 import { RotorError, toErrorPayload, type ErrorPayload } from '@common/errors';
 import type { JobWindowEvent } from '@common/library-schema';
 import { check, num, object } from '@common/schema';
@@ -200,7 +201,7 @@ export function createRecordingService(deps: RecordingServiceDeps): RecordingSer
       return () => clearInterval(t);
     });
   const now = deps.now ?? (() => new Date());
-  const maxWaitingSamples = Math.max(1, (deps.maxWaitingFeedSec ?? MAX_WAITING_FEED_SEC) * 16_000);
+  const maxWaitingSamples = Math.max(1, secToSamples(deps.maxWaitingFeedSec ?? MAX_WAITING_FEED_SEC));
   const log = (context: string, error: unknown): void => deps.logError?.(context, error);
 
   let current: Current | null = null;

@@ -5,7 +5,13 @@
  * shorter windows stay one segment each. Pure: the same records always give the same transcript, which is what
  * makes a resumed job byte-identical to an uninterrupted one.
  */
-import type { Segment, SegmentFlag, Transcript, TranscriptMeta } from '@common/transcript';
+import {
+  suspectFlags,
+  type Segment,
+  type SegmentFlag,
+  type Transcript,
+  type TranscriptMeta,
+} from '@common/transcript';
 import type { WindowRecord } from '../checkpoints/store';
 import { MTMD_CHUNK_SEC, SAMPLE_RATE } from '@common/audio';
 import { overlapWordBound, stitchSeam } from '../scheduler/stitch';
@@ -52,7 +58,7 @@ function windowSegments(p: Placed): Segment[] {
   const segment = (id: string, startSec: number, endSec: number, text: string, hardCut: boolean): Segment => {
     const s: Segment = { id, startSec, endSec, text, windowId: r.windowId };
     // A log written before clean retries stopped being flags may still say 'retried': the attempts carry it now.
-    const kept = r.flags.filter((f) => f !== 'retried');
+    const kept = suspectFlags(r.flags);
     const flags: SegmentFlag[] = hardCut ? [...kept, 'hard_cut'] : kept;
     if (flags.length > 0) s.flags = flags;
     if (r.attempts > 1) s.attempts = r.attempts;
